@@ -1,0 +1,1 @@
+"""Record stage: the data model, the database and its single writer."""

@@ -1,0 +1,137 @@
+"""Core tables: watches, captures, versions, observations, events, site profiles.
+
+Stage-specific tables (measurements, probes, demands, the evidence log) live in their own modules
+and share :class:`~presswatch.record.base.Base`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable")
+REASONS = {
+    "removed": ("http-404", "http-410", "soft-404", "redirect-home", "removal-notice", "content-replaced"),
+    "withheld": ("http-451", "geo-wall", "login-wall"),
+    "unreachable": (
+        "dns", "connect", "tls", "timeout", "http-5xx", "too-large", "too-many-redirects", "bad-response",
+    ),
+}
+
+
+class Watch(Base):
+    """Something watched: an article, a feed, a sitemap or a whole site."""
+
+    __tablename__ = "watch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="article")  # article|feed|sitemap|site
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("watch.id"), nullable=True)
+    tags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    interval: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds; None = adaptive
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    next_check_at: Mapped[datetime] = mapped_column(index=True)
+    priority_until: Mapped[datetime | None] = mapped_column(nullable=True)  # check often (demand)
+    last_checked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_change_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # current state (derived from observations, kept for fast scheduling/listing)
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    etag: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    last_payload_digest: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # version.id
+
+
+class Capture(Base):
+    """One archived HTTP exchange: pointer into a WARC file. Never rewritten."""
+
+    __tablename__ = "capture"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), index=True)
+    captured_at: Mapped[datetime]
+    warc_file: Mapped[str] = mapped_column(String(512))  # relative to the data dir
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    record_type: Mapped[str] = mapped_column(String(16))  # response|revisit|resource|metadata
+    record_id: Mapped[str] = mapped_column(String(80))
+    payload_digest: Mapped[str] = mapped_column(String(80), index=True)
+    block_digest: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    vantage: Mapped[str] = mapped_column(String(64), default="origin")
+
+
+class Version(Base):
+    """A distinct extracted text of an article (by normalized text digest)."""
+
+    __tablename__ = "version"
+    __table_args__ = (UniqueConstraint("watch_id", "text_digest"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"), index=True)
+    text_digest: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    seen_count: Mapped[int] = mapped_column(Integer, default=1)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+
+
+class Observation(Base):
+    """One check of one URL from one vantage, classified."""
+
+    __tablename__ = "observation"
+    __table_args__ = (Index("ix_observation_watch_time", "watch_id", "checked_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"))
+    url: Mapped[str] = mapped_column(String(2048))
+    checked_at: Mapped[datetime]
+    vantage: Mapped[str] = mapped_column(String(64), default="origin")
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    final_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text_digest: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"), nullable=True)
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Event(Base):
+    """A state change on the timeline: published, edited, removed, restored, blocked …"""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int | None] = mapped_column(ForeignKey("watch.id"), nullable=True, index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observation.id"), nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SiteProfile(Base):
+    """What a host's not-found page and home page look like (learned by probing)."""
+
+    __tablename__ = "site_profile"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    learned_at: Mapped[datetime]
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

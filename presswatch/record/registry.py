@@ -1,0 +1,21 @@
+"""Import every module that defines tables, so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "presswatch.record.models",
+    "presswatch.measure.models",
+    "presswatch.record.ledger_models",
+    "presswatch.record.demand_models",
+)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
