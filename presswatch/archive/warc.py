@@ -1,0 +1,382 @@
+"""WARC 1.1 writer and reader.
+
+Design rules (evidence is sacred):
+
+* Each process appends only to WARC files it created itself (name carries time, pid and a counter),
+  so concurrent workers never interleave bytes. Files rotate at ``max_bytes``.
+* Records are gzip-compressed one member each. A capture (response or revisit record, then its
+  request record) is serialised in memory and appended with a single ``write(2)`` on an
+  ``O_APPEND`` descriptor followed by ``fsync``: a ``kill -9`` leaves either the whole capture or
+  nothing. :func:`repair_tail` trims a torn tail left by power loss, never a complete record.
+* Payload digests are SHA-256 (``sha256:BASE32``); a payload already archived for the same URL is
+  written as a ``revisit`` record (identical-payload-digest profile) pointing at the original.
+* Nothing is ever rewritten in place.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import itertools
+import logging
+import os
+import threading
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from .. import __version__
+from ..errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+_counter = itertools.count()
+
+
+def sha256_digest(data: bytes) -> str:
+    """WARC-style digest string: ``sha256:`` + base32."""
+    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+class _Sha256Writer(WARCWriter):  # type: ignore[misc]
+    """warcio writer computing SHA-256 block/payload digests instead of SHA-1."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+@dataclass(frozen=True)
+class CaptureRef:
+    """Where a capture lives: ``warc_file`` is relative to the data folder."""
+
+    warc_file: str
+    offset: int
+    length: int
+    record_type: str
+    record_id: str
+    payload_digest: str
+    block_digest: str | None
+    captured_at: datetime
+    url: str
+    http_status: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "warc_file": self.warc_file,
+            "offset": self.offset,
+            "length": self.length,
+            "payload_digest": self.payload_digest,
+        }
+
+
+@dataclass(frozen=True)
+class PriorPayload:
+    """An earlier capture of the same payload, target of a revisit record."""
+
+    url: str
+    captured_at: datetime
+    record_id: str
+
+
+class WarcArchive:
+    def __init__(self, data_dir: Path, max_bytes: int = 1024**3, prefix: str = "presswatch") -> None:
+        self.data_dir = Path(data_dir)
+        self.warc_dir = self.data_dir / "warc"
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._size = 0
+
+    # -- writing --------------------------------------------------------------------------------
+    def _open_new(self) -> None:
+        self.warc_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        name = f"{self.prefix}-{stamp}-{os.getpid()}-{next(_counter):05d}.warc.gz"
+        path = self.warc_dir / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        buf = io.BytesIO()
+        writer = _Sha256Writer(buf, gzip=True, warc_version="1.1")
+        info = writer.create_warcinfo_record(
+            name,
+            {
+                "software": f"presswatch/{__version__}",
+                "format": "WARC File Format 1.1",
+                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            },
+        )
+        writer.write_record(info)
+        os.write(fd, buf.getvalue())
+        os.fsync(fd)
+        self._fd, self._path, self._size = fd, path, len(buf.getvalue())
+
+    def _append(self, data: bytes) -> tuple[str, int]:
+        """Append ``data`` atomically (one write) and return (relative file, offset)."""
+        with self._lock:
+            if self._fd is None or self._size + len(data) > self.max_bytes:
+                self.close()
+                self._open_new()
+            assert self._fd is not None and self._path is not None
+            offset = self._size
+            written = os.write(self._fd, data)
+            if written != len(data):  # pragma: no cover - disk full
+                raise ArchiveError(f"short write to {self._path}: {written} of {len(data)} bytes")
+            os.fsync(self._fd)
+            self._size += written
+            return str(self._path.relative_to(self.data_dir)), offset
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def write_exchange(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        request_headers: Sequence[tuple[str, str]] = (),
+        http_status: int,
+        http_reason: str = "",
+        response_headers: Sequence[tuple[str, str]] = (),
+        body: bytes = b"",
+        captured_at: datetime,
+        ip: str | None = None,
+        vantage: str = "origin",
+        http_version: str = "HTTP/1.1",
+        prior: PriorPayload | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> CaptureRef:
+        """Archive one HTTP exchange (response or revisit, plus its request); return the pointer.
+
+        ``body`` is the payload as received on the wire (content-encoding kept, transfer-encoding
+        removed: a ``Transfer-Encoding`` header is kept under ``X-Presswatch-Orig-Transfer-Encoding``).
+        When ``prior`` is given and its payload is identical, a revisit record is written instead.
+        """
+        date = datetime_to_iso_date(captured_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+        payload_digest = sha256_digest(body)
+        headers = [
+            (("X-Presswatch-Orig-" + k) if k.lower() == "transfer-encoding" else k, v)
+            for k, v in response_headers
+        ]
+        status_line = f"{http_status} {http_reason or ''}".strip()
+        http_headers = StatusAndHeaders(status_line, headers, protocol=http_version)
+        warc_headers: dict[str, str] = {"WARC-Date": date, "WARC-Payload-Digest": payload_digest}
+        if ip:
+            warc_headers["WARC-IP-Address"] = ip
+        warc_headers["WARC-Presswatch-Vantage"] = vantage
+        if extra_headers:
+            warc_headers.update(extra_headers)
+
+        buf = io.BytesIO()
+        writer = _Sha256Writer(buf, gzip=True, warc_version="1.1")
+        if prior is not None:
+            record = writer.create_revisit_record(
+                url,
+                digest=payload_digest,
+                refers_to_uri=prior.url,
+                refers_to_date=datetime_to_iso_date(
+                    prior.captured_at.astimezone(UTC).replace(tzinfo=None), use_micros=True
+                ),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            record.rec_headers.add_header("WARC-Refers-To", prior.record_id)
+            record.rec_headers.replace_header("WARC-Profile", RecordBuilder.REVISIT_PROFILE_1_1)
+            rec_type = "revisit"
+        else:
+            record = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            rec_type = "response"
+        writer.write_record(record)
+        resp_len = buf.tell()
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        block_digest = record.rec_headers.get_header("WARC-Block-Digest")
+
+        path = _request_target(url)
+        req = StatusAndHeaders(f"{method} {path} HTTP/1.1", list(request_headers), protocol="")
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=req,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+        )
+        writer.write_record(request)
+        rel, offset = self._append(buf.getvalue())
+        return CaptureRef(
+            warc_file=rel,
+            offset=offset,
+            length=resp_len,
+            record_type=rec_type,
+            record_id=record_id,
+            payload_digest=payload_digest,
+            block_digest=block_digest,
+            captured_at=captured_at,
+            url=url,
+            http_status=http_status,
+        )
+
+    def write_resource(
+        self, url: str, data: bytes, content_type: str, captured_at: datetime, record_type: str = "resource"
+    ) -> CaptureRef:
+        """Archive a non-HTTP resource (a document, a measurement's JSON) as a resource/metadata record."""
+        buf = io.BytesIO()
+        writer = _Sha256Writer(buf, gzip=True, warc_version="1.1")
+        date = datetime_to_iso_date(captured_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+        digest = sha256_digest(data)
+        record = writer.create_warc_record(
+            url,
+            record_type,
+            payload=io.BytesIO(data),
+            length=len(data),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
+        )
+        writer.write_record(record)
+        rel, offset = self._append(buf.getvalue())
+        return CaptureRef(
+            warc_file=rel,
+            offset=offset,
+            length=buf.tell(),
+            record_type=record_type,
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
+            payload_digest=digest,
+            block_digest=record.rec_headers.get_header("WARC-Block-Digest"),
+            captured_at=captured_at,
+            url=url,
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+    def path_of(self, warc_file: str) -> Path:
+        p = Path(warc_file)
+        return p if p.is_absolute() else self.data_dir / p
+
+    def read_raw(self, warc_file: str, offset: int, length: int) -> bytes:
+        """The record's bytes exactly as stored (one gzip member)."""
+        with open(self.path_of(warc_file), "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        if len(data) != length:
+            raise ArchiveError(f"{warc_file}@{offset}: truncated record ({len(data)} of {length} bytes)")
+        return data
+
+    def read(self, warc_file: str, offset: int, length: int) -> StoredRecord:
+        return read_record(self.read_raw(warc_file, offset, length))
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    rec_type: str
+    url: str
+    date: str
+    warc_headers: list[tuple[str, str]]
+    http_status: int | None
+    http_headers: list[tuple[str, str]]
+    payload: bytes
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.warc_headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+def read_record(raw: bytes) -> StoredRecord:
+    """Parse one stored (gzipped) record; payload is returned as stored (content-encoding kept)."""
+    try:
+        it = ArchiveIterator(io.BytesIO(raw))
+        rec = next(iter(it))
+        payload = rec.content_stream().read() if rec.rec_type == "response" else rec.raw_stream.read()
+        http_status = int(rec.http_headers.get_statuscode()) if rec.http_headers else None
+        http_headers = list(rec.http_headers.headers) if rec.http_headers else []
+        return StoredRecord(
+            rec_type=rec.rec_type,
+            url=rec.rec_headers.get_header("WARC-Target-URI") or "",
+            date=rec.rec_headers.get_header("WARC-Date") or "",
+            warc_headers=list(rec.rec_headers.headers),
+            http_status=http_status,
+            http_headers=http_headers,
+            payload=payload,
+        )
+    except (StopIteration, ValueError, OSError, EOFError, zlib.error) as exc:
+        raise ArchiveError(f"unreadable WARC record: {exc}") from exc
+
+
+def raw_payload(raw: bytes) -> bytes:
+    """The record payload as on the wire (no content decoding) — what the payload digest covers."""
+    it = ArchiveIterator(io.BytesIO(raw))
+    rec = next(iter(it))
+    return bytes(rec.raw_stream.read())
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, int, Any]]:
+    """Yield (offset, length, record) for every record of a WARC file."""
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        for rec in it:
+            rec.raw_stream.read()  # consume
+            yield it.get_record_offset(), it.get_record_length(), rec
+
+
+def repair_tail(path: Path) -> int:
+    """Trim a torn final gzip member (power loss); return bytes removed. Complete records are kept."""
+    size = path.stat().st_size
+    good = 0
+    with open(path, "rb") as fh:
+        data = fh.read()
+    pos = 0
+    while pos < size:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            d.decompress(data[pos:])
+        except zlib.error:
+            break
+        if not d.eof:
+            break
+        pos = size - len(d.unused_data)
+        good = pos
+    if good < size:
+        with open(path, "r+b") as fh:
+            fh.truncate(good)
+        log.warning("warc.repair", extra={"file": str(path), "trimmed": size - good})
+    return size - good
+
+
+def _request_target(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return (parts.path or "/") + (("?" + parts.query) if parts.query else "")
+
+
+def gunzip_ok(path: Path) -> bool:
+    """True when the whole file decompresses cleanly (every member complete)."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+        return True
+    except (OSError, EOFError, zlib.error):
+        return False
