@@ -105,10 +105,11 @@ class Reachability(Base):
     state: Mapped[str] = mapped_column(String(16), default="unknown")  # unknown|reachable|blocked
     method: Mapped[str | None] = mapped_column(String(32), nullable=True)
     since: Mapped[datetime | None] = mapped_column(nullable=True)
-    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    # the latest observation and the change it may be the start of
-    observed: Mapped[str | None] = mapped_column(String(16), nullable=True)  # reachable|blocked|down
-    observed_method: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # no change pending
+    last_observed: Mapped[str | None] = mapped_column(String(16), nullable=True)  # reachable|blocked|down
+    # a change that may be starting: the state seen, since when, how many runs in a row, by which probes
+    pending_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    pending_method: Mapped[str | None] = mapped_column(String(32), nullable=True)
     pending_since: Mapped[datetime | None] = mapped_column(nullable=True)
     consecutive: Mapped[int] = mapped_column(Integer, default=0)
     probes: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -1,0 +1,276 @@
+"""Per-country reachability of hosts and watched URLs, and the ``blocked``/``unblocked`` events.
+
+Every stored measurement updates two :class:`Reachability` rows — its URL and its host — for its country
+and network. A row's ``state`` (unknown, reachable, blocked + method) changes only once a different state
+has been seen consistently: ``confirm_runs`` runs in a row, or by ``confirm_probes`` distinct probes.
+``down`` results (the site fails from the control too) are recorded but are evidence of neither state.
+A confirmed change into or out of *blocked* becomes an :class:`~presswatch.record.models.Event` on the
+same timeline as edits and removals: always for URLs, and for hosts when a ``site`` watch covers the host.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..clock import as_utc, isoformat
+from ..errors import PresswatchError
+from ..record.models import Event, Watch
+from .envelope import ReplayError, digest
+from .models import Measurement, Reachability
+
+log = logging.getLogger(__name__)
+
+METHOD_NAMES = {
+    "dns": "DNS tampering",
+    "tcp_ip": "TCP/IP blocking",
+    "tls": "TLS interference",
+    "http-failure": "HTTP interference",
+    "http-diff": "HTTP content tampering",
+}
+
+
+class InvalidMeasurement(PresswatchError):
+    """A submitted envelope lacks what a measurement needs."""
+
+
+@dataclass(frozen=True)
+class StatusPolicy:
+    """When a new state counts as confirmed."""
+
+    confirm_runs: int = 2
+    confirm_probes: int = 2
+
+
+def observed_state(
+    blocking: str | None, accessible: bool | None, down: bool
+) -> tuple[str | None, str | None]:
+    """``(state, method)`` a single measurement shows; state is None when it shows nothing."""
+    if blocking:
+        return "blocked", blocking
+    if down:
+        return "down", None
+    if accessible:
+        return "reachable", None
+    return None, None
+
+
+def describe(state: str, method: str | None, country: str, network: str, since: datetime) -> str:
+    where = f"{country}" + (f" ({network})" if network else "")
+    if state == "blocked":
+        how = METHOD_NAMES.get(method or "", method or "unknown method")
+        return f"blocked in {where} by {how} since {isoformat(since)}"
+    return f"reachable again in {where} since {isoformat(since)}"
+
+
+def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = None) -> list[Event]:
+    """Fold measurement ``m`` into the reachability rows of its URL and host; return new events."""
+    policy = policy or StatusPolicy()
+    state, method = observed_state(m.blocking, m.accessible, m.down)
+    events: list[Event] = []
+    url_watch = s.scalars(select(Watch.id).where(Watch.url == m.url)).first()
+    site_watch = s.scalars(select(Watch.id).where(Watch.host == m.host, Watch.kind == "site")).first()
+    for scope, target, watch_id in (("url", m.url, url_watch), ("host", m.host, site_watch)):
+        row = s.scalars(
+            select(Reachability).where(
+                Reachability.scope == scope,
+                Reachability.target == target,
+                Reachability.country == m.country,
+                Reachability.network == m.network,
+            )
+        ).first()
+        if row is None:
+            row = Reachability(
+                scope=scope, target=target, country=m.country, network=m.network, state="unknown",
+                confirmed=False, consecutive=0, probes=[],
+            )
+            s.add(row)
+        row.watch_id = watch_id
+        if row.last_measured_at is not None and m.measured_at < row.last_measured_at:
+            log.info("measurement %s is older than the status of %s; state unchanged", m.id, target)
+            continue
+        row.last_measured_at = m.measured_at
+        row.last_measurement_id = m.id
+        if state is None:
+            continue
+        row.last_observed = state
+        if state == "down":
+            continue
+        event = _step(row, state, method, m, policy)
+        if event is not None and (scope == "url" or watch_id is not None):
+            event.watch_id = watch_id
+            event.details = {**event.details, "scope": scope, "target": target}
+            s.add(event)
+            events.append(event)
+    return events
+
+
+def _step(
+    row: Reachability, state: str, method: str | None, m: Measurement, policy: StatusPolicy
+) -> Event | None:
+    if state == row.state and method == row.method:
+        row.pending_state = row.pending_method = row.pending_since = None
+        row.consecutive = 0
+        row.probes = []
+        row.confirmed = True
+        return None
+    probe = m.probe_id or "local"
+    if state == row.pending_state and method == row.pending_method:
+        row.consecutive += 1
+        if probe not in row.probes:
+            row.probes = [*row.probes, probe]
+    else:
+        row.pending_state, row.pending_method, row.pending_since = state, method, m.measured_at
+        row.consecutive = 1
+        row.probes = [probe]
+        row.confirmed = False
+    if row.consecutive < policy.confirm_runs and len(row.probes) < policy.confirm_probes:
+        return None
+    previous, previous_method = row.state, row.method
+    since = row.pending_since or m.measured_at
+    row.state, row.method, row.since = state, method, since
+    row.confirmed = True
+    details: dict[str, Any] = {
+        "network": row.network,
+        "method": method,
+        "previous": previous,
+        "previous_method": previous_method,
+        "runs": row.consecutive,
+        "probes": list(row.probes),
+        "confirmed_by": m.id,
+        "confirmed_at": isoformat(m.measured_at),
+    }
+    row.pending_state = row.pending_method = row.pending_since = None
+    row.consecutive = 0
+    row.probes = []
+    if state == "blocked":
+        kind = "blocked"
+    elif previous == "blocked":
+        kind = "unblocked"
+    else:
+        return None  # unknown -> reachable: nothing happened
+    return Event(
+        at=since, kind=kind, status=None, reason=method if kind == "blocked" else previous_method,
+        country=row.country, summary=describe(state, method, row.country, row.network, since),
+        details=details,
+    )
+
+
+def status_rows(s: Session, country: str | None = None, scope: str | None = None) -> list[dict[str, Any]]:
+    """The reachability table as plain dicts (for ``presswatch status`` and the API)."""
+    q = select(Reachability).order_by(Reachability.country, Reachability.scope, Reachability.target)
+    if country:
+        q = q.where(Reachability.country == country.upper())
+    if scope:
+        q = q.where(Reachability.scope == scope)
+    return [reachability_dict(r) for r in s.scalars(q)]
+
+
+def reachability_dict(r: Reachability) -> dict[str, Any]:
+    return {
+        "scope": r.scope,
+        "target": r.target,
+        "country": r.country,
+        "network": r.network,
+        "watch_id": r.watch_id,
+        "state": r.state,
+        "method": r.method,
+        "since": isoformat(r.since) if r.since else None,
+        "confirmed": r.confirmed,
+        "last_observed": r.last_observed,
+        "pending": (
+            {"state": r.pending_state, "method": r.pending_method, "runs": r.consecutive, "probes": r.probes}
+            if r.pending_state
+            else None
+        ),
+        "last_measured_at": isoformat(r.last_measured_at) if r.last_measured_at else None,
+        "last_measurement_id": r.last_measurement_id,
+    }
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _blockpage(value: Any) -> str | None:
+    if not value:
+        return None
+    if isinstance(value, str):
+        return value[:128]
+    if isinstance(value, dict):
+        return str(value.get("name") or value.get("id") or "yes")[:128]
+    return "yes"
+
+
+def record_measurement(
+    s: Session,
+    envelope: dict[str, Any],
+    *,
+    signature: str | None,
+    probe_id: str | None,
+    received_at: datetime,
+    capture_id: int | None = None,
+    policy: StatusPolicy | None = None,
+) -> tuple[Measurement, list[Event], bool]:
+    """Store one envelope and update status; ``(row, events, created)``.
+
+    Re-submitting the same id with the same content is a no-op (``created`` False); the same id with
+    other content raises :class:`ReplayError`.
+    """
+    mid = str(envelope.get("measurement_id") or "")
+    if not mid:
+        raise InvalidMeasurement("envelope has no measurement_id")
+    fingerprint = digest(envelope)
+    existing = s.get(Measurement, mid)
+    if existing is not None:
+        if existing.digest != fingerprint or existing.probe_id != probe_id:
+            raise ReplayError(f"measurement {mid} was already submitted with other content")
+        return existing, [], False
+    keys = envelope.get("test_keys")
+    if not isinstance(keys, dict):
+        raise InvalidMeasurement("envelope has no test_keys")
+    url = str(envelope.get("input") or keys.get("url") or "")
+    host = urlsplit(url).hostname
+    if not host:
+        raise InvalidMeasurement(f"measurement {mid} has no valid URL")
+    measured_at = _parse_time(keys.get("measured_at")) or _parse_time(envelope.get("measurement_start_time"))
+    if measured_at is None:
+        raise InvalidMeasurement(f"measurement {mid} has no valid time")
+    blocking = keys.get("blocking")
+    accessible = keys.get("accessible")
+    row = Measurement(
+        id=mid, probe_id=probe_id, url=url, host=host, country=str(envelope.get("probe_cc") or "ZZ").upper(),
+        network=str(envelope.get("probe_network_name") or ""), measured_at=measured_at,
+        received_at=received_at,
+        blocking=str(blocking) if blocking else None,
+        accessible=bool(accessible) if isinstance(accessible, bool) else None,
+        blockpage=_blockpage(keys.get("blockpage")), down=bool(keys.get("down")), envelope=envelope,
+        digest=fingerprint, signature=signature, capture_id=capture_id,
+    )
+    s.add(row)
+    s.flush()
+    events = apply_measurement(s, row, policy)
+    return row, events, True
+
+
+def measurement_dict(m: Measurement, with_envelope: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": m.id, "probe_id": m.probe_id, "url": m.url, "country": m.country, "network": m.network,
+        "measured_at": isoformat(m.measured_at), "received_at": isoformat(m.received_at),
+        "blocking": m.blocking or False, "accessible": m.accessible, "blockpage": m.blockpage, "down": m.down,
+        "capture_id": m.capture_id, "signature": m.signature,
+    }
+    if with_envelope:
+        out["envelope"] = m.envelope
+    return out
