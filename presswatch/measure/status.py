@@ -87,8 +87,14 @@ def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = 
         ).first()
         if row is None:
             row = Reachability(
-                scope=scope, target=target, country=m.country, network=m.network, state="unknown",
-                confirmed=False, consecutive=0, probes=[],
+                scope=scope,
+                target=target,
+                country=m.country,
+                network=m.network,
+                state="unknown",
+                confirmed=False,
+                consecutive=0,
+                probes=[],
             )
             s.add(row)
         row.watch_id = watch_id
@@ -156,8 +162,12 @@ def _step(
     else:
         return None  # unknown -> reachable: nothing happened
     return Event(
-        at=since, kind=kind, status=None, reason=method if kind == "blocked" else previous_method,
-        country=row.country, summary=describe(state, method, row.country, row.network, since),
+        at=since,
+        kind=kind,
+        status=None,
+        reason=method if kind == "blocked" else previous_method,
+        country=row.country,
+        summary=describe(state, method, row.country, row.network, since),
         details=details,
     )
 
@@ -250,13 +260,22 @@ def record_measurement(
     blocking = keys.get("blocking")
     accessible = keys.get("accessible")
     row = Measurement(
-        id=mid, probe_id=probe_id, url=url, host=host, country=str(envelope.get("probe_cc") or "ZZ").upper(),
-        network=str(envelope.get("probe_network_name") or ""), measured_at=measured_at,
+        id=mid,
+        probe_id=probe_id,
+        url=url,
+        host=host,
+        country=str(envelope.get("probe_cc") or "ZZ").upper(),
+        network=str(envelope.get("probe_network_name") or ""),
+        measured_at=measured_at,
         received_at=received_at,
         blocking=str(blocking) if blocking else None,
         accessible=bool(accessible) if isinstance(accessible, bool) else None,
-        blockpage=_blockpage(keys.get("blockpage")), down=bool(keys.get("down")), envelope=envelope,
-        digest=fingerprint, signature=signature, capture_id=capture_id,
+        blockpage=_blockpage(keys.get("blockpage")),
+        down=bool(keys.get("down")),
+        envelope=envelope,
+        digest=fingerprint,
+        signature=signature,
+        capture_id=capture_id,
     )
     s.add(row)
     s.flush()
@@ -266,10 +285,19 @@ def record_measurement(
 
 def measurement_dict(m: Measurement, with_envelope: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": m.id, "probe_id": m.probe_id, "url": m.url, "country": m.country, "network": m.network,
-        "measured_at": isoformat(m.measured_at), "received_at": isoformat(m.received_at),
-        "blocking": m.blocking or False, "accessible": m.accessible, "blockpage": m.blockpage, "down": m.down,
-        "capture_id": m.capture_id, "signature": m.signature,
+        "id": m.id,
+        "probe_id": m.probe_id,
+        "url": m.url,
+        "country": m.country,
+        "network": m.network,
+        "measured_at": isoformat(m.measured_at),
+        "received_at": isoformat(m.received_at),
+        "blocking": m.blocking or False,
+        "accessible": m.accessible,
+        "blockpage": m.blockpage,
+        "down": m.down,
+        "capture_id": m.capture_id,
+        "signature": m.signature,
     }
     if with_envelope:
         out["envelope"] = m.envelope
