@@ -1,0 +1,244 @@
+"""The async fetcher: httpx with per-host concurrency and delay, caps, redirects kept hop by hop.
+
+A fetch never raises for network trouble: it returns a :class:`FetchResult` whose ``error_reason``
+is one of the ``unreachable`` reason codes (``dns``, ``connect``, ``tls``, ``timeout``,
+``too-large``, ``too-many-redirects``, ``bad-response``). It raises only for refusals
+(:class:`~presswatch.errors.InvalidURL`, :class:`~presswatch.errors.BlockedTarget`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ..clock import Clock, SystemClock
+from ..errors import BlockedTarget, FetchError, InvalidURL
+from ..settings import Settings
+from .decode import decode_content
+from .guard import TargetGuard
+
+log = logging.getLogger(__name__)
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+@dataclass
+class Hop:
+    """One HTTP exchange (a redirect hop or the final response)."""
+
+    url: str
+    status: int
+    reason: str
+    http_version: str
+    request_headers: list[tuple[str, str]]
+    response_headers: list[tuple[str, str]]
+    raw_body: bytes  # as on the wire (content-encoding kept)
+    fetched_at: datetime
+    ip: str | None = None
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for k, v in self.response_headers:
+            if k.lower() == name:
+                return v
+        return None
+
+
+@dataclass
+class FetchResult:
+    url: str
+    started_at: datetime
+    hops: list[Hop] = field(default_factory=list)  # every exchange in order, final last
+    body: bytes | None = None  # decoded body of the final response
+    error_reason: str | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def final(self) -> Hop | None:
+        return self.hops[-1] if self.hops else None
+
+    @property
+    def status(self) -> int | None:
+        return self.final.status if self.final else None
+
+    @property
+    def final_url(self) -> str | None:
+        return self.final.url if self.final else None
+
+    @property
+    def redirects(self) -> list[str]:
+        return [h.url for h in self.hops[:-1]]
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def headers(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.final.response_headers} if self.final else {}
+
+
+def _reason_for(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException | asyncio.TimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        cause = exc.__cause__ or exc.__context__
+        text = str(exc).lower()
+        while cause is not None:
+            if isinstance(cause, ssl.SSLError | ssl.CertificateError):
+                return "tls"
+            if isinstance(cause, socket.gaierror):
+                return "dns"
+            cause = cause.__cause__ or cause.__context__
+        if "ssl" in text or "certificate" in text or "handshake" in text:
+            return "tls"
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return "dns"
+        return "connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
+        return "bad-response"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.NetworkError):
+        return "connect"
+    return "bad-response"
+
+
+class Fetcher:
+    """Use as ``async with Fetcher(settings) as f: result = await f.fetch(url)``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.guard = TargetGuard(allow_private=settings.allow_private)
+        t = settings.timeout
+        self._own_client = client is None
+        self.client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(t, connect=min(t, 10.0)),
+            limits=httpx.Limits(
+                max_connections=max(settings.concurrency, 1),
+                max_keepalive_connections=max(settings.concurrency, 1),
+            ),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": settings.user_agent},
+        )
+        self._global = asyncio.Semaphore(max(settings.concurrency, 1))
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(max(settings.per_host_concurrency, 1))
+        )
+        self._last: dict[str, float] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    async def fetch(
+        self, url: str, *, conditional: Mapping[str, str] | None = None, extra_headers: Mapping[str, str] | None = None
+    ) -> FetchResult:
+        """Fetch ``url`` following redirects (each hop kept). ``conditional``: If-None-Match etc."""
+        result = FetchResult(url=url, started_at=self.clock.now())
+        t0 = time.monotonic()
+        current = url
+        headers = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                   "Accept-Encoding": "gzip, deflate, br"}
+        if extra_headers:
+            headers.update(extra_headers)
+        if conditional:
+            headers.update({k: v for k, v in conditional.items() if v})
+        try:
+            for _ in range(self.settings.max_redirects + 1):
+                try:
+                    await self.guard.check(current)
+                except (InvalidURL, BlockedTarget):
+                    if current == url:
+                        raise
+                    result.error_reason, result.error = "bad-response", f"redirect to refused target {current}"
+                    return result
+                hop = await self._one(current, headers)
+                result.hops.append(hop)
+                location = hop.header("location")
+                if hop.status in REDIRECTS and location:
+                    nxt = urljoin(current, location.strip())
+                    current = nxt
+                    headers.pop("If-None-Match", None)
+                    headers.pop("If-Modified-Since", None)
+                    continue
+                enc = hop.header("content-encoding")
+                result.body = decode_content(hop.raw_body, enc, self.settings.max_decoded_bytes)
+                return result
+            result.error_reason = "too-many-redirects"
+            result.error = f"more than {self.settings.max_redirects} redirects"
+            return result
+        except FetchError as exc:
+            result.error_reason, result.error = exc.reason, str(exc)
+            return result
+        except (httpx.HTTPError, OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+            result.error_reason, result.error = _reason_for(exc), f"{type(exc).__name__}: {exc}".strip()
+            return result
+        finally:
+            result.elapsed = time.monotonic() - t0
+
+    async def _one(self, url: str, headers: Mapping[str, str]) -> Hop:
+        host = urlsplit(url).hostname or ""
+        async with self._global, self._hosts[host]:
+            delay = self.settings.per_host_delay
+            if delay > 0:
+                wait = self._last.get(host, 0.0) + delay - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._last[host] = time.monotonic()
+            fetched_at = self.clock.now()
+            async with asyncio.timeout(self.settings.timeout * 1.5):
+                req = self.client.build_request("GET", url, headers=headers)
+                resp = await self.client.send(req, stream=True)
+                try:
+                    cap = self.settings.max_body_bytes
+                    declared = resp.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > cap:
+                        raise FetchError("too-large", f"Content-Length {declared} exceeds cap {cap}")
+                    buf = bytearray()
+                    async for chunk in resp.aiter_raw():
+                        buf += chunk
+                        if len(buf) > cap:
+                            raise FetchError("too-large", f"body exceeds {cap} bytes")
+                finally:
+                    await resp.aclose()
+            ip = None
+            stream = resp.extensions.get("network_stream")
+            if stream is not None:
+                try:
+                    peer = stream.get_extra_info("server_addr")
+                    ip = str(peer[0]) if peer else None
+                except Exception:  # noqa: BLE001 - best effort
+                    ip = None
+            return Hop(
+                url=url,
+                status=resp.status_code,
+                reason=resp.reason_phrase,
+                http_version=resp.http_version,
+                request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.headers.raw],
+                response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers.raw],
+                raw_body=bytes(buf),
+                fetched_at=fetched_at,
+                ip=ip,
+            )

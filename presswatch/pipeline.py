@@ -1,0 +1,463 @@
+"""The core loop: fetch → archive → analyze → record, for one watch at a time (many concurrently).
+
+``Checker.check(watch_id)`` is the unit of work the CLI (`check`, `run`), the demo and Celery
+workers all call. Its result is the stable JSON contract of ``presswatch check --json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .analyze import (
+    Classification,
+    Extracted,
+    PageFacts,
+    Prior,
+    SiteProfile,
+    classify,
+    extract,
+    learn_profile,
+    probe_urls,
+)
+from .archive.warc import CaptureRef, PriorPayload, sha256_digest
+from .clock import isoformat
+from .core import Presswatch
+from .fetch.client import Fetcher, FetchResult
+from .record.models import Capture, Event, Observation, SiteProfile as SiteProfileRow, Version, Watch
+from .sources.schedule import next_check
+
+log = logging.getLogger(__name__)
+
+OK_STATUSES = ("new", "unchanged", "edited")
+BAD_STATUSES = ("removed", "withheld", "unreachable")
+PROFILE_MAX_AGE = timedelta(days=7)
+SEEN_DIGESTS = 20  # versions considered for A/B alternation
+
+
+@dataclass
+class WatchState:
+    id: int
+    url: str
+    kind: str
+    host: str
+    status: str | None
+    reason: str | None
+    confirmed: bool
+    etag: str | None
+    last_modified: str | None
+    last_payload_digest: str | None
+    prior: Prior | None
+    last_capture: PriorPayload | None
+    last_http_status: int | None
+    last_title: str | None
+    last_text_digest: str | None
+
+
+def _facts(res: FetchResult) -> PageFacts:
+    return PageFacts(
+        url=res.url,
+        final_url=res.final_url,
+        http_status=res.status,
+        headers=res.headers(),
+        body=res.body,
+        redirects=tuple(res.redirects),
+        error_reason=res.error_reason,
+        not_modified=res.not_modified,
+    )
+
+
+def analyze_page(
+    facts: PageFacts, prior: Prior | None, profile: SiteProfile | None
+) -> tuple[Extracted | None, Classification]:
+    """Extract and classify (CPU-bound: runs in a worker process during ``run``)."""
+    extracted = None
+    if facts.body and facts.error_reason is None and not facts.not_modified:
+        extracted = extract(facts.body, facts.final_url or facts.url, facts.headers.get("content-type"))
+    return extracted, classify(facts, extracted, prior, profile)
+
+
+def _learn(home: PageFacts, probes: Sequence[PageFacts]) -> SiteProfile:
+    return learn_profile(home, probes)
+
+
+class Checker:
+    def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None) -> None:
+        self.core = core
+        self.fetcher = fetcher
+        self.pool = pool
+        self._profile_locks: dict[str, asyncio.Lock] = {}
+        self._profiles: dict[str, SiteProfile] = {}
+
+    async def _cpu(self, fn: Any, *args: Any) -> Any:
+        if self.pool is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    # -- state ----------------------------------------------------------------------------------
+    def _load_state(self, watch_id: int) -> WatchState:
+        with self.core.db.session() as s:
+            w = s.get(Watch, watch_id)
+            if w is None:
+                raise LookupError(watch_id)
+            prior = None
+            if w.current_version_id:
+                v = s.get(Version, w.current_version_id)
+                if v is not None:
+                    seen = {
+                        d: c
+                        for d, c in s.execute(
+                            select(Version.text_digest, Version.seen_count)
+                            .where(Version.watch_id == w.id)
+                            .order_by(Version.last_seen_at.desc())
+                            .limit(SEEN_DIGESTS)
+                        ).all()
+                    }
+                    prior = Prior(
+                        title=v.title,
+                        paragraphs=tuple(p for p in v.text.split("\n\n") if p),
+                        text_digest=v.text_digest,
+                        page_words=int(v.meta.get("page_words", 0)),
+                        fingerprint=tuple(v.meta.get("fingerprint", ())),
+                        seen_digests=seen,
+                        last_digest=v.text_digest,
+                    )
+            last_capture = None
+            last_obs = s.scalars(
+                select(Observation).where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
+            ).first()
+            if w.last_payload_digest:
+                c = s.scalars(
+                    select(Capture)
+                    .where(Capture.url == w.url, Capture.payload_digest == w.last_payload_digest,
+                           Capture.record_type == "response")
+                    .order_by(Capture.id.desc())
+                    .limit(1)
+                ).first()
+                if c is not None:
+                    last_capture = PriorPayload(c.url, c.captured_at, c.record_id)
+            return WatchState(
+                id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
+                confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
+                last_payload_digest=w.last_payload_digest, prior=prior, last_capture=last_capture,
+                last_http_status=last_obs.http_status if last_obs else None,
+                last_title=last_obs.title if last_obs else None,
+                last_text_digest=last_obs.text_digest if last_obs else None,
+            )
+
+    async def profile_for(self, url: str) -> SiteProfile | None:
+        """The host's learned not-found/home profile, probing the site once if needed."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host in self._profiles:
+            return self._profiles[host]
+        lock = self._profile_locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            if host in self._profiles:
+                return self._profiles[host]
+            now = self.core.clock.now()
+
+            def load() -> dict[str, Any] | None:
+                with self.core.db.session() as s:
+                    row = s.scalar(select(SiteProfileRow).where(SiteProfileRow.host == host))
+                    if row is not None and now - row.learned_at < PROFILE_MAX_AGE:
+                        return row.profile
+                    return None
+
+            stored = await asyncio.to_thread(load)
+            if stored is not None:
+                prof = SiteProfile.from_dict(stored)
+            else:
+                parts = urlsplit(url)
+                home_url = f"{parts.scheme}://{parts.netloc}/"
+                rng = random.Random(hash((host, now.isoformat())))
+                targets = [home_url, *probe_urls(url, rng)]
+                results = await asyncio.gather(*(self.fetcher.fetch(t) for t in targets))
+                facts = [_facts(r) for r in results]
+                prof = await self._cpu(_learn, facts[0], facts[1:])
+                data = prof.to_dict()
+
+                def save(s: Session) -> None:
+                    row = s.scalar(select(SiteProfileRow).where(SiteProfileRow.host == host))
+                    if row is None:
+                        s.add(SiteProfileRow(host=host, learned_at=now, profile=data))
+                    else:
+                        row.learned_at, row.profile = now, data
+
+                await asyncio.to_thread(self.core.db.write, save)
+            self._profiles[host] = prof
+            return prof
+
+    # -- the check ------------------------------------------------------------------------------
+    async def check(self, watch_id: int) -> dict[str, Any]:
+        st = await asyncio.to_thread(self._load_state, watch_id)
+        conditional: dict[str, str] = {}
+        if st.status in OK_STATUSES:
+            if st.etag:
+                conditional["If-None-Match"] = st.etag
+            if st.last_modified:
+                conditional["If-Modified-Since"] = st.last_modified
+        res = await self.fetcher.fetch(st.url, conditional=conditional)
+        checked_at = res.started_at
+        vantage = self.core.settings.vantage
+
+        # archive every hop (redirects included); dedup the final payload against the last capture
+        captures: list[CaptureRef] = []
+        for hop in res.hops:
+            prior = None
+            if hop is res.final and st.last_capture and sha256_digest(hop.raw_body) == st.last_payload_digest:
+                prior = st.last_capture if hop.raw_body else None
+            captures.append(
+                await asyncio.to_thread(
+                    self.core.archive.write_exchange,
+                    hop.url,
+                    request_headers=hop.request_headers,
+                    http_status=hop.status,
+                    http_reason=hop.reason,
+                    response_headers=hop.response_headers,
+                    body=hop.raw_body,
+                    captured_at=hop.fetched_at,
+                    ip=hop.ip,
+                    vantage=vantage,
+                    http_version=hop.http_version.replace("HTTP/", "HTTP/") or "HTTP/1.1",
+                    prior=prior,
+                )
+            )
+        final_capture = captures[-1] if captures else None
+
+        facts = _facts(res)
+        same_payload = (
+            final_capture is not None
+            and res.error_reason is None
+            and st.last_payload_digest == final_capture.payload_digest
+            and st.status is not None
+        )
+        extracted: Extracted | None = None
+        if res.not_modified and st.status is not None:
+            cls = Classification(
+                status="unchanged" if st.status in OK_STATUSES else st.status,
+                reason=None if st.status in OK_STATUSES else st.reason,
+                diff=None, details={"not_modified": True},
+            )
+        elif same_payload:
+            cls = Classification(
+                status="unchanged" if st.status in OK_STATUSES else (st.status or "unchanged"),
+                reason=None if st.status in OK_STATUSES else st.reason,
+                diff=None, details={"same_payload": True},
+            )
+        else:
+            profile = None
+            if res.error_reason is None and res.body is not None:
+                profile = await self.profile_for(st.url)
+            extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+
+        return await asyncio.to_thread(self._record, st, res, captures, extracted, cls, checked_at)
+
+    def _record(
+        self,
+        st: WatchState,
+        res: FetchResult,
+        captures: list[CaptureRef],
+        extracted: Extracted | None,
+        cls: Classification,
+        checked_at: datetime,
+    ) -> dict[str, Any]:
+        settings = self.core.settings
+        now = self.core.clock.now()
+
+        def fn(s: Session) -> dict[str, Any]:
+            w = s.get(Watch, st.id)
+            assert w is not None
+            rows: list[Capture] = []
+            prev_id: int | None = None
+            for ref in captures:
+                refers = None
+                if ref.record_type == "revisit":
+                    refers = s.scalars(
+                        select(Capture.id).where(Capture.payload_digest == ref.payload_digest,
+                                                 Capture.record_type == "response").limit(1)
+                    ).first()
+                row = Capture(
+                    url=ref.url, captured_at=ref.captured_at, warc_file=ref.warc_file, offset=ref.offset,
+                    length=ref.length, record_type=ref.record_type, record_id=ref.record_id,
+                    payload_digest=ref.payload_digest, block_digest=ref.block_digest,
+                    http_status=ref.http_status, refers_to_id=refers, vantage=settings.vantage,
+                )
+                s.add(row)
+                rows.append(row)
+                prev_id = row.id
+            s.flush()
+            final = rows[-1] if rows else None
+            del prev_id
+
+            # versions (distinct extracted texts)
+            version_id = w.current_version_id
+            text_digest = st.last_text_digest if cls.status == "unchanged" else None
+            title = st.last_title if cls.status == "unchanged" else None
+            if extracted is not None and cls.status in OK_STATUSES:
+                v = s.scalar(
+                    select(Version).where(Version.watch_id == w.id, Version.text_digest == extracted.text_digest)
+                )
+                if v is None:
+                    v = Version(
+                        watch_id=w.id, text_digest=extracted.text_digest, title=extracted.title,
+                        text="\n\n".join(extracted.paragraphs),
+                        meta={**{k: str(x) for k, x in extracted.meta.items() if x is not None},
+                              "page_words": extracted.page_words, "fingerprint": list(extracted.fingerprint)},
+                        first_seen_at=checked_at, last_seen_at=checked_at, seen_count=1,
+                        capture_id=final.id if final else None,
+                    )
+                    s.add(v)
+                    s.flush()
+                else:
+                    v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
+                version_id = v.id
+                text_digest, title = extracted.text_digest, extracted.title
+            elif cls.status == "unchanged" and w.current_version_id:
+                v2 = s.get(Version, w.current_version_id)
+                if v2 is not None:
+                    v2.last_seen_at, v2.seen_count = checked_at, v2.seen_count + 1
+            elif extracted is not None:
+                title = extracted.title
+
+            # confirmation policy: consecutive consistent bad checks
+            confirmed = False
+            since = checked_at
+            if cls.status in BAD_STATUSES:
+                need = max(2, settings.confirm_checks)
+                recent = s.execute(
+                    select(Observation.status, Observation.checked_at)
+                    .where(Observation.watch_id == w.id)
+                    .order_by(Observation.id.desc())
+                    .limit(need - 1)
+                ).all()
+                streak = [r for r in recent]
+                run = 1
+                for status, at in streak:
+                    if status != cls.status:
+                        break
+                    run += 1
+                    since = at
+                span_h = (checked_at - since).total_seconds() / 3600
+                confirmed = run >= need and span_h >= settings.confirm_min_hours
+
+            http_status = res.status
+            diff = cls.diff.as_dict() if cls.diff is not None else None
+            obs = Observation(
+                watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
+                status=cls.status, reason=cls.reason, confirmed=confirmed, http_status=http_status,
+                final_url=res.final_url, title=title, text_digest=text_digest,
+                capture_id=final.id if final else None, version_id=version_id, diff=diff,
+                error=res.error, details={**cls.details, "elapsed": round(res.elapsed, 4),
+                                          "redirects": res.redirects},
+            )
+            s.add(obs)
+            s.flush()
+
+            # events on state changes
+            events: list[Event] = []
+            was_bad_confirmed = w.status in BAD_STATUSES and w.confirmed
+            if cls.status == "new":
+                events.append(Event(watch_id=w.id, at=checked_at, kind="new", status="new",
+                                    observation_id=obs.id, summary=f"first capture: {title or w.url}"))
+            elif cls.status == "edited":
+                d = diff or {}
+                events.append(Event(
+                    watch_id=w.id, at=checked_at, kind="edited", status="edited", observation_id=obs.id,
+                    summary=(f"edited: +{d.get('paragraphs_added', 0)}/-{d.get('paragraphs_removed', 0)} "
+                             f"paragraphs, +{d.get('words_added', 0)}/-{d.get('words_removed', 0)} words"
+                             + ("; headline changed" if d.get("title_changed") else "")),
+                    details={"diff": d},
+                ))
+            if cls.status in BAD_STATUSES and confirmed and not (was_bad_confirmed and w.status == cls.status):
+                events.append(Event(
+                    watch_id=w.id, at=checked_at, kind=cls.status, status=cls.status, reason=cls.reason,
+                    observation_id=obs.id, summary=f"{cls.status} ({cls.reason}) since {isoformat(since)}",
+                    details={"since": isoformat(since)},
+                ))
+            if cls.status in OK_STATUSES and was_bad_confirmed:
+                events.append(Event(watch_id=w.id, at=checked_at, kind="restored", status=cls.status,
+                                    observation_id=obs.id, summary=f"back online after {w.status} ({w.reason})"))
+            for e in events:
+                s.add(e)
+
+            # watch state
+            prev_status = w.status
+            w.status, w.reason, w.confirmed = cls.status, cls.reason, confirmed
+            w.last_checked_at = checked_at
+            if cls.status in OK_STATUSES and res.final is not None and res.status == 200:
+                w.etag = res.final.header("etag")
+                w.last_modified = res.final.header("last-modified")
+            elif cls.status not in OK_STATUSES:
+                w.etag = w.last_modified = None
+            if final is not None and res.error_reason is None and res.status != 304:
+                w.last_payload_digest = final.payload_digest
+            if cls.status in OK_STATUSES and version_id:
+                w.current_version_id = version_id
+            if cls.status in ("new", "edited") or (prev_status != cls.status and cls.status in BAD_STATUSES):
+                w.last_change_at = checked_at
+            w.next_check_at = next_check(
+                now, kind=w.kind, interval=w.interval or settings.default_interval,
+                last_change_at=w.last_change_at, created_at=w.created_at, priority_until=w.priority_until,
+                status=w.status, confirmed=w.confirmed,
+            )
+            out = observation_json(obs, final)
+            _ledger_append(self.core, s, obs, out, events)
+            return out
+
+        return self.core.db.write(fn)
+
+
+def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any]:
+    diff = obs.diff or {}
+    return {
+        "url": obs.url,
+        "checked_at": isoformat(obs.checked_at),
+        "vantage": obs.vantage,
+        "status": obs.status,
+        "reason": obs.reason,
+        "confirmed": obs.confirmed,
+        "http_status": obs.http_status,
+        "final_url": obs.final_url,
+        "title": obs.title,
+        "text_digest": obs.text_digest,
+        "capture": (
+            {"warc_file": capture.warc_file, "offset": capture.offset, "length": capture.length,
+             "payload_digest": capture.payload_digest, "record_type": capture.record_type}
+            if capture is not None else None
+        ),
+        "diff": {
+            "paragraphs_added": int(diff.get("paragraphs_added", 0)),
+            "paragraphs_removed": int(diff.get("paragraphs_removed", 0)),
+            "words_added": int(diff.get("words_added", 0)),
+            "words_removed": int(diff.get("words_removed", 0)),
+        },
+        "error": obs.error,
+    }
+
+
+def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str, Any],
+                   events: list[Event]) -> None:
+    """Append the observation (and its events) to the evidence log in the same transaction."""
+    try:
+        from .record.ledger import Ledger
+    except ImportError:  # pragma: no cover - ledger not installed
+        return
+    ledger = Ledger(core)
+    digests = [out["capture"]["payload_digest"]] if out.get("capture") else []
+    ledger.append(s, "observation", {**out, "id": obs.id, "watch_id": obs.watch_id}, digests=digests,
+                  ref=f"observation:{obs.id}")
+    for e in events:
+        s.flush()
+        ledger.append(s, "event", {"id": e.id, "watch_id": e.watch_id, "at": isoformat(e.at), "kind": e.kind,
+                                   "status": e.status, "reason": e.reason, "summary": e.summary},
+                      ref=f"event:{e.id}")

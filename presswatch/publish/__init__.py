@@ -1,0 +1,1 @@
+"""Publish stage: exports, feeds, the web app and verifiable evidence bundles."""

@@ -1,0 +1,145 @@
+"""Exports: observations as JSON lines or CSV, the archive as one WARC or a WACZ."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from ..clock import isoformat
+from ..core import Presswatch
+from ..errors import NotFound
+from ..fetch.guard import validate_url
+from ..pipeline import observation_json
+from ..record.models import Capture, Event, Observation, Watch
+from ..sources.urls import canonical_url
+
+CSV_FIELDS = [
+    "url", "checked_at", "vantage", "status", "reason", "confirmed", "http_status", "final_url", "title",
+    "text_digest", "warc_file", "offset", "length", "payload_digest", "paragraphs_added", "paragraphs_removed",
+    "words_added", "words_removed",
+]
+
+
+def _observations(core: Presswatch, watch_id: int | None = None) -> Iterator[dict[str, Any]]:
+    with core.db.session() as s:
+        q = select(Observation, Capture).outerjoin(Capture, Observation.capture_id == Capture.id)
+        if watch_id is not None:
+            q = q.where(Observation.watch_id == watch_id)
+        q = q.order_by(Observation.checked_at, Observation.id)
+        for obs, cap in s.execute(q).yield_per(1000):
+            yield observation_json(obs, cap)
+
+
+def history_rows(core: Presswatch, url: str) -> list[dict[str, Any]]:
+    target = canonical_url(validate_url(url))
+    with core.db.session() as s:
+        wid = s.scalar(select(Watch.id).where(Watch.url == target))
+    if wid is None:
+        raise NotFound(f"no history for {url} (not watched)")
+    return list(_observations(core, wid))
+
+
+def event_rows(core: Presswatch, url: str | None = None) -> list[dict[str, Any]]:
+    with core.db.session() as s:
+        q = select(Event, Watch.url).outerjoin(Watch, Event.watch_id == Watch.id)
+        if url is not None:
+            target = canonical_url(validate_url(url))
+            wid = s.scalar(select(Watch.id).where(Watch.url == target))
+            if wid is None:
+                raise NotFound(f"not watched: {url}")
+            q = q.where(Event.watch_id == wid)
+        rows = s.execute(q.order_by(Event.at, Event.id)).all()
+    return [
+        {"at": isoformat(e.at), "kind": e.kind, "url": u, "status": e.status, "reason": e.reason,
+         "country": e.country, "summary": e.summary, "details": e.details}
+        for e, u in rows
+    ]
+
+
+def _open_out(out: Path | None) -> IO[str]:
+    return open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
+
+
+def export_json(core: Presswatch, out: Path | None) -> int:
+    import json
+
+    fh = _open_out(out)
+    n = 0
+    try:
+        for row in _observations(core):
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    finally:
+        if out:
+            fh.close()
+    return n
+
+
+def flatten(row: dict[str, Any]) -> dict[str, Any]:
+    cap = row.get("capture") or {}
+    diff = row.get("diff") or {}
+    flat = {k: row.get(k) for k in CSV_FIELDS}
+    flat.update({k: cap.get(k) for k in ("warc_file", "offset", "length", "payload_digest")})
+    flat.update({k: diff.get(k) for k in ("paragraphs_added", "paragraphs_removed", "words_added", "words_removed")})
+    return flat
+
+
+def export_csv(core: Presswatch, out: Path | None) -> int:
+    fh = _open_out(out)
+    n = 0
+    try:
+        w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        w.writeheader()
+        for row in _observations(core):
+            w.writerow(flatten(row))
+            n += 1
+    finally:
+        if out:
+            fh.close()
+    return n
+
+
+def export_warc(core: Presswatch, out: Path) -> int:
+    """Concatenate every WARC file (records are gzip members, so concatenation is a valid WARC)."""
+    files = sorted((core.data_dir / "warc").glob("*.warc.gz"))
+    n = 0
+    tmp = out.with_suffix(out.suffix + ".part")
+    with open(tmp, "wb") as dst:
+        for f in files:
+            with open(f, "rb") as src:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            n += 1
+    tmp.replace(out)
+    with core.db.session() as s:
+        return len(s.scalars(select(Capture.id)).all()) if n else 0
+
+
+def export_wacz(core: Presswatch, out: Path) -> None:
+    """A WACZ of the whole archive, built with the ``wacz`` package."""
+    import subprocess
+
+    files = sorted(str(p) for p in (core.data_dir / "warc").glob("*.warc.gz"))
+    if not files:
+        raise NotFound("the archive is empty")
+    proc = subprocess.run(
+        [sys.executable, "-m", "wacz.main", "create", "-o", str(out), "--detect-pages", *files],
+        capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise NotFound(f"wacz failed: {proc.stderr.strip()[-500:]}")
+
+
+def csv_string(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+    w.writeheader()
+    for r in rows:
+        w.writerow(flatten(r))
+    return buf.getvalue()

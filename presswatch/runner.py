@@ -1,0 +1,151 @@
+"""Scheduling loop: pick what is due, check it with bounded concurrency, repeat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .core import Presswatch
+from .errors import BlockedTarget, InvalidURL
+from .fetch.client import Fetcher
+from .pipeline import Checker
+from .record.models import Watch
+from .sources.discover import Discovery, RobotsCache, discover_feed, discover_site, discover_sitemap
+from .sources.schedule import next_check
+from .sources.watchlist import upsert_watch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunStats:
+    checked: int = 0
+    discovered: int = 0
+    errors: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def due_watches(core: Presswatch, limit: int = 10_000) -> list[tuple[int, str, str]]:
+    now = core.clock.now()
+    with core.db.session() as s:
+        rows = s.execute(
+            select(Watch.id, Watch.kind, Watch.url)
+            .where(Watch.active.is_(True), Watch.next_check_at <= now)
+            .order_by(Watch.next_check_at, Watch.id)
+            .limit(limit)
+        ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def make_pool(workers: int | None = None) -> Executor | None:
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    return ProcessPoolExecutor(max_workers=n) if n > 0 else None
+
+
+class Runner:
+    def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None,
+                 keep_results: bool = False) -> None:
+        self.core = core
+        self.fetcher = fetcher
+        self.checker = Checker(core, fetcher, pool)
+        self.robots = RobotsCache(fetcher, core.settings.respect_robots)
+        self.keep_results = keep_results
+
+    async def discover(self, watch_id: int, kind: str, url: str) -> int:
+        if kind == "feed":
+            found = await discover_feed(self.fetcher, url)
+        elif kind == "sitemap":
+            found = await discover_sitemap(self.fetcher, url)
+        else:
+            found = await discover_site(self.fetcher, url, self.robots)
+        allowed = [u for u in found.articles if await self.robots.allowed(u)]
+        return await asyncio.to_thread(self._save_discovery, watch_id, found, allowed)
+
+    def _save_discovery(self, watch_id: int, found: Discovery, articles: list[str]) -> int:
+        now = self.core.clock.now()
+
+        def fn(s: Session) -> int:
+            parent = s.get(Watch, watch_id)
+            assert parent is not None
+            tags = dict(parent.tags or {})
+            n = 0
+            for kind, urls in (("feed", found.feeds), ("sitemap", found.sitemaps), ("article", articles)):
+                for u in urls:
+                    try:
+                        existed = s.scalar(select(Watch.id).where(Watch.url == u))
+                        upsert_watch(s, u, now, kind=kind, tags=tags, parent_id=parent.id,
+                                     interval=parent.interval if kind != "article" else None)
+                        n += existed is None
+                    except (InvalidURL, ValueError):
+                        continue
+            parent.last_checked_at = now
+            parent.status = "unchanged" if not found.errors else "unreachable"
+            parent.next_check_at = next_check(
+                now, kind=parent.kind, interval=parent.interval, last_change_at=None,
+                created_at=parent.created_at, priority_until=None, status=None, confirmed=False,
+            )
+            return n
+
+        return self.core.db.write(fn)
+
+    async def run_once(
+        self, concurrency: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> RunStats:
+        """Check everything due now (discovery first, so new articles get their first capture)."""
+        stats = RunStats()
+        due = await asyncio.to_thread(due_watches, self.core)
+        sources = [d for d in due if d[1] != "article"]
+        for wid, kind, url in sources:
+            try:
+                stats.discovered += await self.discover(wid, kind, url)
+            except (InvalidURL, BlockedTarget) as exc:
+                log.warning("discover.refused", extra={"url": url, "error": str(exc)})
+                stats.errors += 1
+        if sources:
+            due = await asyncio.to_thread(due_watches, self.core)
+        articles = [d for d in due if d[1] == "article"]
+        total = len(articles)
+        sem = asyncio.Semaphore(concurrency or self.core.settings.concurrency)
+        done = 0
+
+        async def one(wid: int) -> None:
+            nonlocal done
+            async with sem:
+                try:
+                    out = await self.checker.check(wid)
+                    stats.checked += 1
+                    stats.by_status[out["status"]] = stats.by_status.get(out["status"], 0) + 1
+                    if self.keep_results:
+                        stats.results.append(out)
+                except (InvalidURL, BlockedTarget) as exc:
+                    stats.errors += 1
+                    log.warning("check.refused", extra={"watch": wid, "error": str(exc)})
+                done += 1
+                if progress:
+                    progress(done, total)
+
+        await asyncio.gather(*(one(wid) for wid, _, _ in articles))
+        return stats
+
+    async def run_forever(self, tick: float = 5.0, stop: asyncio.Event | None = None) -> None:
+        while stop is None or not stop.is_set():
+            stats = await self.run_once()
+            if stats.checked:
+                log.info("run.pass", extra={"checked": stats.checked, "by_status": stats.by_status})
+            await asyncio.sleep(tick)
+
+
+def next_due_in(core: Presswatch) -> timedelta | None:
+    with core.db.session() as s:
+        t = s.scalar(select(Watch.next_check_at).where(Watch.active.is_(True)).order_by(Watch.next_check_at))
+    return None if t is None else t - core.clock.now()

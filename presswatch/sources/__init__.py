@@ -1,0 +1,1 @@
+"""Sources stage: what to watch (articles, feeds, sitemaps, sites) and when to check it next."""

@@ -1,0 +1,120 @@
+"""Adding, listing and removing watches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Presswatch
+from ..errors import NotFound
+from ..fetch.guard import validate_url
+from ..record.models import Watch
+from .urls import canonical_url
+
+KINDS = ("article", "feed", "sitemap", "site")
+
+
+def _merge_tags(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for k, v in new.items():
+        if isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = sorted(set(out[k]) | set(v))
+        else:
+            out[k] = v
+    return out
+
+
+def upsert_watch(
+    s: Session,
+    url: str,
+    now: datetime,
+    *,
+    kind: str = "article",
+    tags: dict[str, Any] | None = None,
+    interval: int | None = None,
+    priority_until: datetime | None = None,
+    parent_id: int | None = None,
+) -> Watch:
+    """Create the watch (due now) or update tags/interval/priority of an existing one."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    url = canonical_url(validate_url(url))
+    w = s.scalar(select(Watch).where(Watch.url == url))
+    if w is None:
+        w = Watch(
+            url=url,
+            kind=kind,
+            host=(urlsplit(url).hostname or "").lower(),
+            tags=dict(tags or {}),
+            interval=interval,
+            created_at=now,
+            next_check_at=now,
+            priority_until=priority_until,
+            parent_id=parent_id,
+            active=True,
+            confirmed=False,
+        )
+        s.add(w)
+        s.flush()
+        return w
+    w.active = True
+    if tags:
+        w.tags = _merge_tags(w.tags or {}, tags)
+    if interval is not None:
+        w.interval = interval
+    if priority_until is not None and (w.priority_until is None or priority_until > w.priority_until):
+        w.priority_until = priority_until
+        w.next_check_at = min(w.next_check_at, now)
+    return w
+
+
+def add_watch(
+    core: Presswatch,
+    url: str,
+    *,
+    kind: str = "article",
+    tags: dict[str, Any] | None = None,
+    interval: int | None = None,
+    priority_until: datetime | None = None,
+) -> int:
+    """Watch ``url`` (idempotent); returns the watch id."""
+    now = core.clock.now()
+    return core.db.write(
+        lambda s: upsert_watch(
+            s, url, now, kind=kind, tags=tags, interval=interval, priority_until=priority_until
+        ).id
+    )
+
+
+def remove_watch(core: Presswatch, url: str) -> None:
+    """Stop checking ``url``. History stays (evidence is never deleted)."""
+    target = canonical_url(validate_url(url))
+
+    def fn(s: Session) -> None:
+        w = s.scalar(select(Watch).where(Watch.url == target))
+        if w is None:
+            raise NotFound(f"not watched: {url}")
+        w.active = False
+
+    core.db.write(fn)
+
+
+def list_watches(core: Presswatch, *, include_inactive: bool = False) -> list[Watch]:
+    with core.db.session() as s:
+        q = select(Watch).order_by(Watch.id)
+        if not include_inactive:
+            q = q.where(Watch.active.is_(True))
+        return list(s.scalars(q))
+
+
+def get_watch(core: Presswatch, url: str) -> Watch:
+    target = canonical_url(validate_url(url))
+    with core.db.session() as s:
+        w = s.scalar(select(Watch).where(Watch.url == target))
+        if w is None:
+            raise NotFound(f"not watched: {url}")
+        return w
