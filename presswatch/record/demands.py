@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import as_utc, isoformat
-from ..errors import ConfigError, NotFound
+from ..errors import ConfigError, NotFound, PresswatchError
 from .demand_models import (
     ACTIONS,
     CHANNELS,
@@ -773,7 +773,8 @@ def follow_up(core: Presswatch, demand_id: int) -> list[int]:
         return []
     ids: dict[str, int] = {}
     for url in dict.fromkeys(urls):
-        ids[url] = _watch(core, url, until, countries)
+        if (wid := _watch(core, url, until, countries)) is not None:
+            ids[url] = wid
 
     def write(s: Session) -> None:
         for t in s.scalars(select(DemandTarget).where(DemandTarget.demand_id == demand_id)):
@@ -795,41 +796,15 @@ def follow_up(core: Presswatch, demand_id: int) -> list[int]:
     return sorted(set(ids.values()))
 
 
-def _watch(core: Presswatch, url: str, until: datetime, countries: list[str]) -> int:
+def _watch(core: Presswatch, url: str, until: datetime, countries: list[str]) -> int | None:
+    from ..sources.watchlist import add_watch
+
     tags: dict[str, Any] = {"measure_in": countries} if countries else {}
     try:
-        from ..sources.watchlist import add_watch  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("presswatch.sources.watchlist", "presswatch.sources"):
-            raise
-    else:
-        with core.db.session() as s:
-            existing = s.scalar(select(Watch.id).where(Watch.url == url))
-        if existing is not None:
-            return existing
-        return int(add_watch(core, url, kind="article", tags=tags, priority_until=until))
-
-    def write(s: Session) -> int:  # until the watch list lands: a plain Watch row
-        existing = s.scalar(select(Watch.id).where(Watch.url == url))
-        if existing is not None:
-            return existing
-        now = core.clock.now()
-        w = Watch(
-            url=url,
-            kind="article",
-            host=(urlsplit(url).hostname or "").lower(),
-            tags=tags,
-            created_at=now,
-            next_check_at=now,
-            priority_until=until,
-            active=True,
-            confirmed=False,
-        )
-        s.add(w)
-        s.flush()
-        return w.id
-
-    return core.db.write(write)
+        return add_watch(core, url, kind="article", tags=tags, priority_until=until)
+    except (PresswatchError, ValueError) as exc:  # e.g. a target the SSRF guard refuses
+        log.warning("cannot watch demand target %s: %s", url, exc)
+        return None
 
 
 # -- reads -------------------------------------------------------------------------------------------
