@@ -12,16 +12,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..clock import Clock, SystemClock, isoformat
 from ..errors import ConfigError, PresswatchError
 from . import envelope as env
 from .spool import Spool
+from .status import StatusPolicy, measurement_dict, record_measurement
+
+if TYPE_CHECKING:
+    from ..core import Presswatch
 
 log = logging.getLogger(__name__)
 
@@ -334,3 +339,63 @@ async def run_forever(data_dir: Path, *, interval: float = 3600.0, **kwargs: Any
         except PresswatchError as exc:
             log.warning("probe run failed: %s", exc)
         await asyncio.sleep(interval)
+
+
+# -- a local measurement (``presswatch measure``) -----------------------------------------------------
+def _capture_id(result: dict[str, Any]) -> int | None:
+    value = result.get("capture_id")
+    capture = result.get("capture")
+    if value is None and isinstance(capture, dict):
+        value = capture.get("id")
+    return value if isinstance(value, int) else None
+
+
+async def measure_local(
+    core: Presswatch,
+    url: str,
+    *,
+    country: str = "ZZ",
+    network: str = "",
+    resolver: str | None = None,
+    control_resolver: str | None = None,
+    measure_fn: MeasureFn | None = None,
+    control: ControlFn | None = None,
+    policy: StatusPolicy | None = None,
+) -> dict[str, Any]:
+    """Measure ``url`` from here (control run locally), archive, store and fold into the status."""
+    if control is None:
+
+        async def control(u: str, endpoints: list[str]) -> dict[str, Any]:
+            from .control import control_measure
+
+            view: dict[str, Any] = await control_measure(u, endpoints, resolver=control_resolver)
+            return view
+
+    ctx = MeasureContext(
+        country=country.upper(),
+        network=network,
+        probe_id=None,
+        control=control,
+        resolver=resolver,
+        archive=core.archive,
+        allow_private=core.settings.allow_private,
+    )
+    start = core.clock.now()
+    result = await (measure_fn or engine_measure)(url, ctx)
+    envelope = env.build_envelope(result, probe_id=None, country=country, network=network, start_time=start)
+    now = core.clock.now()
+
+    def _store(s: Session) -> dict[str, Any]:
+        row, events, _ = record_measurement(
+            s,
+            envelope,
+            signature=None,
+            probe_id=None,
+            received_at=now,
+            capture_id=_capture_id(result),
+            policy=policy,
+        )
+        return {**measurement_dict(row), "events": [e.summary for e in events]}
+
+    stored: dict[str, Any] = core.db.write(_store)
+    return {"measurement": stored, "result": envelope["test_keys"]}

@@ -1,0 +1,273 @@
+"""CLI commands of the measurement stage: ``measure``, ``probe …``, ``lists …`` and ``status``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..cli_support import fail, open_core, print_json
+from ..errors import PresswatchError
+
+log = logging.getLogger(__name__)
+out = Console()
+
+probe_app = typer.Typer(help="Run a probe at a vantage point, or administer the probes of this server.")
+token_app = typer.Typer(help="Enrollment tokens for new probes.")
+lists_app = typer.Typer(help="Per-country URL test lists (Citizen Lab CSV format).")
+probe_app.add_typer(token_app, name="token")
+
+Country = Annotated[str | None, typer.Option("--country", help="Two-letter country code.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``measure``, ``status`` and the ``probe`` and ``lists`` groups to the main app."""
+    app.command("measure")(measure_cmd)
+    app.command("status")(status_cmd)
+    app.add_typer(probe_app, name="probe")
+    app.add_typer(lists_app, name="lists")
+
+
+def _country(value: str | None, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            fail("--country is required")
+        return None
+    if len(value) != 2 or not value.isalpha():
+        fail(f"--country must be a two-letter code, not {value!r}")
+    return value.upper()
+
+
+def measure_cmd(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The URL to measure.")],
+    resolver: Annotated[str | None, typer.Option(help="DNS resolver HOST:PORT for the measurement.")] = None,
+    control_resolver: Annotated[
+        str | None, typer.Option(help="DNS resolver HOST:PORT for the control.")
+    ] = None,
+    country: Country = None,
+    network: Annotated[str, typer.Option(help="Network name of this vantage, e.g. 'AS1234 Example'.")] = "",
+    json_out: Json = False,
+) -> None:
+    """Measure URL from here (blocking analysis against a local control), archive and store it."""
+    from .probe import measure_local
+
+    core = open_core(ctx)
+    cc = _country(country) or "ZZ"
+    try:
+        result = asyncio.run(
+            measure_local(
+                core, url, country=cc, network=network, resolver=resolver, control_resolver=control_resolver
+            )
+        )
+    except PresswatchError as exc:
+        fail(str(exc))
+        return
+    if json_out:
+        print_json(result)
+        return
+    m = result["measurement"]
+    verdict = (
+        f"blocked ({m['blocking']})"
+        if m["blocking"]
+        else "down"
+        if m["down"]
+        else ("accessible" if m["accessible"] else "inconclusive")
+    )
+    out.print(f"{m['url']} from {m['country']}: {verdict}  [measurement {m['id']}]")
+    for summary in m["events"]:
+        out.print(f"  event: {summary}")
+
+
+def status_cmd(
+    ctx: typer.Context,
+    country: Country = None,
+    scope: Annotated[str | None, typer.Option(help="Only 'host' or 'url' rows.")] = None,
+    json_out: Json = False,
+) -> None:
+    """Reachability of sites and watched URLs per country and network."""
+    from .status import status_rows
+
+    core = open_core(ctx)
+    if scope not in (None, "host", "url"):
+        fail("--scope must be 'host' or 'url'")
+    with core.db.session() as s:
+        rows = status_rows(s, country=_country(country), scope=scope)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        out.print("no measurements yet")
+        return
+    table = Table("country", "network", "target", "state", "since", "confirmed", "last measured")
+    for r in rows:
+        state = r["state"] + (f" ({r['method']})" if r["method"] else "")
+        if r["pending"]:
+            state += f" → {r['pending']['state']}?"
+        table.add_row(
+            r["country"],
+            r["network"],
+            r["target"],
+            state,
+            r["since"] or "",
+            "yes" if r["confirmed"] else "no",
+            r["last_measured_at"] or "",
+        )
+    out.print(table)
+
+
+# -- probe side ---------------------------------------------------------------------------------------
+@probe_app.command("enroll")
+def probe_enroll(
+    ctx: typer.Context,
+    server: Annotated[str, typer.Option(help="Probe server base URL.")],
+    token: Annotated[str, typer.Option(help="Enrollment token from the server's admin.")],
+    country: Annotated[str, typer.Option(help="Two-letter country code of this vantage.")],
+    network: Annotated[str, typer.Option(help="Network name, e.g. 'AS9198 KazakhTelecom'.")] = "",
+    force: Annotated[bool, typer.Option(help="Replace an existing enrollment.")] = False,
+) -> None:
+    """Create this probe's key and register it with a server."""
+    from .probe import enroll
+
+    core = open_core(ctx)
+    try:
+        config = enroll(
+            core.data_dir,
+            server,
+            token,
+            _country(country, True) or "",
+            network,
+            clock=core.clock,
+            force=force,
+        )
+    except PresswatchError as exc:
+        fail(str(exc))
+        return
+    print_json({"probe_id": config.probe_id, "country": config.country, "network": config.network})
+
+
+@probe_app.command("run")
+def probe_run(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 3600.0,
+    concurrency: Annotated[int, typer.Option(help="Measurements at a time.")] = 4,
+    resolver: Annotated[str | None, typer.Option(help="DNS resolver HOST:PORT to measure with.")] = None,
+) -> None:
+    """Pull assignments, measure them, submit signed measurements (spooled while offline)."""
+    from .probe import run_forever, run_once
+
+    core = open_core(ctx)
+    kwargs: dict[str, Any] = {
+        "concurrency": concurrency,
+        "clock": core.clock,
+        "allow_private": core.settings.allow_private,
+        "resolver": resolver,
+    }
+    try:
+        if once:
+            report = asyncio.run(run_once(core.data_dir, **kwargs))
+            print_json(report.as_dict())
+        else:
+            asyncio.run(run_forever(core.data_dir, interval=interval, **kwargs))
+    except PresswatchError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+# -- server side --------------------------------------------------------------------------------------
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    country: Country = None,
+    hours: Annotated[
+        float | None, typer.Option(help="Valid for this many hours (default: no expiry).")
+    ] = None,
+) -> None:
+    """Create a single-use enrollment token (printed once)."""
+    from .server import create_token
+
+    core = open_core(ctx)
+    token = create_token(core, country=_country(country), valid_hours=hours)
+    print(token)
+
+
+@probe_app.command("list")
+def probe_list(ctx: typer.Context, json_out: Json = False) -> None:
+    """Enrolled probes."""
+    from .server import list_probes
+
+    probes = list_probes(open_core(ctx))
+    if json_out:
+        print_json(probes)
+        return
+    table = Table("id", "country", "network", "enrolled", "last seen", "revoked")
+    for p in probes:
+        table.add_row(
+            p["id"],
+            p["country"],
+            p["network"],
+            p["enrolled_at"],
+            p["last_seen_at"] or "",
+            p["revoked_at"] or "",
+        )
+    out.print(table)
+
+
+@probe_app.command("revoke")
+def probe_revoke(ctx: typer.Context, probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> None:
+    """Revoke a probe: its requests and submissions are refused from now on."""
+    from .server import revoke_probe
+
+    try:
+        revoke_probe(open_core(ctx), probe_id)
+    except PresswatchError as exc:
+        fail(str(exc))
+    out.print(f"revoked {probe_id}")
+
+
+# -- lists --------------------------------------------------------------------------------------------
+@lists_app.command("import")
+def lists_import(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="CSV file or http(s) URL.", metavar="FILE_OR_URL")],
+    country: Annotated[str, typer.Option(help="Country the list is for.")],
+    json_out: Json = False,
+) -> None:
+    """Import a Citizen Lab test-list CSV as a country's URL list."""
+    from .lists import import_test_list
+
+    try:
+        report = import_test_list(open_core(ctx), source, _country(country, True) or "")
+    except PresswatchError as exc:
+        fail(str(exc))
+        return
+    if json_out:
+        print_json(report.as_dict())
+    else:
+        out.print(
+            f"{report.country}: {report.added} added, {report.updated} updated, {report.total} URLs in the list"
+        )
+
+
+@lists_app.command("show")
+def lists_show(
+    ctx: typer.Context, country: Annotated[str, typer.Option(help="Country.")], json_out: Json = False
+) -> None:
+    """The imported URL list of a country."""
+    from .lists import list_entries
+
+    core = open_core(ctx)
+    with core.db.session() as s:
+        entries = list_entries(s, _country(country, True) or "")
+    if json_out:
+        print_json(entries)
+        return
+    for e in entries:
+        out.print(f"{e['url']}\t{e['category_code'] or ''}")
