@@ -252,7 +252,7 @@ def lists_import(
         print_json(report.as_dict())
     else:
         out.print(
-            f"{report.country}: {report.added} added, {report.updated} updated, {report.total} URLs in the list"
+            f"{report.country}: {report.added} added, {report.updated} updated, {report.total} URLs listed"
         )
 
 
