@@ -12,7 +12,7 @@ from sqlalchemy import select
 from presswatch.clock import FakeClock
 from presswatch.core import Presswatch
 from presswatch.record import demands as dm
-from presswatch.record.demand_models import DemandRevision
+from presswatch.record.demand_models import Demand, DemandRevision
 from presswatch.record.models import Watch
 from presswatch.settings import Settings
 
@@ -328,3 +328,31 @@ def test_scrub_keeps_dates_and_short_numbers():
     assert dm.scrub("law 149-FZ of 2006-07-27, art. 15.3") == "law 149-FZ of 2006-07-27, art. 15.3"
     assert dm.scrub("tel. (312) 62-05-41") == "tel. [redacted]"
     assert dm.scrub("x@y.kg and +7 701 123 4567") == "[redacted] and [redacted]"
+
+
+def test_every_change_is_a_log_entry_that_verifies(core, clock):
+    from presswatch.record.ledger import Ledger
+    from presswatch.record.ledger_models import LogEntry
+
+    did = dm.add_demand(core, demand(), documents=[("letter.pdf", PDF)])
+    clock.advance(60)
+    dm.set_response(core, did, "refused")
+    clock.advance(60)
+    dm.update_demand(core, did, {"notes": "second thoughts"}, documents=[("scan.png", PNG)])
+    with core.db.session() as s:
+        entries = list(s.scalars(select(LogEntry).order_by(LogEntry.index)))
+        revs = list(s.scalars(select(DemandRevision).order_by(DemandRevision.revision)))
+    assert [(e.kind, e.ref) for e in entries] == [("demand", f"demand:{did}")] + [
+        ("demand-update", f"demand:{did}")] * 2
+    assert [r.ledger_index for r in revs] == [0, 1, 2]
+    assert [e.supersedes for e in entries] == [None, 0, 1]
+    leaf = json.loads(entries[2].canonical)["record"]
+    assert leaf["update"]["changes"]["notes"]["new"] == "second thoughts"
+    stored = dm.get_demand(core, did)["documents"]
+    assert [d["sha256"] for d in leaf["documents"]] == [r["sha256"] for r in stored]
+    report = Ledger(core).verify_store()
+    assert report.ok, report.failures
+    # a silent edit of the row is caught by the log
+    core.db.write(lambda s: setattr(s.get(Demand, did), "response", "complied"))
+    report = Ledger(core).verify_store()
+    assert not report.ok and "field 'response'" in " ".join(report.failures)

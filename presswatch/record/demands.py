@@ -46,6 +46,7 @@ from .demand_models import (
     DemandRevision,
     DemandTarget,
 )
+from .ledger import Ledger
 from .models import Watch
 
 if TYPE_CHECKING:
@@ -386,19 +387,14 @@ def ledger_append(
     kind: str,
     record: dict[str, Any],
     *,
-    digests: Sequence[str] = (),
     ref: str,
     supersedes: int | None = None,
-) -> int | None:
-    """Append to the evidence log inside ``session``'s transaction (None while the ledger is absent)."""
-    try:
-        from .ledger import Ledger  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name != "presswatch.record.ledger":
-            raise
-        return None
-    index = Ledger(core).append(session, kind, record, digests=list(digests), ref=ref, supersedes=supersedes)
-    return int(index)
+) -> int:
+    """Append to the evidence log inside ``session``'s transaction; returns the entry's index.
+
+    Document digests travel inside ``record`` (the log's ``digests`` are reserved for WARC captures).
+    """
+    return Ledger(core).append(session, kind, record, ref=ref, supersedes=supersedes)
 
 
 # -- records -----------------------------------------------------------------------------------------
@@ -519,10 +515,6 @@ def measurement_countries(d: Demand) -> list[str]:
     return sorted(out)
 
 
-def _digests(docs: Iterable[DemandDocument]) -> list[str]:
-    return [f"sha256:{doc.sha256}" for doc in docs]
-
-
 # -- add / update ------------------------------------------------------------------------------------
 def _find_duplicate(session: Session, v: DemandIn, digest: str) -> tuple[int, str] | None:
     if v.external_id:
@@ -583,7 +575,7 @@ def add_demand(
         s.add_all([*targets, *docs])
         s.flush()
         record = demand_record(d, targets, docs)
-        index = ledger_append(core, s, "demand", record, digests=_digests(docs), ref=f"demand:{d.id}")
+        index = ledger_append(core, s, "demand", record, ref=f"demand:{d.id}")
         s.add(
             DemandRevision(
                 demand_id=d.id,
@@ -713,17 +705,8 @@ def update_demand(
             .order_by(DemandRevision.revision.desc())
             .limit(1)
         )
-        record = {
-            "demand_id": d.id,
-            "revision": d.revision,
-            "by": by,
-            "reason": reason,
-            "changes": diff,
-            "demand": after,
-        }
-        index = ledger_append(
-            core, s, "demand-update", record, digests=_digests(docs), ref=f"demand:{d.id}", supersedes=prev
-        )
+        record = {**after, "update": {"revision": d.revision, "by": by, "reason": reason, "changes": diff}}
+        index = ledger_append(core, s, "demand-update", record, ref=f"demand:{d.id}", supersedes=prev)
         s.add(
             DemandRevision(
                 demand_id=d.id,
