@@ -1,0 +1,941 @@
+"""The tamper-evident evidence log: an append-only Merkle tree in the manner of Certificate Transparency.
+
+Every observation, measurement, demand and change is appended as a leaf whose data is the entry's
+canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8) carrying the digests of the captures
+it cites. Appends run inside the caller's write transaction, so a crash leaves either the whole entry
+(and the updated frontier) or nothing. Tree heads are signed with an Ed25519 key kept in the data folder
+and can be published (``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies;
+:meth:`Ledger.verify_store` re-checks everything from the stored bytes and the WARC files.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+from xml.etree import ElementTree as ET
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Table, func, or_, select
+from sqlalchemy.orm import Session
+from warcio.archiveiterator import ArchiveIterator
+
+from ..errors import DatabaseError, VerificationError
+from .ledger_models import LogEntry, LogState, TreeHead
+from .merkle import EMPTY_ROOT, CompactRange, MerkleTree, leaf_hash, verify_consistency
+
+if TYPE_CHECKING:
+    from ..core import Presswatch
+
+log = logging.getLogger(__name__)
+
+ENTRY_VERSION = 1
+STH_TYPE = "presswatch-sth-v1"
+KEY_FILE = Path("keys") / "log-ed25519.pem"
+PUBLISHED_DIR = "published"
+_DIGEST_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9+/=_-]+$")
+_key_lock = threading.Lock()
+
+
+# -- canonical JSON ------------------------------------------------------------------------------
+def _number(x: float) -> str:
+    """ECMAScript ``Number.prototype.toString`` of a double, as RFC 8785 requires."""
+    if math.isnan(x) or math.isinf(x):
+        raise ValueError("NaN and infinities have no canonical JSON form")
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    mant, _, exp = repr(abs(x)).partition("e")
+    intpart, _, frac = mant.partition(".")
+    digits = intpart + frac
+    n = len(intpart) + (int(exp) if exp else 0)
+    stripped = digits.lstrip("0")
+    n -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    es = f"e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + (digits if k == 1 else digits[0] + "." + digits[1:]) + es
+
+
+def _timestamp(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _encode(obj: Any, out: list[str]) -> None:
+    if obj is None:
+        out.append("null")
+    elif obj is True:
+        out.append("true")
+    elif obj is False:
+        out.append("false")
+    elif isinstance(obj, int):
+        out.append(str(obj))
+    elif isinstance(obj, float):
+        out.append(_number(obj))
+    elif isinstance(obj, str):
+        out.append(json.dumps(obj, ensure_ascii=False))
+    elif isinstance(obj, datetime):
+        out.append(json.dumps(_timestamp(obj)))
+    elif isinstance(obj, date):
+        out.append(json.dumps(obj.isoformat()))
+    elif isinstance(obj, dict):
+        items = []
+        for key in obj:
+            if not isinstance(key, str):
+                raise TypeError(f"canonical JSON object keys must be strings, not {type(key).__name__}")
+            items.append(key)
+        # RFC 8785 orders keys by their UTF-16 code units
+        items.sort(key=lambda s: s.encode("utf-16-be"))
+        out.append("{")
+        for i, key in enumerate(items):
+            if i:
+                out.append(",")
+            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(":")
+            _encode(obj[key], out)
+        out.append("}")
+    elif isinstance(obj, list | tuple):
+        out.append("[")
+        for i, item in enumerate(obj):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"{type(obj).__name__} has no canonical JSON form")
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, no whitespace, UTF-8, ECMAScript numbers (RFC 8785-like).
+
+    Datetimes become ISO 8601 UTC strings with microseconds and a ``Z``.
+    """
+    out: list[str] = []
+    _encode(obj, out)
+    return "".join(out).encode("utf-8")
+
+
+# -- reports and tree heads ------------------------------------------------------------------------
+@dataclass
+class VerificationReport:
+    """The outcome of a verification: what was checked and each failure, naming the item."""
+
+    ok: bool = True
+    checked: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def fail(self, message: str) -> None:
+        self.ok = False
+        self.failures.append(message)
+        log.warning("verification failure: %s", message)
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.checked[what] = self.checked.get(what, 0) + n
+
+    def merge(self, other: VerificationReport) -> None:
+        for k, v in other.checked.items():
+            self.count(k, v)
+        for f in other.failures:
+            self.fail(f)
+        self.notes.extend(other.notes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": dict(self.checked),
+            "failures": list(self.failures),
+            "notes": list(self.notes),
+        }
+
+    def raise_for_failures(self) -> None:
+        if not self.ok:
+            raise VerificationError("; ".join(self.failures))
+
+
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode("ascii")
+
+
+def _unb64(s: str) -> bytes:
+    return base64.b64decode(s.encode("ascii"), validate=True)
+
+
+@dataclass(frozen=True)
+class SignedTreeHead:
+    """A signed tree head: ``{tree_size, timestamp, root_hash, signature, key_id}``."""
+
+    tree_size: int
+    timestamp: int  # milliseconds since the epoch
+    root_hash: bytes
+    signature: bytes
+    key_id: str
+
+    def signed_data(self) -> bytes:
+        """The exact bytes the signature covers."""
+        return canonical_json(
+            {
+                "type": STH_TYPE,
+                "tree_size": self.tree_size,
+                "timestamp": self.timestamp,
+                "root_hash": self.root_hash.hex(),
+                "key_id": self.key_id,
+            }
+        )
+
+    def verify_signature(self, public_key: Ed25519PublicKey) -> bool:
+        try:
+            public_key.verify(self.signature, self.signed_data())
+        except InvalidSignature:
+            return False
+        return True
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp / 1000, UTC)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tree_size": self.tree_size,
+            "timestamp": self.timestamp,
+            "root_hash": _b64(self.root_hash),
+            "signature": _b64(self.signature),
+            "key_id": self.key_id,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> SignedTreeHead:
+        try:
+            return cls(
+                int(obj["tree_size"]),
+                int(obj["timestamp"]),
+                _unb64(obj["root_hash"]),
+                _unb64(obj["signature"]),
+                str(obj["key_id"]),
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise VerificationError(f"malformed signed tree head: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: Path) -> SignedTreeHead:
+        try:
+            return cls.from_json(json.loads(Path(path).read_bytes()))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise VerificationError(f"cannot read signed tree head {path}: {exc}") from exc
+
+    @classmethod
+    def from_row(cls, row: TreeHead) -> SignedTreeHead:
+        return cls(row.tree_size, row.timestamp, row.root_hash, row.signature, row.key_id)
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    """SHA-256 of the raw public key, hex."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise VerificationError("the public key is not an Ed25519 key")
+    return key
+
+
+def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
+    """The log's signing key (``keys/log-ed25519.pem``, mode 0600), generated on first use."""
+    path = Path(data_dir) / KEY_FILE
+    with _key_lock:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            key = Ed25519PrivateKey.generate()
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process won the race; read its key below
+            else:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(pem)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                log.info("generated the evidence log signing key %s", path)
+                return key
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise VerificationError(f"{path} is not an Ed25519 private key")
+    return loaded
+
+
+# -- WARC record checks (shared with bundle verification) -------------------------------------------
+_HASHES = {
+    "sha1": "sha1",
+    "sha-1": "sha1",
+    "sha256": "sha256",
+    "sha-256": "sha256",
+    "sha512": "sha512",
+    "sha-512": "sha512",
+    "md5": "md5",
+}
+
+
+def digest_matches(label: str, data: bytes) -> bool:
+    """Does the WARC-style digest ``algo:value`` (base32 or hex value) describe ``data``?"""
+    algo, _, value = label.partition(":")
+    name = _HASHES.get(algo.lower())
+    if name is None or not value:
+        return False
+    raw = hashlib.new(name, data).digest()
+    b32 = base64.b32encode(raw).decode("ascii")
+    return value.rstrip("=").upper() == b32.rstrip("=") or value.lower() == raw.hex()
+
+
+def digest_algorithm_known(label: str) -> bool:
+    return label.partition(":")[0].lower() in _HASHES
+
+
+@dataclass
+class RecordInfo:
+    record_type: str | None = None
+    record_id: str | None = None
+    url: str | None = None
+    payload_digest: str | None = None
+    block_digest: str | None = None
+    block_bytes: int = 0
+
+
+def check_warc_record(
+    raw: bytes,
+    *,
+    payload_digest: str | None,
+    block_digest: str | None = None,
+    record_id: str | None = None,
+    url: str | None = None,
+) -> tuple[list[str], RecordInfo]:
+    """Parse one stored WARC record (gzip member or plain) and recompute its digests.
+
+    Checks the WARC-Block-Digest and WARC-Payload-Digest headers against recomputed values and against
+    the digests and identity the database (or a bundle index) recorded. Returns the problems found.
+    """
+    problems: list[str] = []
+    info = RecordInfo()
+    try:
+        it = ArchiveIterator(io.BytesIO(raw), no_record_parse=True)
+        record = next(iter(it), None)
+        if record is None:
+            return ["no WARC record at this position"], info
+        block = record.raw_stream.read()
+        it.close()
+    except Exception as exc:  # warcio/zlib raise many types on corrupt input
+        return [f"unreadable WARC record ({type(exc).__name__}: {exc})"], info
+    headers = record.rec_headers
+    info.record_type = headers.get_header("WARC-Type")
+    info.record_id = headers.get_header("WARC-Record-ID")
+    info.url = headers.get_header("WARC-Target-URI")
+    info.payload_digest = headers.get_header("WARC-Payload-Digest")
+    info.block_digest = headers.get_header("WARC-Block-Digest")
+    info.block_bytes = len(block)
+    declared = headers.get_header("Content-Length")
+    if declared is not None and declared.strip().isdigit() and int(declared) != len(block):
+        problems.append(f"block is {len(block)} bytes, Content-Length says {declared}")
+    if record_id is not None and info.record_id != record_id:
+        problems.append(f"WARC-Record-ID is {info.record_id}, expected {record_id}")
+    if url is not None and info.url != url:
+        problems.append(f"WARC-Target-URI is {info.url!r}, expected {url!r}")
+    # block digest: header vs recomputation vs recorded
+    if info.block_digest:
+        if not digest_matches(info.block_digest, block):
+            problems.append(f"WARC-Block-Digest {info.block_digest} does not match the record block")
+    if block_digest and not digest_matches(block_digest, block):
+        problems.append(f"block digest {block_digest} recorded for this capture does not match the block")
+    # payload digest: revisits carry the original payload's digest and no payload
+    ctype = (headers.get_header("Content-Type") or "").lower()
+    payload: bytes | None
+    if info.record_type == "revisit":
+        payload = None
+    elif ctype.startswith("application/http"):
+        head, sep, body = block.partition(b"\r\n\r\n")
+        payload = body if sep else b""
+    else:
+        payload = block
+    if payload is not None:
+        if info.payload_digest and not digest_matches(info.payload_digest, payload):
+            problems.append(f"WARC-Payload-Digest {info.payload_digest} does not match the payload")
+        if payload_digest and not digest_matches(payload_digest, payload):
+            problems.append(f"payload digest {payload_digest} does not match the recomputed payload digest")
+    elif payload_digest and info.payload_digest != payload_digest:
+        problems.append(f"revisit names payload digest {info.payload_digest}, expected {payload_digest}")
+    if not info.block_digest and not info.payload_digest and not block_digest:
+        problems.append("record carries no digest to check")
+    return problems, info
+
+
+# -- the log ---------------------------------------------------------------------------------------
+def parse_ref(ref: str | None) -> tuple[str, str] | None:
+    """``"observation:12"`` → ``("observation", "12")``; anything else → ``None``."""
+    if not ref or ":" not in ref:
+        return None
+    table, _, key = ref.partition(":")
+    return (table, key) if table and key else None
+
+
+def _same_value(stored: Any, recorded: Any) -> bool:
+    if isinstance(stored, datetime):
+        if not isinstance(recorded, str):
+            return False
+        try:
+            other = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        if other.tzinfo is None:
+            other = other.replace(tzinfo=UTC)
+        a = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+        if a == other:
+            return True
+        # entries written with second precision (clock.isoformat) describe the same instant
+        return other.microsecond == 0 and a.replace(microsecond=0) == other
+    if isinstance(stored, dict | list) or isinstance(recorded, dict | list):
+        try:
+            return canonical_json(stored) == canonical_json(recorded)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(stored, bool) or isinstance(recorded, bool):
+        return stored is recorded or (stored == recorded and type(stored) is type(recorded))
+    if isinstance(stored, float) or isinstance(recorded, float):
+        return isinstance(stored, int | float) and isinstance(recorded, int | float) and stored == recorded
+    return bool(stored == recorded)
+
+
+class Ledger:
+    """The evidence log of one presswatch installation."""
+
+    def __init__(self, core: Presswatch) -> None:
+        self.core = core
+        self._key: Ed25519PrivateKey | None = None
+
+    # -- keys -------------------------------------------------------------------------------------
+    @property
+    def key_path(self) -> Path:
+        return self.core.data_dir / KEY_FILE
+
+    @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        if self._key is None:
+            self._key = load_or_create_key(self.core.data_dir)
+        return self._key
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.signing_key.public_key()
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_key)
+
+    # -- appending --------------------------------------------------------------------------------
+    def append(
+        self,
+        session: Session,
+        kind: str,
+        record: dict[str, Any],
+        *,
+        digests: Sequence[str] = (),
+        ref: str | None = None,
+        supersedes: int | None = None,
+    ) -> int:
+        """Append one entry inside the caller's write transaction; returns its leaf index.
+
+        ``digests`` are the WARC digests (``algo:value``) of the captures the entry cites; ``ref`` names
+        the database row the entry describes (``"table:id"``), checked by :meth:`verify_store`.
+        """
+        if not kind or len(kind) > 32:
+            raise ValueError("an entry kind is 1..32 characters")
+        if not isinstance(record, dict):
+            raise TypeError("an entry record is a dict")
+        cited: list[str] = []
+        for d in digests:
+            if not isinstance(d, str) or not _DIGEST_RE.match(d):
+                raise ValueError(f"not a WARC digest: {d!r}")
+            if d not in cited:
+                cited.append(d)
+        state = session.get(LogState, 1, with_for_update=True)
+        if state is None:
+            state = LogState(id=1, size=0, root_hash=EMPTY_ROOT, frontier=CompactRange().to_bytes())
+            session.add(state)
+        frontier = CompactRange.from_bytes(state.frontier)
+        if frontier.size != state.size:
+            raise DatabaseError(
+                f"evidence log state is corrupt (size {state.size}, frontier {frontier.size})"
+            )
+        index = state.size
+        if supersedes is not None and not 0 <= supersedes < index:
+            raise ValueError(f"entry {supersedes} cannot be superseded by entry {index}")
+        now = self.core.clock.now()
+        data = canonical_json(
+            {
+                "v": ENTRY_VERSION,
+                "index": index,
+                "kind": kind,
+                "created_at": now,
+                "ref": ref,
+                "supersedes": supersedes,
+                "digests": cited,
+                "record": record,
+            }
+        )
+        lh = leaf_hash(data)
+        frontier.append(lh)
+        session.add(
+            LogEntry(
+                index=index,
+                kind=kind,
+                ref=ref,
+                supersedes=supersedes,
+                created_at=now,
+                canonical=data,
+                leaf_hash=lh,
+            )
+        )
+        state.size = frontier.size
+        state.root_hash = frontier.root()
+        state.frontier = frontier.to_bytes()
+        session.flush()
+        return index
+
+    def append_now(self, kind: str, record: dict[str, Any], **kwargs: Any) -> int:
+        """Append in a transaction of its own."""
+        return self.core.db.write(lambda s: self.append(s, kind, record, **kwargs))
+
+    # -- reading ----------------------------------------------------------------------------------
+    def size(self) -> int:
+        with self.core.db.session() as s:
+            state = s.get(LogState, 1)
+            return state.size if state else 0
+
+    def entry(self, index: int) -> LogEntry | None:
+        with self.core.db.session() as s:
+            return s.scalars(select(LogEntry).where(LogEntry.index == index)).first()
+
+    def entries(self, indices: Sequence[int]) -> list[LogEntry]:
+        wanted = sorted(set(indices))
+        found: list[LogEntry] = []
+        with self.core.db.session() as s:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                found.extend(s.scalars(select(LogEntry).where(LogEntry.index.in_(chunk))).all())
+        found.sort(key=lambda e: e.index)
+        return found
+
+    def leaf_hashes(self, n: int | None = None) -> list[bytes]:
+        """The stored leaf hashes in index order (the first ``n``)."""
+        q = select(LogEntry.leaf_hash).order_by(LogEntry.index)
+        if n is not None:
+            q = q.where(LogEntry.index < n)
+        with self.core.db.session() as s:
+            return list(s.scalars(q))
+
+    def tree(self, n: int | None = None) -> MerkleTree:
+        return MerkleTree(self.leaf_hashes(n))
+
+    def inclusion(self, index: int, tree_size: int) -> list[bytes]:
+        """The audit path of entry ``index`` in the tree of the first ``tree_size`` entries."""
+        return self.tree(tree_size).inclusion_proof(index, tree_size)
+
+    def consistency(self, m: int, n: int) -> list[bytes]:
+        """The proof that the tree of size ``n`` extends the tree of size ``m``."""
+        return self.tree(n).consistency_proof(m, n)
+
+    # -- tree heads -------------------------------------------------------------------------------
+    def sign_tree_head(self) -> SignedTreeHead:
+        """Sign the current tree head (reusing the latest head when the log has not grown)."""
+        key = self.signing_key
+        key_id = self.key_id
+
+        def sign(s: Session) -> SignedTreeHead:
+            state = s.get(LogState, 1)
+            size, root_hash = (state.size, state.root_hash) if state else (0, EMPTY_ROOT)
+            latest = s.scalars(select(TreeHead).order_by(TreeHead.id.desc()).limit(1)).first()
+            if (
+                latest
+                and latest.tree_size == size
+                and latest.root_hash == root_hash
+                and latest.key_id == key_id
+            ):
+                return SignedTreeHead.from_row(latest)
+            ts = int(self.core.clock.now().timestamp() * 1000)
+            if latest is not None:
+                ts = max(ts, latest.timestamp)
+            unsigned = SignedTreeHead(size, ts, root_hash, b"", key_id)
+            sth = SignedTreeHead(size, ts, root_hash, key.sign(unsigned.signed_data()), key_id)
+            s.add(
+                TreeHead(
+                    tree_size=size, timestamp=ts, root_hash=root_hash, signature=sth.signature, key_id=key_id
+                )
+            )
+            return sth
+
+        return self.core.db.write(sign)
+
+    def latest_tree_head(self) -> SignedTreeHead | None:
+        with self.core.db.session() as s:
+            row = s.scalars(select(TreeHead).order_by(TreeHead.id.desc()).limit(1)).first()
+            return SignedTreeHead.from_row(row) if row else None
+
+    def tree_heads(self) -> list[SignedTreeHead]:
+        with self.core.db.session() as s:
+            return [SignedTreeHead.from_row(r) for r in s.scalars(select(TreeHead).order_by(TreeHead.id))]
+
+    # -- publishing -------------------------------------------------------------------------------
+    @property
+    def published_dir(self) -> Path:
+        return self.core.data_dir / PUBLISHED_DIR
+
+    def publish(self) -> SignedTreeHead:
+        """Sign the current head and write ``published/sth-<size>.json``, the public key and the Atom feed."""
+        sth = self.sign_tree_head()
+        out = self.published_dir
+        out.mkdir(parents=True, exist_ok=True)
+        _write_atomic(
+            out / f"sth-{sth.tree_size}.json",
+            json.dumps(sth.to_json(), indent=2, sort_keys=True).encode() + b"\n",
+        )
+        _write_atomic(out / "log-key.pem", public_key_pem(self.public_key))
+        _write_atomic(out / "tree-heads.atom", self._atom(self.tree_heads()))
+        log.info("published tree head size %d root %s", sth.tree_size, sth.root_hash.hex())
+        return sth
+
+    def _atom(self, heads: list[SignedTreeHead]) -> bytes:
+        ns = "http://www.w3.org/2005/Atom"
+        ET.register_namespace("", ns)
+        feed = ET.Element(f"{{{ns}}}feed")
+        ET.SubElement(feed, f"{{{ns}}}id").text = f"urn:presswatch:log:{self.key_id}"
+        ET.SubElement(feed, f"{{{ns}}}title").text = "presswatch evidence log: signed tree heads"
+        latest = max((h.time for h in heads), default=self.core.clock.now())
+        ET.SubElement(feed, f"{{{ns}}}updated").text = _timestamp(latest)
+        author = ET.SubElement(feed, f"{{{ns}}}author")
+        ET.SubElement(author, f"{{{ns}}}name").text = "presswatch"
+        ET.SubElement(feed, f"{{{ns}}}link", rel="related", href="log-key.pem", type="application/x-pem-file")
+        seen: set[tuple[int, bytes]] = set()
+        for h in sorted(heads, key=lambda h: (h.tree_size, h.timestamp), reverse=True):
+            if (h.tree_size, h.root_hash) in seen:
+                continue
+            seen.add((h.tree_size, h.root_hash))
+            entry = ET.SubElement(feed, f"{{{ns}}}entry")
+            ET.SubElement(
+                entry, f"{{{ns}}}id"
+            ).text = f"urn:presswatch:sth:{h.key_id[:16]}:{h.tree_size}:{h.root_hash.hex()}"
+            ET.SubElement(entry, f"{{{ns}}}title").text = f"Tree head size {h.tree_size}"
+            ET.SubElement(entry, f"{{{ns}}}updated").text = _timestamp(h.time)
+            ET.SubElement(
+                entry,
+                f"{{{ns}}}link",
+                rel="alternate",
+                href=f"sth-{h.tree_size}.json",
+                type="application/json",
+            )
+            content = ET.SubElement(entry, f"{{{ns}}}content", type="text")
+            content.text = json.dumps(h.to_json(), sort_keys=True)
+        return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+
+    # -- verification -----------------------------------------------------------------------------
+    def verify_against(
+        self, sth: SignedTreeHead, report: VerificationReport | None = None
+    ) -> VerificationReport:
+        """Check that the current log is an append-only extension of ``sth`` (a published head)."""
+        report = report or VerificationReport()
+        label = f"published tree head (size {sth.tree_size}, root {sth.root_hash.hex()[:16]}…)"
+        report.count("published_heads")
+        if sth.key_id != self.key_id:
+            report.fail(f"{label}: signed by key {sth.key_id[:16]}…, the log's key is {self.key_id[:16]}…")
+        elif not sth.verify_signature(self.public_key):
+            report.fail(f"{label}: signature does not verify")
+        tree = self.tree()
+        if sth.tree_size > tree.size:
+            report.fail(f"forked log: {label} is larger than the current log ({tree.size} entries)")
+            return report
+        current = tree.root()
+        proof = tree.consistency_proof(sth.tree_size)
+        if not verify_consistency(sth.tree_size, tree.size, sth.root_hash, current, proof):
+            report.fail(f"forked log: {label} is not consistent with the current log (size {tree.size})")
+        return report
+
+    def verify_store(self, progress: Callable[[int, int], None] | None = None) -> VerificationReport:
+        """Re-check the whole store: leaves, tree heads and signatures, captures, described rows."""
+        report = VerificationReport()
+        db = self.core.db
+        with db.session() as s:
+            state = s.get(LogState, 1)
+            total = s.scalar(select(func.count()).select_from(LogEntry)) or 0
+            heads = list(s.scalars(select(TreeHead).order_by(TreeHead.id)))
+        by_size: dict[int, list[TreeHead]] = {}
+        for h in heads:
+            by_size.setdefault(h.tree_size, []).append(h)
+
+        leaves: list[bytes] = []
+        cr = CompactRange()
+        latest_for_ref: dict[str, tuple[int, dict[str, Any]]] = {}
+        superseded: set[int] = set()
+        cites: dict[str, list[int]] = {}
+        steps = 0
+        with db.session() as s:
+            for e in _stream_entries(s):
+                steps += 1
+                expected = len(leaves)
+                if e.index != expected:
+                    report.fail(f"log entry {expected} missing or out of order (found entry {e.index} there)")
+                data = e.canonical
+                lh = leaf_hash(data)
+                if lh != e.leaf_hash:
+                    report.fail(f"entry {e.index}: stored leaf hash does not match its canonical JSON")
+                doc = _parse_entry(data, e, report)
+                leaves.append(lh)
+                cr.append(lh)
+                for h in by_size.get(cr.size, ()):
+                    if h.root_hash != cr.root():
+                        report.fail(
+                            f"tree head #{h.id} (size {h.tree_size}): root hash does not match the log"
+                        )
+                if doc is not None:
+                    if isinstance(doc.get("supersedes"), int):
+                        superseded.add(doc["supersedes"])
+                    for d in doc.get("digests") or ():
+                        cites.setdefault(d, []).append(e.index)
+                    if e.ref and isinstance(doc.get("record"), dict):
+                        latest_for_ref[e.ref] = (e.index, doc["record"])
+                report.count("entries")
+                if progress and steps % 1000 == 0:
+                    progress(steps, total)
+        if progress:
+            progress(steps, total)
+
+        # tree heads: signatures, sizes and append-only consistency between consecutive heads
+        tree = MerkleTree(leaves)
+        public = self.public_key if (heads or self.key_path.exists()) else None
+        for h in heads:
+            report.count("tree_heads")
+            if h.tree_size > tree.size:
+                report.fail(
+                    f"tree head #{h.id} (size {h.tree_size}): larger than the log ({tree.size} entries)"
+                )
+            sth = SignedTreeHead.from_row(h)
+            if public is None or h.key_id != self.key_id:
+                report.fail(f"tree head #{h.id} (size {h.tree_size}): signed by unknown key {h.key_id[:16]}…")
+            elif not sth.verify_signature(public):
+                report.fail(f"tree head #{h.id} (size {h.tree_size}): signature does not verify")
+        for a, b in zip(heads, heads[1:], strict=False):
+            report.count("consistency_proofs")
+            if b.tree_size < a.tree_size or b.tree_size > tree.size:
+                report.fail(
+                    f"tree heads #{a.id} → #{b.id} (sizes {a.tree_size} → {b.tree_size}): not append-only"
+                )
+                continue
+            proof = tree.consistency_proof(a.tree_size, b.tree_size)
+            if not verify_consistency(a.tree_size, b.tree_size, a.root_hash, b.root_hash, proof):
+                report.fail(
+                    f"tree heads #{a.id} → #{b.id} (sizes {a.tree_size} → {b.tree_size}): not consistent"
+                )
+        if state is None:
+            report.fail("log state row is missing")
+        else:
+            if state.size != tree.size or state.root_hash != tree.root():
+                report.fail(f"log state (size {state.size}) does not match the entries (size {tree.size})")
+            try:
+                if CompactRange.from_bytes(state.frontier).hashes != cr.hashes:
+                    report.fail("log state frontier does not match the entries")
+            except ValueError:
+                report.fail("log state frontier is corrupt")
+
+        self._verify_captures(cites, report, progress, steps, total)
+        self._verify_rows(latest_for_ref, superseded, report)
+        return report
+
+    def _verify_captures(
+        self,
+        cites: dict[str, list[int]],
+        report: VerificationReport,
+        progress: Callable[[int, int], None] | None,
+        done: int,
+        total: int,
+    ) -> None:
+        from .models import Capture
+
+        digests = sorted(cites)
+        files: dict[str, IO[bytes]] = {}
+        checked_ids: set[int] = set()
+        try:
+            with self.core.db.session() as s:
+                for i in range(0, len(digests), 200):
+                    chunk = digests[i : i + 200]
+                    rows = s.scalars(
+                        select(Capture)
+                        .where(or_(Capture.payload_digest.in_(chunk), Capture.block_digest.in_(chunk)))
+                        .order_by(Capture.warc_file, Capture.offset)
+                    ).all()
+                    found: dict[str, list[Capture]] = {}
+                    for c in rows:
+                        for d in {c.payload_digest, c.block_digest}:
+                            if d in cites:
+                                found.setdefault(d, []).append(c)
+                    for d in chunk:
+                        if d not in found:
+                            report.fail(f"entry {cites[d][0]} cites {d}: no capture with this digest")
+                    for c in rows:
+                        if c.id in checked_ids:
+                            continue
+                        checked_ids.add(c.id)
+                        by = cites.get(c.payload_digest) or cites.get(c.block_digest or "") or [-1]
+                        self._check_capture(c, by[0], files, report)
+                        done += 1
+                        if progress and done % 100 == 0:
+                            progress(done, total + len(checked_ids))
+        finally:
+            for fh in files.values():
+                fh.close()
+        report.count("cited_digests", len(digests))
+
+    def _check_capture(
+        self, c: Any, entry: int, files: dict[str, IO[bytes]], report: VerificationReport
+    ) -> None:
+        label = f"capture {c.id} ({c.payload_digest}, {c.warc_file}@{c.offset}, cited by entry {entry})"
+        report.count("captures")
+        try:
+            fh = files.get(c.warc_file)
+            if fh is None:
+                path = (self.core.data_dir / c.warc_file).resolve()
+                if not path.is_relative_to(self.core.data_dir.resolve()):
+                    report.fail(f"{label}: WARC path leaves the data folder")
+                    return
+                fh = files[c.warc_file] = open(path, "rb")  # noqa: SIM115 - closed by the caller
+            fh.seek(c.offset)
+            raw = fh.read(c.length)
+        except OSError as exc:
+            report.fail(f"{label}: cannot read WARC file: {exc}")
+            return
+        if len(raw) != c.length:
+            report.fail(f"{label}: WARC file is truncated ({len(raw)} of {c.length} bytes)")
+            return
+        problems, info = check_warc_record(
+            raw,
+            payload_digest=c.payload_digest,
+            block_digest=c.block_digest,
+            record_id=c.record_id,
+            url=c.url,
+        )
+        if info.record_type and info.record_type != c.record_type:
+            problems.append(f"WARC-Type is {info.record_type}, the capture row says {c.record_type}")
+        for p in problems:
+            report.fail(f"{label}: {p}")
+        report.count("capture_bytes", len(raw))
+
+    def _verify_rows(
+        self, latest: dict[str, tuple[int, dict[str, Any]]], superseded: set[int], report: VerificationReport
+    ) -> None:
+        from .base import Base
+        from .registry import import_all_models
+
+        import_all_models()
+        tables = Base.metadata.tables
+        with self.core.db.session() as s:
+            for ref, (index, record) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+                if index in superseded:
+                    continue
+                parsed = parse_ref(ref)
+                if parsed is None or parsed[0] not in tables:
+                    continue
+                table: Table = tables[parsed[0]]
+                pk = list(table.primary_key.columns)
+                if len(pk) != 1:
+                    continue
+                key: Any = parsed[1]
+                try:
+                    key = pk[0].type.python_type(key)
+                except (NotImplementedError, ValueError, TypeError):
+                    pass
+                row = s.execute(select(table).where(pk[0] == key)).mappings().first()
+                report.count("rows")
+                if row is None:
+                    report.fail(f"entry {index}: row {ref} it describes is missing")
+                    continue
+                for name, value in sorted(record.items()):
+                    if name in table.c and not _same_value(row[name], value):
+                        report.fail(
+                            f"entry {index}: row {ref} field {name!r} is {row[name]!r}, "
+                            f"the log says {value!r}"
+                        )
+
+
+def _stream_entries(s: Session, batch: int = 2000) -> Iterator[LogEntry]:
+    """All entries in index order, fetched in keyset-paginated batches (bounded memory)."""
+    last = -1
+    while True:
+        rows = s.scalars(
+            select(LogEntry).where(LogEntry.index > last).order_by(LogEntry.index).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].index
+        s.expunge_all()
+
+
+def _parse_entry(data: bytes, e: LogEntry, report: VerificationReport) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        report.fail(f"entry {e.index}: leaf data is not JSON")
+        return None
+    if not isinstance(doc, dict):
+        report.fail(f"entry {e.index}: leaf data is not a JSON object")
+        return None
+    try:
+        if canonical_json(doc) != data:
+            report.fail(f"entry {e.index}: leaf data is not in canonical form")
+    except (TypeError, ValueError):
+        report.fail(f"entry {e.index}: leaf data is not in canonical form")
+    if doc.get("index") != e.index:
+        report.fail(f"entry {e.index}: its leaf data records index {doc.get('index')} (entry moved)")
+    for name in ("kind", "ref", "supersedes"):
+        if doc.get(name) != getattr(e, name):
+            report.fail(
+                f"entry {e.index}: column {name} is {getattr(e, name)!r}, the leaf says {doc.get(name)!r}"
+            )
+    return doc
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
