@@ -368,7 +368,9 @@ async def measure_local(
         async def control(u: str, endpoints: list[str]) -> dict[str, Any]:
             from .control import control_measure
 
-            view: dict[str, Any] = await control_measure(u, endpoints, resolver=control_resolver)
+            view: dict[str, Any] = await control_measure(
+                u, endpoints, resolver=control_resolver, allow_private=core.settings.allow_private
+            )
             return view
 
     ctx = MeasureContext(

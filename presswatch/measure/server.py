@@ -130,11 +130,13 @@ class ControlRequest(BaseModel):
     endpoints: list[str] = Field(default_factory=list)
 
 
-def _default_control(core: Presswatch) -> ControlFn:
+def _default_control(core: Presswatch, resolver: str | None) -> ControlFn:
     async def control(url: str, endpoints: list[str]) -> dict[str, Any]:
         from .control import control_measure
 
-        result: dict[str, Any] = await control_measure(url, endpoints)
+        result: dict[str, Any] = await control_measure(
+            url, endpoints, resolver=resolver, allow_private=core.settings.allow_private
+        )
         return result
 
     return control
@@ -145,11 +147,12 @@ def probe_router(
     *,
     policy: StatusPolicy | None = None,
     control: ControlFn | None = None,
+    control_resolver: str | None = None,
     max_skew: float = 300.0,
 ) -> APIRouter:
-    """The probe API bound to ``core``; ``control`` defaults to the local control measurement."""
+    """The probe API bound to ``core``; ``control`` defaults to :func:`control_measure` run here."""
     router = APIRouter(prefix="/api/v1", tags=["probes"])
-    control_fn = control or _default_control(core)
+    control_fn = control or _default_control(core, control_resolver)
     skew = timedelta(seconds=max_skew)
 
     def _check_and_note(probe_id: str, timestamp: str, nonce: str, verify: Callable[[str], None]) -> Probe:
