@@ -1,0 +1,312 @@
+"""Classify one check of an article URL: new, unchanged, edited, removed, withheld or unreachable."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from . import thresholds as T
+from .diff import DiffSummary, diff_texts
+from .extract import Extracted
+from .fingerprint import containment, jaccard, sketch_similarity
+from .page import Page, PageFacts
+from .profile import SiteProfile
+from .text import normalize_text, words
+
+STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable")
+UNREACHABLE_REASONS = (
+    "dns",
+    "connect",
+    "tls",
+    "timeout",
+    "http-5xx",
+    "too-large",
+    "too-many-redirects",
+    "bad-response",
+)
+
+_LOGIN_PATH = re.compile(
+    r"/(?:log-?in|sign-?in|sign_in|auth|authorize|oauth|sso|subscribe|subscription|paywall|register|"
+    r"connexion|anmelden|вход|войти|kirish)(?:/|$|\.|\?)",
+    re.I,
+)
+_NOT_FOUND_PATH = re.compile(
+    r"/(?:404|not-?found|page-?not-?found|error|errors|oshibka|404\.\w+)(?:/|$|\.)", re.I
+)
+_ARTICLE_SEGMENT = re.compile(r"\d{3,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What earlier checks of this article showed."""
+
+    title: str | None
+    paragraphs: tuple[str, ...]
+    text_digest: str
+    page_words: int
+    fingerprint: tuple[int, ...]
+    seen_digests: Mapping[str, int]
+    last_digest: str
+
+    @classmethod
+    def from_extracted(cls, ex: Extracted, seen_digests: Mapping[str, int] | None = None) -> Prior:
+        """A prior from the last good version (``seen_digests`` defaults to that version alone)."""
+        return cls(
+            title=ex.title,
+            paragraphs=ex.paragraphs,
+            text_digest=ex.text_digest,
+            page_words=ex.page_words,
+            fingerprint=ex.fingerprint,
+            seen_digests=dict(seen_digests) if seen_digests is not None else {ex.text_digest: 1},
+            last_digest=ex.text_digest,
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    status: str
+    reason: str | None
+    diff: DiffSummary | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _pairs(paragraphs: Sequence[str]) -> set[str]:
+    """Distinct consecutive word pairs (single words for one-word texts)."""
+    toks = words(" ".join(paragraphs))
+    if len(toks) < 2:
+        return set(toks)
+    return {f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)}
+
+
+def title_similarity(a: str | None, b: str | None) -> float:
+    """Character-level similarity of two normalized, lower-cased titles (0 when one is missing)."""
+    if not a and not b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    x, y = normalize_text(a).lower(), normalize_text(b).lower()
+    return 1.0 if x == y else difflib.SequenceMatcher(None, x, y).ratio()
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in unquote(path).split("/") if s]
+
+
+def _same_target(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    host_a = (pa.hostname or "").removeprefix("www.")
+    host_b = (pb.hostname or "").removeprefix("www.")
+    return host_a == host_b and pa.path.rstrip("/") == pb.path.rstrip("/")
+
+
+def redirect_kind(facts: PageFacts, profile: SiteProfile | None) -> str | None:
+    """``login``, ``home`` (site root or section front), ``not-found`` or None for a benign/no redirect."""
+    final = facts.final_url
+    if not final or _same_target(final, facts.url):
+        return None
+    fp, op = urlsplit(final), urlsplit(facts.url)
+    if _LOGIN_PATH.search(fp.path + ("?" if fp.query else "")):
+        return "login"
+    if profile is not None and any(_same_target(final, u) for u in profile.not_found_final_urls):
+        if not (profile.not_found_redirects_home and not _segments(fp.path)):
+            return "not-found"
+    if _NOT_FOUND_PATH.search(fp.path):
+        return "not-found"
+    osegs, fsegs = _segments(op.path), _segments(fp.path)
+    if not osegs:
+        return None  # the watched URL is itself a front page
+    if not fsegs:
+        return "home"
+    if profile is not None and profile.home_final_url and _same_target(final, profile.home_final_url):
+        return "home"
+    if _ARTICLE_SEGMENT.search(fsegs[-1]):
+        return None  # moved to another article-like URL: judge by content
+    if len(fsegs) < len(osegs) and osegs[: len(fsegs)] == fsegs:
+        return "home"  # an ancestor of the article: section or archive front
+    if len(fsegs) <= T.SECTION_MAX_SEGMENTS:
+        return "home"
+    return None
+
+
+def _result(
+    status: str, reason: str | None, details: dict[str, Any], diff: DiffSummary | None = None
+) -> Classification:
+    return Classification(status, reason, diff, details)
+
+
+def _hits(page: Page, profile: SiteProfile | None) -> dict[str, list[str]]:
+    """Notice hits in title/heading/main text, plus those elsewhere on the page that are not site chrome."""
+    chrome = set(profile.chrome_hits) if profile else set()
+    out = {k: list(v) for k, v in page.main_hits.items()}
+    for cat, keys in page.page_hits.items():
+        for key in keys:
+            if key not in chrome and key not in out.get(cat, ()):
+                out.setdefault(cat, []).append(key)
+    return out
+
+
+def _soft404_evidence(
+    page: Page, prior: Prior | None, profile: SiteProfile | None, hits: Mapping[str, list[str]], noticey: bool
+) -> dict[str, float]:
+    ev: dict[str, float] = {}
+    ex = page.extracted
+    title = page.html_title
+    if profile is not None:
+        tw = page.text_words()
+        for nf_text in profile.not_found_texts:
+            nw = set(nf_text.split())
+            if tw and nw and jaccard(tw, nw) >= T.NF_TEXT_SIM:
+                ev["nf_text"] = T.W_NF_TEXT
+                break
+        if page.main_words <= T.NF_PAGE_MAX_WORDS and ex.fingerprint:
+            sims = [sketch_similarity(ex.fingerprint, fp) for fp in profile.not_found_fingerprints]
+            if sims and max(sims) >= T.NF_PAGE_SIM:
+                ev["nf_page"] = T.W_NF_PAGE
+        if title and title in profile.not_found_titles and title not in profile.generic_titles:
+            ev["nf_title"] = T.W_NF_TITLE
+        prior_is_home = prior is not None and title_similarity(prior.title, profile.home_title) >= 0.95
+        if profile.home_fingerprint and ex.fingerprint and not prior_is_home:
+            if sketch_similarity(ex.fingerprint, profile.home_fingerprint) >= T.HOME_PAGE_SIM:
+                ev["home_page"] = T.W_HOME_PAGE
+        if (
+            title
+            and title == profile.home_title
+            and title not in profile.not_found_titles
+            and not prior_is_home
+        ):
+            ev["home_title"] = T.W_HOME_TITLE
+    if page.head_hits.get("not_found"):
+        ev["nf_phrase"] = T.W_NF_PHRASE  # the title or first heading says so
+    elif (
+        page.main_hits.get("not_found")
+        and noticey
+        and (prior is not None or page.main_words <= T.NF_PAGE_MAX_WORDS)
+    ):
+        ev["nf_phrase"] = T.W_NF_PHRASE  # a short main text says so
+    elif hits.get("not_found") and page.main_words <= T.NF_PAGE_MAX_WORDS:
+        ev["nf_phrase"] = T.W_NF_PHRASE  # the page says so and has no text of its own
+    if prior is not None:
+        old_words = sum(len(p.split()) for p in prior.paragraphs)
+        if page.main_words <= T.DROP_MAX_WORDS and page.main_words < T.DROP_MAX_RATIO * old_words:
+            ev["text_drop"] = T.W_TEXT_DROP
+        if title_similarity(prior.title, ex.title) < T.TITLE_SIMILAR:
+            ev["title_changed"] = T.W_TITLE_CHANGED
+        if prior.page_words and ex.page_words < T.PAGE_SHRINK_RATIO * prior.page_words:
+            ev["page_shrunk"] = T.W_PAGE_SHRUNK
+    return ev
+
+
+def _bad_page(
+    page: Page, prior: Prior | None, profile: SiteProfile | None, details: dict[str, Any]
+) -> Classification | None:
+    """Walls, removal notices and soft-404s (only called when the prior text is not on the page)."""
+    old_words = sum(len(p.split()) for p in prior.paragraphs) if prior else 0
+    mw = page.main_words
+    noticey = mw <= T.NOTICE_MAX_WORDS or (prior is not None and mw <= T.WALL_MAX_SHARE * old_words)
+    hits = _hits(page, profile)
+    nf_template = set(profile.not_found_hits) if profile else set()
+    details["hits"] = hits
+    if noticey:
+        if hits.get("geo"):
+            return _result("withheld", "geo-wall", details)
+        home_pw = profile is not None and profile.home_has_password  # a login box in every page's chrome
+        if hits.get("login") or (page.has_password_field and not home_pw and mw < T.ARTICLE_MIN_WORDS):
+            return _result("withheld", "login-wall", details)
+        strong = [k for k in hits.get("removal_strong", ()) if k not in nf_template]
+        weak = [k for k in hits.get("removal_weak", ()) if k not in nf_template]
+        if strong or (weak and (prior is not None or mw < T.ARTICLE_MIN_WORDS)):
+            return _result("removed", "removal-notice", details)
+    ev = _soft404_evidence(page, prior, profile, hits, noticey)
+    details["soft404_evidence"] = ev
+    if sum(ev.values()) >= T.SOFT404_SCORE - 1e-9:
+        return _result("removed", "soft-404", details)
+    return None
+
+
+def classify(
+    facts: PageFacts, extracted: Extracted | None, prior: Prior | None, profile: SiteProfile | None
+) -> Classification:
+    """Classify one check. ``extracted`` is computed from ``facts.body`` when None and needed."""
+    details: dict[str, Any] = {"http_status": facts.http_status}
+    if facts.error_reason:
+        reason = facts.error_reason if facts.error_reason in UNREACHABLE_REASONS else "bad-response"
+        return _result("unreachable", reason, {**details, "error_reason": facts.error_reason})
+    if facts.not_modified:
+        return _result("unchanged", None, {**details, "not_modified": True})
+    st = facts.http_status
+    if st is None:
+        return _result("unreachable", "bad-response", details)
+    if st == 451:
+        return _result("withheld", "http-451", details)
+    if st >= 500:
+        return _result("unreachable", "http-5xx", details)
+    if st == 404:
+        return _result("removed", "http-404", details)
+    if st == 410:
+        return _result("removed", "http-410", details)
+    page = Page(facts, extracted)
+    if st in (401, 402, 407):
+        return _result("withheld", "login-wall", details)
+    if 400 <= st < 500:
+        if facts.body:
+            hits = _hits(page, profile)
+            details["hits"] = hits
+            if hits.get("geo"):
+                return _result("withheld", "geo-wall", details)
+            if hits.get("login") or page.has_password_field:
+                return _result("withheld", "login-wall", details)
+        return _result("unreachable", "bad-response", details)
+    if not 200 <= st < 300:
+        return _result("unreachable", "bad-response", details)
+    redirect = redirect_kind(facts, profile)
+    if redirect is not None:
+        details["redirect"] = {"kind": redirect, "final_url": facts.final_url}
+        if redirect == "login":
+            return _result("withheld", "login-wall", details)
+        if redirect == "home":
+            return _result("removed", "redirect-home", details)
+        return _result("removed", "soft-404", details)
+    if not facts.body or not facts.body.strip():
+        return _result("unreachable", "bad-response", {**details, "empty_body": True})
+    ex = page.extracted
+    details.update(text_digest=ex.text_digest, main_words=page.main_words, title=ex.title)
+    if prior is None:
+        bad = _bad_page(page, None, profile, details)
+        return bad or _result("new", None, details)
+    if ex.text_digest == prior.last_digest:
+        return _result("unchanged", None, details)
+    if ex.text_digest in prior.seen_digests:
+        return _result("unchanged", None, {**details, "variant": True})
+    old_pairs = _pairs(prior.paragraphs)
+    retained = containment(old_pairs, _pairs(ex.paragraphs))
+    tsim = title_similarity(prior.title, ex.title)
+    details.update(retained=round(retained, 3), title_similarity=round(tsim, 3))
+
+    def edited(**extra: Any) -> Classification:
+        diff = diff_texts(prior.title, prior.paragraphs, ex.title, ex.paragraphs)
+        return _result("edited", None, {**details, **extra}, diff)
+
+    if retained >= T.EDIT_STRONG_RETAINED:
+        notices = {k: v for k, v in page.main_hits.items() if k != "not_found"}
+        return edited(notices=notices) if notices else edited()
+    page_retained = containment(old_pairs, _pairs([page.page_text]))
+    details["page_retained"] = round(page_retained, 3)
+    if page_retained >= T.PAGE_STILL_HAS_TEXT and tsim >= T.TITLE_SIMILAR:
+        # the old text still stands on the page; only the extraction moved: no edit of the article
+        return _result("unchanged", None, {**details, "extraction_drift": True})
+    bad = _bad_page(page, prior, profile, details)
+    if bad is not None:
+        return bad
+    if retained >= T.EDIT_WEAK_RETAINED or (tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED):
+        return edited()
+    if (
+        retained < T.REPLACED_MAX_RETAINED
+        and tsim < T.REPLACED_MAX_TITLE_SIM
+        and page.main_words >= T.ARTICLE_MIN_WORDS
+    ):
+        return _result("removed", "content-replaced", details)
+    return edited(heavy_rewrite=True)

@@ -1,0 +1,137 @@
+"""Main-text and metadata extraction (trafilatura in its fast mode) plus whole-page features."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.settings import Document, Extractor
+
+from .fingerprint import sketch
+from .text import decode_html, normalize_text, words
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_VISIBLE = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template"
+    " or ancestor::svg)]"
+)
+_TITLE = etree.XPath("string(//head/title)")
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
+_LANG = etree.XPath("string(/html/@lang)")
+_MAX_NODES_TEXT = 2_000_000  # characters of visible text we look at, at most
+
+# trafilatura fast path: no fallback extractors, no comments, htmldate without its extensive search
+_DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%d"}
+_OPTIONS = Extractor(
+    output_format="python",
+    fast=True,
+    comments=False,
+    tables=True,
+    with_metadata=True,
+    date_params=_DATE_PARAMS,
+)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What one page says: main text (normalized), metadata and whole-page features."""
+
+    title: str | None
+    text: str
+    paragraphs: tuple[str, ...]
+    lang: str | None
+    meta: Mapping[str, Any]
+    text_digest: str
+    page_words: int
+    fingerprint: tuple[int, ...] = field(default=())
+
+
+def text_digest(title: str | None, text: str) -> str:
+    """``sha256:<hex>`` over the normalized title and main text."""
+    payload = normalize_text(title or "") + "\n\n" + normalize_text(text)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_html(body: bytes, content_type: str | None = None) -> lxml.html.HtmlElement | None:
+    """Decode and parse an HTML body leniently; ``None`` when there is no document at all."""
+    text = decode_html(body, content_type)
+    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
+    if not text.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        log.debug("unparseable HTML: %s", exc)
+        return None
+    return tree if isinstance(tree, lxml.html.HtmlElement) else None
+
+
+def visible_text(tree: lxml.html.HtmlElement) -> str:
+    """All text a reader could see in the body (scripts, styles, templates excluded)."""
+    parts = _VISIBLE(tree)
+    out = " ".join(str(p) for p in parts if isinstance(p, str))
+    return out[:_MAX_NODES_TEXT]
+
+
+def _str(v: object) -> str | None:
+    return v.strip() or None if isinstance(v, str) else None
+
+
+def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted:
+    """Extract title, main text, metadata, page size and fingerprint from an HTML body.
+
+    Never raises on bad input: an empty or hopeless document gives empty text.
+    """
+    tree = parse_html(body or b"", content_type)
+    if tree is None:
+        return _build(None, "", {}, None, 0, ())
+    page_tokens = words(visible_text(tree))
+    fingerprint = sketch(page_tokens)
+    html_title = normalize_text(str(_TITLE(tree))) or None
+    lang = _str(_LANG(tree))
+    canonical = _CANONICAL(tree)
+    doc: Document | None = None
+    try:
+        result = trafilatura.bare_extraction(tree, url=url, options=_OPTIONS)
+        doc = result if isinstance(result, Document) else None
+    except Exception as exc:  # trafilatura can trip on pathological trees; the page still has features
+        log.warning("extraction failed for %s: %s", url, exc)
+    text = (doc.text or "") if doc is not None else ""
+    meta: dict[str, Any] = {"html_title": html_title}
+    if canonical:
+        meta["canonical"] = str(canonical[0]).strip()
+    if doc is not None:
+        for key in ("author", "date", "sitename", "description", "image"):
+            if (val := _str(getattr(doc, key, None))) is not None:
+                meta[key] = val
+        lang = lang or _str(doc.language)
+    title = _str(doc.title) if doc is not None else None
+    return _build(title or html_title, text, meta, lang, len(page_tokens), fingerprint)
+
+
+def _build(
+    title: str | None, text: str, meta: dict[str, Any], lang: str | None, page_words: int, fp: tuple[int, ...]
+) -> Extracted:
+    title = normalize_text(title).replace("\n", " ") if title else None
+    norm = normalize_text(text)
+    paragraphs = tuple(norm.split("\n")) if norm else ()
+    return Extracted(
+        title=title or None,
+        text=norm,
+        paragraphs=paragraphs,
+        lang=lang.lower() if lang else None,
+        meta=meta,
+        text_digest=text_digest(title, norm),
+        page_words=page_words,
+        fingerprint=fp,
+    )

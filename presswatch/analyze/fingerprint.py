@@ -1,0 +1,52 @@
+"""Compact page sketches (bottom-k MinHash of word shingles) and set similarities."""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Iterable, Sequence
+
+from .thresholds import SHINGLE_WORDS, SKETCH_SIZE
+
+
+def _h(s: str) -> int:
+    # 48 bits: stable across processes and exact in JSON/JavaScript numbers
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=6).digest(), "big")
+
+
+def shingles(tokens: Sequence[str], n: int = SHINGLE_WORDS) -> set[str]:
+    """Word n-grams joined by spaces (the tokens themselves when there are fewer than ``n``)."""
+    if len(tokens) < n:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def sketch(tokens: Sequence[str], k: int = SKETCH_SIZE) -> tuple[int, ...]:
+    """Bottom-k MinHash sketch (sorted) of the word shingles of ``tokens``."""
+    return tuple(sorted(heapq.nsmallest(k, {_h(s) for s in shingles(tokens)})))
+
+
+def sketch_similarity(a: Iterable[int], b: Iterable[int], k: int = SKETCH_SIZE) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two bottom-k sketches."""
+    sa, sb = set(a), set(b)
+    if not sa and not sb:
+        return 1.0
+    if not sa or not sb:
+        return 0.0
+    union_k = heapq.nsmallest(k, sa | sb)
+    both = sum(1 for x in union_k if x in sa and x in sb)
+    return both / len(union_k)
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Jaccard similarity of two sets (1.0 for two empty sets)."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def containment(old: set[str], new: set[str]) -> float:
+    """Share of ``old`` found in ``new`` (1.0 when ``old`` is empty)."""
+    if not old:
+        return 1.0
+    return len(old & new) / len(old)

@@ -1,0 +1,105 @@
+"""What the fetcher observed (:class:`PageFacts`) and the page features the classifier looks at."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from .extract import Extracted, extract, parse_html, visible_text
+from .notices import prepare, scan
+from .text import words
+
+_PASSWORD = etree.XPath("boolean(//input[translate(@type,'PASWORD','pasword')='password'])")
+_H1 = etree.XPath("string(//h1)")
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """One fetch as the fetcher saw it. ``headers`` have lower-cased names; ``body`` is decompressed."""
+
+    url: str
+    final_url: str | None
+    http_status: int | None
+    headers: Mapping[str, str]
+    body: bytes | None
+    redirects: Sequence[str] = ()
+    error_reason: str | None = None
+    not_modified: bool = False
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+def url_words(url: str) -> set[str]:
+    """Word tokens of a URL's path (slugs often show up in not-found pages)."""
+    return set(words(unquote(urlsplit(url).path)))
+
+
+@dataclass
+class Page:
+    """Lazily computed features of one fetched page (parsing happens only when a feature is asked for)."""
+
+    facts: PageFacts
+    _extracted: Extracted | None = field(default=None, repr=False)
+
+    @cached_property
+    def extracted(self) -> Extracted:
+        if self._extracted is not None:
+            return self._extracted
+        return extract(
+            self.facts.body or b"", self.facts.final_url or self.facts.url, self.facts.content_type
+        )
+
+    @cached_property
+    def _tree(self) -> etree._Element | None:
+        return parse_html(self.facts.body or b"", self.facts.content_type)
+
+    @cached_property
+    def page_text(self) -> str:
+        """Lower-cased, normalized visible text of the whole page."""
+        return prepare(visible_text(self._tree)) if self._tree is not None else ""
+
+    @cached_property
+    def h1(self) -> str:
+        return prepare(str(_H1(self._tree))) if self._tree is not None else ""
+
+    @cached_property
+    def has_password_field(self) -> bool:
+        return bool(_PASSWORD(self._tree)) if self._tree is not None else False
+
+    @cached_property
+    def main_text(self) -> str:
+        """Lower-cased title, first heading and main text."""
+        ex = self.extracted
+        return prepare(" \n ".join(filter(None, (ex.title, self.h1, ex.text))))
+
+    @cached_property
+    def main_words(self) -> int:
+        return len(self.extracted.text.split())
+
+    @cached_property
+    def main_hits(self) -> dict[str, list[str]]:
+        return scan(self.main_text)
+
+    @cached_property
+    def head_hits(self) -> dict[str, list[str]]:
+        """Notice hits in the title and first heading alone."""
+        return scan(prepare(" \n ".join(filter(None, (self.extracted.title, self.html_title, self.h1)))))
+
+    @cached_property
+    def page_hits(self) -> dict[str, list[str]]:
+        return scan(self.page_text)
+
+    @cached_property
+    def html_title(self) -> str | None:
+        t = self.extracted.meta.get("html_title")
+        return t.lower() if isinstance(t, str) and t else None
+
+    def text_words(self) -> set[str]:
+        """Distinct words of the main text, minus the words of the page's own URL path."""
+        return set(words(self.extracted.text)) - url_words(self.facts.url)

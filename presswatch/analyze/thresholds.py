@@ -1,0 +1,59 @@
+"""Every number the analysis stage decides with, in one place.
+
+Similarities are in [0, 1]. "Retained" is the share of the prior main text's word pairs still present in
+the new main text; "title similarity" is a character-level ratio of the normalized, lower-cased titles.
+"""
+
+from __future__ import annotations
+
+# --- fingerprints -------------------------------------------------------------------------------------
+SKETCH_SIZE = 64  # bottom-k MinHash size: Jaccard error ~ 1/sqrt(64) ≈ 0.12 worst case, plenty for templates
+SHINGLE_WORDS = 3  # words per shingle in page fingerprints
+
+# --- continuity with the prior version ----------------------------------------------------------------
+# At or above this share of the old text kept, the page IS the article: edited (or unchanged), never removed,
+# whatever banners or walls it also shows. A paragraph added/removed/changed keeps ~0.7–0.95.
+EDIT_STRONG_RETAINED = 0.6
+# Weaker continuity, checked only after walls/notices/soft-404 evidence came up empty: a heavy rewrite.
+EDIT_WEAK_RETAINED = 0.35
+# With a similar headline, this little kept text is still a (heavy) edit rather than a replacement.
+EDIT_TITLE_RETAINED = 0.15
+TITLE_SIMILAR = 0.6  # headline counts as "the same story" (typo fixes and additions stay well above)
+
+# --- content replaced -----------------------------------------------------------------------------------
+REPLACED_MAX_RETAINED = 0.1  # the new article shares almost no word pairs with the old one …
+REPLACED_MAX_TITLE_SIM = 0.45  # … and its headline is unrelated
+ARTICLE_MIN_WORDS = 80  # a "valid article" has at least this much main text
+
+# --- main-text drop ---------------------------------------------------------------------------------------
+DROP_MAX_RATIO = 0.25  # new main text below 25 % of the old …
+DROP_MAX_WORDS = 120  # … and short in absolute terms: the article body is gone
+
+# --- notices and walls ------------------------------------------------------------------------------------
+NOTICE_MAX_WORDS = 200  # a removal/geo/login message is short; phrases inside long texts are quotes
+WALL_MAX_SHARE = 0.5  # … or the page shows at most half the old text (paywall teaser)
+
+# --- soft-404 against the learned profile ----------------------------------------------------------------
+NF_TEXT_SIM = 0.6  # word-set Jaccard between the page's main text and a learned not-found text
+NF_PAGE_SIM = 0.8  # fingerprint (whole page) similarity with a learned not-found page …
+NF_PAGE_MAX_WORDS = 60  # … counts only when the page has (almost) no main text of its own
+HOME_PAGE_SIM = 0.8  # fingerprint similarity with the learned home page (home served at the article URL)
+PROBE_DISAGREE_SIM = 0.5  # two probes this different: one probably hit a real page, keep the shorter
+
+# --- redirects ---------------------------------------------------------------------------------------------
+SECTION_MAX_SEGMENTS = 1  # a redirect target with at most this many path segments is a section front
+
+# --- soft-404 evidence weights: a page is a soft-404 when the weights of its evidence add up to 1.0 ---------
+SOFT404_SCORE = 1.0
+W_NF_TEXT = 1.0  # main text matches the learned not-found text
+W_NF_PHRASE = 1.0  # "page not found" & co. in the title, first heading or a short main text
+W_NF_PAGE = 1.0  # whole page looks like the learned not-found page and has no main text
+W_HOME_PAGE = 1.0  # whole page looks like the home page
+W_NF_TITLE = 0.6  # <title> equals the learned not-found title (not a site-wide generic title)
+W_HOME_TITLE = 0.6  # <title> equals the home page's title
+W_TEXT_DROP = 0.5  # main text dropped to a stub (see DROP_*)
+W_TITLE_CHANGED = 0.3  # headline unlike the prior one
+W_PAGE_SHRUNK = 0.2  # whole page lost half its words
+PAGE_SHRINK_RATIO = 0.5
+# the prior's text still stands on the page (just extracted differently): the article is there
+PAGE_STILL_HAS_TEXT = 0.9
