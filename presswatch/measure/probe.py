@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..clock import Clock, SystemClock, isoformat
 from ..errors import ConfigError, PresswatchError
+from ..record.models import Capture
 from . import envelope as env
 from .spool import Spool
 from .status import StatusPolicy, measurement_dict, record_measurement
@@ -342,12 +344,20 @@ async def run_forever(data_dir: Path, *, interval: float = 3600.0, **kwargs: Any
 
 
 # -- a local measurement (``presswatch measure``) -----------------------------------------------------
-def _capture_id(result: dict[str, Any]) -> int | None:
-    value = result.get("capture_id")
-    capture = result.get("capture")
-    if value is None and isinstance(capture, dict):
-        value = capture.get("id")
-    return value if isinstance(value, int) else None
+class _RecordingArchive:
+    """Passes writes to the real archive and keeps the returned capture pointers."""
+
+    def __init__(self, archive: Any) -> None:
+        self._archive = archive
+        self.refs: list[Any] = []
+
+    def write_exchange(self, *args: Any, **kwargs: Any) -> Any:
+        ref = self._archive.write_exchange(*args, **kwargs)
+        self.refs.append(ref)
+        return ref
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._archive, name)
 
 
 async def measure_local(
@@ -373,13 +383,14 @@ async def measure_local(
             )
             return view
 
+    archive = _RecordingArchive(core.archive)
     ctx = MeasureContext(
         country=country.upper(),
         network=network,
         probe_id=None,
         control=control,
         resolver=resolver,
-        archive=core.archive,
+        archive=archive,
         allow_private=core.settings.allow_private,
     )
     start = core.clock.now()
@@ -388,14 +399,34 @@ async def measure_local(
     now = core.clock.now()
 
     def _store(s: Session) -> dict[str, Any]:
+        capture_id = None
+        if archive.refs:
+            ref = archive.refs[-1]
+            refers = None
+            if ref.record_type == "revisit":
+                q = select(Capture.id).where(
+                    Capture.payload_digest == ref.payload_digest, Capture.record_type == "response"
+                )
+                refers = s.scalars(q.limit(1)).first()
+            cap = Capture(
+                url=ref.url,
+                captured_at=ref.captured_at,
+                warc_file=ref.warc_file,
+                offset=ref.offset,
+                length=ref.length,
+                record_type=ref.record_type,
+                record_id=ref.record_id,
+                payload_digest=ref.payload_digest,
+                block_digest=ref.block_digest,
+                http_status=ref.http_status,
+                refers_to_id=refers,
+                vantage=country.upper(),
+            )
+            s.add(cap)
+            s.flush()
+            capture_id = cap.id
         row, events, _ = record_measurement(
-            s,
-            envelope,
-            signature=None,
-            probe_id=None,
-            received_at=now,
-            capture_id=_capture_id(result),
-            policy=policy,
+            s, envelope, signature=None, probe_id=None, received_at=now, capture_id=capture_id, policy=policy
         )
         return {**measurement_dict(row), "events": [e.summary for e in events]}
 
