@@ -168,7 +168,7 @@ def check(
     async def go() -> list[dict[str, Any]]:
         async with Fetcher(core.settings, core.clock) as f:
             checker = Checker(core, f)
-            return [await checker.check(i) for i in ids]
+            return list(await asyncio.gather(*(checker.check(i) for i in ids)))
 
     try:
         results = asyncio.run(go())

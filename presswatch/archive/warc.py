@@ -308,7 +308,7 @@ def read_record(raw: bytes) -> StoredRecord:
     try:
         it = ArchiveIterator(io.BytesIO(raw))
         rec = next(iter(it))
-        payload = rec.content_stream().read() if rec.rec_type == "response" else rec.raw_stream.read()
+        payload = rec.raw_stream.read()  # as stored: content-encoding kept (what the digest covers)
         http_status = int(rec.http_headers.get_statuscode()) if rec.http_headers else None
         http_headers = list(rec.http_headers.headers) if rec.http_headers else []
         return StoredRecord(
