@@ -234,7 +234,6 @@ class SimSite:
             finally:
                 loop.close()
 
-        self.prerender()
         self._thread = threading.Thread(target=run, name="simsite", daemon=True)
         self._thread.start()
         ready.wait()
@@ -246,6 +245,10 @@ class SimSite:
         if ":" in shown:
             shown = f"[{shown}]"
         self.url = f"{'https' if self.ssl_context else 'http'}://{shown}:{bound[1]}"
+        with self._lock:
+            self._cache.clear()
+            self._listing_cache.clear()
+        self.prerender()
         log.info("simsite serving %d articles at %s", len(self._articles), self.url)
         return self
 
