@@ -1,0 +1,252 @@
+"""Incidents: the demand → refusal → still online → blocked abroad story, outcomes, overrides, log indices."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from presswatch.clock import FakeClock
+from presswatch.core import Presswatch
+from presswatch.errors import NotFound
+from presswatch.record import demands as dm
+from presswatch.record import incidents as inc
+from presswatch.record.ledger import Ledger
+from presswatch.record.ledger_models import LogEntry
+from presswatch.record.models import Capture, Event, Observation, Watch
+from presswatch.settings import Settings
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+URL = "https://portal.example/news/2026/03/procurement"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def core(tmp_path: Path, clock: FakeClock):
+    c = Presswatch.open(Settings(data=tmp_path / "data"), clock=clock)
+    yield c
+    c.close()
+
+
+def kg_demand(**over):
+    data = {
+        "title": "Remove the article on the ministry's procurement",
+        "sender": {"name": "Ministry of Culture of the Kyrgyz Republic", "kind": "ministry", "country": "KG"},
+        "recipient": {"name": "Portal News", "kind": "outlet", "country": "KG"},
+        "date_sent": "2026-03-01",
+        "date_received": "2026-03-02T08:00:00Z",
+        "deadline": "2026-03-04",
+        "channel": "letter",
+        "legal_basis": [{"country": "KG", "citation": "Law on Protection from False Information, art. 4"}],
+        "actions": ["remove"],
+        "targets": [{"url": URL}],
+    }
+    data.update(over)
+    return data
+
+
+def observe(core, watch_id, at, status, *, reason=None, confirmed=False, diff=None, capture=False):
+    def write(s):
+        cap_id = None
+        if capture:
+            cap = Capture(url=URL, captured_at=at, warc_file="warc/x.warc.gz", offset=0, length=10,
+                          record_type="response", record_id="<urn:uuid:1>", payload_digest="sha1:AAAA",
+                          http_status=200)
+            s.add(cap)
+            s.flush()
+            cap_id = cap.id
+        o = Observation(watch_id=watch_id, url=URL, checked_at=at, status=status, reason=reason,
+                        confirmed=confirmed, diff=diff, capture_id=cap_id, http_status=200, details={})
+        s.add(o)
+        s.flush()
+        return o.id
+
+    return core.db.write(write)
+
+
+def event(core, at, kind, *, watch_id=None, country=None, reason=None, details=None, observation_id=None):
+    def write(s):
+        e = Event(watch_id=watch_id, at=at, kind=kind, country=country, reason=reason, summary="",
+                  details=details or {}, observation_id=observation_id)
+        s.add(e)
+        s.flush()
+        return e.id
+
+    return core.db.write(write)
+
+
+def watch_of(core, demand_id):
+    return dm.get_demand(core, demand_id)["targets"][0]["watch_id"]
+
+
+def test_story_demand_refused_still_online_blocked_in_kz(core, clock):
+    did = dm.add_demand(core, kg_demand())
+    wid = watch_of(core, did)
+    observe(core, wid, T0 + timedelta(hours=1), "new", capture=True)
+    clock.set(T0 + timedelta(days=1))
+    dm.set_response(core, did, "refused", by="editor-in-chief")
+    observe(core, wid, T0 + timedelta(days=2, hours=1), "unchanged")  # a day after the refusal
+    event(core, T0 + timedelta(days=3), "blocked", watch_id=wid, country="KZ", reason="dns")
+
+    iid = inc.create_incident(core, "Kyrgyz ministry vs Portal News", kind="censorship/removal")
+    inc.add_to_incident(core, iid, demands=[did], countries=["Kazakhstan"])
+    clock.set(T0 + timedelta(days=3, hours=2))
+    inc.add_note(core, iid, "Outlet published the letter.", author="analyst")
+
+    tl = inc.timeline(core, iid)
+    assert [t.kind for t in tl] == ["demand", "first-capture", "response", "online", "blocked", "note"]
+    assert tl[0].summary.startswith(
+        "demand #1 from Ministry of Culture of the Kyrgyz Republic (KG) to Portal News: remove; citing")
+    assert tl[0].at == datetime(2026, 3, 1, tzinfo=UTC)
+    assert "deadline 2026-03-04" in tl[0].summary
+    assert tl[2].summary == "response to demand #1: refused (recorded by editor-in-chief)"
+    assert tl[3].summary.startswith(f"{URL} still online and unchanged (2 checks since")
+    assert tl[4].summary == f"blocked in KZ (dns): {URL}" and tl[4].country == "KZ"
+    assert tl[4].details["method"] == "dns"
+    assert [t.at for t in tl] == sorted(t.at for t in tl)
+
+    out = inc.infer_outcome(core, iid)
+    assert out.label == "refused" and out.final == "refused"
+    assert out.statements == [
+        "refused: the recipient refused and the target was still online and unchanged "
+        "10 hours after the deadline",
+        "blocked in KZ (dns) since 2026-03-05",
+    ]
+    shown = inc.show_incident(core, iid)
+    assert shown["countries"] == ["KG", "KZ"] and shown["hosts"] == ["portal.example"]
+    assert shown["watches"][0]["url"] == URL
+
+    # the editor has the final word; the inference stays visible beside it
+    inc.override_outcome(core, iid, "refused, then blocked abroad", by="editor",
+                         why="confirmed with the outlet")
+    out = inc.infer_outcome(core, iid)
+    assert out.final == "refused, then blocked abroad" and out.label == "refused"
+    assert out.override and out.override["by"] == "editor"
+    assert out.override["why"] == "confirmed with the outlet"
+    with pytest.raises(inc.InvalidIncident, match="who"):
+        inc.override_outcome(core, iid, "x", by="", why="")
+
+    # every cited entry is in the log and the log verifies
+    with core.db.session() as s:
+        kinds = {e.index: (e.kind, e.ref) for e in s.scalars(select(LogEntry))}
+    indices = inc.incident_entry_indices(core, iid)
+    cited = [kinds[i] for i in indices]
+    assert ("demand", "demand:1") in cited and ("demand-update", "demand:1") in cited
+    assert ("note", "incident_note:1") in cited
+    assert sum(1 for k in cited if k[0] == "incident") == 3  # created, linked, overridden once
+    report = Ledger(core).verify_store()
+    assert report.ok, report.failures
+
+
+def test_refused_inferred_from_silence_after_deadline(core, clock):
+    did = dm.add_demand(core, kg_demand())
+    wid = watch_of(core, did)
+    observe(core, wid, T0 + timedelta(hours=1), "new")
+    observe(core, wid, datetime(2026, 3, 11, 12, tzinfo=UTC), "unchanged")
+    iid = inc.create_incident(core, "silence")
+    inc.add_to_incident(core, iid, demands=[did])
+    out = inc.infer_outcome(core, iid)
+    assert out.label == "refused"
+    assert out.statements == ["refused: the target was still online and unchanged 7 days after the deadline"]
+
+
+def test_pending_before_the_grace_period(core):
+    did = dm.add_demand(core, kg_demand())
+    observe(core, watch_of(core, did), T0 + timedelta(days=1), "unchanged")
+    iid = inc.create_incident(core, "waiting")
+    inc.add_to_incident(core, iid, demands=[did])
+    out = inc.infer_outcome(core, iid)
+    assert out.label == "pending"
+    assert out.statements == ["pending: the target was still online and unchanged 1 day after the demand"]
+
+
+def test_complied_removed_with_reason(core):
+    did = dm.add_demand(core, kg_demand())
+    wid = watch_of(core, did)
+    observe(core, wid, T0 + timedelta(hours=1), "new")
+    o = observe(core, wid, T0 + timedelta(days=2, hours=3), "removed", reason="soft-404", confirmed=True)
+    event(core, T0 + timedelta(days=2, hours=3), "removed", watch_id=wid, reason="soft-404", observation_id=o)
+    iid = inc.create_incident(core, "removed")
+    inc.add_to_incident(core, iid, demands=[did])
+    out = inc.infer_outcome(core, iid)
+    assert out.label == "complied"
+    assert out.statements == ["complied: removed 2 days after the demand, soft-404"]
+    tl = inc.timeline(core, iid)
+    assert [t.kind for t in tl] == ["demand", "first-capture", "removed"]
+    assert tl[-1].ref.startswith("event:")  # the event describes it; no duplicate from the observation
+
+
+def test_edited_counts_removed_paragraphs(core):
+    did = dm.add_demand(core, kg_demand())
+    wid = watch_of(core, did)
+    observe(core, wid, T0 + timedelta(hours=1), "new")
+    diff = {"paragraphs_added": 0, "paragraphs_removed": 2, "words_added": 0, "words_removed": 80,
+            "title_changed": False}
+    observe(core, wid, T0 + timedelta(days=1), "edited", diff=diff)
+    observe(core, wid, T0 + timedelta(days=2), "unchanged")
+    iid = inc.create_incident(core, "edited")
+    inc.add_to_incident(core, iid, demands=[did])
+    assert inc.infer_outcome(core, iid).statements == ["edited: 2 paragraphs removed after the demand"]
+    tl = inc.timeline(core, iid)
+    assert [t.kind for t in tl] == ["demand", "first-capture", "edited", "online"]
+    assert tl[2].details["diff"]["paragraphs_removed"] == 2
+    assert "-2 paragraphs" in tl[2].summary
+
+
+def test_unblocked_and_host_level_events(core):
+    did = dm.add_demand(core, kg_demand(actions=["block"]))
+    assert dm.get_demand(core, did)["measure_in"] == []
+    with core.db.session() as s:
+        assert s.get(Watch, watch_of(core, did)).tags["measure_in"] == ["KG"]
+    event(core, T0 + timedelta(days=1), "blocked", country="KG", reason="http-blockpage",
+          details={"host": "portal.example"})
+    event(core, T0 + timedelta(days=4), "unblocked", country="KG", details={"host": "portal.example"})
+    event(core, T0 + timedelta(days=2), "blocked", country="RU", reason="dns",
+          details={"host": "other.example"})
+    iid = inc.create_incident(core, "blocking")
+    inc.add_to_incident(core, iid, demands=[did])
+    out = inc.infer_outcome(core, iid)
+    assert "unblocked in KG on 2026-03-06 (was blocked by http-blockpage since 2026-03-03)" in out.statements
+    assert not any("RU" in st for st in out.statements)
+    kinds = [t.kind for t in inc.timeline(core, iid)]
+    assert kinds == ["demand", "blocked", "unblocked"]
+
+
+def test_links_by_url_host_and_errors(core):
+    did = dm.add_demand(core, kg_demand())
+    iid = inc.create_incident(core, "links")
+    added = inc.add_to_incident(core, iid, urls=[URL], hosts=["Portal.Example"], countries=["kgz"])
+    assert added == [("country", "KG"), ("host", "portal.example"), ("watch", str(watch_of(core, did)))]
+    assert inc.add_to_incident(core, iid, urls=[URL]) == []  # already linked: no change, no log entry
+    with pytest.raises(NotFound):
+        inc.add_to_incident(core, iid, demands=[99])
+    with pytest.raises(NotFound, match="not watched"):
+        inc.add_to_incident(core, iid, urls=["https://nowhere.example/x"])
+    with pytest.raises(dm.InvalidDemand, match="unknown country"):
+        inc.add_to_incident(core, iid, countries=["Atlantis"])
+    with pytest.raises(NotFound):
+        inc.timeline(core, 42)
+    with pytest.raises(inc.InvalidIncident):
+        inc.create_incident(core, "  ")
+
+
+def test_entry_indices_public_leaves_out_private_demands(core):
+    pub = dm.add_demand(core, kg_demand())
+    priv = dm.add_demand(core, kg_demand(title="private", visibility="private",
+                                         targets=[{"url": "https://portal.example/b"}]))
+    iid = inc.create_incident(core, "mixed")
+    inc.add_to_incident(core, iid, demands=[pub, priv])
+    with core.db.session() as s:
+        refs = {e.index: e.ref for e in s.scalars(select(LogEntry))}
+    everything = {refs[i] for i in inc.incident_entry_indices(core, iid)}
+    public = {refs[i] for i in inc.incident_entry_indices(core, iid, public=True)}
+    assert {f"demand:{pub}", f"demand:{priv}"} <= everything
+    assert f"demand:{priv}" not in public and f"demand:{pub}" in public
+    assert json.dumps(sorted(everything))
