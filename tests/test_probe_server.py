@@ -7,6 +7,7 @@ import json
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from presswatch.clock import FakeClock, isoformat
 from presswatch.core import Presswatch
@@ -102,12 +104,15 @@ class Sim:
         }
 
 
+World = tuple[Presswatch, FakeClock, "LiveServer", "Sim"]
+
+
 @pytest.fixture()
-def world(tmp_path: Path):
+def world(tmp_path: Path) -> Iterator[World]:
     clock = FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     core = Presswatch.open(Settings(data=tmp_path / "server", allow_private=True), clock=clock)
 
-    def add_watches(s):
+    def add_watches(s: Session) -> None:
         now = clock.now()
         s.add(
             Watch(
@@ -163,7 +168,7 @@ def _count(core: Presswatch, model: Any, *where: Any) -> int:
         return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def test_enroll_run_submit_and_status(world, tmp_path: Path) -> None:
+def test_enroll_run_submit_and_status(world: World, tmp_path: Path) -> None:
     core, clock, server, sim = world
     data = _enroll(tmp_path, core, server)
     key_file = probe_dir(data) / "probe_key.pem"
@@ -214,7 +219,7 @@ def test_enroll_run_submit_and_status(world, tmp_path: Path) -> None:
     assert _count(core, Measurement) == 10
 
 
-def test_offline_spool_then_submit_once(world, tmp_path: Path) -> None:
+def test_offline_spool_then_submit_once(world: World, tmp_path: Path) -> None:
     core, clock, server, sim = world
     data = _enroll(tmp_path, core, server)
     asyncio.run(run_once(data, measure_fn=sim.measure, clock=clock))  # caches assignments
@@ -273,7 +278,7 @@ def _submission(data: Path, clock: FakeClock, **test_keys: Any) -> dict[str, Any
     return {"envelope": envelope, "signature": env.sign_envelope(key, envelope)}
 
 
-def test_replays_tampering_and_revocation_rejected(world, tmp_path: Path) -> None:
+def test_replays_tampering_and_revocation_rejected(world: World, tmp_path: Path) -> None:
     core, clock, server, sim = world
     data = _enroll(tmp_path, core, server)
     url = f"{server.url}/api/v1/measurements"
@@ -321,7 +326,7 @@ def test_replays_tampering_and_revocation_rejected(world, tmp_path: Path) -> Non
     assert list_probes(core)[0]["revoked_at"] is not None
 
 
-def test_enrollment_tokens(world, tmp_path: Path) -> None:
+def test_enrollment_tokens(world: World, tmp_path: Path) -> None:
     core, clock, server, _ = world
     token = create_token(core, country="KZ")
     with pytest.raises(ProbeError, match="not RU"):
@@ -335,7 +340,7 @@ def test_enrollment_tokens(world, tmp_path: Path) -> None:
     assert len(list_probes(core)) == 1
 
 
-def test_two_distinct_probes_confirm_at_once(world, tmp_path: Path) -> None:
+def test_two_distinct_probes_confirm_at_once(world: World, tmp_path: Path) -> None:
     core, clock, server, sim = world
     a = _enroll(tmp_path, core, server, "a")
     b = _enroll(tmp_path, core, server, "b")

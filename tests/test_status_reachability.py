@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from presswatch.clock import FakeClock, isoformat
 from presswatch.core import Presswatch
@@ -23,8 +25,8 @@ T0 = datetime(2026, 5, 1, tzinfo=UTC)
 
 
 @pytest.fixture()
-def core(tmp_path: Path):
-    c = Presswatch.open(Settings(data=tmp_path), clock=FakeClock(T0))
+def core(tmp_path: Path, db_url: str) -> Iterator[Presswatch]:
+    c = Presswatch.open(Settings(data=tmp_path, db=db_url), clock=FakeClock(T0))
     yield c
     c.close()
 
@@ -130,7 +132,7 @@ def test_policy_runs_and_distinct_probes(core: Presswatch) -> None:
 
 
 def test_events_link_watches_and_hosts_only_for_site_watches(core: Presswatch) -> None:
-    def add(s):
+    def add(s: Session) -> None:
         s.add(Watch(url=URL, host="news.example.kz", created_at=T0, next_check_at=T0))
         s.add(
             Watch(
