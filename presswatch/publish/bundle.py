@@ -1,0 +1,259 @@
+"""Self-contained, offline-verifiable evidence bundles (WACZ 1.1.1 files).
+
+A bundle holds the cited WARC records (``archive/``), a CDXJ index and page list so any WACZ replayer
+can show the pages, plus ``evidence/``: the log entries' canonical bytes (``entries.jsonl``), the same
+records as readable JSON (``records.json``), their inclusion proofs (``proofs.json``), the signed tree
+head (``sth.json``), the log's public key (``log-key.pem``) and where each cited capture sits in the
+bundle (``captures.json``). :func:`presswatch.publish.verify.verify_bundle` needs nothing else.
+
+With ``public_only`` an entry whose record is marked private (``"private": true`` or
+``"visibility": "private"``) is shipped redacted: only its leaf hash and proof (it provably exists in
+the log) — neither its content nor its captures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+
+from .. import __version__
+from ..clock import isoformat
+from ..errors import ArchiveError, NotFound, VerificationError
+from ..record.ledger import Ledger, SignedTreeHead, public_key_pem
+from ..record.models import Capture
+
+if TYPE_CHECKING:
+    from ..core import Presswatch
+
+log = logging.getLogger(__name__)
+
+WACZ_VERSION = "1.1.1"
+BUNDLE_FORMAT = "presswatch-evidence-bundle-1"
+GZ_WARC = "archive/data.warc.gz"
+PLAIN_WARC = "archive/data.warc"
+
+
+def is_private(record: Any) -> bool:
+    """Is an entry's record marked as not for publication?"""
+    return isinstance(record, dict) and (
+        record.get("private") is True or record.get("visibility") == "private"
+    )
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return "sha256:" + h.hexdigest(), size
+
+
+def _dump(obj: Any) -> bytes:
+    return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _read_record(core: Presswatch, c: Capture) -> bytes:
+    path = (core.data_dir / c.warc_file).resolve()
+    if not path.is_relative_to(core.data_dir.resolve()):
+        raise ArchiveError(f"capture {c.id}: WARC path leaves the data folder")
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(c.offset)
+            raw = fh.read(c.length)
+    except OSError as exc:
+        raise ArchiveError(f"capture {c.id}: cannot read {c.warc_file}: {exc}") from exc
+    if len(raw) != c.length:
+        raise ArchiveError(f"capture {c.id}: {c.warc_file} is truncated")
+    return raw
+
+
+def _cdxj(warc: Path, out: Path) -> None:
+    """A sorted CDXJ index of one WARC file (the bundle member's name as filename)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    CDXJIndexer(str(out), [str(warc)], sort=True).process_all()
+
+
+def export_bundle(
+    core: Presswatch, entry_indices: Sequence[int], out: Path, *, public_only: bool = True
+) -> Path:
+    """Write a WACZ bundle proving the given log entries and carrying the captures they cite."""
+    ledger = Ledger(core)
+    wanted = sorted(set(int(i) for i in entry_indices))
+    if not wanted:
+        raise ValueError("a bundle needs at least one log entry")
+    entries = ledger.entries(wanted)
+    missing = sorted(set(wanted) - {e.index for e in entries})
+    if missing:
+        raise NotFound(f"no log entries {missing}")
+    sth = ledger.latest_tree_head()
+    if sth is None or sth.tree_size <= wanted[-1]:
+        sth = ledger.sign_tree_head()
+    tree = ledger.tree(sth.tree_size)
+    if tree.size != sth.tree_size or tree.root() != sth.root_hash:
+        raise VerificationError(f"the log does not match its signed tree head (size {sth.tree_size})")
+
+    docs: list[dict[str, Any]] = []
+    proofs: dict[str, Any] = {}
+    lines: list[bytes] = []
+    digests: list[str] = []
+    redacted = 0
+    for e in entries:
+        doc = json.loads(e.canonical)
+        proof: dict[str, Any] = {
+            "leaf_hash": e.leaf_hash.hex(),
+            "proof": [p.hex() for p in tree.inclusion_proof(e.index)],
+        }
+        if public_only and is_private(doc.get("record")):
+            proof["redacted"] = True
+            redacted += 1
+        else:
+            lines.append(e.canonical)
+            docs.append(doc)
+            digests.extend(d for d in doc.get("digests", ()) if d not in digests)
+        proofs[str(e.index)] = proof
+
+    with core.db.session() as s:
+        captures: list[Capture] = []
+        for i in range(0, len(digests), 200):
+            chunk = digests[i : i + 200]
+            captures.extend(
+                s.scalars(
+                    select(Capture).where(
+                        or_(Capture.payload_digest.in_(chunk), Capture.block_digest.in_(chunk))
+                    )
+                )
+            )
+    captures = sorted({c.id: c for c in captures}.values(), key=lambda c: c.id)
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pw-bundle-") as tmpdir:
+        tmp = Path(tmpdir)
+        (tmp / "archive").mkdir()
+        cap_index: list[dict[str, Any]] = []
+        offsets = {GZ_WARC: 0, PLAIN_WARC: 0}
+        with open(tmp / GZ_WARC, "wb") as gz_out, open(tmp / PLAIN_WARC, "wb") as plain_out:
+            for c in captures:
+                raw = _read_record(core, c)
+                member, fh = (GZ_WARC, gz_out) if raw[:2] == b"\x1f\x8b" else (PLAIN_WARC, plain_out)
+                fh.write(raw)
+                cap_index.append({
+                    "capture_id": c.id, "url": c.url, "captured_at": isoformat(c.captured_at),
+                    "record_type": c.record_type, "record_id": c.record_id, "http_status": c.http_status,
+                    "payload_digest": c.payload_digest, "block_digest": c.block_digest,
+                    "file": member, "offset": offsets[member], "length": len(raw),
+                })  # fmt: skip
+                offsets[member] += len(raw)
+        members: dict[str, Path] = {}
+        (tmp / "indexes").mkdir()
+        cdx_lines: list[str] = []
+        for name in (GZ_WARC, PLAIN_WARC):
+            if offsets[name] == 0:
+                (tmp / name).unlink()
+                continue
+            members[name] = tmp / name
+            part = tmp / "indexes" / (Path(name).name + ".cdxj")
+            _cdxj(tmp / name, part)
+            cdx_lines.extend(part.read_text("utf-8").splitlines())
+            part.unlink()
+        index_path = tmp / "indexes" / "index.cdxj"
+        index_path.write_text("".join(line + "\n" for line in sorted(cdx_lines)), "utf-8")
+        members["indexes/index.cdxj"] = index_path
+
+        (tmp / "pages").mkdir()
+        pages = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Cited captures"})]
+        for c in captures:
+            if c.record_type in ("response", "revisit", "resource"):
+                page = {"id": f"capture-{c.id}", "url": c.url, "ts": isoformat(c.captured_at), "title": c.url}
+                pages.append(json.dumps(page))
+        (tmp / "pages" / "pages.jsonl").write_text("\n".join(pages) + "\n", "utf-8")
+        members["pages/pages.jsonl"] = tmp / "pages" / "pages.jsonl"
+
+        ev = tmp / "evidence"
+        ev.mkdir()
+        files: dict[str, bytes] = {
+            "entries.jsonl": b"".join(line + b"\n" for line in lines),
+            "records.json": _dump(docs),
+            "proofs.json": _dump({"tree_size": sth.tree_size, "hash": "sha256", "entries": proofs}),
+            "sth.json": _dump(sth.to_json()),
+            "log-key.pem": public_key_pem(ledger.public_key),
+            "captures.json": _dump(cap_index),
+        }
+        for fname, data in files.items():
+            (ev / fname).write_bytes(data)
+            members[f"evidence/{fname}"] = ev / fname
+
+        created = isoformat(core.clock.now().astimezone(UTC))
+        resources = []
+        for name, path in members.items():
+            digest, size = _sha256_file(path)
+            resources.append({"name": Path(name).name, "path": name, "hash": digest, "bytes": size})
+        package = {
+            "profile": "data-package",
+            "wacz_version": WACZ_VERSION,
+            "title": f"presswatch evidence: log entries {_ranges(wanted)}",
+            "description": "Log entries, inclusion proofs, a signed tree head, cited WARC records.",
+            "created": created,
+            "software": f"presswatch {__version__}",
+            "presswatch": {
+                "format": BUNDLE_FORMAT,
+                "tree_size": sth.tree_size,
+                "root_hash": sth.root_hash.hex(),
+                "key_id": sth.key_id,
+                "entries": wanted,
+                "redacted": redacted,
+            },  # fmt: skip
+            "resources": resources,
+        }
+        package_bytes = _dump(package)
+        digest_doc = {
+            "path": "datapackage.json",
+            "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
+        }
+
+        tmp_out = out.with_name(f".{out.name}.tmp")
+        with zipfile.ZipFile(tmp_out, "w") as zf:
+            zf.writestr(_info("datapackage.json", zipfile.ZIP_DEFLATED), package_bytes)
+            zf.writestr(_info("datapackage-digest.json", zipfile.ZIP_DEFLATED), _dump(digest_doc))
+            for name, path in members.items():
+                method = zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
+                zf.write(path, name, compress_type=method)
+        tmp_out.replace(out)
+    log.info("wrote evidence bundle %s (%d entries, %d captures)", out, len(entries), len(captures))
+    return out
+
+
+def _info(name: str, method: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    return info
+
+
+def _ranges(indices: Sequence[int]) -> str:
+    parts: list[str] = []
+    start = prev = indices[0]
+    for i in list(indices[1:]) + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if i is not None:
+            start = prev = i
+    return ",".join(parts)
+
+
+def load_sth(data: bytes) -> SignedTreeHead:
+    """Parse a bundle's ``evidence/sth.json``."""
+    return SignedTreeHead.from_json(json.loads(data))
