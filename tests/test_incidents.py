@@ -250,3 +250,68 @@ def test_entry_indices_public_leaves_out_private_demands(core):
     assert {f"demand:{pub}", f"demand:{priv}"} <= everything
     assert f"demand:{priv}" not in public and f"demand:{pub}" in public
     assert json.dumps(sorted(everything))
+
+
+def test_cli_demand_and_incident_commands(tmp_path):
+    from typer.testing import CliRunner
+
+    from presswatch.cli import app
+    from presswatch.cli_support import CliState
+
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    exe = tmp_path / "letter.pdf.exe"
+    exe.write_bytes(b"MZ\x90\x00" + b"\x00" * 100)
+    data = tmp_path / "cli-data"
+    clock = FakeClock(T0)
+
+    def run(*args):
+        result = CliRunner().invoke(app, ["--data-dir", str(data), *args], obj=CliState(clock=clock))
+        return result
+
+    add = ["demand", "add", "--title", "Remove the article", "--sender", "Ministry of Culture",
+           "--sender-kind", "ministry", "--sender-country", "KG", "--recipient", "Portal News",
+           "--recipient-country", "KG", "--sent", "2026-03-01", "--deadline", "2026-03-04",
+           "--law", "KG:Law on Protection from False Information, art. 4", "--action", "remove",
+           "--target", URL, "--document", str(pdf), "--visibility", "redacted",
+           "--sender-person", "A. Osmonov"]
+    r = run(*add)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == "1" and "watching 1 target URL" in r.stderr
+
+    bad = run(*[("Narnia" if a == "KG" and i == 9 else a) for i, a in enumerate(add)])
+    assert bad.exit_code == 2 and "unknown country 'Narnia'" in bad.stderr
+    r = run(*add[:-4], "--document", str(exe))
+    assert r.exit_code == 2 and "executable" in r.stderr
+    r = run("demand", "add", *add[2:-4], "--sent", "2026-13-01")
+    assert r.exit_code == 2 and "invalid date '2026-13-01'" in r.stderr
+
+    r = run("demand", "update", "1", "--response", "refused", "--by", "editor")
+    assert r.exit_code == 0 and "revision 2" in r.stderr
+    shown = json.loads(run("demand", "show", "1", "--json").stdout)
+    assert shown["response"] == "refused" and [h["revision"] for h in shown["history"]] == [1, 2]
+    assert shown["legal_basis"] == [{"country": "KG", "citation": "Law on Protection from False Information, "
+                                     "art. 4", "text": None}]
+    assert "Ministry of Culture (KG)" in run("demand", "list").stdout
+
+    out = tmp_path / "public.json"
+    assert run("demand", "export", "--public", "--out", str(out)).exit_code == 0
+    exported = json.loads(out.read_text())
+    assert exported["notices"][0]["presswatch"]["sender"]["person"] == "[redacted]"
+    full = json.loads(run("demand", "export").stdout)
+    full_file = tmp_path / "full.json"
+    full_file.write_text(json.dumps(full))
+    r = run("demand", "import", str(full_file))
+    assert r.exit_code == 0 and "notice 1: skipped" in r.stderr and "imported 0" in r.stderr
+
+    assert run("incident", "new", "Ministry vs Portal News").stdout.strip() == "1"
+    r = run("incident", "add", "1", "--demand", "1", "--country", "KZ", "--note", "Outlet refused.",
+            "--author", "analyst")
+    assert r.exit_code == 0 and "added demand 1" in r.stderr
+    tl = json.loads(run("incident", "timeline", "1", "--json").stdout)
+    assert [e["kind"] for e in tl["timeline"]] == ["demand", "response", "note"]
+    assert tl["outcome"]["inferred"]["label"] == "unknown"
+    assert run("incident", "override", "1", "refused", "--by", "ed", "--why", "letter").exit_code == 0
+    text = run("incident", "show", "1").stdout
+    assert "outcome: refused" in text and "editor's override by ed" in text
+    assert run("incident", "show", "7").exit_code == 2

@@ -1,0 +1,454 @@
+"""``presswatch demand …`` and ``presswatch incident …``: thin commands over demands.py and incidents.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..cli_support import console, fail, open_core, print_json
+from ..errors import PresswatchError
+from . import demands as dm
+from . import incidents as inc
+
+log = logging.getLogger(__name__)
+
+demand_app = typer.Typer(help="Record takedown demands and their responses.", no_args_is_help=True)
+incident_app = typer.Typer(
+    help="Group demands, articles, sites and countries into incidents.", no_args_is_help=True
+)
+
+Opt = typer.Option
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except PresswatchError as exc:
+        fail(str(exc))
+
+
+def _law(value: str) -> dict[str, Any]:
+    """``KG:Law on Mass Media, art. 23`` → country + citation; without a country prefix, citation only."""
+    head, sep, rest = value.partition(":")
+    if sep and 2 <= len(head.strip()) <= 3 and head.strip().isalpha() and rest.strip():
+        return {"country": head.strip(), "citation": rest.strip()}
+    return {"citation": value.strip()}
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    data = dm.load_json_file(path)
+    if not isinstance(data, dict):
+        raise dm.InvalidDemand(f"{path}: expected a JSON object")
+    return data
+
+
+def _set(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None and value != []:
+        target[key] = value
+
+
+# -- demand ------------------------------------------------------------------------------------------
+@demand_app.command("add")
+def demand_add(
+    ctx: typer.Context,
+    from_json: Annotated[
+        Path | None, Opt("--json", help="A demand as JSON (flags override its fields).")
+    ] = None,
+    title: Annotated[str | None, Opt(help="Short title.")] = None,
+    sender: Annotated[str | None, Opt(help="Sender (authority or party) name.")] = None,
+    sender_kind: Annotated[
+        str | None,
+        Opt(help="ministry|regulator|court|prosecutor|police|security-service|platform|private-party"),
+    ] = None,
+    sender_country: Annotated[str | None, Opt(help="Sender's country (ISO 3166).")] = None,
+    sender_person: Annotated[str | None, Opt(help="Signatory's name (redactable).")] = None,
+    sender_email: Annotated[str | None, Opt(help="Sender e-mail (redactable).")] = None,
+    sender_phone: Annotated[str | None, Opt(help="Sender phone (redactable).")] = None,
+    recipient: Annotated[str | None, Opt(help="Recipient name.")] = None,
+    recipient_kind: Annotated[str | None, Opt(help="outlet|editor|host|platform|registrar")] = None,
+    recipient_country: Annotated[str | None, Opt(help="Recipient's country (ISO 3166).")] = None,
+    sent: Annotated[str | None, Opt(help="Date sent (YYYY-MM-DD or ISO 8601).")] = None,
+    received: Annotated[str | None, Opt(help="Date received.")] = None,
+    deadline: Annotated[str | None, Opt(help="Compliance deadline.")] = None,
+    channel: Annotated[str | None, Opt(help="letter|email|court-order|phone|public-statement")] = None,
+    law: Annotated[
+        list[str] | None, Opt("--law", help="Legal basis, 'CC:law, article' (repeatable).")
+    ] = None,
+    action: Annotated[
+        list[str] | None, Opt("--action", help="remove|edit|de-index|block|disclose-source")
+    ] = None,
+    target: Annotated[list[str] | None, Opt("--target", help="Target URL (repeatable).")] = None,
+    target_text: Annotated[
+        list[str] | None, Opt("--target-text", help="Described target without URL.")
+    ] = None,
+    redact_urls: Annotated[bool, Opt("--redact-urls", help="Publish only the hosts of the targets.")] = False,
+    document: Annotated[list[Path] | None, Opt("--document", help="PDF, image or e-mail file.")] = None,
+    visibility: Annotated[str | None, Opt(help="public|redacted|private")] = None,
+    notes: Annotated[str | None, Opt(help="Free notes.")] = None,
+    external_id: Annotated[str | None, Opt(help="External id, e.g. lumen:12345.")] = None,
+    demand_type: Annotated[str | None, Opt("--type", help="government-request|court-order|…")] = None,
+    measure_in: Annotated[
+        list[str] | None, Opt("--measure-in", help="Also measure from this country.")
+    ] = None,
+    by: Annotated[str | None, Opt(help="Who records it.")] = None,
+) -> None:
+    """Record a demand; its target URLs are watched closely until the deadline + 14 days."""
+    core = open_core(ctx)
+    with _errors():
+        data = _read_json_object(from_json) if from_json else {}
+        snd = dict(data.get("sender") or {})
+        for key, value in (
+            ("name", sender),
+            ("kind", sender_kind),
+            ("country", sender_country),
+            ("person", sender_person),
+            ("email", sender_email),
+            ("phone", sender_phone),
+        ):
+            _set(snd, key, value)
+        rcp = dict(data.get("recipient") or {})
+        for key, value in (("name", recipient), ("kind", recipient_kind), ("country", recipient_country)):
+            _set(rcp, key, value)
+        data["sender"], data["recipient"] = snd, rcp
+        fields: tuple[tuple[str, Any], ...] = (
+            ("title", title),
+            ("date_sent", sent),
+            ("date_received", received),
+            ("deadline", deadline),
+            ("channel", channel),
+            ("visibility", visibility),
+            ("notes", notes),
+            ("external_id", external_id),
+            ("demand_type", demand_type),
+            ("actions", action),
+            ("measure_in", measure_in),
+        )
+        for key, value in fields:
+            _set(data, key, value)
+        if law:
+            data["legal_basis"] = [_law(x) for x in law]
+        if target or target_text:
+            data["targets"] = [{"url": u, "redact_url": redact_urls} for u in target or []]
+            data["targets"] += [{"description": t} for t in target_text or []]
+        did = dm.add_demand(core, data, documents=list(document or []), by=by)
+        rec = dm.get_demand(core, did)
+    watched = [t["watch_id"] for t in rec["targets"] if t["watch_id"] is not None]
+    console.print(
+        f"recorded demand #{did}; watching {len(watched)} target URL(s)"
+        + (f", to be measured in {', '.join(rec['measure_in'])}" if rec["measure_in"] else "")
+    )
+    print(did)
+
+
+@demand_app.command("list")
+def demand_list(
+    ctx: typer.Context,
+    country: Annotated[str | None, Opt(help="Only demands from this country.")] = None,
+    response: Annotated[str | None, Opt(help="Only demands with this response.")] = None,
+    as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
+) -> None:
+    """List recorded demands."""
+    core = open_core(ctx)
+    with _errors():
+        rows = dm.list_demands(core, country=country, response=response)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        s = r["sender"]
+        print(
+            f"#{r['id']}\t{(r['date_sent'] or r['date_received'] or '')[:10]}"
+            f"\t{s['name']} ({s['country'] or '?'})"
+            f"\t→ {r['recipient']['name']}\t{','.join(r['actions'])}\t{r['response']}\t{r['visibility']}"
+            f"\t{r['title']}"
+        )
+
+
+@demand_app.command("show")
+def demand_show(
+    ctx: typer.Context,
+    demand_id: int,
+    as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
+) -> None:
+    """Show one demand with its revision history."""
+    core = open_core(ctx)
+    with _errors():
+        rec = dm.get_demand(core, demand_id, history=True)
+    if as_json:
+        print_json(rec)
+        return
+    s, r = rec["sender"], rec["recipient"]
+    print(f"demand #{rec['id']} (revision {rec['revision']}, {rec['visibility']}): {rec['title']}")
+    print(
+        f"  from: {s['name']} [{s['kind']}, {s['country'] or '?'}]"
+        + (f", {s['person']}" if s["person"] else "")
+    )
+    print(f"  to:   {r['name']} [{r['kind']}, {r['country'] or '?'}]")
+    print(
+        f"  sent {rec['date_sent'] or '?'}, received {rec['date_received'] or '?'}, "
+        f"deadline {rec['deadline'] or '-'}, via {rec['channel'] or '?'}"
+    )
+    for lb in rec["legal_basis"]:
+        basis = " ".join(str(lb.get(k)) for k in ("country", "citation", "text") if lb.get(k))
+        print(f"  legal basis: {basis}")
+    print(f"  demands: {', '.join(rec['actions'])}")
+    for t in rec["targets"]:
+        print(
+            f"  target: {t['url'] or t['description']}"
+            + (f" (watch {t['watch_id']})" if t["watch_id"] else "")
+        )
+    for d in rec["documents"]:
+        print(f"  document: {d['filename']} {d['mime']} {d['size']} B sha256:{d['sha256']}")
+    print(f"  response: {rec['response']}" + (f" on {rec['response_at']}" if rec["response_at"] else ""))
+    if rec["notes"]:
+        print(f"  notes: {rec['notes']}")
+    for h in rec["history"]:
+        changed = ", ".join(h["changes"]) or "recorded"
+        print(
+            f"  rev {h['revision']} {h['at']} {h['by'] or ''}: {changed}"
+            + (f" — {h['reason']}" if h["reason"] else "")
+        )
+
+
+@demand_app.command("update")
+def demand_update(
+    ctx: typer.Context,
+    demand_id: int,
+    from_json: Annotated[Path | None, Opt("--json", help="Changes as a JSON object.")] = None,
+    response: Annotated[
+        str | None, Opt(help="pending|refused|complied|partially-complied|contested-in-court")
+    ] = None,
+    response_date: Annotated[str | None, Opt(help="When the response came.")] = None,
+    deadline: Annotated[str | None, Opt(help="New deadline.")] = None,
+    title: Annotated[str | None, Opt(help="New title.")] = None,
+    visibility: Annotated[str | None, Opt(help="public|redacted|private")] = None,
+    notes: Annotated[str | None, Opt(help="Replace the notes.")] = None,
+    add_target: Annotated[list[str] | None, Opt("--add-target", help="Another target URL.")] = None,
+    document: Annotated[list[Path] | None, Opt("--document", help="Attach a document.")] = None,
+    by: Annotated[str | None, Opt(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, Opt(help="Why.")] = None,
+) -> None:
+    """Change a demand: a new revision (the old state is kept and logged)."""
+    core = open_core(ctx)
+    with _errors():
+        changes = _read_json_object(from_json) if from_json else {}
+        for key, value in (
+            ("response", response),
+            ("response_at", response_date),
+            ("deadline", deadline),
+            ("title", title),
+            ("visibility", visibility),
+            ("notes", notes),
+        ):
+            _set(changes, key, value)
+        if add_target:
+            current = dm.get_demand(core, demand_id)["targets"]
+            changes["targets"] = [{k: v for k, v in t.items() if k != "watch_id"} for t in current]
+            changes["targets"] += [{"url": u} for u in add_target]
+        if not changes and not document:
+            fail("nothing to change")
+        rev = dm.update_demand(core, demand_id, changes, by=by, reason=reason, documents=list(document or []))
+    console.print(f"demand #{demand_id} is at revision {rev}")
+
+
+@demand_app.command("import")
+def demand_import(
+    ctx: typer.Context,
+    file: Path,
+    by: Annotated[str | None, Opt(help="Who imports.")] = None,
+) -> None:
+    """Import Lumen-style notices (``{"notices": [...]}`` or a list); duplicates are skipped."""
+    core = open_core(ctx)
+    with _errors():
+        result = dm.import_demands(core, dm.load_json_file(file), by=by)
+    for msg in result.skipped:
+        console.print(msg)
+    console.print(f"imported {len(result.added)} demand(s), skipped {len(result.skipped)}")
+
+
+@demand_app.command("export")
+def demand_export(
+    ctx: typer.Context,
+    public: Annotated[
+        bool, Opt("--public", help="Leave out private demands and redact redacted ones.")
+    ] = False,
+    out: Annotated[Path | None, Opt("--out", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export demands as Lumen-compatible JSON."""
+    core = open_core(ctx)
+    with _errors():
+        data = dm.export_demands(core, public=public)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {data['meta']['count']} notice(s) to {out}")
+
+
+# -- incident ----------------------------------------------------------------------------------------
+@incident_app.command("new")
+def incident_new(
+    ctx: typer.Context,
+    title: str,
+    description: Annotated[str, Opt(help="What happened.")] = "",
+    kind: Annotated[
+        str | None, Opt(help="e.g. censorship/removal, censorship/blocking, legal/demand")
+    ] = None,
+    visibility: Annotated[str, Opt(help="public|redacted|private")] = "public",
+) -> None:
+    """Open an incident."""
+    core = open_core(ctx)
+    with _errors():
+        iid = inc.create_incident(core, title, description=description, kind=kind, visibility=visibility)
+    console.print(f"opened incident #{iid}")
+    print(iid)
+
+
+@incident_app.command("add")
+def incident_add(
+    ctx: typer.Context,
+    incident_id: int,
+    demand: Annotated[list[int] | None, Opt("--demand", help="Demand id (repeatable).")] = None,
+    watch: Annotated[list[int] | None, Opt("--watch", help="Watch id.")] = None,
+    url: Annotated[list[str] | None, Opt("--url", help="Watched article URL.")] = None,
+    host: Annotated[list[str] | None, Opt("--host", help="Site host.")] = None,
+    country: Annotated[list[str] | None, Opt("--country", help="Country (ISO 3166).")] = None,
+    note: Annotated[str | None, Opt(help="Add an analyst note.")] = None,
+    author: Annotated[str | None, Opt(help="Author of the note.")] = None,
+) -> None:
+    """Add demands, articles, sites, countries or a note to an incident."""
+    core = open_core(ctx)
+    with _errors():
+        added = inc.add_to_incident(
+            core,
+            incident_id,
+            demands=demand or [],
+            watches=watch or [],
+            urls=url or [],
+            hosts=host or [],
+            countries=country or [],
+        )
+        if note:
+            inc.add_note(core, incident_id, note, author=author)
+    for kind, ref in added:
+        console.print(f"incident #{incident_id}: added {kind} {ref}")
+    if note:
+        console.print(f"incident #{incident_id}: note added")
+    if not added and not note:
+        console.print("nothing new to add")
+
+
+@incident_app.command("note")
+def incident_note(
+    ctx: typer.Context,
+    incident_id: int,
+    text: str,
+    author: Annotated[str | None, Opt(help="Who writes the note.")] = None,
+) -> None:
+    """Add an analyst note to the incident's timeline."""
+    core = open_core(ctx)
+    with _errors():
+        nid = inc.add_note(core, incident_id, text, author=author)
+    console.print(f"incident #{incident_id}: note #{nid} added")
+
+
+@incident_app.command("override")
+def incident_override(
+    ctx: typer.Context,
+    incident_id: int,
+    outcome: Annotated[str | None, typer.Argument(help="The editor's outcome (omit with --clear).")] = None,
+    by: Annotated[str, Opt(help="Editor's name.")] = "",
+    why: Annotated[str, Opt(help="Reason.")] = "",
+    clear: Annotated[bool, Opt("--clear", help="Remove the override.")] = False,
+) -> None:
+    """Set (or clear) the editor's final word on the outcome."""
+    core = open_core(ctx)
+    if outcome is None and not clear:
+        fail("give an OUTCOME or --clear")
+    with _errors():
+        inc.override_outcome(core, incident_id, None if clear else outcome, by=by, why=why)
+    console.print(
+        f"incident #{incident_id}: outcome " + ("override cleared" if clear else f"set to {outcome!r}")
+    )
+
+
+@incident_app.command("list")
+def incident_list(
+    ctx: typer.Context, as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False
+) -> None:
+    """List incidents."""
+    core = open_core(ctx)
+    rows = inc.list_incidents(core)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        print(f"#{r['id']}\t{r['kind'] or '-'}\t{r['updated_at']}\t{r['title']}")
+
+
+@incident_app.command("show")
+def incident_show(
+    ctx: typer.Context,
+    incident_id: int,
+    as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
+) -> None:
+    """Show an incident: members and outcome (inferred, and the editor's override)."""
+    core = open_core(ctx)
+    with _errors():
+        rec = inc.show_incident(core, incident_id)
+    if as_json:
+        print_json(rec)
+        return
+    print(f"incident #{rec['id']}: {rec['title']}" + (f" [{rec['kind']}]" if rec["kind"] else ""))
+    if rec["description"]:
+        print(f"  {rec['description']}")
+    for d in rec["demands"]:
+        print(f"  demand #{d['id']}: {d['sender']} ({d['country'] or '?'}) — {d['response']}: {d['title']}")
+    for w in rec["watches"]:
+        print(f"  article: {w['url']} ({w['status'] or 'not checked yet'})")
+    print(f"  sites: {', '.join(rec['hosts']) or '-'}; countries: {', '.join(rec['countries']) or '-'}")
+    _print_outcome(rec["outcome"], print)
+
+
+def _print_outcome(outcome: dict[str, Any], out: Callable[[str], None]) -> None:
+    out(f"  outcome: {outcome['final']}")
+    inferred = outcome["inferred"]
+    out(f"  inferred: {inferred['label']}")
+    for st in inferred["statements"]:
+        out(f"    - {st}")
+    if outcome["override"]:
+        o = outcome["override"]
+        out(f"  editor's override by {o['by']} on {o['at']}: {o['outcome']} ({o['why']})")
+
+
+@incident_app.command("timeline")
+def incident_timeline(
+    ctx: typer.Context,
+    incident_id: int,
+    as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
+) -> None:
+    """The incident's timeline, oldest first, and its outcome."""
+    core = open_core(ctx)
+    with _errors():
+        entries = inc.timeline(core, incident_id)
+        outcome = inc.infer_outcome(core, incident_id).as_dict()
+    if as_json:
+        print_json({"incident": incident_id, "timeline": [e.as_dict() for e in entries], "outcome": outcome})
+        return
+    for e in entries:
+        print(f"{e.as_dict()['at']}  {e.kind:<13} {e.summary}")
+    _print_outcome(outcome, print)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demand`` and ``incident`` command groups to the main app."""
+    app.add_typer(demand_app, name="demand")
+    app.add_typer(incident_app, name="incident")
