@@ -108,9 +108,9 @@ World = tuple[Presswatch, FakeClock, "LiveServer", "Sim"]
 
 
 @pytest.fixture()
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, db_url: str) -> Iterator[World]:
     clock = FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
-    core = Presswatch.open(Settings(data=tmp_path / "server", allow_private=True), clock=clock)
+    core = Presswatch.open(Settings(data=tmp_path / "server", db=db_url, allow_private=True), clock=clock)
 
     def add_watches(s: Session) -> None:
         now = clock.now()

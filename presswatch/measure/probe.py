@@ -426,7 +426,13 @@ async def measure_local(
             s.flush()
             capture_id = cap.id
         row, events, _ = record_measurement(
-            s, envelope, signature=None, probe_id=None, received_at=now, capture_id=capture_id, policy=policy
+            s,
+            envelope,
+            signature=None,
+            probe_id=None,
+            received_at=now,
+            capture_id=capture_id,
+            policy=policy or StatusPolicy.from_settings(core.settings),
         )
         return {**measurement_dict(row), "events": [e.summary for e in events]}
 

@@ -152,6 +152,7 @@ def probe_router(
 ) -> APIRouter:
     """The probe API bound to ``core``; ``control`` defaults to :func:`control_measure` run here."""
     router = APIRouter(prefix="/api/v1", tags=["probes"])
+    policy = policy or StatusPolicy.from_settings(core.settings)
     control_fn = control or _default_control(core, control_resolver)
     skew = timedelta(seconds=max_skew)
 

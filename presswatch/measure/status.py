@@ -47,6 +47,14 @@ class StatusPolicy:
     confirm_runs: int = 2
     confirm_probes: int = 2
 
+    @classmethod
+    def from_settings(cls, settings: object) -> StatusPolicy:
+        """Read ``measure_confirm_runs`` / ``measure_confirm_probes`` from settings when present."""
+        return cls(
+            confirm_runs=int(getattr(settings, "measure_confirm_runs", cls.confirm_runs)),
+            confirm_probes=int(getattr(settings, "measure_confirm_probes", cls.confirm_probes)),
+        )
+
 
 def observed_state(
     blocking: str | None, accessible: bool | None, down: bool
