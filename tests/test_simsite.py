@@ -512,3 +512,37 @@ def test_command_line() -> None:
     finally:
         proc.terminate()
         assert proc.wait(10) is not None
+
+
+def test_tiny_sites_and_prompt_stop() -> None:
+    for n in (0, 1):
+        with SimSite(articles=n, seed=1).start() as s:
+            assert len(s.article_urls()) == n
+            assert httpx.get(s.url + "/").status_code == 200
+            assert httpx.get(s.url + "/rss.xml").status_code == 200
+            if n:
+                assert httpx.get(s.article_urls()[0]).status_code == 200
+    s = SimSite(articles=3, seed=1).start()
+    s.set_state(s.slugs()[0], "timeout", seconds=60)
+    s.set_state(s.slugs()[1], "slowloris")
+    hung = [socket.create_connection((urlsplit(u).hostname, urlsplit(u).port)) for u in s.article_urls()[:2]]
+    for sock, u in zip(hung, s.article_urls()[:2], strict=True):
+        sock.sendall(f"GET {urlsplit(u).path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    s.stop()
+    assert time.monotonic() - t0 < 3
+    for sock in hung:
+        sock.close()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(s.url + "/", timeout=2)
+
+
+def test_bomb_building_blocks() -> None:
+    from presswatch.simsite.bombs import gzip_bomb, huge_body, zeros_crc32
+
+    for n in (0, 1, 7, 1000, 65_537, 1 << 20):
+        assert zeros_crc32(n) == zlib.crc32(bytes(n))
+    small = gzip_bomb(0.04)  # two 16 MiB segments; gzip checks CRC and length
+    assert gzip.decompress(small) == bytes(2 << 24)
+    assert sum(len(c) for c in huge_body(1_000_003)) == 1_000_003

@@ -1,13 +1,15 @@
 """Throughput check: ``python -m presswatch.simsite.bench [--url URL] [--seconds 3]``.
 
 Without ``--url`` it starts the site in a child process (so server and client do not share a core's GIL)
-and times simple keep-alive GETs of article pages over one ``http.client`` connection per worker.
+and times simple keep-alive GETs of article pages over one ``http.client`` connection per worker. It also
+reports requests per CPU-second of the server process, which does not depend on what else the machine runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import subprocess
 import sys
 import threading
@@ -52,6 +54,13 @@ def measure(url: str, seconds: float = 3.0, connections: int = 1, gzip: bool = F
     return sum(counts) / (time.monotonic() - t0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url")
@@ -67,8 +76,13 @@ def main() -> int:
         url = proc.stdout.readline().strip()
     try:
         for conns, gz in ((1, False), (1, True), (4, False), (4, True)):
+            cpu0 = cpu_seconds(proc.pid) if proc else 0.0
             rate = measure(url, args.seconds, conns, gz)
-            print(f"{conns} keep-alive connection(s), gzip={gz}: {rate:,.0f} requests/s")
+            line = f"{conns} keep-alive connection(s), gzip={gz}: {rate:,.0f} requests/s"
+            if proc is not None:
+                per_cpu = rate * args.seconds / max(cpu_seconds(proc.pid) - cpu0, 1e-9)
+                line += f" ({per_cpu:,.0f} per server CPU-second)"
+            print(line)
     finally:
         if proc is not None:
             proc.terminate()

@@ -10,6 +10,39 @@ from collections.abc import Iterator
 _SEGMENT = 1 << 24  # 16 MiB of zeros per repeated compressed segment
 
 
+_Affine = tuple[tuple[int, ...], int]  # GF(2) affine map on 32-bit CRC states: (columns, constant)
+
+
+def _apply(m: _Affine, c: int) -> int:
+    cols, out = m
+    i = 0
+    while c:
+        if c & 1:
+            out ^= cols[i]
+        c >>= 1
+        i += 1
+    return out
+
+
+def _compose(g: _Affine, f: _Affine) -> _Affine:
+    """The map ``g(f(c))``."""
+    const = _apply(g, f[1])
+    return tuple(_apply(g, f[1] ^ col) ^ const for col in f[0]), const
+
+
+def zeros_crc32(length: int) -> int:
+    """``zlib.crc32(bytes(length))`` in O(log length), without touching ``length`` bytes."""
+    const = zlib.crc32(b"\0", 0)
+    step: _Affine = (tuple(zlib.crc32(b"\0", 1 << i) ^ const for i in range(32)), const)
+    result: _Affine = (tuple(1 << i for i in range(32)), 0)  # identity
+    while length:
+        if length & 1:
+            result = _compose(step, result)
+        step = _compose(step, step)
+        length >>= 1
+    return _apply(result, 0)
+
+
 @functools.lru_cache(maxsize=4)
 def gzip_bomb(gigabytes: float = 5.0, layers: int = 1) -> bytes:
     """A gzip member that inflates to ``gigabytes`` GiB of zeros.
@@ -23,10 +56,8 @@ def gzip_bomb(gigabytes: float = 5.0, layers: int = 1) -> bytes:
     segment = comp.compress(zeros) + comp.flush(zlib.Z_FULL_FLUSH)
     # After a full flush the compressor state is reset, so every further segment is byte-identical.
     deflated = segment * count + comp.flush(zlib.Z_FINISH)
-    crc = 0
-    for _ in range(count):
-        crc = zlib.crc32(zeros, crc)
     size = count * _SEGMENT
+    crc = zeros_crc32(size)
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
     data = header + deflated + struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
     for _ in range(layers - 1):
