@@ -473,3 +473,21 @@ def test_ledger_on_both_databases(db_url, tmp_path):
         assert report.checked["entries"] == 6
     finally:
         core.close()
+
+
+def test_many_appends_in_one_transaction_and_savepoint_rollback(pw):
+    ledger = Ledger(pw)
+
+    def txn(s):  # type: ignore[no-untyped-def]
+        first = [ledger.append(s, "change", {"n": i}) for i in range(50)]
+        sp = s.begin_nested()
+        ledger.append(s, "change", {"n": "discarded"})
+        sp.rollback()
+        return first, ledger.append(s, "change", {"n": "kept"})
+
+    first, last = pw.db.write(txn)
+    assert first == list(range(50)) and last == 50
+    assert ledger.size() == 51
+    assert b"discarded" not in b"".join(e.canonical for e in ledger.entries(range(51)))
+    ledger.sign_tree_head()
+    assert ledger.verify_store().ok

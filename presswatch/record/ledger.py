@@ -488,15 +488,7 @@ class Ledger:
                 raise ValueError(f"not a WARC digest: {d!r}")
             if d not in cited:
                 cited.append(d)
-        state = session.get(LogState, 1, with_for_update=True)
-        if state is None:
-            state = LogState(id=1, size=0, root_hash=EMPTY_ROOT, frontier=CompactRange().to_bytes())
-            session.add(state)
-        frontier = CompactRange.from_bytes(state.frontier)
-        if frontier.size != state.size:
-            raise DatabaseError(
-                f"evidence log state is corrupt (size {state.size}, frontier {frontier.size})"
-            )
+        state, frontier = self._open_state(session)
         index = state.size
         if supersedes is not None and not 0 <= supersedes < index:
             raise ValueError(f"entry {supersedes} cannot be superseded by entry {index}")
@@ -529,8 +521,30 @@ class Ledger:
         state.size = frontier.size
         state.root_hash = frontier.root()
         state.frontier = frontier.to_bytes()
-        session.flush()
         return index
+
+    def _open_state(self, session: Session) -> tuple[LogState, CompactRange]:
+        """The locked state row and its frontier, cached for the rest of the caller's transaction."""
+        txn = session.get_transaction()
+        cached = session.info.get("presswatch.ledger")
+        if cached is not None and cached[0] is txn:
+            state, frontier = cached[1], cached[2]
+            try:
+                if state in session and state.size == frontier.size:
+                    return state, frontier
+            except Exception:  # noqa: BLE001 - a rolled-back savepoint; reload below
+                pass
+        state = session.get(LogState, 1, with_for_update=True, populate_existing=True)
+        if state is None:
+            state = LogState(id=1, size=0, root_hash=EMPTY_ROOT, frontier=CompactRange().to_bytes())
+            session.add(state)
+        frontier = CompactRange.from_bytes(state.frontier)
+        if frontier.size != state.size:
+            raise DatabaseError(
+                f"evidence log state is corrupt (size {state.size}, frontier {frontier.size})"
+            )
+        session.info["presswatch.ledger"] = (txn, state, frontier)
+        return state, frontier
 
     def append_now(self, kind: str, record: dict[str, Any], **kwargs: Any) -> int:
         """Append in a transaction of its own."""
