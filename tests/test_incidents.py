@@ -315,3 +315,35 @@ def test_cli_demand_and_incident_commands(tmp_path):
     text = run("incident", "show", "1").stdout
     assert "outcome: refused" in text and "editor's override by ed" in text
     assert run("incident", "show", "7").exit_code == 2
+
+
+def test_measurement_events_by_target_and_site_watch(core):
+    from presswatch.sources.watchlist import add_watch
+
+    did = dm.add_demand(core, kg_demand())
+    site = add_watch(core, "https://portal.example/", kind="site")
+    event(core, T0 + timedelta(days=1), "blocked", country="KZ", reason="dns",
+          details={"scope": "url", "target": URL})
+    event(core, T0 + timedelta(days=2), "blocked", watch_id=site, country="RU", reason="tls-sni",
+          details={"scope": "host", "target": "portal.example"})
+    event(core, T0 + timedelta(days=2), "blocked", country="BY", reason="dns",
+          details={"scope": "url", "target": "https://elsewhere.example/x"})
+    iid = inc.create_incident(core, "measured")
+    inc.add_to_incident(core, iid, demands=[did])
+    tl = inc.timeline(core, iid)
+    assert [(t.kind, t.country) for t in tl] == [("demand", None), ("blocked", "KZ"), ("blocked", "RU")]
+    assert tl[1].summary == f"blocked in KZ (dns): {URL}"
+    assert tl[2].summary == "blocked in RU (tls-sni): portal.example"
+
+
+def test_non_public_records_are_marked_private_in_the_log(core):
+    from presswatch.publish.bundle import is_private
+
+    pub = dm.add_demand(core, kg_demand())
+    red = dm.add_demand(core, kg_demand(title="redacted", visibility="redacted"))
+    iid = inc.create_incident(core, "hidden", visibility="private")
+    inc.add_note(core, iid, "internal")
+    with core.db.session() as s:
+        marks = {e.ref: is_private(json.loads(e.canonical)["record"]) for e in s.scalars(select(LogEntry))}
+    assert marks == {f"demand:{pub}": False, f"demand:{red}": True, f"incident:{iid}": True,
+                     "incident_note:1": True}

@@ -397,6 +397,11 @@ def ledger_append(
     return Ledger(core).append(session, kind, record, ref=ref, supersedes=supersedes)
 
 
+def _for_log(record: dict[str, Any]) -> dict[str, Any]:
+    """The log holds the unredacted record: anything not public is marked private (bundles ship its hash)."""
+    return {**record, "private": record.get("visibility") != "public"}
+
+
 # -- records -----------------------------------------------------------------------------------------
 def _iso(dt: datetime | None) -> str | None:
     return isoformat(dt) if dt is not None else None
@@ -575,7 +580,7 @@ def add_demand(
         s.add_all([*targets, *docs])
         s.flush()
         record = demand_record(d, targets, docs)
-        index = ledger_append(core, s, "demand", record, ref=f"demand:{d.id}")
+        index = ledger_append(core, s, "demand", _for_log(record), ref=f"demand:{d.id}")
         s.add(
             DemandRevision(
                 demand_id=d.id,
@@ -706,7 +711,9 @@ def update_demand(
             .limit(1)
         )
         record = {**after, "update": {"revision": d.revision, "by": by, "reason": reason, "changes": diff}}
-        index = ledger_append(core, s, "demand-update", record, ref=f"demand:{d.id}", supersedes=prev)
+        index = ledger_append(
+            core, s, "demand-update", _for_log(record), ref=f"demand:{d.id}", supersedes=prev
+        )
         s.add(
             DemandRevision(
                 demand_id=d.id,

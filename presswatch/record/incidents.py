@@ -67,7 +67,7 @@ def _incident_record(s: Session, inc: Incident) -> dict[str, Any]:
 
 def _log_incident(core: Presswatch, s: Session, inc: Incident, change: dict[str, Any]) -> None:
     s.flush()
-    record = {**_incident_record(s, inc), "change": change}
+    record = {**_incident_record(s, inc), "change": change, "private": inc.visibility != "public"}
     inc.ledger_index = ledger_append(
         core, s, "incident", record, ref=f"incident:{inc.id}", supersedes=inc.ledger_index
     )
@@ -194,6 +194,7 @@ def add_note(
                 "at": isoformat(note.at),
                 "author": author,
                 "text": note.text,
+                "private": inc.visibility != "public",
             },
             ref=f"incident_note:{note.id}",
         )
@@ -255,18 +256,32 @@ def members(s: Session, incident_id: int) -> Members:
     return m
 
 
+def _event_place(e: Event) -> tuple[str | None, str | None]:
+    """(url, host) an event without a watch of the incident is about (measurement events name a target)."""
+    det = e.details or {}
+    target = det.get("target")
+    url = det.get("url") or (target if det.get("scope") == "url" else None)
+    host = det.get("host") or (target if det.get("scope") == "host" else None)
+    if host is None and url:
+        host = urlsplit(url).hostname
+    return url, host
+
+
 def _events(s: Session, m: Members) -> list[Event]:
-    watch_ids = [w.id for w in m.watches]
+    """Events of the incident's articles, plus site-wide events (e.g. blocking) of its hosts."""
+    watch_ids = {w.id for w in m.watches}
     conds = [Event.watch_id.in_(watch_ids)] if watch_ids else []
     conds.append(Event.watch_id.is_(None))
+    if m.hosts:
+        site_watches = select(Watch.id).where(Watch.host.in_(m.hosts), Watch.kind == "site")
+        conds.append(Event.watch_id.in_(site_watches))
     rows = s.scalars(select(Event).where(or_(*conds)).order_by(Event.at, Event.id))
     urls = {w.url for w in m.watches}
     out = []
     for e in rows:
-        if e.watch_id is None:
-            det = e.details or {}
-            host = det.get("host") or (urlsplit(det["url"]).hostname if det.get("url") else None)
-            if not (host in m.hosts or det.get("url") in urls):
+        if e.watch_id not in watch_ids:
+            url, host = _event_place(e)
+            if e.watch_id is None and not (host in m.hosts or url in urls):
                 continue
         out.append(e)
     return out
@@ -397,7 +412,8 @@ def timeline(core: Presswatch, incident_id: int) -> list[TimelineEntry]:
 
 def _event_entry(e: Event, watches: dict[int, Watch]) -> TimelineEntry:
     w = watches.get(e.watch_id) if e.watch_id is not None else None
-    where = w.url if w else (e.details or {}).get("url") or (e.details or {}).get("host") or "?"
+    url, host = _event_place(e)
+    where = w.url if w else url or host or "?"
     details: dict[str, Any] = {"watch_id": e.watch_id, "url": where}
     if e.kind == "new":
         kind, summary = "first-capture", f"first capture of {where}"
