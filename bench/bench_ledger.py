@@ -95,9 +95,20 @@ def bench_captures(data: Path, size_mb: int, capture_kb: int) -> dict[str, Any]:
             )
 
             def txn(s: Any, ref: Any = ref, url: str = url, i: int = i) -> None:
-                s.add(Capture(url=url, captured_at=when, warc_file=ref.warc_file, offset=ref.offset,
-                              length=ref.length, record_type=ref.record_type, record_id=ref.record_id,
-                              payload_digest=ref.payload_digest, block_digest=ref.block_digest, http_status=200))  # fmt: skip
+                s.add(
+                    Capture(
+                        url=url,
+                        captured_at=when,
+                        warc_file=ref.warc_file,
+                        offset=ref.offset,
+                        length=ref.length,
+                        record_type=ref.record_type,
+                        record_id=ref.record_id,
+                        payload_digest=ref.payload_digest,
+                        block_digest=ref.block_digest,
+                        http_status=200,
+                    )
+                )
                 ledger.append(s, "observation", {"n": i, "url": url}, digests=[ref.payload_digest])
 
             core.db.write(txn)
