@@ -395,16 +395,15 @@ class Article:
         return replace(self, paragraphs=list(self.paragraphs), tags=list(self.tags))
 
 
+RU_FEMALE = {"Айгуль", "Елена", "Ольга", "Мария", "Алия", "Ирина", "Наталья"}
+
+
 def _name(rng: random.Random, lang: str) -> str:
     if lang == "ru":
         first, last = rng.choice(RU_FIRST), rng.choice(RU_LAST)
-        if first in ("Айгуль", "Елена", "Ольга", "Мария", "Алия", "Ирина", "Наталья") and not last.endswith(
-            "а"
-        ):
-            last = last + ("а" if not last.endswith("и") else "")
-        elif first not in ("Айгуль", "Елена", "Ольга", "Мария", "Алия", "Ирина", "Наталья") and last.endswith(
-            "а"
-        ):
+        if first in RU_FEMALE and last.endswith(("ов", "ев", "ин")):
+            last += "а"
+        elif first not in RU_FEMALE and last.endswith(("ова", "ева", "ина")):
             last = last[:-1]
         return f"{first} {last}"
     return f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
@@ -416,10 +415,9 @@ def sentence(rng: random.Random, lang: str) -> str:
     n = rng.choice([3, 7, 12, 15, 24, 40, 65, 120, 300, 1500])
     if lang == "ru":
         if kind < 0.15:
-            return (
-                f"«{rng.choice(RU_QUOTES)}», — заявил{'а' if rng.random() < 0.4 else ''} "
-                f"{_name(rng, 'ru')}, {rng.choice(RU_ROLES)}."
-            )
+            quote, name = rng.choice(RU_QUOTES), _name(rng, "ru")
+            said = "заявила" if name.split()[0] in RU_FEMALE else "заявил"
+            return f"«{quote}», — {said} {name}, {rng.choice(RU_ROLES)}."
         if kind < 0.3:
             return rng.choice(RU_FACTS).format(n=n)
         subj, gender, _ = rng.choice(RU_SUBJECTS)
