@@ -491,3 +491,11 @@ def test_many_appends_in_one_transaction_and_savepoint_rollback(pw):
     assert b"discarded" not in b"".join(e.canonical for e in ledger.entries(range(51)))
     ledger.sign_tree_head()
     assert ledger.verify_store().ok
+
+
+def test_missing_signing_key_is_named(populated):
+    pw, ledger, _ = populated
+    ledger.key_path.unlink()
+    report = Ledger(pw).verify_store()
+    assert failures_about(report, "signing key", "is missing")
+    assert not Ledger(pw).key_path.exists()  # verification never creates a key

@@ -754,7 +754,12 @@ class Ledger:
 
         # tree heads: signatures, sizes and append-only consistency between consecutive heads
         tree = MerkleTree(leaves)
-        public = self.public_key if (heads or self.key_path.exists()) else None
+        public: Ed25519PublicKey | None = None
+        if self._key is not None or self.key_path.exists():
+            public = self.public_key
+        elif heads:
+            report.fail(f"signing key {self.key_path} is missing: tree head signatures cannot be checked")
+        kid = key_id_of(public) if public is not None else None
         for h in heads:
             report.count("tree_heads")
             if h.tree_size > tree.size:
@@ -762,7 +767,7 @@ class Ledger:
                     f"tree head #{h.id} (size {h.tree_size}): larger than the log ({tree.size} entries)"
                 )
             sth = SignedTreeHead.from_row(h)
-            if public is None or h.key_id != self.key_id:
+            if public is None or h.key_id != kid:
                 report.fail(f"tree head #{h.id} (size {h.tree_size}): signed by unknown key {h.key_id[:16]}…")
             elif not sth.verify_signature(public):
                 report.fail(f"tree head #{h.id} (size {h.tree_size}): signature does not verify")
