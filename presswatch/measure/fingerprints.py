@@ -154,7 +154,7 @@ class Fingerprints:
         self.dns: dict[str, Fingerprint] = {}
         for fp in self.all:
             if fp.location == "dns":
-                self.dns.setdefault(fp.pattern.strip().lower(), fp)
+                self.dns[fp.pattern.strip().lower()] = fp  # later files win
         self.body = [fp for fp in self.all if fp.location == "body"]
         self.header = [fp for fp in self.all if fp.location.startswith("header")]
 
