@@ -24,7 +24,7 @@ from ..clock import Clock, SystemClock, isoformat
 from ..errors import ConfigError, PresswatchError
 from ..record.models import Capture
 from . import envelope as env
-from .spool import Spool
+from .spool import Spool, SpooledMeasurement
 from .status import StatusPolicy, measurement_dict, record_measurement
 
 if TYPE_CHECKING:
@@ -236,28 +236,47 @@ class RunReport:
         return asdict(self)
 
 
-async def flush(client: ProbeClient, spool: Spool, report: RunReport) -> None:
-    """Submit every spooled measurement; stop at the first sign the server is unreachable."""
-    for item in spool.pending():
-        try:
-            status = await client.submit(item.envelope, item.signature)
-        except ServerUnreachable as exc:
-            report.offline = True
-            report.errors.append(str(exc))
-            break
-        except ProbeError as exc:
-            if exc.status in (401, 403):
-                raise  # unknown or revoked probe, or a clock far off: nothing will be accepted
-            report.rejected += 1
-            report.errors.append(str(exc))
-            _quarantine(spool, item.path)
-            continue
-        if status == "duplicate":
-            report.duplicates += 1
-        else:
-            report.submitted += 1
-        spool.remove(item)
+async def flush(client: ProbeClient, spool: Spool, report: RunReport, concurrency: int = 8) -> None:
+    """Submit every spooled measurement (a few at a time); stop once the server is unreachable.
+
+    A file is removed only after the server stored it or already had it. Unknown or revoked probes
+    (401/403) raise :class:`ProbeError`; other refusals move the file to ``spool/rejected/``.
+    """
+    stop = asyncio.Event()
+    fatal: list[ProbeError] = []
+    sem = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(item: SpooledMeasurement) -> None:
+        async with sem:
+            if stop.is_set():
+                return
+            try:
+                status = await client.submit(item.envelope, item.signature)
+            except ServerUnreachable as exc:
+                if not stop.is_set():
+                    report.offline = True
+                    report.errors.append(str(exc))
+                stop.set()
+                return
+            except ProbeError as exc:
+                if exc.status in (401, 403):  # unknown/revoked probe or a clock far off
+                    fatal.append(exc)
+                    stop.set()
+                    return
+                report.rejected += 1
+                report.errors.append(str(exc))
+                _quarantine(spool, item.path)
+                return
+            if status == "duplicate":
+                report.duplicates += 1
+            else:
+                report.submitted += 1
+            spool.remove(item)
+
+    await asyncio.gather(*(one(item) for item in spool.pending()))
     report.pending = len(spool)
+    if fatal:
+        raise fatal[0]
 
 
 def _quarantine(spool: Spool, path: Path) -> None:
@@ -322,7 +341,7 @@ async def run_once(
                     network=config.network,
                     start_time=start,
                 )
-                spool.put(envelope, env.sign_envelope(key, envelope))
+                await asyncio.to_thread(spool.put, envelope, env.sign_envelope(key, envelope))
                 report.measured += 1
 
         await asyncio.gather(*(one(str(item["url"])) for item in items))
