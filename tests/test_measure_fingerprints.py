@@ -64,5 +64,6 @@ def test_user_files_from_env_and_data_dir(tmp_path, monkeypatch):
 def test_ooni_blocking_fingerprints_at_runtime():
     fps = Fingerprints.load(extra_files=[OONI / "fingerprints_http.csv", OONI / "fingerprints_dns.csv"])
     assert fps.match_dns(["8.7.198.45"]).name == "ooni.cn_0"
-    assert fps.match_http(b"", [("Server", "Protected by WireFilter 8")]).name in ("ooni.ae_0", "prod_wirefilter")
+    hit = fps.match_http(b"", [("Server", "Protected by WireFilter 8")])
+    assert hit is not None and hit.name in ("ooni.ae_0", "prod_wirefilter")
     assert len(fps) > 1900
