@@ -211,10 +211,9 @@ def demand_show(
         print(f"  notes: {rec['notes']}")
     for h in rec["history"]:
         changed = ", ".join(h["changes"]) or "recorded"
-        print(
-            f"  rev {h['revision']} {h['at']} {h['by'] or ''}: {changed}"
-            + (f" — {h['reason']}" if h["reason"] else "")
-        )
+        who = f" by {h['by']}" if h["by"] else ""
+        why = f" — {h['reason']}" if h["reason"] and h["reason"] != changed else ""
+        print(f"  rev {h['revision']} {h['at']}{who}: {changed}{why}")
 
 
 @demand_app.command("update")
