@@ -37,6 +37,7 @@ _LOGIN_PATH = re.compile(
 _NOT_FOUND_PATH = re.compile(
     r"/(?:404|not-?found|page-?not-?found|error|errors|oshibka|404\.\w+)(?:/|$|\.)", re.I
 )
+_ID_SEGMENT = re.compile(r"\d{5,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
 _ARTICLE_SEGMENT = re.compile(r"\d{3,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
 
 
@@ -123,10 +124,10 @@ def redirect_kind(facts: PageFacts, profile: SiteProfile | None) -> str | None:
         return "home"
     if profile is not None and profile.home_final_url and _same_target(final, profile.home_final_url):
         return "home"
+    if len(fsegs) < len(osegs) and osegs[: len(fsegs)] == fsegs and not _ID_SEGMENT.search(fsegs[-1]):
+        return "home"  # an ancestor of the article: section or (dated) archive front
     if _ARTICLE_SEGMENT.search(fsegs[-1]):
         return None  # moved to another article-like URL: judge by content
-    if len(fsegs) < len(osegs) and osegs[: len(fsegs)] == fsegs:
-        return "home"  # an ancestor of the article: section or archive front
     if len(fsegs) <= T.SECTION_MAX_SEGMENTS:
         return "home"
     return None
@@ -139,30 +140,34 @@ def _result(
 
 
 def _hits(page: Page, profile: SiteProfile | None) -> dict[str, list[str]]:
-    """Notice hits in title/heading/main text, plus those elsewhere on the page that are not site chrome."""
+    """Notice phrases on the page, by category: title and first heading, main text, and the rest of the
+    page unless the phrase is part of the site chrome (learned from the home page)."""
     chrome = set(profile.chrome_hits) if profile else set()
-    out = {k: list(v) for k, v in page.main_hits.items()}
-    for cat, keys in page.page_hits.items():
-        for key in keys:
-            if key not in chrome and key not in out.get(cat, ()):
-                out.setdefault(cat, []).append(key)
+    out: dict[str, list[str]] = {}
+    for source, skip in ((page.head_hits, set()), (page.main_hits, set()), (page.page_hits, chrome)):
+        for cat, keys in source.items():
+            for key in keys:
+                if key not in skip and key not in out.get(cat, ()):
+                    out.setdefault(cat, []).append(key)
     return out
 
 
-def _soft404_evidence(
-    page: Page, prior: Prior | None, profile: SiteProfile | None, hits: Mapping[str, list[str]], noticey: bool
-) -> dict[str, float]:
+def _soft404_evidence(page: Page, prior: Prior | None, profile: SiteProfile | None) -> dict[str, float]:
     ev: dict[str, float] = {}
     ex = page.extracted
     title = page.html_title
+    bw = page.body_words
     if profile is not None:
         tw = page.text_words()
+        core = set(profile.not_found_core)
+        if tw and len(core) >= T.NF_CORE_MIN_WORDS and containment(core, tw) >= T.NF_CORE_CONTAINED:
+            ev["nf_text"] = T.W_NF_TEXT  # the words every learned not-found page shows are all here
         for nf_text in profile.not_found_texts:
             nw = set(nf_text.split())
             if tw and nw and jaccard(tw, nw) >= T.NF_TEXT_SIM:
                 ev["nf_text"] = T.W_NF_TEXT
                 break
-        if page.main_words <= T.NF_PAGE_MAX_WORDS and ex.fingerprint:
+        if bw <= T.NF_PAGE_MAX_WORDS and ex.fingerprint:
             sims = [sketch_similarity(ex.fingerprint, fp) for fp in profile.not_found_fingerprints]
             if sims and max(sims) >= T.NF_PAGE_SIM:
                 ev["nf_page"] = T.W_NF_PAGE
@@ -172,26 +177,17 @@ def _soft404_evidence(
         if profile.home_fingerprint and ex.fingerprint and not prior_is_home:
             if sketch_similarity(ex.fingerprint, profile.home_fingerprint) >= T.HOME_PAGE_SIM:
                 ev["home_page"] = T.W_HOME_PAGE
-        if (
-            title
-            and title == profile.home_title
-            and title not in profile.not_found_titles
-            and not prior_is_home
-        ):
+        if title and title == profile.home_title and not prior_is_home and "nf_title" not in ev:
             ev["home_title"] = T.W_HOME_TITLE
     if page.head_hits.get("not_found"):
         ev["nf_phrase"] = T.W_NF_PHRASE  # the title or first heading says so
-    elif (
-        page.main_hits.get("not_found")
-        and noticey
-        and (prior is not None or page.main_words <= T.NF_PAGE_MAX_WORDS)
-    ):
-        ev["nf_phrase"] = T.W_NF_PHRASE  # a short main text says so
-    elif hits.get("not_found") and page.main_words <= T.NF_PAGE_MAX_WORDS:
-        ev["nf_phrase"] = T.W_NF_PHRASE  # the page says so and has no text of its own
+    elif page.short_para_hits.get("not_found") and (prior is not None or bw <= T.NOTICE_MAX_WORDS):
+        ev["nf_phrase"] = T.W_NF_PHRASE  # a short paragraph says so
     if prior is not None:
         old_words = sum(len(p.split()) for p in prior.paragraphs)
-        if page.main_words <= T.DROP_MAX_WORDS and page.main_words < T.DROP_MAX_RATIO * old_words:
+        if bw <= T.TEXT_GONE_WORDS and bw < T.DROP_MAX_RATIO * old_words:
+            ev["text_gone"] = T.W_TEXT_GONE
+        elif bw <= T.DROP_MAX_WORDS and bw < T.DROP_MAX_RATIO * old_words:
             ev["text_drop"] = T.W_TEXT_DROP
         if title_similarity(prior.title, ex.title) < T.TITLE_SIMILAR:
             ev["title_changed"] = T.W_TITLE_CHANGED
@@ -200,31 +196,60 @@ def _soft404_evidence(
     return ev
 
 
+_STRONG_SOFT404 = ("nf_text", "nf_page", "nf_phrase", "home_page")
+
+
 def _bad_page(
-    page: Page, prior: Prior | None, profile: SiteProfile | None, details: dict[str, Any]
+    page: Page,
+    prior: Prior | None,
+    profile: SiteProfile | None,
+    details: dict[str, Any],
+    retained: float = 0.0,
+    continuing: bool = False,
 ) -> Classification | None:
-    """Walls, removal notices and soft-404s (only called when the prior text is not on the page)."""
-    old_words = sum(len(p.split()) for p in prior.paragraphs) if prior else 0
-    mw = page.main_words
-    noticey = mw <= T.NOTICE_MAX_WORDS or (prior is not None and mw <= T.WALL_MAX_SHARE * old_words)
+    """Walls, removal notices and soft-404s; called only when the prior text is not (mostly) on the page.
+
+    ``continuing``: the page is still a sizeable article sharing text or headline with the prior one; then
+    only walls are looked for (a quoted notice phrase in a rewritten story is not a removal).
+    """
+    bw = page.body_words
     hits = _hits(page, profile)
-    nf_template = set(profile.not_found_hits) if profile else set()
     details["hits"] = hits
-    if noticey:
-        if hits.get("geo"):
-            return _result("withheld", "geo-wall", details)
-        home_pw = profile is not None and profile.home_has_password  # a login box in every page's chrome
-        if hits.get("login") or (page.has_password_field and not home_pw and mw < T.ARTICLE_MIN_WORDS):
+    details["body_words"] = bw
+    if prior is not None:
+        messagey = True  # the article text is gone: whatever message the page shows is the news
+        weak_ok = retained < T.EDIT_WEAK_RETAINED
+    else:  # first sight: only a short page (or a message in its headline) is a message page
+        messagey = bw <= T.NOTICE_MAX_WORDS
+        weak_ok = bw < T.ARTICLE_MIN_WORDS
+    head = page.head_hits
+    if (messagey or head.get("geo")) and hits.get("geo"):
+        return _result("withheld", "geo-wall", details)
+    if messagey or head.get("login"):
+        if hits.get("login") or _password_wall(page, profile):
             return _result("withheld", "login-wall", details)
+    if continuing:
+        return None
+    nf_template = set(profile.not_found_hits) if profile else set()
+    if messagey or head.get("removal_strong"):
         strong = [k for k in hits.get("removal_strong", ()) if k not in nf_template]
         weak = [k for k in hits.get("removal_weak", ()) if k not in nf_template]
-        if strong or (weak and (prior is not None or mw < T.ARTICLE_MIN_WORDS)):
+        if strong or (weak and weak_ok):
             return _result("removed", "removal-notice", details)
-    ev = _soft404_evidence(page, prior, profile, hits, noticey)
+    ev = _soft404_evidence(page, prior, profile)
     details["soft404_evidence"] = ev
-    if sum(ev.values()) >= T.SOFT404_SCORE - 1e-9:
+    strong_ev = sum(v for k, v in ev.items() if k in _STRONG_SOFT404)
+    score = sum(ev.values())
+    if strong_ev >= T.SOFT404_SCORE - 1e-9 or (score >= T.SOFT404_SCORE - 1e-9 and bw < T.ARTICLE_MIN_WORDS):
+        # a page with a real article body of its own needs template evidence, not just a text drop
         return _result("removed", "soft-404", details)
     return None
+
+
+def _password_wall(page: Page, profile: SiteProfile | None) -> bool:
+    """A password field on a page without prose, unless every page of the site has one (login box)."""
+    home_pw = profile is not None and profile.home_has_password
+    return page.has_password_field and not home_pw and page.body_words < T.ARTICLE_MIN_WORDS
 
 
 def classify(
@@ -257,7 +282,7 @@ def classify(
             details["hits"] = hits
             if hits.get("geo"):
                 return _result("withheld", "geo-wall", details)
-            if hits.get("login") or page.has_password_field:
+            if hits.get("login") or _password_wall(page, profile):
                 return _result("withheld", "login-wall", details)
         return _result("unreachable", "bad-response", details)
     if not 200 <= st < 300:
@@ -282,6 +307,10 @@ def classify(
     if ex.text_digest in prior.seen_digests:
         return _result("unchanged", None, {**details, "variant": True})
     old_pairs = _pairs(prior.paragraphs)
+    if profile is not None and profile.not_found_texts:
+        # text the site shows on every page (extracted from its not-found pages too) is not the article's
+        article_pairs = old_pairs - _pairs(profile.not_found_texts)
+        old_pairs = article_pairs or old_pairs
     retained = containment(old_pairs, _pairs(ex.paragraphs))
     tsim = title_similarity(prior.title, ex.title)
     details.update(retained=round(retained, 3), title_similarity=round(tsim, 3))
@@ -298,15 +327,20 @@ def classify(
     if page_retained >= T.PAGE_STILL_HAS_TEXT and tsim >= T.TITLE_SIMILAR:
         # the old text still stands on the page; only the extraction moved: no edit of the article
         return _result("unchanged", None, {**details, "extraction_drift": True})
-    bad = _bad_page(page, prior, profile, details)
+    continuing = retained >= T.EDIT_WEAK_RETAINED or (
+        tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED
+    )
+    bad = _bad_page(
+        page, prior, profile, details, retained, continuing and page.body_words >= T.ARTICLE_MIN_WORDS
+    )
     if bad is not None:
         return bad
-    if retained >= T.EDIT_WEAK_RETAINED or (tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED):
+    if continuing:
         return edited()
     if (
         retained < T.REPLACED_MAX_RETAINED
         and tsim < T.REPLACED_MAX_TITLE_SIM
-        and page.main_words >= T.ARTICLE_MIN_WORDS
+        and page.body_words >= T.ARTICLE_MIN_WORDS
     ):
         return _result("removed", "content-replaced", details)
     return edited(heavy_rewrite=True)

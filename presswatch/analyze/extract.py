@@ -16,6 +16,7 @@ from trafilatura.settings import Document, Extractor
 
 from .fingerprint import sketch
 from .text import decode_html, normalize_text, words
+from .thresholds import DATELINE_MAX_WORDS, LINK_LINE_MIN_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,38 @@ class Extracted:
     fingerprint: tuple[int, ...] = field(default=())
 
 
+_CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?", re.I)
+_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b", re.I
+)
+_LIST_MARK = re.compile(r"^(?:[-*•·▪►>]\s*)+")
+
+
+def _digest_line(line: str) -> str:
+    if len(line.split()) <= DATELINE_MAX_WORDS:
+        line = _DATE.sub("<date>", _CLOCK.sub("<time>", line))
+    return line
+
+
 def text_digest(title: str | None, text: str) -> str:
-    """``sha256:<hex>`` over the normalized title and main text."""
-    payload = normalize_text(title or "") + "\n\n" + normalize_text(text)
+    """``sha256:<hex>`` over the normalized title and main text.
+
+    Clock times and dates in short lines (bylines, "updated 5 minutes ago") are masked: they change on
+    every render of some sites without the article changing.
+    """
+    lines = [_digest_line(x) for x in normalize_text(text).split("\n")]
+    payload = normalize_text(title or "") + "\n\n" + "\n".join(lines)
     return "sha256:" + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _link_lines(tree: lxml.html.HtmlElement) -> set[str]:
+    """Normalized texts of links with at least three words (teasers of other articles)."""
+    out = set()
+    for a in tree.iter("a"):
+        t = normalize_text(a.text_content()).replace("\n", " ").lower()
+        if len(t.split()) >= LINK_LINE_MIN_WORDS:
+            out.add(t)
+    return out
 
 
 def parse_html(body: bytes, content_type: str | None = None) -> lxml.html.HtmlElement | None:
@@ -87,6 +116,18 @@ def _str(v: object) -> str | None:
     return v.strip() or None if isinstance(v, str) else None
 
 
+def _is_link_line(line: str, links: set[str]) -> bool:
+    """A line that is a link to another story: equal to a link text, or a list item led by or mostly made
+    of one (teaser lists: headline link plus standfirst)."""
+    bare = _LIST_MARK.sub("", line).lower()
+    if bare in links:
+        return True
+    if bare == line.lower():
+        return False  # not a list item
+    n = len(bare.split())
+    return any(bare.startswith(a) or (len(a.split()) * 2 >= n and a in bare) for a in links)
+
+
 def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted:
     """Extract title, main text, metadata, page size and fingerprint from an HTML body.
 
@@ -97,6 +138,7 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
         return _build(None, "", {}, None, 0, ())
     page_tokens = words(visible_text(tree))
     fingerprint = sketch(page_tokens)
+    links = _link_lines(tree)
     html_title = normalize_text(str(_TITLE(tree))) or None
     lang = _str(_LANG(tree))
     canonical = _CANONICAL(tree)
@@ -107,6 +149,8 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
     except Exception as exc:  # trafilatura can trip on pathological trees; the page still has features
         log.warning("extraction failed for %s: %s", url, exc)
     text = (doc.text or "") if doc is not None else ""
+    if links and text:
+        text = "\n".join(ln for ln in normalize_text(text).split("\n") if not _is_link_line(ln, links))
     meta: dict[str, Any] = {"html_title": html_title}
     if canonical:
         meta["canonical"] = str(canonical[0]).strip()

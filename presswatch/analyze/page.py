@@ -12,6 +12,7 @@ from lxml import etree
 from .extract import Extracted, extract, parse_html, visible_text
 from .notices import prepare, scan
 from .text import words
+from .thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
 
 _PASSWORD = etree.XPath("boolean(//input[translate(@type,'PASWORD','pasword')='password'])")
 _H1 = etree.XPath("string(//h1)")
@@ -83,8 +84,27 @@ class Page:
         return len(self.extracted.text.split())
 
     @cached_property
+    def body_words(self) -> int:
+        """Words in main-text paragraphs long enough to be prose (menus and link lists are short lines)."""
+        return sum(n for n in (len(p.split()) for p in self.extracted.paragraphs) if n >= BODY_PARA_MIN_WORDS)
+
+    @cached_property
     def main_hits(self) -> dict[str, list[str]]:
         return scan(self.main_text)
+
+    def _para_hits(self, short: bool) -> dict[str, list[str]]:
+        paras = [p for p in self.extracted.paragraphs if (len(p.split()) <= NOTICE_PARA_MAX_WORDS) == short]
+        return scan(prepare("\n".join(paras))) if paras else {}
+
+    @cached_property
+    def short_para_hits(self) -> dict[str, list[str]]:
+        """Notice hits in short main-text paragraphs (where a message would stand)."""
+        return self._para_hits(True)
+
+    @cached_property
+    def long_para_hits(self) -> dict[str, list[str]]:
+        """Notice hits inside long paragraphs (prose quoting such phrases)."""
+        return self._para_hits(False)
 
     @cached_property
     def head_hits(self) -> dict[str, list[str]]:

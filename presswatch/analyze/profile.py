@@ -38,6 +38,7 @@ class SiteProfile:
     not_found_fingerprints: list[list[int]] = field(default_factory=list)
     not_found_titles: list[str] = field(default_factory=list)  # lower-cased <title>s
     not_found_texts: list[str] = field(default_factory=list)  # main text, probe-URL words removed
+    not_found_core: list[str] = field(default_factory=list)  # words every not-found page showed
     not_found_hits: list[str] = field(default_factory=list)  # notice patterns the not-found page itself shows
     not_found_redirects_home: bool = False
     chrome_hits: list[str] = field(default_factory=list)  # notice patterns in the site chrome (home page)
@@ -151,6 +152,11 @@ def learn_profile(home: PageFacts, probes: Sequence[PageFacts]) -> SiteProfile:
         if text:
             prof.not_found_texts.append(text)
         nf_hits.update(k for ks in p.page_hits.values() for k in ks)
+    if prof.not_found_texts:
+        core = set(prof.not_found_texts[0].split())
+        for text in prof.not_found_texts[1:]:
+            core &= set(text.split())
+        prof.not_found_core = sorted(core)
     prof.chrome_hits = sorted(chrome)
     prof.not_found_hits = sorted(nf_hits)
     return prof

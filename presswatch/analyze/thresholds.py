@@ -10,6 +10,10 @@ from __future__ import annotations
 SKETCH_SIZE = 64  # bottom-k MinHash size: Jaccard error ~ 1/sqrt(64) ≈ 0.12 worst case, plenty for templates
 SHINGLE_WORDS = 3  # words per shingle in page fingerprints
 
+# --- extraction stability ----------------------------------------------------------------------------
+DATELINE_MAX_WORDS = 12  # clock times/dates in main-text lines this short (bylines) are masked in digests
+LINK_LINE_MIN_WORDS = 3  # a main-text line equal to a link text this long is a teaser, not article text
+
 # --- continuity with the prior version ----------------------------------------------------------------
 # At or above this share of the old text kept, the page IS the article: edited (or unchanged), never removed,
 # whatever banners or walls it also shows. A paragraph added/removed/changed keeps ~0.7–0.95.
@@ -28,13 +32,17 @@ ARTICLE_MIN_WORDS = 80  # a "valid article" has at least this much main text
 # --- main-text drop ---------------------------------------------------------------------------------------
 DROP_MAX_RATIO = 0.25  # new main text below 25 % of the old …
 DROP_MAX_WORDS = 120  # … and short in absolute terms: the article body is gone
+TEXT_GONE_WORDS = 30  # below this many body words (and the drop ratio) there is no article left at all
 
 # --- notices and walls ------------------------------------------------------------------------------------
-NOTICE_MAX_WORDS = 200  # a removal/geo/login message is short; phrases inside long texts are quotes
-WALL_MAX_SHARE = 0.5  # … or the page shows at most half the old text (paywall teaser)
+NOTICE_MAX_WORDS = 200  # on first sight (no prior) only a page with this little prose is a message page
+NOTICE_PARA_MAX_WORDS = 60  # a message stands in a short paragraph; longer ones quoting a phrase are prose
+BODY_PARA_MIN_WORDS = 12  # "body words" count paragraphs at least this long (menus, link lists are shorter)
 
 # --- soft-404 against the learned profile ----------------------------------------------------------------
 NF_TEXT_SIM = 0.6  # word-set Jaccard between the page's main text and a learned not-found text
+NF_CORE_CONTAINED = 0.85  # share of the not-found "core" (words all probes showed) found in the main text
+NF_CORE_MIN_WORDS = 6  # a core smaller than this says too little to match on
 NF_PAGE_SIM = 0.8  # fingerprint (whole page) similarity with a learned not-found page …
 NF_PAGE_MAX_WORDS = 60  # … counts only when the page has (almost) no main text of its own
 HOME_PAGE_SIM = 0.8  # fingerprint similarity with the learned home page (home served at the article URL)
@@ -44,6 +52,8 @@ PROBE_DISAGREE_SIM = 0.5  # two probes this different: one probably hit a real p
 SECTION_MAX_SEGMENTS = 1  # a redirect target with at most this many path segments is a section front
 
 # --- soft-404 evidence weights: a page is a soft-404 when the weights of its evidence add up to 1.0 ---------
+# (a page with an article body of its own, >= ARTICLE_MIN_WORDS body words, needs 1.0 from template evidence:
+# not-found text/page/phrase or home page)
 SOFT404_SCORE = 1.0
 W_NF_TEXT = 1.0  # main text matches the learned not-found text
 W_NF_PHRASE = 1.0  # "page not found" & co. in the title, first heading or a short main text
@@ -51,8 +61,9 @@ W_NF_PAGE = 1.0  # whole page looks like the learned not-found page and has no m
 W_HOME_PAGE = 1.0  # whole page looks like the home page
 W_NF_TITLE = 0.6  # <title> equals the learned not-found title (not a site-wide generic title)
 W_HOME_TITLE = 0.6  # <title> equals the home page's title
+W_TEXT_GONE = 1.0  # no prose left where an article stood (see TEXT_GONE_WORDS)
 W_TEXT_DROP = 0.5  # main text dropped to a stub (see DROP_*)
-W_TITLE_CHANGED = 0.3  # headline unlike the prior one
+W_TITLE_CHANGED = 0.5  # headline unlike the prior one
 W_PAGE_SHRUNK = 0.2  # whole page lost half its words
 PAGE_SHRINK_RATIO = 0.5
 # the prior's text still stands on the page (just extracted differently): the article is there
