@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from . import thresholds as T
 from .diff import DiffSummary, diff_texts
 from .extract import Extracted
-from .fingerprint import containment, jaccard, sketch_similarity
+from .fingerprint import containment, jaccard, sketch_novelty, sketch_similarity
 from .page import Page, PageFacts
 from .profile import SiteProfile
 from .text import normalize_text, words
@@ -152,7 +152,9 @@ def _hits(page: Page, profile: SiteProfile | None) -> dict[str, list[str]]:
     return out
 
 
-def _soft404_evidence(page: Page, prior: Prior | None, profile: SiteProfile | None) -> dict[str, float]:
+def _soft404_evidence(
+    page: Page, prior: Prior | None, profile: SiteProfile | None, retained: float
+) -> dict[str, float]:
     ev: dict[str, float] = {}
     ex = page.extracted
     title = page.html_title
@@ -183,6 +185,10 @@ def _soft404_evidence(page: Page, prior: Prior | None, profile: SiteProfile | No
         ev["nf_phrase"] = T.W_NF_PHRASE  # the title or first heading says so
     elif page.short_para_hits.get("not_found") and (prior is not None or bw <= T.NOTICE_MAX_WORDS):
         ev["nf_phrase"] = T.W_NF_PHRASE  # a short paragraph says so
+    if prior is not None and prior.fingerprint and ex.fingerprint and retained < T.REPLACED_MAX_RETAINED:
+        novelty = sketch_novelty(ex.fingerprint, prior.fingerprint)
+        if novelty <= T.CHROME_ONLY_NOVELTY:
+            ev["chrome_only"] = T.W_CHROME_ONLY  # the old page minus the article: the site's bare template
     if prior is not None:
         old_words = sum(len(p.split()) for p in prior.paragraphs)
         if bw <= T.TEXT_GONE_WORDS and bw < T.DROP_MAX_RATIO * old_words:
@@ -196,7 +202,7 @@ def _soft404_evidence(page: Page, prior: Prior | None, profile: SiteProfile | No
     return ev
 
 
-_STRONG_SOFT404 = ("nf_text", "nf_page", "nf_phrase", "home_page")
+_STRONG_SOFT404 = ("nf_text", "nf_page", "nf_phrase", "home_page", "chrome_only")
 
 
 def _bad_page(
@@ -236,7 +242,7 @@ def _bad_page(
         weak = [k for k in hits.get("removal_weak", ()) if k not in nf_template]
         if strong or (weak and weak_ok):
             return _result("removed", "removal-notice", details)
-    ev = _soft404_evidence(page, prior, profile)
+    ev = _soft404_evidence(page, prior, profile, retained)
     details["soft404_evidence"] = ev
     strong_ev = sum(v for k, v in ev.items() if k in _STRONG_SOFT404)
     score = sum(ev.values())

@@ -27,6 +27,7 @@ _VISIBLE = etree.XPath(
     " or ancestor::svg)]"
 )
 _TITLE = etree.XPath("string(//head/title)")
+_H1 = etree.XPath("string(//h1)")
 _CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
 _LANG = etree.XPath("string(/html/@lang)")
 _MAX_NODES_TEXT = 2_000_000  # characters of visible text we look at, at most
@@ -149,7 +150,10 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
     except Exception as exc:  # trafilatura can trip on pathological trees; the page still has features
         log.warning("extraction failed for %s: %s", url, exc)
     text = (doc.text or "") if doc is not None else ""
+    title = _str(doc.title) if doc is not None else None
     if links and text:
+        # never drop the headline, even when a "most read" box links to this very article
+        links -= {t.lower() for t in (title, html_title, normalize_text(str(_H1(tree)))) if t}
         text = "\n".join(ln for ln in normalize_text(text).split("\n") if not _is_link_line(ln, links))
     meta: dict[str, Any] = {"html_title": html_title}
     if canonical:
@@ -159,7 +163,6 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
             if (val := _str(getattr(doc, key, None))) is not None:
                 meta[key] = val
         lang = lang or _str(doc.language)
-    title = _str(doc.title) if doc is not None else None
     return _build(title or html_title, text, meta, lang, len(page_tokens), fingerprint)
 
 

@@ -50,3 +50,17 @@ def containment(old: set[str], new: set[str]) -> float:
     if not old:
         return 1.0
     return len(old & new) / len(old)
+
+
+def sketch_novelty(new: Iterable[int], old: Iterable[int], k: int = SKETCH_SIZE) -> float:
+    """Estimated share of the shingles behind ``new`` that are absent from those behind ``old``."""
+    sn, so = set(new), set(old)
+    if not sn:
+        return 0.0
+    if not so:
+        return 1.0
+    union_k = heapq.nsmallest(k, sn | so)
+    in_new = [x for x in union_k if x in sn]
+    if not in_new:
+        return 0.0
+    return sum(1 for x in in_new if x not in so) / len(in_new)

@@ -64,6 +64,8 @@ W_HOME_TITLE = 0.6  # <title> equals the home page's title
 W_TEXT_GONE = 1.0  # no prose left where an article stood (see TEXT_GONE_WORDS)
 W_TEXT_DROP = 0.5  # main text dropped to a stub (see DROP_*)
 W_TITLE_CHANGED = 0.5  # headline unlike the prior one
+W_CHROME_ONLY = 1.0  # article text gone and almost nothing on the page is new against the prior page
+CHROME_ONLY_NOVELTY = 0.2  # … "almost nothing": this share of the page's shingles at most is new
 W_PAGE_SHRUNK = 0.2  # whole page lost half its words
 PAGE_SHRINK_RATIO = 0.5
 # the prior's text still stands on the page (just extracted differently): the article is there
