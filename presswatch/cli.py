@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -205,7 +204,7 @@ def run(
                     with _progress() as prog:
                         task = prog.add_task("checking", total=None)
                         stats = await runner.run_once(
-                            concurrency, progress=lambda d, t: prog.update(task, completed=d, total=t)
+                            concurrency, progress=lambda d, t, task=task: prog.update(task, completed=d, total=t)
                         )
                     console.print(f"checked {stats.checked}, discovered {stats.discovered}: {stats.by_status}")
                     if once:

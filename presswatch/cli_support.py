@@ -46,10 +46,12 @@ def open_core(ctx: typer.Context) -> Presswatch:
     st = state_of(ctx)
     if st._core is None:
         try:
-            st._core = Presswatch.open(st.settings(), clock=st.clock)
+            core = Presswatch.open(st.settings(), clock=st.clock)
         except PresswatchError as exc:
             fail(str(exc))
-        ctx.find_root().call_on_close(st._core.close)
+            raise  # unreachable: fail() exits
+        st._core = core
+        ctx.find_root().call_on_close(core.close)
     return st._core
 
 

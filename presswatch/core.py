@@ -43,9 +43,12 @@ class Presswatch:
     def archive(self) -> WarcArchive:
         from .archive.warc import WarcArchive
 
-        return WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes)
+        archive = WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes)
+        self.db.before_commit.append(archive.sync)
+        return archive
 
     def close(self) -> None:
+        self.db.close_writer()
         if "archive" in self.__dict__:
             self.archive.close()
         self.db.dispose()

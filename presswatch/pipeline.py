@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +34,8 @@ from .archive.warc import CaptureRef, PriorPayload, sha256_digest
 from .clock import isoformat
 from .core import Presswatch
 from .fetch.client import Fetcher, FetchResult
-from .record.models import Capture, Event, Observation, SiteProfile as SiteProfileRow, Version, Watch
+from .record.models import Capture, Event, Observation, Version, Watch
+from .record.models import SiteProfile as SiteProfileRow
 from .sources.schedule import next_check
 
 log = logging.getLogger(__name__)
@@ -260,9 +261,9 @@ class Checker:
                 profile = await self.profile_for(st.url)
             extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
 
-        return await asyncio.to_thread(self._record, st, res, captures, extracted, cls, checked_at)
+        return await self.core.db.write_async(self._recorder(st, res, captures, extracted, cls, checked_at))
 
-    def _record(
+    def _recorder(
         self,
         st: WatchState,
         res: FetchResult,
@@ -270,7 +271,8 @@ class Checker:
         extracted: Extracted | None,
         cls: Classification,
         checked_at: datetime,
-    ) -> dict[str, Any]:
+    ) -> Callable[[Session], dict[str, Any]]:
+        """The write transaction recording one check (run by the database writer)."""
         settings = self.core.settings
         now = self.core.clock.now()
 
@@ -414,7 +416,7 @@ class Checker:
             _ledger_append(self.core, s, obs, out, events)
             return out
 
-        return self.core.db.write(fn)
+        return fn
 
 
 def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any]:

@@ -19,7 +19,8 @@ def test_kill_9_mid_run_leaves_archive_and_db_consistent(tmp_path: Path) -> None
            "PRESSWATCH_CONCURRENCY": "8"}
     with SimSite(articles=300, seed=3).start() as site:
         cli = [sys.executable, "-m", "presswatch"]
-        subprocess.run([*cli, "watch", *site.article_urls()], env=env, check=True, capture_output=True)
+        w = subprocess.run([*cli, "watch", *site.article_urls()], env=env, capture_output=True, text=True)
+        assert w.returncode == 0, w.stderr[-2000:]
         proc = subprocess.Popen([*cli, "run", "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         db = data / "presswatch.sqlite3"

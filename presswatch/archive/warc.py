@@ -50,7 +50,7 @@ def sha256_digest(data: bytes) -> str:
     return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
 
 
-class _Sha256Writer(WARCWriter):  # type: ignore[misc]
+class _Sha256Writer(WARCWriter):
     """warcio writer computing SHA-256 block/payload digests instead of SHA-1."""
 
     @staticmethod
@@ -101,6 +101,7 @@ class WarcArchive:
         self._fd: int | None = None
         self._path: Path | None = None
         self._size = 0
+        self._dirty = False
 
     # -- writing --------------------------------------------------------------------------------
     def _open_new(self) -> None:
@@ -128,21 +129,38 @@ class WarcArchive:
         """Append ``data`` atomically (one write) and return (relative file, offset)."""
         with self._lock:
             if self._fd is None or self._size + len(data) > self.max_bytes:
-                self.close()
+                if self._fd is not None:
+                    os.fsync(self._fd)
+                    os.close(self._fd)
+                    self._fd = None
                 self._open_new()
             assert self._fd is not None and self._path is not None
             offset = self._size
             written = os.write(self._fd, data)
             if written != len(data):  # pragma: no cover - disk full
                 raise ArchiveError(f"short write to {self._path}: {written} of {len(data)} bytes")
-            os.fsync(self._fd)
             self._size += written
+            self._dirty = True
             return str(self._path.relative_to(self.data_dir)), offset
 
+    def sync(self) -> None:
+        """fsync what was appended (called before a database commit that points at it).
+
+        A kill -9 cannot tear a record (each is one write(2)); fsync guards against power loss.
+        """
+        with self._lock:
+            if self._fd is not None and self._dirty:
+                os.fsync(self._fd)
+                self._dirty = False
+
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with self._lock:
+            if self._fd is not None:
+                if self._dirty:
+                    os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+                self._dirty = False
 
     def write_exchange(
         self,

@@ -192,7 +192,7 @@ class Fetcher:
         except FetchError as exc:
             result.error_reason, result.error = exc.reason, str(exc)
             return result
-        except (httpx.HTTPError, OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+        except (TimeoutError, httpx.HTTPError, OSError, ssl.SSLError) as exc:
             result.error_reason, result.error = _reason_for(exc), f"{type(exc).__name__}: {exc}".strip()
             return result
         finally:
@@ -223,14 +223,8 @@ class Fetcher:
                             raise FetchError("too-large", f"body exceeds {cap} bytes")
                 finally:
                     await resp.aclose()
-            ip = None
-            stream = resp.extensions.get("network_stream")
-            if stream is not None:
-                try:
-                    peer = stream.get_extra_info("server_addr")
-                    ip = str(peer[0]) if peer else None
-                except Exception:  # noqa: BLE001 - best effort
-                    ip = None
+            addrs = self.guard.cached(url)
+            ip = addrs[0] if addrs and len(addrs) == 1 else None  # WARC-IP-Address when unambiguous
             return Hop(
                 url=url,
                 status=resp.status_code,

@@ -59,6 +59,13 @@ class TargetGuard:
         self.ttl = ttl
         self._cache: dict[tuple[str, int], tuple[float, list[str]]] = {}
 
+    def cached(self, url: str) -> list[str] | None:
+        """Addresses last resolved for the URL's host and port, if any."""
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        hit = self._cache.get(((parts.hostname or ""), port))
+        return hit[1] if hit else None
+
     async def check(self, url: str) -> list[str]:
         """Validate ``url`` and return its resolved addresses; raise on refusal or DNS failure."""
         validate_url(url)

@@ -9,8 +9,10 @@ brings a database to the latest revision.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +38,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    dbapi_conn.isolation_level = None
 
 
 class Database:
@@ -58,8 +61,13 @@ class Database:
             raise DatabaseError(f"bad database URL {url!r}: {exc}") from exc
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            # let SQLAlchemy, not pysqlite, drive transactions, so SAVEPOINTs work (group commit)
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self.before_commit: list[Callable[[], None]] = []  # e.g. fsync the WARC files rows point to
 
     # -- reads ----------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -77,9 +85,75 @@ class Database:
         with self._write_lock:
             try:
                 with self._sessions() as s, s.begin():
-                    return fn(s)
+                    out = fn(s)
+                    for hook in self.before_commit:
+                        hook()
+                    return out
             except OperationalError as exc:
                 raise DatabaseError(f"database unavailable: {exc.orig}") from exc
+
+    async def write_async(self, fn: Callable[[Session], T]) -> T:
+        """Queue ``fn`` for the writer thread, which commits many queued writes together.
+
+        Each ``fn`` runs in its own SAVEPOINT, so one failing write rolls back alone; the batch
+        shares one COMMIT (group commit). Hooks in :attr:`before_commit` run before each commit.
+        """
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._ensure_writer()
+        self._queue.put(_Job(fn, fut, loop))
+        return await fut
+
+    def _ensure_writer(self) -> None:
+        if self._writer is None or not self._writer.is_alive():
+            with self._write_lock:
+                if self._writer is None or not self._writer.is_alive():
+                    self._writer = threading.Thread(target=self._write_loop, name="presswatch-db-writer",
+                                                    daemon=True)
+                    self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            batch = [job]
+            while len(batch) < 256:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        results: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            with self._write_lock, self._sessions() as s, s.begin():
+                for job in batch:
+                    try:
+                        with s.begin_nested():
+                            results.append((job, job.fn(s), None))
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                        results.append((job, None, exc))
+                for hook in self.before_commit:
+                    hook()
+        except Exception as exc:  # noqa: BLE001 - the commit failed: every job fails
+            err: BaseException = (
+                DatabaseError(f"database unavailable: {exc.orig}") if isinstance(exc, OperationalError) else exc
+            )
+            results = [(job, None, err) for job in batch]
+        for job, value, error in results:
+            job.loop.call_soon_threadsafe(_settle, job.fut, value, error)
+
+    def close_writer(self) -> None:
+        if self._writer is not None and self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join(timeout=30)
+        self._writer = None
 
     # -- schema ---------------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -102,4 +176,21 @@ class Database:
             s.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        self.close_writer()
         self.engine.dispose()
+
+
+class _Job:
+    __slots__ = ("fn", "fut", "loop")
+
+    def __init__(self, fn: Callable[[Session], Any], fut: asyncio.Future[Any], loop: asyncio.AbstractEventLoop):
+        self.fn, self.fut, self.loop = fn, fut, loop
+
+
+def _settle(fut: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if fut.done():
+        return
+    if error is not None:
+        fut.set_exception(error)
+    else:
+        fut.set_result(value)

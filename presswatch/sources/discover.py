@@ -95,7 +95,8 @@ async def discover_sitemap(fetcher: Fetcher, url: str) -> Discovery:
     from usp.tree import sitemap_from_str
 
     out = Discovery()
-    queue, seen = [url], set()
+    queue: list[str] = [url]
+    seen: set[str] = set()
     while queue and len(seen) < MAX_SITEMAPS:
         sm_url = queue.pop(0)
         if sm_url in seen:
