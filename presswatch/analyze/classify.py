@@ -34,9 +34,7 @@ _LOGIN_PATH = re.compile(
     r"connexion|anmelden|вход|войти|kirish)(?:/|$|\.|\?)",
     re.I,
 )
-_NOT_FOUND_PATH = re.compile(
-    r"/(?:404|not-?found|page-?not-?found|error|errors|oshibka|404\.\w+)(?:/|$|\.)", re.I
-)
+_NOT_FOUND_PATH = re.compile(r"/(?:404|not-?found|page-?not-?found|error|errors|oshibka|404\.\w+)(?:/|$|\.)", re.I)
 _ID_SEGMENT = re.compile(r"\d{5,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
 _ARTICLE_SEGMENT = re.compile(r"\d{3,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
 
@@ -225,8 +223,8 @@ def _bad_page(
     if prior is not None:
         messagey = True  # the article text is gone: whatever message the page shows is the news
         weak_ok = retained < T.EDIT_WEAK_RETAINED
-    else:  # first sight: only a short page (or a message in its headline) is a message page
-        messagey = bw <= T.NOTICE_MAX_WORDS
+    else:  # first sight: only a page that is mostly site template (or has the message in its headline)
+        messagey = _mostly_template(page, profile)
         weak_ok = bw < T.ARTICLE_MIN_WORDS
     head = page.head_hits
     if (messagey or head.get("geo")) and hits.get("geo"):
@@ -250,6 +248,19 @@ def _bad_page(
         # a page with a real article body of its own needs template evidence, not just a text drop
         return _result("removed", "soft-404", details)
     return None
+
+
+def _mostly_template(page: Page, profile: SiteProfile | None) -> bool:
+    """First sight of a URL: is the page the site's template with a short message rather than a story?"""
+    if page.body_words > T.NOTICE_MAX_WORDS:
+        return False
+    fp = page.extracted.fingerprint
+    templates = [*(profile.not_found_fingerprints if profile else ()), *([profile.home_fingerprint] if profile else ())]
+    templates = [t for t in templates if t]
+    if templates and fp:
+        return min(sketch_novelty(fp, t) for t in templates) <= T.MESSAGE_MAX_NOVELTY
+    # no template known: a message stands in a short paragraph, not inside a long one
+    return not page.long_para_hits
 
 
 def _password_wall(page: Page, profile: SiteProfile | None) -> bool:
@@ -333,12 +344,8 @@ def classify(
     if page_retained >= T.PAGE_STILL_HAS_TEXT and tsim >= T.TITLE_SIMILAR:
         # the old text still stands on the page; only the extraction moved: no edit of the article
         return _result("unchanged", None, {**details, "extraction_drift": True})
-    continuing = retained >= T.EDIT_WEAK_RETAINED or (
-        tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED
-    )
-    bad = _bad_page(
-        page, prior, profile, details, retained, continuing and page.body_words >= T.ARTICLE_MIN_WORDS
-    )
+    continuing = retained >= T.EDIT_WEAK_RETAINED or (tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED)
+    bad = _bad_page(page, prior, profile, details, retained, continuing and page.body_words >= T.ARTICLE_MIN_WORDS)
     if bad is not None:
         return bad
     if continuing:

@@ -59,9 +59,7 @@ class Extracted:
 
 
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?", re.I)
-_DATE = re.compile(
-    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b", re.I
-)
+_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b", re.I)
 _LIST_MARK = re.compile(r"^(?:[-*•·▪►>]\s*)+")
 
 
@@ -151,10 +149,14 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
         log.warning("extraction failed for %s: %s", url, exc)
     text = (doc.text or "") if doc is not None else ""
     title = _str(doc.title) if doc is not None else None
-    if links and text:
-        # never drop the headline, even when a "most read" box links to this very article
-        links -= {t.lower() for t in (title, html_title, normalize_text(str(_H1(tree)))) if t}
-        text = "\n".join(ln for ln in normalize_text(text).split("\n") if not _is_link_line(ln, links))
+    heads = {t.lower() for t in (title, html_title, normalize_text(str(_H1(tree)))) if t}
+    lines = normalize_text(text).split("\n") if text else []
+    while lines and lines[0].lower() in heads:
+        lines.pop(0)  # the headline is the title: not a paragraph of its own
+    if links:
+        links -= heads  # a "most read" box may link to this very article
+        lines = [ln for ln in lines if not _is_link_line(ln, links)]
+    text = "\n".join(lines)
     meta: dict[str, Any] = {"html_title": html_title}
     if canonical:
         meta["canonical"] = str(canonical[0]).strip()

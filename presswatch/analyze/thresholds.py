@@ -35,7 +35,8 @@ DROP_MAX_WORDS = 120  # … and short in absolute terms: the article body is gon
 TEXT_GONE_WORDS = 30  # below this many body words (and the drop ratio) there is no article left at all
 
 # --- notices and walls ------------------------------------------------------------------------------------
-NOTICE_MAX_WORDS = 200  # on first sight (no prior) only a page with this little prose is a message page
+NOTICE_MAX_WORDS = 200  # on first sight (no prior) only a page with this little prose is a message page …
+MESSAGE_MAX_NOVELTY = 0.4  # … and, with a learned profile, one mostly (>= 60 %) made of the site's template
 NOTICE_PARA_MAX_WORDS = 60  # a message stands in a short paragraph; longer ones quoting a phrase are prose
 BODY_PARA_MIN_WORDS = 12  # "body words" count paragraphs at least this long (menus, link lists are shorter)
 
