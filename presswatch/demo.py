@@ -85,7 +85,7 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
         console.print(f"(+{hidden} other first captures not shown)")
         summary["events"] = rows
         summary["urls"] = urls
-        _blocking_epilogue(core, site, urls["edit"], summary)
+        _takedown_story(core, site, clock, summary)
         if keep:
             console.print(f"serving {site.url} — Ctrl-C to stop")
             import time
@@ -98,10 +98,101 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
     return summary
 
 
-def _blocking_epilogue(core: Presswatch, site: Any, url: str, summary: dict[str, Any]) -> None:
-    """Issue 3's ending: measure from a simulated KZ vantage (loopback lying resolver + blockpage)."""
-    try:
-        from .measure.demo_story import kz_story
-    except ImportError:
-        return
-    summary["blocking"] = kz_story(core, site, url, console)
+def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict[str, Any]) -> None:
+    """Issues 3 and 4: a demand, a refusal, the article still online, blocked in a second country.
+
+    The article is reached as ``localhost`` so that name resolution matters: the simulated KZ
+    vantage asks a lying resolver (loopback) that points at a blockpage server on 127.0.0.2,
+    while the control resolver answers honestly.
+    """
+    from .measure.probe import measure_local
+    from .measure.simnet import loopback_kz_vantage
+    from .pipeline import Checker
+    from .publish.bundle import export_bundle
+    from .publish.verify import verify_bundle
+    from .record import demands as dm
+    from .record import incidents as inc
+
+    port = int(site.url.rsplit(":", 1)[1])
+    slug = site.slugs()[5]
+    url = f"http://localhost:{port}" + next(u for u in site.article_urls() if u.endswith(slug)).split(str(port), 1)[1]
+    console.rule("[bold]A takedown demand")
+    t0 = clock.now()
+    did = dm.add_demand(core, {
+        "title": "Remove the report on police conduct at the border protest",
+        "sender": {"name": "Ministry of Internal Affairs of the Kyrgyz Republic", "kind": "ministry",
+                   "country": "KG"},
+        "recipient": {"name": "Daily Simulated", "kind": "outlet", "country": "KG"},
+        "date_sent": t0.date().isoformat(),
+        "date_received": isoformat(t0),
+        "deadline": (t0 + timedelta(days=1)).date().isoformat(),
+        "channel": "letter",
+        "legal_basis": [{"country": "KG", "citation": "Law on Protection from False Information, art. 4"}],
+        "actions": ["remove"],
+        "targets": [{"url": url}],
+        "notes": "The ministry also forwarded the material to the prosecutor's office.",
+    })
+    add_watch(core, url, tags={"measure_in": ["KZ"], "outlet": "Daily Simulated"})
+
+    async def check_origin() -> dict[str, Any]:
+        async with Fetcher(core.settings, clock) as f:
+            return await Checker(core, f).check(core.db.write(lambda s: _watch_id(s, url)))
+
+    first = asyncio.run(check_origin())
+    console.print(f"[cyan]{isoformat(clock.now())}[/]  demand #{did} received; article captured: {first['status']}")
+    clock.advance(timedelta(hours=6))
+    dm.set_response(core, did, "refused", by="editor-in-chief")
+    console.print(f"[cyan]{isoformat(clock.now())}[/]  the editors refuse")
+    clock.advance(timedelta(days=1, hours=4))
+    later = asyncio.run(check_origin())
+    console.print(f"[cyan]{isoformat(clock.now())}[/]  a day later, at the origin: {later['status']}")
+
+    with loopback_kz_vantage("localhost", "127.0.0.1", port) as kz:
+        results = []
+        for _ in range(2):  # a block is confirmed by consistent measurements
+            clock.advance(timedelta(hours=1))
+            results.append(asyncio.run(measure_local(
+                core, url, country="KZ", network="AS9198 Simulated KZ ISP",
+                resolver=kz.resolver, control_resolver=kz.control_resolver,
+            )))
+    m = results[-1]["measurement"]
+    console.print(f"[cyan]{isoformat(clock.now())}[/]  measured from KZ: blocking={m['blocking']} "
+                  f"blockpage={m.get('blockpage')} accessible={m['accessible']}")
+
+    iid = inc.create_incident(core, "Kyrgyz interior ministry vs Daily Simulated", kind="censorship/removal")
+    inc.add_to_incident(core, iid, demands=[did], countries=["KZ"])
+    t = Table("when", "what", title=f"Incident #{iid} timeline")
+    for e in inc.timeline(core, iid):
+        t.add_row(isoformat(e.at), e.summary[:110])
+    console.print(t)
+    outcome = inc.infer_outcome(core, iid)
+    for line in outcome.statements:
+        console.print(f"  inferred: [bold]{line}[/]")
+
+    bundle = core.data_dir / f"incident-{iid}.wacz"
+    export_bundle(core, inc.incident_entry_indices(core, iid, public=True), bundle)
+    report = verify_bundle(bundle)
+    console.print(f"evidence bundle {bundle.name}: {'verifies offline' if report.ok else report.failures}")
+    tampered = bundle.with_name("tampered.wacz")
+    raw = bytearray(bundle.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    tampered.write_bytes(bytes(raw))
+    bad = verify_bundle(tampered)
+    console.print(f"a copy with one flipped byte: {'verifies (!)' if bad.ok else 'fails: ' + bad.failures[0][:90]}")
+
+    online = later["status"] in ("unchanged", "new", "edited")
+    blocked = m["blocking"]
+    since = next((e.at for e in inc.timeline(core, iid) if e.kind == "blocked"), None)
+    sentence = (f"The article is {'still online at the origin, unchanged' if online else 'not online'}; "
+                f"blocked in KZ ({blocked}) since {isoformat(since) if since else '-'}.")
+    console.rule()
+    console.print(f"[bold]{sentence}[/]")
+    console.print(f"→ online at origin, blocked in KZ ({blocked})" if online and blocked else "")
+    summary.update(blocking=m, outcome=outcome.as_dict(), bundle_ok=report.ok, tampered_ok=bad.ok,
+                   sentence=sentence, demand=did, incident=iid)
+
+
+def _watch_id(s: Any, url: str) -> int:
+    from .sources.watchlist import upsert_watch
+
+    return upsert_watch(s, url, datetime.now(UTC)).id

@@ -104,14 +104,16 @@ class Runner:
         """Check everything due now (discovery first, so new articles get their first capture)."""
         stats = RunStats()
         due = await asyncio.to_thread(due_watches, self.core)
-        sources = [d for d in due if d[1] != "article"]
-        for wid, kind, url in sources:
-            try:
-                stats.discovered += await self.discover(wid, kind, url)
-            except (InvalidURL, BlockedTarget) as exc:
-                log.warning("discover.refused", extra={"url": url, "error": str(exc)})
-                stats.errors += 1
-        if sources:
+        for _ in range(3):  # a site yields feeds and sitemaps, which yield articles
+            sources = [d for d in due if d[1] != "article"]
+            if not sources:
+                break
+            for wid, kind, url in sources:
+                try:
+                    stats.discovered += await self.discover(wid, kind, url)
+                except (InvalidURL, BlockedTarget) as exc:
+                    log.warning("discover.refused", extra={"url": url, "error": str(exc)})
+                    stats.errors += 1
             due = await asyncio.to_thread(due_watches, self.core)
         articles = [d for d in due if d[1] == "article"]
         total = len(articles)

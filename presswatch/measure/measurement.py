@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..clock import isoformat, utcnow
+from ..clock import Clock, isoformat, utcnow
 from ..errors import InvalidURL
 from . import dnsstep
 from .compare import classify, is_bogon
@@ -83,6 +83,7 @@ async def measure(
     fingerprints: Fingerprints | None = None,
     ca_file: str | None = None,
     allow_private: bool = False,
+    clock: Clock | None = None,
 ) -> dict[str, Any]:
     """Measure ``url`` from this vantage; returns the result dict (OONI keys + presswatch verdict)."""
     parts = urlsplit(url)
@@ -92,7 +93,7 @@ async def measure(
     host = parts.hostname
     port = parts.port or default_port(scheme)
     fps = fingerprints if fingerprints is not None else default_fingerprints()
-    started = utcnow()
+    started = clock.now() if clock is not None else utcnow()
     t0 = time.monotonic()
 
     # 1. DNS (with the late-reply window)

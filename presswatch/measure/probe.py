@@ -58,6 +58,7 @@ class MeasureContext:
     resolver: str | None = None
     archive: Any = None
     allow_private: bool = False
+    clock: Clock | None = None
 
 
 MeasureFn = Callable[[str, MeasureContext], Awaitable[dict[str, Any]]]
@@ -75,6 +76,7 @@ async def engine_measure(url: str, ctx: MeasureContext) -> dict[str, Any]:
         control=ctx.control,
         archive=ctx.archive,
         allow_private=ctx.allow_private,
+        clock=ctx.clock,
     )
     return result
 
@@ -411,6 +413,7 @@ async def measure_local(
         resolver=resolver,
         archive=archive,
         allow_private=core.settings.allow_private,
+        clock=core.clock,
     )
     start = core.clock.now()
     result = await (measure_fn or engine_measure)(url, ctx)
