@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
@@ -203,9 +203,11 @@ def run(
                 while True:
                     with _progress() as prog:
                         task = prog.add_task("checking", total=None)
-                        stats = await runner.run_once(
-                            concurrency, progress=lambda d, t, task=task: prog.update(task, completed=d, total=t)
-                        )
+
+                        def show(done: int, total: int, prog: Progress = prog, task: TaskID = task) -> None:
+                            prog.update(task, completed=done, total=total)
+
+                        stats = await runner.run_once(concurrency, progress=show)
                     console.print(f"checked {stats.checked}, discovered {stats.discovered}: {stats.by_status}")
                     if once:
                         return
