@@ -274,13 +274,36 @@ def timeline(
 @app.command()
 def export(
     ctx: typer.Context,
+    what: Annotated[str | None, typer.Argument(help="`incident` to export one incident's evidence bundle.")] = None,
+    ident: Annotated[int | None, typer.Argument(help="Incident id.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="json|csv|warc|wacz")] = "json",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default stdout for json/csv).")] = None,
+    bundle: Annotated[Path | None, typer.Option("--bundle", help="Bundle file (with `export incident ID`).")] = None,
+    private: Annotated[bool, typer.Option("--include-private", help="Include private demands in a bundle.")] = False,
 ) -> None:
-    """Export observations (JSON lines or CSV) or the archive (one WARC / a WACZ)."""
+    """Export observations (JSON lines or CSV), the archive (one WARC / a WACZ), or an incident bundle.
+
+    ``presswatch export incident ID --bundle FILE`` writes a self-contained, offline-verifiable
+    bundle (WACZ with the cited captures, the records, inclusion proofs, the signed tree head and
+    the public key); check it with ``presswatch verify FILE``.
+    """
     from .publish import export as ex
 
     core = open_core(ctx)
+    if what is not None:
+        if what != "incident" or ident is None or bundle is None:
+            fail("usage: presswatch export incident ID --bundle FILE")
+        from .publish.bundle import export_bundle
+        from .record.incidents import incident_entry_indices
+
+        assert ident is not None and bundle is not None
+        try:
+            indices = incident_entry_indices(core, ident, public=not private)
+            export_bundle(core, indices, bundle, public_only=not private)
+        except PresswatchError as exc:
+            fail(str(exc))
+        console.print(f"wrote bundle of incident {ident} ({len(indices)} log entries) to {bundle}")
+        return
     if fmt not in ("json", "csv", "warc", "wacz"):
         fail("--format must be json, csv, warc or wacz")
     if fmt in ("warc", "wacz") and out is None:
