@@ -129,8 +129,15 @@ def load_sources(data: Path) -> list[Source]:
         for key, rec in sorted(gt.items()):
             f = sh / "html" / f"{key}.html.gz"
             if f.exists():
-                out.append(Source(f"aeb:{key[:10]}", rec["url"], gzip.decompress(f.read_bytes()),
-                                  rec["articleBody"], dataset="scrapinghub-aeb"))
+                out.append(
+                    Source(
+                        f"aeb:{key[:10]}",
+                        rec["url"],
+                        gzip.decompress(f.read_bytes()),
+                        rec["articleBody"],
+                        dataset="scrapinghub-aeb",
+                    )
+                )
     mr = data / "mozilla-readability"
     if mr.is_dir():
         for d in sorted(p for p in mr.iterdir() if (p / "source.html").exists()):
@@ -138,22 +145,39 @@ def load_sources(data: Path) -> list[Source]:
             gt_text = None
             if expected.exists():
                 tree = parse_html(expected.read_bytes())
-                gt_text = "\n".join(t.text_content() for t in tree.iter(*BLOCKS)) if tree is not None else None
+                gt_text = (
+                    "\n".join(t.text_content() for t in tree.iter(*BLOCKS)) if tree is not None else None
+                )
             name = re.sub(r"[^a-z0-9]+", "-", d.name.lower())
             url = f"https://www.{name}.example/news/2019/05/{name}-story-about-something"
-            out.append(Source(f"moz:{d.name}", url, (d / "source.html").read_bytes(), gt_text,
-                              dataset="mozilla-readability"))
+            out.append(
+                Source(
+                    f"moz:{d.name}",
+                    url,
+                    (d / "source.html").read_bytes(),
+                    gt_text,
+                    dataset="mozilla-readability",
+                )
+            )
     te = data / "trafilatura-eval"
     if te.is_dir():
         index = json.loads((te / "index.json").read_text())
-        by_sha = {}
-        for f in sorted((te / "html").iterdir()):
-            by_sha[hashlib.sha256(f.read_bytes()).hexdigest()] = f
+        by_sha: dict[str, Path] = {}
+        for hf in sorted((te / "html").iterdir()):
+            by_sha[hashlib.sha256(hf.read_bytes()).hexdigest()] = hf
         for url, rec in sorted(index.items()):
-            f = by_sha.get(rec.get("sha256", ""))
-            if f is not None:
-                out.append(Source(f"tra:{f.stem[:10]}", url, f.read_bytes(), None, list(rec.get("with", [])),
-                                  dataset="trafilatura-eval"))
+            hit = by_sha.get(rec.get("sha256", ""))
+            if hit is not None:
+                out.append(
+                    Source(
+                        f"tra:{hit.stem[:10]}",
+                        url,
+                        hit.read_bytes(),
+                        None,
+                        list(rec.get("with", [])),
+                        dataset="trafilatura-eval",
+                    )
+                )
     return out
 
 
@@ -205,7 +229,7 @@ class Doc:
 
     # ------------------------------------------------------------------ chrome pages
     def chrome_with(self, content_html: str, title: str | None) -> bytes:
-        """This page's chrome (header, nav, sidebars, footer) around ``content_html`` instead of the article."""
+        """This page's chrome (header, nav, sidebars, footer) around ``content_html`` (not the article)."""
         t, main = self.copy()
         new = lxml.html.fragment_fromstring(content_html, create_parent="div")
         new.set("class", "content")
@@ -267,7 +291,8 @@ class Doc:
 
     def home_html(self, rng: random.Random, pool: list[str]) -> bytes:
         items = "".join(
-            f"<li><a href='/news/{rng.randrange(10**6)}'>{h}</a><p>{h}.</p></li>" for h in rng.sample(pool, 15)
+            f"<li><a href='/news/{rng.randrange(10**6)}'>{h}</a><p>{h}.</p></li>"
+            for h in rng.sample(pool, 15)
         )
         return self.chrome_with(f"<h2>Top stories</h2><ul class='stories'>{items}</ul>", self.site)
 
@@ -321,20 +346,30 @@ class Doc:
                 continue
             ident = el.get("id")
             if ident and outside(el) and (re.search(r"\d", ident) or AD_RX.search(ident)):
-                el.set("id", re.sub(r"\d+", lambda _m: str(rng.randrange(10**6)), ident) + f"-{rng.randrange(999)}")
+                el.set(
+                    "id",
+                    re.sub(r"\d+", lambda _m: str(rng.randrange(10**6)), ident) + f"-{rng.randrange(999)}",
+                )
             if el.tag == "script" and el.text and "ld+json" not in (el.get("type") or ""):
                 el.text = re.sub(r"\d{3,}", lambda _m: str(rng.randrange(10**9)), el.text)
             if el.tag == "a" and el.get("href", "").startswith(("http", "/")):
                 href = el.get("href", "")
                 sep = "&" if "?" in href else "?"
-                q = urlencode({"utm_source": rng.choice(["tw", "fb", "nl"]), "utm_medium": "social",
-                               "utm_campaign": f"c{rng.randrange(10**5)}"})
+                q = urlencode(
+                    {
+                        "utm_source": rng.choice(["tw", "fb", "nl"]),
+                        "utm_medium": "social",
+                        "utm_campaign": f"c{rng.randrange(10**5)}",
+                    }
+                )
                 el.set("href", href + sep + q)
         body = t.find(".//body")
         if body is not None:
             box = lxml.html.fragment_fromstring(
                 "<aside class='most-read'><h3>Most read</h3><ol>"
-                + "".join(f"<li><a href='/n/{rng.randrange(10**6)}'>{h}</a></li>" for h in rng.sample(pool, 5))
+                + "".join(
+                    f"<li><a href='/n/{rng.randrange(10**6)}'>{h}</a></li>" for h in rng.sample(pool, 5)
+                )
                 + "</ol></aside>"
             )
             body.append(box)
@@ -397,12 +432,25 @@ class Doc:
 
 
 # --------------------------------------------------------------------------------------------- cases
-def _facts(url: str, body: bytes | None, status: int | None = 200, final: str | None = None,
-           headers: dict[str, str] | None = None, error: str | None = None) -> PageFacts:
+def _facts(
+    url: str,
+    body: bytes | None,
+    status: int | None = 200,
+    final: str | None = None,
+    headers: dict[str, str] | None = None,
+    error: str | None = None,
+) -> PageFacts:
     final = final or url
     redirects = (url,) if final != url else ()
-    return PageFacts(url=url, final_url=final, http_status=status, headers=headers or HTML, body=body,
-                     redirects=redirects, error_reason=error)
+    return PageFacts(
+        url=url,
+        final_url=final,
+        http_status=status,
+        headers=headers or HTML,
+        body=body,
+        redirects=redirects,
+        error_reason=error,
+    )
 
 
 def _with_path(url: str, path: str, query: str = "") -> str:
@@ -436,8 +484,13 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
 
     cases: list[tuple[str, tuple[str, str | None], PageFacts, Prior | None, Any]] = []
 
-    def add(kind: str, exp: tuple[str, str | None], facts: PageFacts, pr: Prior | None = prior,
-            prof: Any = profile) -> None:
+    def add(
+        kind: str,
+        exp: tuple[str, str | None],
+        facts: PageFacts,
+        pr: Prior | None = prior,
+        prof: Any = profile,
+    ) -> None:
         cases.append((kind, exp, facts, pr, prof))
 
     add("new", ("new", None), _facts(url, src.body), None)
@@ -463,7 +516,11 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
     add("redirect-home", ("removed", "redirect-home"), _facts(url, home_body, final=home_url))
     segs = [s for s in urlsplit(url).path.split("/") if s]
     section = "/" + segs[0] + "/" if len(segs) > 1 else "/news/"
-    add("redirect-section", ("removed", "redirect-home"), _facts(url, home_body, final=_with_path(url, section)))
+    add(
+        "redirect-section",
+        ("removed", "redirect-home"),
+        _facts(url, home_body, final=_with_path(url, section)),
+    )
     for lang, texts in NOTICES.items():
         text = rng.choice(texts)
         title = rng.choice([doc.title, doc.site, text[:40]])
@@ -473,33 +530,70 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
     other_base = extract(other.body, other.url)
     if len(other_base.text.split()) >= 80:
         html = f"<h1>{other_base.title or 'Story'}</h1>" + "".join(
-            f"<p>{_esc(p)}</p>"
-            for p in other_base.paragraphs
+            f"<p>{_esc(p)}</p>" for p in other_base.paragraphs
         )
-        add("replaced:same-chrome", ("removed", "content-replaced"),
-            _facts(url, doc.chrome_with(html, other_base.title)))
-    add("451", ("withheld", "http-451"), _facts(url, b"<html><body><h1>Unavailable For Legal Reasons</h1></body></html>", 451))
+        add(
+            "replaced:same-chrome",
+            ("removed", "content-replaced"),
+            _facts(url, doc.chrome_with(html, other_base.title)),
+        )
+    add(
+        "451",
+        ("withheld", "http-451"),
+        _facts(url, b"<html><body><h1>Unavailable For Legal Reasons</h1></body></html>", 451),
+    )
     geo = rng.choice(GEO)
     add("geo-wall:200", ("withheld", "geo-wall"), _facts(url, doc.chrome_with(f"<p>{geo}</p>", doc.site)))
-    add("geo-wall:403", ("withheld", "geo-wall"), _facts(url, doc.chrome_with(f"<p>{rng.choice(GEO)}</p>", None), 403))
+    add(
+        "geo-wall:403",
+        ("withheld", "geo-wall"),
+        _facts(url, doc.chrome_with(f"<p>{rng.choice(GEO)}</p>", None), 403),
+    )
     teaser = _esc(base.paragraphs[1] if len(base.paragraphs) > 1 else base.paragraphs[0])
-    add("login-wall:teaser", ("withheld", "login-wall"),
-        _facts(url, doc.chrome_with(f"<p>{teaser}</p><div class='wall'><p>{rng.choice(LOGIN)}</p>{LOGIN_FORM}</div>",
-                                    doc.title)))
+    add(
+        "login-wall:teaser",
+        ("withheld", "login-wall"),
+        _facts(
+            url,
+            doc.chrome_with(
+                f"<p>{teaser}</p><div class='wall'><p>{rng.choice(LOGIN)}</p>{LOGIN_FORM}</div>", doc.title
+            ),
+        ),
+    )
     login_url = _with_path(url, "/login", urlencode({"next": urlsplit(url).path}))
-    add("login-wall:redirect", ("withheld", "login-wall"),
-        _facts(url, doc.chrome_with(f"<h2>Sign in</h2>{LOGIN_FORM}", "Sign in"), final=login_url))
-    add("503", ("unreachable", "http-5xx"), _facts(url, b"<html><body>Service Unavailable</body></html>", 503))
+    add(
+        "login-wall:redirect",
+        ("withheld", "login-wall"),
+        _facts(url, doc.chrome_with(f"<h2>Sign in</h2>{LOGIN_FORM}", "Sign in"), final=login_url),
+    )
+    add(
+        "503", ("unreachable", "http-5xx"), _facts(url, b"<html><body>Service Unavailable</body></html>", 503)
+    )
     add("timeout", ("unreachable", "timeout"), _facts(url, None, None, error="timeout"))
 
     results = []
     for kind, exp, facts, pr, prof in cases:
         t0 = time.process_time()
-        ex = extract(facts.body, facts.final_url or facts.url) if facts.body and facts.http_status == 200 else None
+        ex = (
+            extract(facts.body, facts.final_url or facts.url)
+            if facts.body and facts.http_status == 200
+            else None
+        )
         c = classify(facts, ex, pr, prof)
         dt = time.process_time() - t0
-        keep: dict[str, Any] = {k: c.details.get(k) for k in ("retained", "title_similarity", "main_words", "soft404_evidence",
-                                                "hits", "page_retained", "redirect", "body_words")}
+        keep: dict[str, Any] = {
+            k: c.details.get(k)
+            for k in (
+                "retained",
+                "title_similarity",
+                "main_words",
+                "soft404_evidence",
+                "hits",
+                "page_retained",
+                "redirect",
+                "body_words",
+            )
+        }
         if c.diff is not None and exp[0] != "edited":
             keep["hunks"] = [(h["old"][:160], h["new"][:160]) for h in c.diff.hunks[:3]]
         results.append(Result(src.id, kind, exp, (c.status, c.reason), dt, keep))
@@ -579,20 +673,28 @@ def main(argv: list[str] | None = None) -> int:
                 kept.append(s)
         sources = kept
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"pages: {len(sources)} ({', '.join(f'{k}={v}' for k, v in Counter(s.dataset for s in sources).items())})")
+    per_set = ", ".join(f"{k}={v}" for k, v in Counter(s.dataset for s in sources).items())
+    print(f"pages: {len(sources)} ({per_set})")
 
     # extraction speed and quality on the original pages
     t0 = time.process_time()
     extracted = [extract(s.body, s.url) for s in sources]
     dt = time.process_time() - t0
     mb = sum(len(s.body) for s in sources) / 1e6
-    print(f"extraction: {len(sources) / dt:.1f} pages/s, {mb / dt:.1f} MB/s (one core, CPU time, {mb:.1f} MB)")
-    f1s = [token_f1(e.text, s.gt_text) for s, e in zip(sources, extracted, strict=True)
-           if s.dataset == "scrapinghub-aeb" and s.gt_text]
+    print(
+        f"extraction: {len(sources) / dt:.1f} pages/s, {mb / dt:.1f} MB/s (one core, CPU time, {mb:.1f} MB)"
+    )
+    f1s = [
+        token_f1(e.text, s.gt_text)
+        for s, e in zip(sources, extracted, strict=True)
+        if s.dataset == "scrapinghub-aeb" and s.gt_text
+    ]
     if f1s:
         f1s.sort()
-        print(f"extraction token F1 on scrapinghub-aeb: mean {sum(f1s) / len(f1s):.3f}, median "
-              f"{f1s[len(f1s) // 2]:.3f}, p10 {f1s[len(f1s) // 10]:.3f} (n={len(f1s)})")
+        print(
+            f"extraction token F1 on scrapinghub-aeb: mean {sum(f1s) / len(f1s):.3f}, median "
+            f"{f1s[len(f1s) // 2]:.3f}, p10 {f1s[len(f1s) // 10]:.3f} (n={len(f1s)})"
+        )
 
     pool = sorted({e.title for e in extracted if e.title and 10 < len(e.title) < 140})
     rng = random.Random(args.seed)
@@ -609,8 +711,10 @@ def main(argv: list[str] | None = None) -> int:
             if why:
                 skipped.append((sid, why))
     wall = time.perf_counter() - t0
-    print(f"cases: {len(results)} from {len(sources) - len(skipped)} pages in {wall:.0f} s "
-          f"({len(results) / wall:.0f} checks/s with {args.jobs} workers); skipped pages: {len(skipped)}")
+    print(
+        f"cases: {len(results)} from {len(sources) - len(skipped)} pages in {wall:.0f} s "
+        f"({len(results) / wall:.0f} checks/s with {args.jobs} workers); skipped pages: {len(skipped)}"
+    )
     for sid, why in skipped:
         print(f"  skipped {sid}: {why}")
 
@@ -626,8 +730,8 @@ def main(argv: list[str] | None = None) -> int:
         wrong = Counter(f"{r.got[0]}/{r.got[1]}" for r in rs if r.got != r.expected)
         print(f"{kind:<22} {ok:8d} {len(rs):6d}  {dict(wrong.most_common(3)) if wrong else ''}")
     churn = [r for r in results if r.kind.startswith("churn")]
-    print(f"\nedited on boilerplate-only churn: {sum(1 for r in churn if r.got[0] == 'edited')} of {len(churn)}"
-          " (goal 0)")
+    n_churn_edited = sum(1 for r in churn if r.got[0] == "edited")
+    print(f"\nedited on boilerplate-only churn: {n_churn_edited} of {len(churn)} (goal 0)")
     removed = prf((r.expected[0], r.got[0]) for r in results)["removed"]
     print(f"F1 removed: {removed[2]:.4f} (goal >= 0.98)")
     edits = [r for r in results if r.kind.startswith("edit:")]

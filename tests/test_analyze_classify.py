@@ -66,18 +66,21 @@ def chrome(title: str, content: str, *, seed: int = 0, clock: str = "10:45", ext
     rng.shuffle(most)
     utm = f"?utm_source=nl{seed}" if seed else ""
     sidebar = "".join(f"<li><a href='/news/{i}{utm}'>{h}</a></li>" for i, h in enumerate(most[:5]))
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | The Daily Example</title>
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{title} | The Daily Example</title>
 <meta property="og:site_name" content="The Daily Example">{extra_head}
 <script>var pageId = {1000 + seed}; var adSlot = 'ad-{seed}';</script></head><body>
 <header class="site-header"><a href="/{utm}">The Daily Example</a> <span class="clock">Updated {clock}</span>
 <nav><ul><li><a href="/news/">News</a></li><li><a href="/politics/">Politics</a></li>
-<li><a href="/business/">Business</a></li><li><a href="/sport/">Sport</a></li><li><a href="/culture/">Culture</a></li>
+<li><a href="/business/">Business</a></li><li><a href="/sport/">Sport</a></li>
+<li><a href="/culture/">Culture</a></li>
 </ul></nav></header>
 <div class="layout"><main id="content">{content}</main>
 <aside class="most-read"><h3>Most read</h3><ol>{sidebar}</ol></aside>
 <div id="ad-{seed}-banner" class="ad">Advertisement</div></div>
 <footer><p>Copyright 2026 The Daily Example. All rights reserved.</p>
-<p><a href="/contact">Contact us</a> <a href="/privacy">Privacy policy</a> <a href="/terms">Terms of use</a></p>
+<p><a href="/contact">Contact us</a> <a href="/privacy">Privacy policy</a>
+<a href="/terms">Terms of use</a></p>
 </footer></body></html>""".encode()
 
 
@@ -133,7 +136,9 @@ def prior(base_ex) -> Prior:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def profile() -> SiteProfile:
-    probes = [facts(not_found_page(u, seed=i + 1), final=u) for i, u in enumerate(probe_urls(URL, random.Random(1)))]
+    probes = [
+        facts(not_found_page(u, seed=i + 1), final=u) for i, u in enumerate(probe_urls(URL, random.Random(1)))
+    ]
     probes = [PageFacts(p.final_url or "", p.final_url, 200, p.headers, p.body) for p in probes]
     home = PageFacts(HOST + "/", HOST + "/", 200, {}, home_page())
     return learn_profile(home, probes)
@@ -194,7 +199,7 @@ def test_heavy_cut_with_same_headline_is_edited_not_removed(prior: Prior, profil
 
 
 def test_edit_quoting_a_removal_phrase_is_edited(prior: Prior, profile: SiteProfile) -> None:
-    quote = "Separately, a regional paper said a story on the budget had been removed at the request of the mayor."
+    quote = "Separately, a regional paper said a budget story had been removed at the request of the mayor."
     c = check(facts(article(paras=[*PARAS, quote])), prior, profile)
     assert sr(c) == ("edited", None)
 
@@ -291,7 +296,10 @@ def test_content_replaced(prior: Prior, profile: SiteProfile) -> None:
 
 # ------------------------------------------------------------------------------------------- withheld
 def test_http_451(prior: Prior) -> None:
-    assert sr(check(facts(b"<h1>Unavailable For Legal Reasons</h1>", 451), prior, None)) == ("withheld", "http-451")
+    assert sr(check(facts(b"<h1>Unavailable For Legal Reasons</h1>", 451), prior, None)) == (
+        "withheld",
+        "http-451",
+    )
 
 
 @pytest.mark.parametrize(
@@ -310,14 +318,18 @@ def test_geo_wall(prior: Prior, profile: SiteProfile, status: int, text: str) ->
 
 def test_login_wall_with_teaser(prior: Prior, profile: SiteProfile) -> None:
     form = "<form><input name='email'><input type='password' name='pw'><button>Log in</button></form>"
-    content = f"<h1>{TITLE}</h1><p>{PARAS[0]}</p><div class='paywall'><p>Subscribe to continue reading.</p>{form}</div>"
+    wall = f"<div class='paywall'><p>Subscribe to continue reading.</p>{form}</div>"
+    content = f"<h1>{TITLE}</h1><p>{PARAS[0]}</p>{wall}"
     c = check(facts(chrome(TITLE, content)), prior, profile)
     assert sr(c) == ("withheld", "login-wall"), c.details
 
 
 def test_login_wall_by_redirect_and_status(prior: Prior) -> None:
     login = chrome("Sign in", "<h1>Sign in</h1><form><input type='password'></form>")
-    assert sr(check(facts(login, final=f"{HOST}/login?next=/news"), prior, None)) == ("withheld", "login-wall")
+    assert sr(check(facts(login, final=f"{HOST}/login?next=/news"), prior, None)) == (
+        "withheld",
+        "login-wall",
+    )
     assert sr(check(facts(login, 401), prior, None)) == ("withheld", "login-wall")
 
 
@@ -326,18 +338,24 @@ def test_login_form_in_every_page_chrome_is_not_a_wall(prior: Prior) -> None:
     home = PageFacts(HOST + "/", HOST + "/", 200, {}, chrome("The Daily Example", "<h2>Top</h2>" + box))
     prof = learn_profile(home, [])
     assert prof.home_has_password
-    c = check(facts(article(paras=[*PARAS, "One more paragraph added to the story by the editors."])), prior, prof)
+    c = check(
+        facts(article(paras=[*PARAS, "One more paragraph added to the story by the editors."])), prior, prof
+    )
     assert c.status == "edited"
 
 
 # ------------------------------------------------------------------------------------------- unreachable
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_5xx(prior: Prior, status: int) -> None:
-    assert sr(check(facts(b"<h1>Service Unavailable</h1>", status), prior, None)) == ("unreachable", "http-5xx")
+    assert sr(check(facts(b"<h1>Service Unavailable</h1>", status), prior, None)) == (
+        "unreachable",
+        "http-5xx",
+    )
 
 
 @pytest.mark.parametrize(
-    "reason", ["dns", "connect", "tls", "timeout", "http-5xx", "too-large", "too-many-redirects", "bad-response"]
+    "reason",
+    ["dns", "connect", "tls", "timeout", "http-5xx", "too-large", "too-many-redirects", "bad-response"],
 )
 def test_fetch_errors_map_through(prior: Prior, reason: str) -> None:
     assert sr(check(facts(None, None, error_reason=reason), prior, None)) == ("unreachable", reason)

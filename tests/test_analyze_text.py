@@ -11,7 +11,7 @@ RU = "Городской совет утвердил бюджет на след�
 
 def test_normalize_maps_typography_and_keeps_case() -> None:
     s = "\u201cHello\u201d \u2014 it\u2019s\u00a0a   Test\u200b\u2026\r\n\r\n\n  Second\tline  "
-    assert normalize_text(s) == "\"Hello\" - it's a Test...\nSecond line"
+    assert normalize_text(s) == '"Hello" - it\'s a Test...\nSecond line'
 
 
 def test_normalize_guillemets_and_soft_hyphen() -> None:

@@ -34,7 +34,9 @@ _LOGIN_PATH = re.compile(
     r"connexion|anmelden|вход|войти|kirish)(?:/|$|\.|\?)",
     re.I,
 )
-_NOT_FOUND_PATH = re.compile(r"/(?:404|not-?found|page-?not-?found|error|errors|oshibka|404\.\w+)(?:/|$|\.)", re.I)
+_NOT_FOUND_PATH = re.compile(
+    r"/(?:404|not-?found|page-?not-?found|error|errors|oshibka|404\.\w+)(?:/|$|\.)", re.I
+)
 _ID_SEGMENT = re.compile(r"\d{5,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
 _ARTICLE_SEGMENT = re.compile(r"\d{3,}|(?:[^-_]+[-_]){3,}|\.(?:s?html?|php|aspx?)$", re.I)
 
@@ -255,7 +257,10 @@ def _mostly_template(page: Page, profile: SiteProfile | None) -> bool:
     if page.body_words > T.NOTICE_MAX_WORDS:
         return False
     fp = page.extracted.fingerprint
-    templates = [*(profile.not_found_fingerprints if profile else ()), *([profile.home_fingerprint] if profile else ())]
+    templates = [
+        *(profile.not_found_fingerprints if profile else ()),
+        *([profile.home_fingerprint] if profile else ()),
+    ]
     templates = [t for t in templates if t]
     if templates and fp:
         return min(sketch_novelty(fp, t) for t in templates) <= T.MESSAGE_MAX_NOVELTY
@@ -344,8 +349,12 @@ def classify(
     if page_retained >= T.PAGE_STILL_HAS_TEXT and tsim >= T.TITLE_SIMILAR:
         # the old text still stands on the page; only the extraction moved: no edit of the article
         return _result("unchanged", None, {**details, "extraction_drift": True})
-    continuing = retained >= T.EDIT_WEAK_RETAINED or (tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED)
-    bad = _bad_page(page, prior, profile, details, retained, continuing and page.body_words >= T.ARTICLE_MIN_WORDS)
+    continuing = retained >= T.EDIT_WEAK_RETAINED or (
+        tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED
+    )
+    bad = _bad_page(
+        page, prior, profile, details, retained, continuing and page.body_words >= T.ARTICLE_MIN_WORDS
+    )
     if bad is not None:
         return bad
     if continuing:

@@ -59,7 +59,9 @@ class Extracted:
 
 
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?", re.I)
-_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b", re.I)
+_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b", re.I
+)
 _LIST_MARK = re.compile(r"^(?:[-*•·▪►>]\s*)+")
 
 

@@ -52,7 +52,9 @@ class Page:
     def extracted(self) -> Extracted:
         if self._extracted is not None:
             return self._extracted
-        return extract(self.facts.body or b"", self.facts.final_url or self.facts.url, self.facts.content_type)
+        return extract(
+            self.facts.body or b"", self.facts.final_url or self.facts.url, self.facts.content_type
+        )
 
     @cached_property
     def _tree(self) -> etree._Element | None:

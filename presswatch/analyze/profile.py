@@ -112,7 +112,9 @@ def _is_home_url(final_url: str | None, home_final: str | None) -> bool:
 def learn_profile(home: PageFacts, probes: Sequence[PageFacts]) -> SiteProfile:
     """Learn a host's home page and not-found template from one home fetch and the probe fetches."""
     host = (urlsplit(home.final_url or home.url).hostname or urlsplit(home.url).hostname or "").lower()
-    prof = SiteProfile(host=host, home_url=home.url, home_final_url=home.final_url, home_status=home.http_status)
+    prof = SiteProfile(
+        host=host, home_url=home.url, home_final_url=home.final_url, home_status=home.http_status
+    )
     chrome: set[str] = set()
     if home.body and home.error_reason is None:
         hp = Page(home)
