@@ -21,9 +21,33 @@ def shingles(tokens: Sequence[str], n: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
+_MASK = (1 << 48) - 1
+_P1, _P2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F  # odd multipliers (golden ratio, murmur3)
+
+
 def sketch(tokens: Sequence[str], k: int = SKETCH_SIZE) -> tuple[int, ...]:
-    """Bottom-k MinHash sketch (sorted) of the word shingles of ``tokens``."""
-    return tuple(sorted(heapq.nsmallest(k, {_h(s) for s in shingles(tokens)})))
+    """Bottom-k MinHash sketch (sorted) of the word shingles of ``tokens``.
+
+    Each distinct word is hashed once (BLAKE2b, stable across processes); a shingle's hash mixes its
+    words' hashes by odd multiplications and xor, which is much cheaper than hashing every shingle string.
+    """
+    n = SHINGLE_WORDS
+    if not tokens:
+        return ()
+    cache: dict[str, int] = {}
+    hs = [cache.get(t) or cache.setdefault(t, _h(t)) for t in tokens]
+    if len(hs) < n:
+        return (_h(" ".join(tokens)),)
+    if n == 3:
+        out = {((a * _P1) ^ (b * _P2) ^ c) & _MASK for a, b, c in zip(hs, hs[1:], hs[2:], strict=False)}
+    else:
+        out = set()
+        for i in range(len(hs) - n + 1):
+            x = 0
+            for h in hs[i : i + n]:
+                x = ((x ^ h) * _P1) & _MASK
+            out.add(x)
+    return tuple(sorted(heapq.nsmallest(k, out)))
 
 
 def sketch_similarity(a: Iterable[int], b: Iterable[int], k: int = SKETCH_SIZE) -> float:
