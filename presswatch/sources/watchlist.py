@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,8 +64,9 @@ def upsert_watch(
     w.active = True
     if tags:
         w.tags = _merge_tags(w.tags or {}, tags)
-    if interval is not None:
+    if interval is not None and interval != w.interval:
         w.interval = interval
+        w.next_check_at = min(w.next_check_at, (w.last_checked_at or now) + timedelta(seconds=interval))
     if priority_until is not None and (w.priority_until is None or priority_until > w.priority_until):
         w.priority_until = priority_until
         w.next_check_at = min(w.next_check_at, now)
