@@ -29,7 +29,7 @@ from presswatch.clock import FakeClock, utcnow
 from presswatch.core import Presswatch
 from presswatch.fetch.client import Fetcher
 from presswatch.record.models import Capture, Watch
-from presswatch.runner import Runner, make_pool
+from presswatch.runner import Runner, make_pool, run_sharded
 from presswatch.settings import Settings
 from presswatch.sources.watchlist import upsert_watch
 
@@ -80,10 +80,16 @@ def archive_vs_unique_gzip(core: Presswatch) -> tuple[int, int]:
     return warc_bytes, unique
 
 
+PROCS = 1
+
+
 async def one_pass(runner: Runner, clock: FakeClock, concurrency: int) -> tuple[int, float, dict[str, int]]:
     clock.advance(timedelta(days=1))
     t0 = time.perf_counter()
-    stats = await runner.run_once(concurrency)
+    if PROCS > 1:
+        stats = await asyncio.to_thread(run_sharded, runner.core, PROCS, concurrency)
+    else:
+        stats = await runner.run_once(concurrency)
     return stats.checked, time.perf_counter() - t0, stats.by_status
 
 
@@ -93,7 +99,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--db", default=None)
+    ap.add_argument("--procs", type=int, default=1, help="shard each pass over N processes")
     args = ap.parse_args()
+    global PROCS
+    PROCS = args.procs
 
     proc, base = start_site(args.pages)
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
@@ -105,7 +114,7 @@ def main() -> None:
         urls = article_urls(base)[: args.pages]
         now = clock.now()
         core.db.write(lambda s: [upsert_watch(s, u, now) for u in urls])
-        pool = make_pool(args.workers)
+        pool = make_pool(args.workers if args.procs == 1 else 0)
 
         async def go() -> None:
             async with Fetcher(settings, clock) as f:

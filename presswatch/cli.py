@@ -188,12 +188,25 @@ def run(
     concurrency: Annotated[int | None, typer.Option(help="Concurrent checks.")] = None,
     workers: Annotated[int | None, typer.Option(help="Analysis processes (0 = in-process).")] = None,
     tick: Annotated[float, typer.Option(help="Seconds between passes.")] = 30.0,
+    procs: Annotated[int, typer.Option(help="Processes to shard each pass over (one per core).")] = 1,
 ) -> None:
     """Check everything that is due: once, or in a loop."""
     from .fetch.client import Fetcher
-    from .runner import Runner, make_pool
+    from .runner import Runner, make_pool, run_sharded
 
     core = open_core(ctx)
+    if procs > 1:
+        while True:
+            try:
+                stats = run_sharded(core, procs, concurrency)
+            except PresswatchError as exc:
+                fail(str(exc))
+            console.print(f"checked {stats.checked}, discovered {stats.discovered}: {stats.by_status}")
+            if once:
+                return
+            import time
+
+            time.sleep(tick)
 
     async def go() -> None:
         pool = make_pool(workers)

@@ -54,12 +54,13 @@ def make_pool(workers: int | None = None) -> Executor | None:
 
 class Runner:
     def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None,
-                 keep_results: bool = False) -> None:
+                 keep_results: bool = False, shard: tuple[int, int] | None = None) -> None:
         self.core = core
         self.fetcher = fetcher
         self.checker = Checker(core, fetcher, pool)
         self.robots = RobotsCache(fetcher, core.settings.respect_robots)
         self.keep_results = keep_results
+        self.shard = shard  # (k, n): only article watches with id % n == k; discovery only in shard 0
 
     async def discover(self, watch_id: int, kind: str, url: str) -> int:
         if kind == "feed":
@@ -104,7 +105,7 @@ class Runner:
         """Check everything due now (discovery first, so new articles get their first capture)."""
         stats = RunStats()
         due = await asyncio.to_thread(due_watches, self.core)
-        for _ in range(3):  # a site yields feeds and sitemaps, which yield articles
+        for _ in range(3 if self.shard is None or self.shard[0] == 0 else 0):  # a site yields feeds and sitemaps, which yield articles
             sources = [d for d in due if d[1] != "article"]
             if not sources:
                 break
@@ -116,6 +117,9 @@ class Runner:
                     stats.errors += 1
             due = await asyncio.to_thread(due_watches, self.core)
         articles = [d for d in due if d[1] == "article"]
+        if self.shard is not None:
+            k, n = self.shard
+            articles = [d for d in articles if d[0] % n == k]
         total = len(articles)
         sem = asyncio.Semaphore(concurrency or self.core.settings.concurrency)
         done = 0
@@ -151,3 +155,47 @@ def next_due_in(core: Presswatch) -> timedelta | None:
     with core.db.session() as s:
         t = s.scalar(select(Watch.next_check_at).where(Watch.active.is_(True)).order_by(Watch.next_check_at))
     return None if t is None else t - core.clock.now()
+
+
+def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency: int | None) -> dict[str, Any]:
+    """One shard of a multi-process pass (runs in a child process)."""
+    from datetime import datetime
+
+    from .clock import FakeClock, SystemClock
+    from .settings import Settings
+
+    settings = Settings.model_validate_json(settings_json)
+    clock = FakeClock(datetime.fromisoformat(now)) if now else SystemClock()
+    core = Presswatch.open(settings, clock=clock, migrate=False)
+
+    async def go() -> RunStats:
+        async with Fetcher(settings, clock) as f:
+            return await Runner(core, f, None, shard=(k, n)).run_once(concurrency)
+
+    try:
+        st = asyncio.run(go())
+    finally:
+        core.close()
+    return {"checked": st.checked, "discovered": st.discovered, "errors": st.errors, "by_status": st.by_status}
+
+
+def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None) -> RunStats:
+    """One pass split over ``procs`` processes (article watches sharded by id; each shard
+    fetches, archives, analyzes and records on its own core, writing to the same database)."""
+    import multiprocessing as mp
+
+    from .clock import SystemClock
+
+    now = None if isinstance(core.clock, SystemClock) else core.clock.now().isoformat()
+    payload = core.settings.model_dump_json()
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(procs) as pool:
+        parts = pool.starmap(_shard_main, [(payload, k, procs, now, concurrency) for k in range(procs)])
+    total = RunStats()
+    for p in parts:
+        total.checked += p["checked"]
+        total.discovered += p["discovered"]
+        total.errors += p["errors"]
+        for key, v in p["by_status"].items():
+            total.by_status[key] = total.by_status.get(key, 0) + v
+    return total

@@ -148,3 +148,14 @@ def test_exports(env: dict[str, str], simsite, tmp_path: Path) -> None:  # type:
                          capture_output=True, text=True)
     types = [json.loads(x)["warc-type"] for x in idx.stdout.splitlines()]
     assert types.count("response") >= 3 and (types.count("revisit") + types.count("response")) >= 6
+
+
+def test_run_sharded_over_processes(env: dict[str, str], simsite) -> None:  # type: ignore[no-untyped-def]
+    urls = simsite.article_urls()
+    assert run(["watch", *urls], env).exit_code == 0
+    res = run(["run", "--once", "--procs", "2"], env)
+    assert res.exit_code == 0, res.output
+    listed = [json.loads(x) for x in run(["list", "--json"], env).stdout.splitlines()]
+    assert len(listed) == len(urls) and all(w["status"] == "new" for w in listed)
+    hist = run(["history", urls[0], "--json"], env)
+    assert len(hist.stdout.splitlines()) == 1  # each watch checked exactly once across the shards

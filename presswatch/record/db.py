@@ -59,11 +59,18 @@ class Database:
             self.engine: Engine = create_engine(url, **kwargs)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"bad database URL {url!r}: {exc}") from exc
+        self.write_engine: Engine = self.engine
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            # let SQLAlchemy, not pysqlite, drive transactions, so SAVEPOINTs work (group commit)
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            # Writes get their own engine whose transactions start with BEGIN IMMEDIATE: a deferred
+            # transaction that reads first cannot wait for another process's write lock (SQLite
+            # answers "database is locked" at once), an immediate one waits (busy_timeout).
+            self.write_engine = create_engine(url, **kwargs)
+            for eng, begin in ((self.engine, "BEGIN"), (self.write_engine, "BEGIN IMMEDIATE")):
+                event.listen(eng, "connect", _sqlite_pragmas)
+                # SQLAlchemy, not pysqlite, drives transactions, so SAVEPOINTs work (group commit)
+                event.listen(eng, "begin", lambda conn, sql=begin: conn.exec_driver_sql(sql))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -84,7 +91,7 @@ class Database:
         """Run ``fn(session)`` in one transaction through the single writer; commit or roll back."""
         with self._write_lock:
             try:
-                with self._sessions() as s, s.begin():
+                with self._write_sessions() as s, s.begin():
                     out = fn(s)
                     for hook in self.before_commit:
                         hook()
@@ -132,7 +139,7 @@ class Database:
     def _run_batch(self, batch: list[_Job]) -> None:
         results: list[tuple[_Job, Any, BaseException | None]] = []
         try:
-            with self._write_lock, self._sessions() as s, s.begin():
+            with self._write_lock, self._write_sessions() as s, s.begin():
                 for job in batch:
                     try:
                         with s.begin_nested():
@@ -165,7 +172,7 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         try:
-            with self._write_lock, self.engine.begin() as conn:
+            with self._write_lock, self.write_engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
@@ -178,6 +185,8 @@ class Database:
     def dispose(self) -> None:
         self.close_writer()
         self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
 
 
 class _Job:
