@@ -41,6 +41,7 @@ from presswatch.analyze import (
     normalize_text,
     probe_urls,
 )
+from presswatch.analyze.classify import _pairs
 from presswatch.analyze.extract import parse_html
 from presswatch.analyze.text import words
 
@@ -210,10 +211,17 @@ class Doc:
             chain = {el, *el.iterancestors()}
             anc = [a for a in anc if a in chain]
         self.main: lxml.html.HtmlElement = anc[0]
-        self.paras = [el for el in matched if el.tag == "p" and len(_norm(el.text_content())) >= 60]
+        self.paras = [
+            el
+            for el in matched
+            if el.tag == "p"
+            and 60 <= len(_norm(el.text_content())) <= 2000
+            and not any(d.tag in ("p", "div", "li", "ul", "table", "h2", "h3") for d in el.iterdescendants())
+        ]
         rt = self.tree.getroottree()
         self.main_path = rt.getpath(self.main)
         self.para_paths = [rt.getpath(p) for p in self.paras]
+        self.matched_paths = [rt.getpath(m) for m in matched]
         self.site = self._site_name()
         self.title = (self.tree.findtext(".//title") or "").strip()
 
@@ -233,18 +241,20 @@ class Doc:
         t, main = self.copy()
         new = lxml.html.fragment_fromstring(content_html, create_parent="div")
         new.set("class", "content")
+        rt = t.getroottree()
+        leftovers = [el for p in self.matched_paths for el in rt.xpath(p) if el is not main]
         if main.tag in ("html", "body"):
             body = t.find(".//body")
             body = body if body is not None else t
-            for path in reversed(self.para_paths):
-                for el in t.getroottree().xpath(path):
-                    el.drop_tree()
             body.append(new)
         else:
             new.tail = main.tail
             parent = main.getparent()
             assert parent is not None
             parent.replace(main, new)
+        for el in leftovers:  # article text outside the located main element (lead, teaser, noscript copy)
+            if el.getparent() is not None and main not in set(el.iterancestors()):
+                el.drop_tree()
         for el in list(t.iter("h1")):
             if el is not new and new not in set(el.iterancestors()) and el.getparent() is not None:
                 if not any(a is new for a in el.iterancestors()):
@@ -338,9 +348,9 @@ class Doc:
             if el.tag in ("script", "style", "title", "h1") or not isinstance(el.tag, str):
                 continue
             if el.text and TIME_RX.search(el.text):
-                el.text = TIME_RX.sub(lambda _m: f"{rng.randrange(24):02d}:{rng.randrange(60):02d}", el.text)
+                el.text = TIME_RX.sub(lambda m: _new_time(m.group(0), rng), el.text)
             if el.tail and TIME_RX.search(el.tail) and el.getparent() in chrome:
-                el.tail = TIME_RX.sub(lambda _m: f"{rng.randrange(24):02d}:{rng.randrange(60):02d}", el.tail)
+                el.tail = TIME_RX.sub(lambda m: _new_time(m.group(0), rng), el.tail)
         for el in t.iter():
             if not isinstance(el.tag, str):
                 continue
@@ -383,7 +393,7 @@ class Doc:
 
     def edit(self, kind: str, rng: random.Random) -> bytes | None:
         """One light edit of the article: modify, add or remove a paragraph, or change the headline."""
-        if not self.para_paths:
+        if not self.para_paths or (kind == "remove" and len(self.para_paths) < 3):
             return None
         t, _ = self.copy()
         rt = t.getroottree()
@@ -526,8 +536,9 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
         title = rng.choice([doc.title, doc.site, text[:40]])
         body = doc.chrome_with(f"<h2>{text.split('.')[0]}</h2><p>{text}</p>", title)
         add(f"notice:{lang}", ("removed", "removal-notice"), _facts(url, body))
-    add("replaced:other-site", ("removed", "content-replaced"), _facts(url, other.body))
     other_base = extract(other.body, other.url)
+    if len(other_base.text.split()) >= 80:
+        add("replaced:other-site", ("removed", "content-replaced"), _facts(url, other.body))
     if len(other_base.text.split()) >= 80:
         html = f"<h1>{other_base.title or 'Story'}</h1>" + "".join(
             f"<p>{_esc(p)}</p>" for p in other_base.paragraphs
@@ -572,7 +583,16 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
     add("timeout", ("unreachable", "timeout"), _facts(url, None, None, error="timeout"))
 
     results = []
+    old_pairs = _pairs(base.paragraphs)
     for kind, exp, facts, pr, prof in cases:
+        if exp[0] in ("removed", "withheld") and facts.body and facts.http_status == 200 and old_pairs:
+            # a page that still carries the article (the site repeats it elsewhere) is no removal case
+            shown_tree = parse_html(facts.body)
+            shown = _pairs([" ".join(shown_tree.itertext())]) if shown_tree is not None else set()
+            )
+            if len(old_pairs & shown) / len(old_pairs) >= 0.5:
+                results.append(Result(src.id, kind, exp, ("invalid", None), 0.0, {}))
+                continue
         t0 = time.process_time()
         ex = (
             extract(facts.body, facts.final_url or facts.url)
@@ -598,6 +618,27 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
             keep["hunks"] = [(h["old"][:160], h["new"][:160]) for h in c.diff.hunks[:3]]
         results.append(Result(src.id, kind, exp, (c.status, c.reason), dt, keep))
     return src.id, results, None
+
+
+def _headline_pool(sources: list[Source]) -> list[str]:
+    """Headlines of all pages (from <title>), to fill rotating link lists and suggestion boxes."""
+    out = set()
+    for s in sources:
+        m = re.search(rb"<title[^>]*>(.*?)</title>", s.body[:200_000], re.S | re.I)
+        if m:
+            t = _esc(" ".join(m.group(1).decode("utf-8", "replace").split()))
+            if 10 < len(t) < 140:
+                out.add(t)
+    return sorted(out)
+
+
+def _new_time(old: str, rng: random.Random) -> str:
+    """Another clock time, date or "N minutes ago" of the same shape."""
+    if ":" in old:
+        return f"{rng.randrange(24):02d}:{rng.randrange(60):02d}"
+    if "ago" in old:
+        return f"{rng.randrange(2, 59)} minutes ago"
+    return re.sub(r"\d+", lambda m: str(rng.randrange(1, 13)).zfill(len(m.group(0))), old)
 
 
 def _esc(s: str) -> str:
@@ -659,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
     if not sources:
         print(f"no pages under {args.data}", file=sys.stderr)
         return 2
+    pool = _headline_pool(sources)
     if args.only:
         prefixes = tuple(args.only.split(","))
         sources_all = sources
@@ -696,7 +738,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{f1s[len(f1s) // 2]:.3f}, p10 {f1s[len(f1s) // 10]:.3f} (n={len(f1s)})"
         )
 
-    pool = sorted({e.title for e in extracted if e.title and 10 < len(e.title) < 140})
     rng = random.Random(args.seed)
     work = []
     for i, s in enumerate(sources):
@@ -705,9 +746,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     results: list[Result] = []
     skipped: list[tuple[str, str]] = []
+    invalid: list[Result] = []
     with multiprocessing.Pool(args.jobs) as mp:
         for sid, res, why in mp.imap_unordered(run_page, work, chunksize=2):
-            results.extend(res)
+            invalid.extend(r for r in res if r.got[0] == "invalid")
+            results.extend(r for r in res if r.got[0] != "invalid")
             if why:
                 skipped.append((sid, why))
     wall = time.perf_counter() - t0
@@ -717,6 +760,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for sid, why in skipped:
         print(f"  skipped {sid}: {why}")
+    if invalid:
+        print(
+            f"dropped {len(invalid)} removal cases whose page still shows the article text elsewhere: "
+            + ", ".join(sorted({f"{r.page}" for r in invalid}))
+        )
 
     print_table("status", prf((r.expected[0], r.got[0]) for r in results))
     print_table("reason", prf((r.expected[1], r.got[1]) for r in results if r.expected[1] or r.got[1]))

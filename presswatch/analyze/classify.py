@@ -161,22 +161,34 @@ def _soft404_evidence(
     bw = page.body_words
     if profile is not None:
         tw = page.text_words()
+        nf_sets = [set(t.split()) for t in profile.not_found_texts]
+        nf_union = set().union(*nf_sets)
         core = set(profile.not_found_core)
-        if tw and len(core) >= T.NF_CORE_MIN_WORDS and containment(core, tw) >= T.NF_CORE_CONTAINED:
-            ev["nf_text"] = T.W_NF_TEXT  # the words every learned not-found page shows are all here
-        for nf_text in profile.not_found_texts:
-            nw = set(nf_text.split())
-            if tw and nw and jaccard(tw, nw) >= T.NF_TEXT_SIM:
-                ev["nf_text"] = T.W_NF_TEXT
-                break
-        if bw <= T.NF_PAGE_MAX_WORDS and ex.fingerprint:
+        biggest = max((len(s) for s in nf_sets), default=0)
+        if (
+            tw
+            and len(core) >= T.NF_CORE_MIN_WORDS
+            and containment(core, tw) >= T.NF_CORE_CONTAINED
+            and len(tw) <= T.NF_TEXT_MAX_GROWTH * biggest
+        ):
+            ev["nf_text"] = T.W_NF_TEXT  # the words every learned not-found page shows, and not much more
+        if tw and any(jaccard(tw, nw) >= T.NF_TEXT_SIM for nw in nf_sets if nw):
+            ev["nf_text"] = T.W_NF_TEXT
+        little_own_text = (
+            len(tw) < T.NF_PAGE_MIN_OWN_WORDS or containment(tw, nf_union) >= T.NF_PAGE_KNOWN_SHARE
+        )
+        if bw <= T.NF_PAGE_MAX_WORDS and ex.fingerprint and little_own_text:
             sims = [sketch_similarity(ex.fingerprint, fp) for fp in profile.not_found_fingerprints]
             if sims and max(sims) >= T.NF_PAGE_SIM:
                 ev["nf_page"] = T.W_NF_PAGE
         if title and title in profile.not_found_titles and title not in profile.generic_titles:
             ev["nf_title"] = T.W_NF_TITLE
         prior_is_home = prior is not None and title_similarity(prior.title, profile.home_title) >= 0.95
-        if profile.home_fingerprint and ex.fingerprint and not prior_is_home:
+        home_words = set(profile.home_text.split())
+        home_like_text = bw <= T.NF_PAGE_MAX_WORDS or (
+            bool(tw) and bool(home_words) and jaccard(tw, home_words) >= T.HOME_TEXT_SIM
+        )
+        if profile.home_fingerprint and ex.fingerprint and not prior_is_home and home_like_text:
             if sketch_similarity(ex.fingerprint, profile.home_fingerprint) >= T.HOME_PAGE_SIM:
                 ev["home_page"] = T.W_HOME_PAGE
         if title and title == profile.home_title and not prior_is_home and "nf_title" not in ev:
@@ -202,7 +214,7 @@ def _soft404_evidence(
     return ev
 
 
-_STRONG_SOFT404 = ("nf_text", "nf_page", "nf_phrase", "home_page", "chrome_only")
+_STRONG_SOFT404 = ("nf_text", "nf_page", "nf_phrase", "home_page")
 
 
 def _bad_page(

@@ -61,7 +61,7 @@ _LIST_MARK = re.compile(r"^(?:[-*•·▪►>]\s*)+")
 
 def _digest_line(line: str) -> str:
     if len(line.split()) <= DATELINE_MAX_WORDS:
-        line = _DATE.sub("<date>", _CLOCK.sub("<time>", line))
+        line = _DATE.sub("<t>", _CLOCK.sub("<t>", line))
     return line
 
 
@@ -112,13 +112,13 @@ def _str(v: object) -> str | None:
 
 
 def _is_link_line(line: str, links: set[str]) -> bool:
-    """A line that is a link to another story: equal to a link text, or a list item led by or mostly made
-    of one (teaser lists: headline link plus standfirst)."""
+    """A list item that is a link to another story: a link text, or led by or mostly made of one (teaser
+    lists: headline link plus standfirst)."""
     bare = _LIST_MARK.sub("", line).lower()
+    if bare == line.lower():
+        return False  # not a list item: plain lines may well repeat a link text (a headline, a date)
     if bare in links:
         return True
-    if bare == line.lower():
-        return False  # not a list item
     n = len(bare.split())
     return any(bare.startswith(a) or (len(a.split()) * 2 >= n and a in bare) for a in links)
 

@@ -32,6 +32,7 @@ class SiteProfile:
     home_fingerprint: list[int] = field(default_factory=list)
     home_title: str | None = None  # lower-cased <title>
     home_page_words: int = 0
+    home_text: str = ""  # main-text words of the home page (teaser lists), space-separated
     home_has_password: bool = False  # a login form in the chrome: says nothing about one page
     not_found_status: list[int] = field(default_factory=list)
     not_found_final_urls: list[str] = field(default_factory=list)
@@ -122,6 +123,7 @@ def learn_profile(home: PageFacts, probes: Sequence[PageFacts]) -> SiteProfile:
         prof.home_title = hp.html_title
         prof.home_page_words = hp.extracted.page_words
         prof.home_has_password = hp.has_password_field
+        prof.home_text = " ".join(words(hp.extracted.text))[:_MAX_NF_TEXT]
         chrome.update(k for ks in hp.page_hits.values() for k in ks)
     pages = [Page(p) for p in probes if p.error_reason is None and p.http_status is not None]
     if len(pages) == 2 and all(p.facts.body for p in pages):

@@ -21,7 +21,7 @@ EDIT_STRONG_RETAINED = 0.6
 # Weaker continuity, checked only after walls/notices/soft-404 evidence came up empty: a heavy rewrite.
 EDIT_WEAK_RETAINED = 0.35
 # With a similar headline, this little kept text is still a (heavy) edit rather than a replacement.
-EDIT_TITLE_RETAINED = 0.15
+EDIT_TITLE_RETAINED = 0.25
 TITLE_SIMILAR = 0.6  # headline counts as "the same story" (typo fixes and additions stay well above)
 
 # --- content replaced -----------------------------------------------------------------------------------
@@ -44,9 +44,13 @@ BODY_PARA_MIN_WORDS = 12  # "body words" count paragraphs at least this long (me
 NF_TEXT_SIM = 0.6  # word-set Jaccard between the page's main text and a learned not-found text
 NF_CORE_CONTAINED = 0.85  # share of the not-found "core" (words all probes showed) found in the main text
 NF_CORE_MIN_WORDS = 6  # a core smaller than this says too little to match on
+NF_TEXT_MAX_GROWTH = 2.0  # … and the page's distinct words at most this multiple of a not-found text's
 NF_PAGE_SIM = 0.8  # fingerprint (whole page) similarity with a learned not-found page …
-NF_PAGE_MAX_WORDS = 60  # … counts only when the page has (almost) no main text of its own
-HOME_PAGE_SIM = 0.8  # fingerprint similarity with the learned home page (home served at the article URL)
+NF_PAGE_MAX_WORDS = 60  # … counts only when the page has (almost) no main text of its own:
+NF_PAGE_MIN_OWN_WORDS = 10  # fewer distinct main-text words than this, or …
+NF_PAGE_KNOWN_SHARE = 0.5  # … at least this share of them seen on the learned not-found pages
+HOME_PAGE_SIM = 0.8  # fingerprint similarity with the learned home page (home served at the article URL) …
+HOME_TEXT_SIM = 0.5  # … with little prose, or main-text words this similar (Jaccard) to the home page's
 PROBE_DISAGREE_SIM = 0.5  # two probes this different: one probably hit a real page, keep the shorter
 
 # --- redirects ---------------------------------------------------------------------------------------------
@@ -65,7 +69,7 @@ W_HOME_TITLE = 0.6  # <title> equals the home page's title
 W_TEXT_GONE = 1.0  # no prose left where an article stood (see TEXT_GONE_WORDS)
 W_TEXT_DROP = 0.5  # main text dropped to a stub (see DROP_*)
 W_TITLE_CHANGED = 0.5  # headline unlike the prior one
-W_CHROME_ONLY = 1.0  # article text gone and almost nothing on the page is new against the prior page
+W_CHROME_ONLY = 0.5  # article text gone and almost nothing on the page is new against the prior page
 CHROME_ONLY_NOVELTY = 0.2  # … "almost nothing": this share of the page's shingles at most is new
 W_PAGE_SHRUNK = 0.2  # whole page lost half its words
 PAGE_SHRINK_RATIO = 0.5
