@@ -589,7 +589,6 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
             # a page that still carries the article (the site repeats it elsewhere) is no removal case
             shown_tree = parse_html(facts.body)
             shown = _pairs([" ".join(shown_tree.itertext())]) if shown_tree is not None else set()
-            )
             if len(old_pairs & shown) / len(old_pairs) >= 0.5:
                 results.append(Result(src.id, kind, exp, ("invalid", None), 0.0, {}))
                 continue
