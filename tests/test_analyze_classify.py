@@ -373,3 +373,19 @@ def test_details_are_json_serialisable(prior: Prior, profile: SiteProfile) -> No
         json.dumps(c.details)
         if c.diff is not None:
             json.dumps(c.diff.as_dict())
+
+
+def test_text_still_on_page_is_not_a_removal() -> None:
+    # the prior's text stands on the page, outside what the extractor now takes as main text
+    ex = extract(article(), URL)
+    shifted = Prior(
+        title=ex.title,
+        paragraphs=("News Politics Business Sport Culture", "Copyright 2026 The Daily Example."),
+        text_digest="sha256:old",
+        page_words=ex.page_words,
+        fingerprint=ex.fingerprint,
+        seen_digests={"sha256:old": 1},
+        last_digest="sha256:old",
+    )
+    c = check(facts(article()), shifted, None)
+    assert sr(c) == ("unchanged", None) and c.details["extraction_drift"] is True

@@ -358,9 +358,12 @@ def classify(
         return edited(notices=notices) if notices else edited()
     page_retained = containment(old_pairs, _pairs([page.page_text]))
     details["page_retained"] = round(page_retained, 3)
-    if page_retained >= T.PAGE_STILL_HAS_TEXT and tsim >= T.TITLE_SIMILAR:
-        # the old text still stands on the page; only the extraction moved: no edit of the article
-        return _result("unchanged", None, {**details, "extraction_drift": True})
+    if page_retained >= T.PAGE_STILL_HAS_TEXT:
+        # the old text still stands on the page; only the extraction moved: the article is there
+        if tsim >= T.TITLE_SIMILAR:
+            return _result("unchanged", None, {**details, "extraction_drift": True})
+        diff = diff_texts(prior.title, (), ex.title, ())
+        return _result("edited", None, {**details, "extraction_drift": True}, diff)
     continuing = retained >= T.EDIT_WEAK_RETAINED or (
         tsim >= T.TITLE_SIMILAR and retained >= T.EDIT_TITLE_RETAINED
     )
