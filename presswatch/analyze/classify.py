@@ -76,11 +76,15 @@ class Classification:
 
 
 def _pairs(paragraphs: Sequence[str]) -> set[str]:
-    """Distinct consecutive word pairs (single words for one-word texts)."""
-    toks = words(" ".join(paragraphs))
-    if len(toks) < 2:
-        return set(toks)
-    return {f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)}
+    """Distinct consecutive word pairs within each paragraph (single words for one-word paragraphs)."""
+    out: set[str] = set()
+    for para in paragraphs:
+        toks = words(para)
+        if len(toks) < 2:
+            out.update(toks)
+        else:
+            out.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+    return out
 
 
 def title_similarity(a: str | None, b: str | None) -> float:
