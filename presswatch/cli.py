@@ -192,21 +192,25 @@ def run(
 ) -> None:
     """Check everything that is due: once, or in a loop."""
     from .fetch.client import Fetcher
-    from .runner import Runner, make_pool, run_sharded
+    from .runner import Runner, make_pool, run_sharded, shard_pool
 
     core = open_core(ctx)
     if procs > 1:
-        while True:
-            try:
-                stats = run_sharded(core, procs, concurrency)
-            except PresswatchError as exc:
-                fail(str(exc))
-            console.print(f"checked {stats.checked}, discovered {stats.discovered}: {stats.by_status}")
-            if once:
-                return
-            import time
+        shards = shard_pool(procs)
+        try:
+            while True:
+                try:
+                    stats = run_sharded(core, procs, concurrency, shards)
+                except PresswatchError as exc:
+                    fail(str(exc))
+                console.print(f"checked {stats.checked}, discovered {stats.discovered}: {stats.by_status}")
+                if once:
+                    return
+                import time
 
-            time.sleep(tick)
+                time.sleep(tick)
+        finally:
+            shards.terminate()
 
     async def go() -> None:
         pool = make_pool(workers)

@@ -324,7 +324,9 @@ class Checker:
                     v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
                 version_id = v.id
                 text_digest, title = extracted.text_digest, extracted.title
-            elif cls.status == "unchanged" and w.current_version_id:
+            elif cls.status == "unchanged" and w.current_version_id and not (
+                cls.details.get("same_payload") or cls.details.get("not_modified")
+            ):
                 v2 = s.get(Version, w.current_version_id)
                 if v2 is not None:
                     v2.last_seen_at, v2.seen_count = checked_at, v2.seen_count + 1

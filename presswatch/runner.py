@@ -105,7 +105,8 @@ class Runner:
         """Check everything due now (discovery first, so new articles get their first capture)."""
         stats = RunStats()
         due = await asyncio.to_thread(due_watches, self.core)
-        for _ in range(3 if self.shard is None or self.shard[0] == 0 else 0):  # a site yields feeds and sitemaps, which yield articles
+        rounds = 3 if self.shard is None or self.shard[0] == 0 else 0
+        for _ in range(rounds):  # a site yields feeds and sitemaps, which yield articles
             sources = [d for d in due if d[1] != "article"]
             if not sources:
                 break
@@ -179,18 +180,33 @@ def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency
     return {"checked": st.checked, "discovered": st.discovered, "errors": st.errors, "by_status": st.by_status}
 
 
-def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None) -> RunStats:
-    """One pass split over ``procs`` processes (article watches sharded by id; each shard
-    fetches, archives, analyzes and records on its own core, writing to the same database)."""
+def shard_pool(procs: int) -> Any:
+    """A pool of long-lived shard processes (spawned once, reused for every pass)."""
     import multiprocessing as mp
 
+    return mp.get_context("spawn").Pool(procs, initializer=_warm)
+
+
+def _warm() -> None:
+    import presswatch.analyze  # noqa: F401 - import the heavy modules once per process
+    import presswatch.pipeline  # noqa: F401
+
+
+def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None, pool: Any = None) -> RunStats:
+    """One pass split over ``procs`` processes (article watches sharded by id; each shard
+    fetches, archives, analyzes and records on its own core, writing to the same database)."""
     from .clock import SystemClock
 
     now = None if isinstance(core.clock, SystemClock) else core.clock.now().isoformat()
     payload = core.settings.model_dump_json()
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(procs) as pool:
+    own = pool is None
+    pool = pool or shard_pool(procs)
+    try:
         parts = pool.starmap(_shard_main, [(payload, k, procs, now, concurrency) for k in range(procs)])
+    finally:
+        if own:
+            pool.close()
+            pool.join()
     total = RunStats()
     for p in parts:
         total.checked += p["checked"]

@@ -139,6 +139,10 @@ class Database:
     def _run_batch(self, batch: list[_Job]) -> None:
         results: list[tuple[_Job, Any, BaseException | None]] = []
         try:
+            # whatever the queued writes cite was written before they were queued: make it durable
+            # first, outside the database lock, so other writers are not held up by fsync
+            for hook in self.before_commit:
+                hook()
             with self._write_lock, self._write_sessions() as s, s.begin():
                 for job in batch:
                     try:
@@ -146,8 +150,6 @@ class Database:
                             results.append((job, job.fn(s), None))
                     except Exception as exc:  # noqa: BLE001 - handed to the caller
                         results.append((job, None, exc))
-                for hook in self.before_commit:
-                    hook()
         except Exception as exc:  # noqa: BLE001 - the commit failed: every job fails
             err: BaseException = (
                 DatabaseError(f"database unavailable: {exc.orig}") if isinstance(exc, OperationalError) else exc
