@@ -42,7 +42,7 @@ from presswatch.analyze import (
     probe_urls,
 )
 from presswatch.analyze.classify import _pairs
-from presswatch.analyze.extract import parse_html
+from presswatch.analyze.extract import parse_html, visible_text
 from presswatch.analyze.text import words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -491,6 +491,8 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
     profile = learn_profile(_facts(home_url, home_body), probes)
     nf_title, nf_content = doc.not_found_html(url, rng, pool, style)
     nf_page = doc.chrome_with(nf_content, nf_title)
+    if _shows(nf_page, _pairs(base.paragraphs)):
+        return src.id, [], "the page chrome repeats the article text (no removal page can be built)"
 
     cases: list[tuple[str, tuple[str, str | None], PageFacts, Prior | None, Any]] = []
 
@@ -587,9 +589,7 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
     for kind, exp, facts, pr, prof in cases:
         if exp[0] in ("removed", "withheld") and facts.body and facts.http_status == 200 and old_pairs:
             # a page that still carries the article (the site repeats it elsewhere) is no removal case
-            shown_tree = parse_html(facts.body)
-            shown = _pairs([" ".join(shown_tree.itertext())]) if shown_tree is not None else set()
-            if len(old_pairs & shown) / len(old_pairs) >= 0.5:
+            if _shows(facts.body, old_pairs):
                 results.append(Result(src.id, kind, exp, ("invalid", None), 0.0, {}))
                 continue
         t0 = time.process_time()
@@ -617,6 +617,14 @@ def run_page(args: tuple[Source, Source, list[str], int]) -> tuple[str, list[Res
             keep["hunks"] = [(h["old"][:160], h["new"][:160]) for h in c.diff.hunks[:3]]
         results.append(Result(src.id, kind, exp, (c.status, c.reason), dt, keep))
     return src.id, results, None
+
+
+def _shows(body: bytes, old_pairs: set[str]) -> bool:
+    """Does a built page still show (visible text) at least half of the article's word pairs?"""
+    tree = parse_html(body)
+    if tree is None or not old_pairs:
+        return False
+    return len(old_pairs & _pairs([visible_text(tree)])) / len(old_pairs) >= 0.5
 
 
 def _headline_pool(sources: list[Source]) -> list[str]:

@@ -169,14 +169,17 @@ def _soft404_evidence(
         nf_union = set().union(*nf_sets)
         core = set(profile.not_found_core)
         biggest = max((len(s) for s in nf_sets), default=0)
+        own = len(tw - nf_union - page.link_words)  # words in no not-found page and no link: own prose
+        few_own = own <= T.NF_TEXT_MAX_OWN_WORDS or own <= T.NF_TEXT_MAX_OWN * len(tw)
         if (
             tw
             and len(core) >= T.NF_CORE_MIN_WORDS
             and containment(core, tw) >= T.NF_CORE_CONTAINED
             and len(tw) <= T.NF_TEXT_MAX_GROWTH * biggest
+            and few_own
         ):
             ev["nf_text"] = T.W_NF_TEXT  # the words every learned not-found page shows, and not much more
-        if tw and any(jaccard(tw, nw) >= T.NF_TEXT_SIM for nw in nf_sets if nw):
+        if tw and few_own and any(jaccard(tw, nw) >= T.NF_TEXT_SIM for nw in nf_sets if nw):
             ev["nf_text"] = T.W_NF_TEXT
         little_own_text = (
             len(tw) < T.NF_PAGE_MIN_OWN_WORDS or containment(tw, nf_union) >= T.NF_PAGE_KNOWN_SHARE

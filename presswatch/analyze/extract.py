@@ -18,7 +18,7 @@ from trafilatura.settings import Document, Extractor
 
 from .fingerprint import sketch
 from .text import decode_html, normalize_text, words
-from .thresholds import DATELINE_MAX_WORDS, LINK_LINE_MIN_WORDS
+from .thresholds import DATELINE_DROP_MAX_WORDS, DATELINE_MAX_WORDS, LINK_LINE_MIN_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,17 @@ _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?", re.I)
 _DATE = re.compile(
     r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b", re.I
 )
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _LIST_MARK = re.compile(r"^(?:[-*•·▪►>]\s*)+")
 
 
 def _digest_line(line: str) -> str:
-    if len(line.split()) <= DATELINE_MAX_WORDS:
-        line = _DATE.sub("<t>", _CLOCK.sub("<t>", line))
+    n = len(line.split())
+    if n <= DATELINE_MAX_WORDS:
+        masked = _DATE.sub("<t>", _CLOCK.sub("<t>", line))
+        if n <= DATELINE_DROP_MAX_WORDS and (masked != line or _YEAR.search(line)):
+            return ""  # a bare date/time line ("Wednesday, 04 May 2022") comes and goes with the layout
+        line = masked
     return line
 
 
@@ -71,17 +76,17 @@ def text_digest(title: str | None, text: str) -> str:
     Clock times and dates in short lines (bylines, "updated 5 minutes ago") are masked: they change on
     every render of some sites without the article changing.
     """
-    lines = [_digest_line(x) for x in normalize_text(text).split("\n")]
+    lines = [d for x in normalize_text(text).split("\n") if (d := _digest_line(x))]
     payload = normalize_text(title or "") + "\n\n" + "\n".join(lines)
     return "sha256:" + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _link_lines(tree: lxml.html.HtmlElement) -> set[str]:
-    """Normalized texts of links with at least three words (teasers of other articles)."""
+    """Normalized, lower-cased texts of all links."""
     out = set()
     for a in tree.iter("a"):
         t = normalize_text(a.text_content()).replace("\n", " ").lower()
-        if len(t.split()) >= LINK_LINE_MIN_WORDS:
+        if t:
             out.add(t)
     return out
 
@@ -112,15 +117,19 @@ def _str(v: object) -> str | None:
 
 
 def _is_link_line(line: str, links: set[str]) -> bool:
-    """A list item that is a link to another story: a link text, or led by or mostly made of one (teaser
-    lists: headline link plus standfirst)."""
+    """A list item that is a link ("Share", "Previous", another story's headline), or led by or mostly
+    made of a link of a few words (teaser lists: headline link plus standfirst)."""
     bare = _LIST_MARK.sub("", line).lower()
     if bare == line.lower():
         return False  # not a list item: plain lines may well repeat a link text (a headline, a date)
     if bare in links:
         return True
     n = len(bare.split())
-    return any(bare.startswith(a) or (len(a.split()) * 2 >= n and a in bare) for a in links)
+    for a in links:
+        k = len(a.split())
+        if k >= LINK_LINE_MIN_WORDS and (bare.startswith(a) or (k * 2 >= n and a in bare)):
+            return True
+    return False
 
 
 def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str | None, dict[str, Any]]:

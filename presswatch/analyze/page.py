@@ -16,6 +16,7 @@ from .thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
 
 _PASSWORD = etree.XPath("boolean(//input[translate(@type,'PASWORD','pasword')='password'])")
 _H1 = etree.XPath("string(//h1)")
+_LINK_TEXT = etree.XPath("//a//text()")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ class Page:
     def page_text(self) -> str:
         """Lower-cased, normalized visible text of the whole page."""
         return prepare(visible_text(self._tree)) if self._tree is not None else ""
+
+    @cached_property
+    def link_words(self) -> set[str]:
+        """Words of all link texts on the page (suggestion boxes, menus, teasers)."""
+        if self._tree is None:
+            return set()
+        return set(words(" ".join(str(t) for t in _LINK_TEXT(self._tree))))
 
     @cached_property
     def h1(self) -> str:

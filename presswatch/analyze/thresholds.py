@@ -12,7 +12,8 @@ SHINGLE_WORDS = 3  # words per shingle in page fingerprints
 
 # --- extraction stability ----------------------------------------------------------------------------
 DATELINE_MAX_WORDS = 12  # clock times/dates in main-text lines this short (bylines) are masked in digests
-LINK_LINE_MIN_WORDS = 3  # a main-text line equal to a link text this long is a teaser, not article text
+DATELINE_DROP_MAX_WORDS = 6  # lines this short with a date, time or year are left out of digests entirely
+LINK_LINE_MIN_WORDS = 3  # a list item led by (or mostly) a link text this long is a teaser, not article text
 
 # --- continuity with the prior version ----------------------------------------------------------------
 # At or above this share of the old text kept, the page IS the article: edited (or unchanged), never removed,
@@ -44,7 +45,9 @@ BODY_PARA_MIN_WORDS = 12  # "body words" count paragraphs at least this long (me
 NF_TEXT_SIM = 0.6  # word-set Jaccard between the page's main text and a learned not-found text
 NF_CORE_CONTAINED = 0.85  # share of the not-found "core" (words all probes showed) found in the main text
 NF_CORE_MIN_WORDS = 6  # a core smaller than this says too little to match on
-NF_TEXT_MAX_GROWTH = 2.0  # … and the page's distinct words at most this multiple of a not-found text's
+NF_TEXT_MAX_GROWTH = 2.0  # … and the page's distinct words at most this multiple of a not-found text's …
+NF_TEXT_MAX_OWN = 0.2  # … and at most this share of them (or NF_TEXT_MAX_OWN_WORDS) never seen on a learned
+NF_TEXT_MAX_OWN_WORDS = 25  # not-found page: a story has a vocabulary of its own, a not-found page does not
 NF_PAGE_SIM = 0.8  # fingerprint (whole page) similarity with a learned not-found page …
 NF_PAGE_MAX_WORDS = 60  # … counts only when the page has (almost) no main text of its own:
 NF_PAGE_MIN_OWN_WORDS = 10  # fewer distinct main-text words than this, or …
