@@ -115,3 +115,27 @@ def test_capture_reads_back_byte_for_byte(env: dict[str, str], simsite) -> None:
     body = gzip.decompress(stored) if enc == "gzip" else stored
     assert body == live.content
     assert gzip.decompress(raw).startswith(b"WARC/1.1")
+
+
+@pytest.mark.parametrize("state,params", [("bad-encoding", {}), ("bad-encoding", {"missing": True}),
+                                          ("malformed-html", {}), ("brotli-bomb", {}), ("slow", {"bytes_per_sec": 50_000})])
+def test_hostile_pages_on_first_sight(tmp_path: Path, state: str, params: dict[str, Any]) -> None:
+    """Broken encodings and malformed HTML are captured and read; a brotli bomb is refused, not eaten."""
+    from presswatch.simsite import SimSite
+
+    env = {"PRESSWATCH_DATA": str(tmp_path / "data"), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "5",
+           "PRESSWATCH_MAX_DECODED_BYTES": str(16 * 1024 * 1024)}
+    with SimSite(articles=6, seed=5).start() as site:
+        ru = [s for s in site.slugs() if site.article(s).lang == "ru"] if hasattr(site, "article") else []
+        slug = ru[0] if ru else site.slugs()[0]
+        site.set_state(slug, state, **params)
+        url = next(u for u in site.article_urls() if u.endswith(slug))
+        (row,) = invoke(["check", url, "--json"], env)
+        if state == "brotli-bomb":
+            assert (row["status"], row["reason"]) == ("unreachable", "too-large")
+            return
+        assert row["status"] == "new", row
+        assert row["title"]
+        if state == "bad-encoding" and ru:
+            assert any("\u0400" <= ch <= "\u04ff" for ch in row["title"]), row["title"]  # readable Cyrillic
+            assert "Ã" not in row["title"] and "Ð" not in row["title"]
