@@ -34,7 +34,7 @@ from .archive.warc import CaptureRef, PriorPayload, sha256_digest
 from .clock import isoformat
 from .core import Presswatch
 from .fetch.client import Fetcher, FetchResult
-from .record.models import Capture, Event, Observation, Version, Watch
+from .record.models import Capture, Event, Observation, Version, Watch, capture_row
 from .record.models import SiteProfile as SiteProfileRow
 from .sources.schedule import next_check
 
@@ -279,27 +279,9 @@ class Checker:
         def fn(s: Session) -> dict[str, Any]:
             w = s.get(Watch, st.id)
             assert w is not None
-            rows: list[Capture] = []
-            prev_id: int | None = None
-            for ref in captures:
-                refers = None
-                if ref.record_type == "revisit":
-                    refers = s.scalars(
-                        select(Capture.id).where(Capture.payload_digest == ref.payload_digest,
-                                                 Capture.record_type == "response").limit(1)
-                    ).first()
-                row = Capture(
-                    url=ref.url, captured_at=ref.captured_at, warc_file=ref.warc_file, offset=ref.offset,
-                    length=ref.length, record_type=ref.record_type, record_id=ref.record_id,
-                    payload_digest=ref.payload_digest, block_digest=ref.block_digest,
-                    http_status=ref.http_status, refers_to_id=refers, vantage=settings.vantage,
-                )
-                s.add(row)
-                rows.append(row)
-                prev_id = row.id
+            rows = [capture_row(s, ref, settings.vantage) for ref in captures]
             s.flush()
             final = rows[-1] if rows else None
-            del prev_id
 
             # versions (distinct extracted texts)
             version_id = w.current_version_id

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..clock import Clock, SystemClock, isoformat
 from ..errors import ConfigError, PresswatchError
-from ..record.models import Capture
+from ..record.models import capture_row
 from . import envelope as env
 from .spool import Spool, SpooledMeasurement
 from .status import StatusPolicy, measurement_dict, record_measurement
@@ -423,28 +422,7 @@ async def measure_local(
     def _store(s: Session) -> dict[str, Any]:
         capture_id = None
         if archive.refs:
-            ref = archive.refs[-1]
-            refers = None
-            if ref.record_type == "revisit":
-                q = select(Capture.id).where(
-                    Capture.payload_digest == ref.payload_digest, Capture.record_type == "response"
-                )
-                refers = s.scalars(q.limit(1)).first()
-            cap = Capture(
-                url=ref.url,
-                captured_at=ref.captured_at,
-                warc_file=ref.warc_file,
-                offset=ref.offset,
-                length=ref.length,
-                record_type=ref.record_type,
-                record_id=ref.record_id,
-                payload_digest=ref.payload_digest,
-                block_digest=ref.block_digest,
-                http_status=ref.http_status,
-                refers_to_id=refers,
-                vantage=country.upper(),
-            )
-            s.add(cap)
+            cap = capture_row(s, archive.refs[-1], country.upper())
             s.flush()
             capture_id = cap.id
         row, events, _ = record_measurement(

@@ -7,12 +7,26 @@ and share :class:`~presswatch.record.base.Base`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
+
+if TYPE_CHECKING:
+    from ..archive.warc import CaptureRef
 
 STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable")
 REASONS = {
@@ -68,6 +82,27 @@ class Capture(Base):
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
     vantage: Mapped[str] = mapped_column(String(64), default="origin")
+
+
+def capture_row(s: Session, ref: CaptureRef, vantage: str) -> Capture:
+    """Index an archived record (a :class:`~presswatch.archive.warc.CaptureRef`) in the session.
+
+    A revisit points at the first response record with the same payload digest.
+    """
+    refers = None
+    if ref.record_type == "revisit":
+        refers = s.scalars(
+            select(Capture.id)
+            .where(Capture.payload_digest == ref.payload_digest, Capture.record_type == "response")
+            .limit(1)
+        ).first()
+    row = Capture(
+        url=ref.url, captured_at=ref.captured_at, warc_file=ref.warc_file, offset=ref.offset, length=ref.length,
+        record_type=ref.record_type, record_id=ref.record_id, payload_digest=ref.payload_digest,
+        block_digest=ref.block_digest, http_status=ref.http_status, refers_to_id=refers, vantage=vantage,
+    )
+    s.add(row)
+    return row
 
 
 class Version(Base):
