@@ -280,7 +280,6 @@ class Checker:
             w = s.get(Watch, st.id)
             assert w is not None
             rows = [capture_row(s, ref, settings.vantage) for ref in captures]
-            s.flush()
             final = rows[-1] if rows else None
 
             # versions (distinct extracted texts)
@@ -342,23 +341,22 @@ class Checker:
                 watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
                 status=cls.status, reason=cls.reason, confirmed=confirmed, http_status=http_status,
                 final_url=res.final_url, title=title, text_digest=text_digest,
-                capture_id=final.id if final else None, version_id=version_id, diff=diff,
+                capture=final, version_id=version_id, diff=diff,
                 error=res.error, details={**cls.details, "elapsed": round(res.elapsed, 4),
                                           "redirects": res.redirects},
             )
             s.add(obs)
-            s.flush()
 
             # events on state changes
             events: list[Event] = []
             was_bad_confirmed = w.status in BAD_STATUSES and w.confirmed
             if cls.status == "new":
                 events.append(Event(watch_id=w.id, at=checked_at, kind="new", status="new",
-                                    observation_id=obs.id, summary=f"first capture: {title or w.url}"))
+                                    observation=obs, summary=f"first capture: {title or w.url}"))
             elif cls.status == "edited":
                 d = diff or {}
                 events.append(Event(
-                    watch_id=w.id, at=checked_at, kind="edited", status="edited", observation_id=obs.id,
+                    watch_id=w.id, at=checked_at, kind="edited", status="edited", observation=obs,
                     summary=(f"edited: +{d.get('paragraphs_added', 0)}/-{d.get('paragraphs_removed', 0)} "
                              f"paragraphs, +{d.get('words_added', 0)}/-{d.get('words_removed', 0)} words"
                              + ("; headline changed" if d.get("title_changed") else "")),
@@ -367,12 +365,12 @@ class Checker:
             if cls.status in BAD_STATUSES and confirmed and not (was_bad_confirmed and w.status == cls.status):
                 events.append(Event(
                     watch_id=w.id, at=checked_at, kind=cls.status, status=cls.status, reason=cls.reason,
-                    observation_id=obs.id, summary=f"{cls.status} ({cls.reason}) since {isoformat(since)}",
+                    observation=obs, summary=f"{cls.status} ({cls.reason}) since {isoformat(since)}",
                     details={"since": isoformat(since)},
                 ))
             if cls.status in OK_STATUSES and was_bad_confirmed:
                 events.append(Event(watch_id=w.id, at=checked_at, kind="restored", status=cls.status,
-                                    observation_id=obs.id, summary=f"back online after {w.status} ({w.reason})"))
+                                    observation=obs, summary=f"back online after {w.status} ({w.reason})"))
             for e in events:
                 s.add(e)
 
@@ -396,6 +394,7 @@ class Checker:
                 last_change_at=w.last_change_at, created_at=w.created_at, priority_until=w.priority_until,
                 status=w.status, confirmed=w.confirmed,
             )
+            s.flush()  # one flush: captures, version, observation, events, watch
             out = observation_json(obs, final)
             _ledger_append(self.core, s, obs, out, events)
             return out
@@ -443,7 +442,6 @@ def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str
     ledger.append(s, "observation", {**out, "id": obs.id, "watch_id": obs.watch_id}, digests=digests,
                   ref=f"observation:{obs.id}")
     for e in events:
-        s.flush()
         ledger.append(s, "event", {"id": e.id, "watch_id": e.watch_id, "at": isoformat(e.at), "kind": e.kind,
                                    "status": e.status, "reason": e.reason, "summary": e.summary},
                       ref=f"event:{e.id}")

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base
 
@@ -144,6 +144,7 @@ class Observation(Base):
     diff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    capture: Mapped[Capture | None] = relationship(foreign_keys=[capture_id])
 
 
 class Event(Base):
@@ -160,6 +161,7 @@ class Event(Base):
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observation.id"), nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    observation: Mapped[Observation | None] = relationship(foreign_keys=[observation_id])
 
 
 class SiteProfile(Base):
