@@ -51,7 +51,13 @@ def sha256_digest(data: bytes) -> str:
 
 
 class _Sha256Writer(WARCWriter):
-    """warcio writer computing SHA-256 block/payload digests instead of SHA-1."""
+    """warcio writer computing SHA-256 block/payload digests instead of SHA-1.
+
+    Request records (no payload) carry a block digest only: a payload digest of nothing would be
+    the same 60 incompressible bytes in every one of them.
+    """
+
+    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "request")
 
     @staticmethod
     def _create_digester() -> Digester:
