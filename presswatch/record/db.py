@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import logging
 import queue
 import threading
@@ -71,6 +72,12 @@ class Database:
                 event.listen(eng, "begin", lambda conn, sql=begin: conn.exec_driver_sql(sql))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+        # Between processes, writers queue on an flock beside the database file: SQLite's own busy
+        # handler polls with growing sleeps, which wastes most of the time when processes contend.
+        self._flock_path: Path | None = None
+        self._flock_depth = 0
+        if self.is_sqlite and url.startswith("sqlite:///") and ":memory:" not in url:
+            self._flock_path = Path(url.removeprefix("sqlite:///") + ".writelock")
         self._write_lock = threading.RLock()
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -87,9 +94,30 @@ class Database:
             raise DatabaseError(f"database unavailable: {exc.orig}") from exc
 
     # -- writes ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """Hold the inter-process write lock (re-entrant within this process, under ``_write_lock``)."""
+        if self._flock_path is None or self._flock_depth:
+            self._flock_depth += 1
+            try:
+                yield
+            finally:
+                self._flock_depth -= 1
+            return
+        import fcntl
+
+        fd = os.open(self._flock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._flock_depth = 1
+            yield
+        finally:
+            self._flock_depth = 0
+            os.close(fd)  # releases the lock
+
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` in one transaction through the single writer; commit or roll back."""
-        with self._write_lock:
+        with self._write_lock, self._process_lock():
             try:
                 with self._write_sessions() as s, s.begin():
                     out = fn(s)
@@ -143,7 +171,7 @@ class Database:
             # first, outside the database lock, so other writers are not held up by fsync
             for hook in self.before_commit:
                 hook()
-            with self._write_lock, self._write_sessions() as s, s.begin():
+            with self._write_lock, self._process_lock(), self._write_sessions() as s, s.begin():
                 for job in batch:
                     try:
                         with s.begin_nested():
