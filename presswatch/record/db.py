@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
