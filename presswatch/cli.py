@@ -156,7 +156,18 @@ def check(
     from .pipeline import Checker
     from .sources.watchlist import add_watch
 
+    from .errors import FetchError
+    from .fetch.guard import TargetGuard
+
     core = open_core(ctx)
+    guard = TargetGuard(allow_private=core.settings.allow_private)
+    for u in urls:  # refuse invalid and non-public targets before anything is recorded
+        try:
+            asyncio.run(guard.check(u))
+        except FetchError:
+            pass  # e.g. DNS failure: that is an observation (unreachable/dns), not a refusal
+        except PresswatchError as exc:
+            fail(str(exc))
     ids = []
     for u in urls:
         try:

@@ -397,6 +397,9 @@ class Checker:
             s.flush()  # one flush: captures, version, observation, events, watch
             out = observation_json(obs, final)
             _ledger_append(self.core, s, obs, out, events)
+            log.info("check", extra={"url": w.url, "status": obs.status, "reason": obs.reason,
+                                     "confirmed": confirmed, "http_status": http_status,
+                                     "elapsed": round(res.elapsed, 4), "events": [e.kind for e in events]})
             return out
 
         return fn

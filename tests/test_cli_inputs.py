@@ -159,3 +159,18 @@ def test_run_sharded_over_processes(env: dict[str, str], simsite) -> None:  # ty
     assert len(listed) == len(urls) and all(w["status"] == "new" for w in listed)
     hist = run(["history", urls[0], "--json"], env)
     assert len(hist.stdout.splitlines()) == 1  # each watch checked exactly once across the shards
+
+
+def test_refused_check_records_nothing(env: dict[str, str], simsite) -> None:  # type: ignore[no-untyped-def]
+    env = {**env, "PRESSWATCH_ALLOW_PRIVATE": "0"}
+    assert run(["check", simsite.article_urls()[0]], env).exit_code == 2
+    assert run(["list", "--json", "--all"], env).stdout.strip() == ""
+
+
+def test_structured_logs(env: dict[str, str], simsite) -> None:  # type: ignore[no-untyped-def]
+    res = CliRunner().invoke(app, ["--log-format", "json", "--log-level", "info", "check", simsite.article_urls()[0]],
+                             env=env)
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stderr.splitlines() if x.startswith("{")]
+    check = next(x for x in lines if x["event"] == "check")
+    assert check["status"] == "new" and check["level"] == "info" and check["url"] == simsite.article_urls()[0]
