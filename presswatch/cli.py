@@ -152,12 +152,11 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Fetch, archive, analyze and record URLs now (watching them if not yet watched)."""
+    from .errors import FetchError
     from .fetch.client import Fetcher
+    from .fetch.guard import TargetGuard
     from .pipeline import Checker
     from .sources.watchlist import add_watch
-
-    from .errors import FetchError
-    from .fetch.guard import TargetGuard
 
     core = open_core(ctx)
     guard = TargetGuard(allow_private=core.settings.allow_private)
