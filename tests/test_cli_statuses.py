@@ -143,3 +143,25 @@ def test_hostile_pages_on_first_sight(tmp_path: Path, state: str, params: dict[s
         if state == "bad-encoding":
             assert any("\u0400" <= ch <= "\u04ff" for ch in row["title"]), row["title"]  # readable Cyrillic
             assert "Ã" not in row["title"] and "Ð" not in row["title"]
+
+
+def test_ab_variants_and_flaky_origin_raise_no_storm(tmp_path: Path) -> None:
+    """Alternating A/B versions give at most one edit; an intermittent 503 never becomes an event."""
+    from presswatch.simsite import SimSite
+
+    env = {"PRESSWATCH_DATA": str(tmp_path / "data"), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "3",
+           "PRESSWATCH_CONFIRM_CHECKS": "2"}
+    with SimSite(articles=4, seed=9).start() as site:
+        ab, flaky = site.article_urls()[:2]
+        invoke(["check", ab, flaky, "--json"], env)
+        site.set_state(ab.rsplit("/", 1)[1], "ab")
+        site.set_state(flaky.rsplit("/", 1)[1], "flaky-503", every=2)
+        statuses: dict[str, list[str]] = {ab: [], flaky: []}
+        for _ in range(6):
+            for row in invoke(["check", ab, flaky, "--json"], env):
+                statuses[row["url"]].append(row["status"])
+        assert statuses[ab].count("edited") == 1 and set(statuses[ab]) == {"edited", "unchanged"}, statuses
+        assert "unreachable" in statuses[flaky] and "unchanged" in statuses[flaky]
+        events = invoke(["timeline", "--json"], env)
+        assert not [e for e in events if e["kind"] == "unreachable"]
+        assert len([e for e in events if e["kind"] == "edited"]) <= 1
