@@ -65,7 +65,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {config_file}: {exc}") from exc
         file_values = raw.get("presswatch", raw)
-    base = Settings()
+    try:
+        base = Settings()
+    except Exception as exc:  # pydantic.ValidationError from PRESSWATCH_* variables
+        raise ConfigError(f"invalid PRESSWATCH_* environment setting: {exc}") from exc
     env_set = {k for k in Settings.model_fields if base.model_fields_set and k in base.model_fields_set}
     merged: dict[str, Any] = {**file_values}
     for key in env_set:
