@@ -229,7 +229,7 @@ class Checker:
                     captured_at=hop.fetched_at,
                     ip=hop.ip,
                     vantage=vantage,
-                    http_version=hop.http_version.replace("HTTP/", "HTTP/") or "HTTP/1.1",
+                    http_version=hop.http_version or "HTTP/1.1",
                     prior=prior,
                 )
             )
@@ -325,9 +325,8 @@ class Checker:
                     .order_by(Observation.id.desc())
                     .limit(need - 1)
                 ).all()
-                streak = [r for r in recent]
                 run = 1
-                for status, at in streak:
+                for status, at in recent:
                     if status != cls.status:
                         break
                     run += 1
