@@ -59,7 +59,7 @@ class WatchState:
     last_modified: str | None
     last_payload_digest: str | None
     prior: Prior | None
-    last_capture: PriorPayload | None
+    known_payloads: dict[str, PriorPayload]  # payload digest -> an earlier response record of this URL
     last_http_status: int | None
     last_title: str | None
     last_text_digest: str | None
@@ -133,24 +133,22 @@ class Checker:
                         seen_digests=seen,
                         last_digest=v.text_digest,
                     )
-            last_capture = None
             last_obs = s.scalars(
                 select(Observation).where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
             ).first()
-            if w.last_payload_digest:
-                c = s.scalars(
-                    select(Capture)
-                    .where(Capture.url == w.url, Capture.payload_digest == w.last_payload_digest,
-                           Capture.record_type == "response")
-                    .order_by(Capture.id.desc())
-                    .limit(1)
-                ).first()
-                if c is not None:
-                    last_capture = PriorPayload(c.url, c.captured_at, c.record_id)
+            # earlier payloads of this URL (newest first): an identical payload becomes a revisit record
+            known: dict[str, PriorPayload] = {}
+            for c in s.scalars(
+                select(Capture)
+                .where(Capture.url == w.url, Capture.record_type == "response")
+                .order_by(Capture.id.desc())
+                .limit(SEEN_DIGESTS)
+            ):
+                known.setdefault(c.payload_digest, PriorPayload(c.url, c.captured_at, c.record_id))
             return WatchState(
                 id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
                 confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
-                last_payload_digest=w.last_payload_digest, prior=prior, last_capture=last_capture,
+                last_payload_digest=w.last_payload_digest, prior=prior, known_payloads=known,
                 last_http_status=last_obs.http_status if last_obs else None,
                 last_title=last_obs.title if last_obs else None,
                 last_text_digest=last_obs.text_digest if last_obs else None,
@@ -214,9 +212,7 @@ class Checker:
         # archive every hop (redirects included); dedup the final payload against the last capture
         captures: list[CaptureRef] = []
         for hop in res.hops:
-            prior = None
-            if hop is res.final and st.last_capture and sha256_digest(hop.raw_body) == st.last_payload_digest:
-                prior = st.last_capture if hop.raw_body else None
+            prior = st.known_payloads.get(sha256_digest(hop.raw_body)) if hop.raw_body else None
             captures.append(
                 await asyncio.to_thread(
                     self.core.archive.write_exchange,

@@ -157,9 +157,14 @@ def test_ab_variants_and_flaky_origin_raise_no_storm(tmp_path: Path) -> None:
         site.set_state(ab.rsplit("/", 1)[1], "ab")
         site.set_state(flaky.rsplit("/", 1)[1], "flaky-503", every=2)
         statuses: dict[str, list[str]] = {ab: [], flaky: []}
+        records: list[str] = []
         for _ in range(6):
             for row in invoke(["check", ab, flaky, "--json"], env):
                 statuses[row["url"]].append(row["status"])
+                if row["url"] == ab:
+                    records.append(row["capture"]["record_type"])
+        # both variants are archived once in full; every later copy is a revisit record
+        assert records.count("response") <= 2 and records.count("revisit") >= 4, records
         assert statuses[ab].count("edited") == 1 and set(statuses[ab]) == {"edited", "unchanged"}, statuses
         assert "unreachable" in statuses[flaky] and "unchanged" in statuses[flaky]
         events = invoke(["timeline", "--json"], env)
