@@ -25,7 +25,7 @@ from ..clock import Clock, SystemClock
 from ..errors import BlockedTarget, FetchError, InvalidURL
 from ..settings import Settings
 from .decode import decode_content
-from .guard import TargetGuard
+from .guard import GuardedNetworkBackend, TargetGuard
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,8 @@ def _reason_for(exc: BaseException) -> str:
             cause = cause.__cause__ or cause.__context__
         if "ssl" in text or "certificate" in text or "handshake" in text:
             return "tls"
-        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "errno -2" in text \
+                or "errno -3" in text or "errno -5" in text:
             return "dns"
         return "connect"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
@@ -126,16 +127,22 @@ class Fetcher:
         self.guard = TargetGuard(allow_private=settings.allow_private)
         t = settings.timeout
         self._own_client = client is None
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(t, connect=min(t, 10.0)),
-            limits=httpx.Limits(
+        if client is None:
+            limits = httpx.Limits(
                 max_connections=max(settings.concurrency, 1),
                 max_keepalive_connections=max(settings.concurrency, 1),
-            ),
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": settings.user_agent},
-        )
+            )
+            transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+            # connect only to addresses the guard has checked (no DNS-rebinding window)
+            transport._pool._network_backend = GuardedNetworkBackend(settings.allow_private)
+            client = httpx.AsyncClient(
+                timeout=httpx.Timeout(t, connect=min(t, 10.0)),
+                transport=transport,
+                follow_redirects=False,
+                trust_env=False,
+                headers={"User-Agent": settings.user_agent},
+            )
+        self.client = client
         self._global = asyncio.Semaphore(max(settings.concurrency, 1))
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(max(settings.per_host_concurrency, 1))

@@ -11,7 +11,10 @@ import asyncio
 import ipaddress
 import socket
 import time
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
 
 from ..errors import BlockedTarget, FetchError, InvalidURL
 
@@ -92,3 +95,47 @@ class TargetGuard:
                     "(set PRESSWATCH_ALLOW_PRIVATE=1 or --allow-private for local testing)"
                 )
         return addrs
+
+
+class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that re-checks every address it connects to.
+
+    The pre-flight :meth:`TargetGuard.check` gives a clear error early; this closes the DNS-rebinding
+    window: the name is resolved here, each address is checked, and the connection goes to the address
+    that was checked (TLS still verifies and sends SNI for the original host name).
+    """
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"[Errno {exc.errno}] {exc.strerror}: {host}") from exc
+        addrs = list(dict.fromkeys(str(i[4][0]) for i in infos))
+        if not self.allow_private:
+            bad = [a for a in addrs if not is_public_address(a)]
+            if bad:
+                raise httpcore.ConnectError(f"refused: {host} resolves to non-public address {bad[0]}")
+        last: Exception | None = None
+        for addr in addrs:
+            try:
+                return await self._inner.connect_tcp(addr, port, timeout=timeout, local_address=local_address,
+                                                     socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise OSError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
