@@ -352,6 +352,19 @@ def export(
         fail(str(exc))
 
 
+@app.command("repair-warc")
+def repair_warc(files: Annotated[list[Path], typer.Argument(help="WARC files not being written to.")]) -> None:
+    """Trim a torn final record (left by a power loss) from WARC files; complete records are kept."""
+    from .archive.warc import repair_tail
+
+    for f in files:
+        try:
+            trimmed = repair_tail(f)
+        except OSError as exc:
+            fail(f"{f}: {exc}")
+        console.print(f"{f}: " + (f"trimmed {trimmed} bytes of a torn record" if trimmed else "intact"))
+
+
 @app.command()
 def demo(
     ctx: typer.Context,

@@ -8,7 +8,6 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -150,12 +149,6 @@ class Runner:
             if stats.checked:
                 log.info("run.pass", extra={"checked": stats.checked, "by_status": stats.by_status})
             await asyncio.sleep(tick)
-
-
-def next_due_in(core: Presswatch) -> timedelta | None:
-    with core.db.session() as s:
-        t = s.scalar(select(Watch.next_check_at).where(Watch.active.is_(True)).order_by(Watch.next_check_at))
-    return None if t is None else t - core.clock.now()
 
 
 def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency: int | None) -> dict[str, Any]:

@@ -16,7 +16,6 @@ Design rules (evidence is sacred):
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import io
 import itertools
@@ -24,7 +23,7 @@ import logging
 import os
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -348,22 +347,6 @@ def read_record(raw: bytes) -> StoredRecord:
         raise ArchiveError(f"unreadable WARC record: {exc}") from exc
 
 
-def raw_payload(raw: bytes) -> bytes:
-    """The record payload as on the wire (no content decoding) — what the payload digest covers."""
-    it = ArchiveIterator(io.BytesIO(raw))
-    rec = next(iter(it))
-    return bytes(rec.raw_stream.read())
-
-
-def iter_records(path: Path) -> Iterator[tuple[int, int, Any]]:
-    """Yield (offset, length, record) for every record of a WARC file."""
-    with open(path, "rb") as fh:
-        it = ArchiveIterator(fh)
-        for rec in it:
-            rec.raw_stream.read()  # consume
-            yield it.get_record_offset(), it.get_record_length(), rec
-
-
 def repair_tail(path: Path) -> int:
     """Trim a torn final gzip member (power loss); return bytes removed. Complete records are kept."""
     size = path.stat().st_size
@@ -393,14 +376,3 @@ def _request_target(url: str) -> str:
 
     parts = urlsplit(url)
     return (parts.path or "/") + (("?" + parts.query) if parts.query else "")
-
-
-def gunzip_ok(path: Path) -> bool:
-    """True when the whole file decompresses cleanly (every member complete)."""
-    try:
-        with gzip.open(path, "rb") as fh:
-            while fh.read(1 << 20):
-                pass
-        return True
-    except (OSError, EOFError, zlib.error):
-        return False

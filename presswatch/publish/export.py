@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,12 +133,3 @@ def export_wacz(core: Presswatch, out: Path) -> None:
     )
     if proc.returncode != 0:
         raise NotFound(f"wacz failed: {proc.stderr.strip()[-500:]}")
-
-
-def csv_string(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
-    w.writeheader()
-    for r in rows:
-        w.writerow(flatten(r))
-    return buf.getvalue()
