@@ -30,7 +30,7 @@ from .analyze import (
     learn_profile,
     probe_urls,
 )
-from .archive.warc import CaptureRef, PriorPayload, sha256_digest
+from .archive.warc import CaptureRef, PriorPayload
 from .clock import isoformat
 from .core import Presswatch
 from .fetch.client import Fetcher, FetchResult
@@ -212,7 +212,6 @@ class Checker:
         # archive every hop (redirects included); dedup the final payload against the last capture
         captures: list[CaptureRef] = []
         for hop in res.hops:
-            prior = st.known_payloads.get(sha256_digest(hop.raw_body)) if hop.raw_body else None
             captures.append(
                 await asyncio.to_thread(
                     self.core.archive.write_exchange,
@@ -226,7 +225,7 @@ class Checker:
                     ip=hop.ip,
                     vantage=vantage,
                     http_version=hop.http_version or "HTTP/1.1",
-                    prior=prior,
+                    known=st.known_payloads,
                 )
             )
         final_capture = captures[-1] if captures else None

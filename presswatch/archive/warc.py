@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,11 @@ from ..errors import ArchiveError
 log = logging.getLogger(__name__)
 
 _counter = itertools.count()
+
+
+def warc_date(dt: datetime) -> str:
+    """WARC-Date (UTC, microseconds) for an aware datetime."""
+    return str(datetime_to_iso_date(dt.astimezone(UTC).replace(tzinfo=None), use_micros=True))
 
 
 def sha256_digest(data: bytes) -> str:
@@ -182,16 +187,20 @@ class WarcArchive:
         vantage: str = "origin",
         http_version: str = "HTTP/1.1",
         prior: PriorPayload | None = None,
+        known: Mapping[str, PriorPayload] | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> CaptureRef:
         """Archive one HTTP exchange (response or revisit, plus its request); return the pointer.
 
         ``body`` is the payload as received on the wire (content-encoding kept, transfer-encoding
         removed: a ``Transfer-Encoding`` header is kept under ``X-Presswatch-Orig-Transfer-Encoding``).
-        When ``prior`` is given and its payload is identical, a revisit record is written instead.
+        When the payload was archived before — ``prior``, or ``known[digest]`` for a map of earlier
+        payloads by digest — a revisit record pointing at it is written instead.
         """
-        date = datetime_to_iso_date(captured_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+        date = warc_date(captured_at)
         payload_digest = sha256_digest(body)
+        if prior is None and known and body:
+            prior = known.get(payload_digest)
         headers = [
             (("X-Presswatch-Orig-" + k) if k.lower() == "transfer-encoding" else k, v)
             for k, v in response_headers
@@ -212,9 +221,7 @@ class WarcArchive:
                 url,
                 digest=payload_digest,
                 refers_to_uri=prior.url,
-                refers_to_date=datetime_to_iso_date(
-                    prior.captured_at.astimezone(UTC).replace(tzinfo=None), use_micros=True
-                ),
+                refers_to_date=warc_date(prior.captured_at),
                 http_headers=http_headers,
                 warc_headers_dict=warc_headers,
             )
@@ -259,36 +266,6 @@ class WarcArchive:
             captured_at=captured_at,
             url=url,
             http_status=http_status,
-        )
-
-    def write_resource(
-        self, url: str, data: bytes, content_type: str, captured_at: datetime, record_type: str = "resource"
-    ) -> CaptureRef:
-        """Archive a non-HTTP resource (a document, a measurement's JSON) as a resource/metadata record."""
-        buf = io.BytesIO()
-        writer = _Sha256Writer(buf, gzip=True, warc_version="1.1")
-        date = datetime_to_iso_date(captured_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
-        digest = sha256_digest(data)
-        record = writer.create_warc_record(
-            url,
-            record_type,
-            payload=io.BytesIO(data),
-            length=len(data),
-            warc_content_type=content_type,
-            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
-        )
-        writer.write_record(record)
-        rel, offset = self._append(buf.getvalue())
-        return CaptureRef(
-            warc_file=rel,
-            offset=offset,
-            length=buf.tell(),
-            record_type=record_type,
-            record_id=record.rec_headers.get_header("WARC-Record-ID"),
-            payload_digest=digest,
-            block_digest=record.rec_headers.get_header("WARC-Block-Digest"),
-            captured_at=captured_at,
-            url=url,
         )
 
     # -- reading --------------------------------------------------------------------------------

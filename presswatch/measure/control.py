@@ -81,24 +81,10 @@ async def control_measure(
     async def http() -> dict[str, Any]:
         if dns_failure:
             return {"failure": dns_failure, "status_code": -1, "body_length": -1, "headers": {}, "title": ""}
-        hops = await get_chain(
-            url,
-            first_addrs=addrs,
-            resolve=resolve_more,
-            connect_timeout=timeouts.tcp,
-            timeout=timeouts.http + 5.0,
-            ca_file=ca_file,
-            body_cap=CONTROL_BODY_CAP,
-            addr_ok=allowed,
-        )
-        final = hops[-1]
-        if final.status is not None and final.status >= 500:  # flaky origin: one retry
-            await asyncio.sleep(0.3)
-            again = await get_chain(
-                final.url,
-                first_addrs=await resolve_more(urlsplit(final.url).hostname or "")
-                if urlsplit(final.url).hostname != host
-                else addrs,
+        async def chain(target: str, first: list[str]) -> list[Any]:
+            return await get_chain(
+                target,
+                first_addrs=first,
                 resolve=resolve_more,
                 connect_timeout=timeouts.tcp,
                 timeout=timeouts.http + 5.0,
@@ -106,7 +92,13 @@ async def control_measure(
                 body_cap=CONTROL_BODY_CAP,
                 addr_ok=allowed,
             )
-            final = again[-1]
+
+        hops = await chain(url, addrs)
+        final = hops[-1]
+        if final.status is not None and final.status >= 500:  # flaky origin: one retry
+            await asyncio.sleep(0.3)
+            final_host = urlsplit(final.url).hostname or ""
+            final = (await chain(final.url, addrs if final_host == host else await resolve_more(final_host)))[-1]
         if final.status is None or (final.failure and final.failure != "generic_timeout_error"):
             return {
                 "failure": final.failure,

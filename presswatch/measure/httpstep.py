@@ -12,7 +12,6 @@ import ipaddress
 import re
 import ssl
 import time
-import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import h11
 
+from ..errors import FetchError
+from ..fetch.decode import decode_content
 from .tcpstep import failure_string, open_tcp
 from .tlsstep import client_context, peer_chain
 
@@ -117,18 +118,12 @@ class Hop:
 
 
 def _decode(body: bytes, encoding: str, cap: int) -> bytes:
-    enc = encoding.strip().lower()
-    if enc in ("gzip", "x-gzip", "deflate"):
-        wbits = 16 + zlib.MAX_WBITS if "gzip" in enc else zlib.MAX_WBITS
-        try:
-            d = zlib.decompressobj(wbits)
-            return d.decompress(body, cap)
-        except zlib.error:
-            try:
-                return zlib.decompressobj(-zlib.MAX_WBITS).decompress(body, cap)
-            except zlib.error:
-                return body
-    return body
+    """Undo Content-Encoding with the fetch stage's bomb-safe decoder, keeping at most ``cap`` bytes;
+    a body that cannot be decoded is kept as received."""
+    try:
+        return decode_content(body, encoding, cap, truncate=True)
+    except FetchError:
+        return body
 
 
 async def fetch_once(
@@ -162,7 +157,7 @@ async def fetch_once(
         sock = await open_tcp(ip, port, connect_timeout)
         try:
             if scheme == "https":
-                sni = host if not _is_ip(host) else None
+                sni = host if not is_ip(host) else None
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(
                         sock=sock,
@@ -230,7 +225,7 @@ async def fetch_once(
     return hop
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
         return True
@@ -264,7 +259,7 @@ async def get_chain(
     for i in range(max_redirects + 1):
         if i > 0:
             host = urlsplit(current).hostname or ""
-            addrs = [host] if _is_ip(host) else await resolve(host)
+            addrs = [host] if is_ip(host) else await resolve(host)
         usable = [a for a in addrs if addr_ok is None or addr_ok(a)]
         if not usable:
             hop = Hop(url=current, failure="dns_nxdomain_error" if not addrs else "private_address_refused")

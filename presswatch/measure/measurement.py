@@ -6,7 +6,6 @@ See :mod:`presswatch.measure.compare` for the decision rules and where they diff
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from . import dnsstep
 from .compare import classify, is_bogon
 from .control import ControlFn
 from .fingerprints import Fingerprints, default_fingerprints
-from .httpstep import Hop, default_port, get_chain
+from .httpstep import Hop, default_port, get_chain, is_ip
 from .tcpstep import Timeouts, endpoint, tcp_connect
 from .tlsstep import tls_handshake
 
@@ -44,13 +43,6 @@ class Vantage:
     def as_dict(self) -> dict[str, str | None]:
         return {"country": self.country, "network": self.network, "probe_id": self.probe_id}
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def _choose_reply(queries: list[dnsstep.DnsQuery], ctrl_addrs: list[str]) -> tuple[list[str], bool]:
@@ -100,7 +92,7 @@ async def measure(
     queries = await dnsstep.resolve(
         host, resolver, timeout=timeouts.dns, late_window=timeouts.dns_late_window
     )
-    host_is_ip = _is_ip(host)
+    host_is_ip = is_ip(host)
     all_addrs = (
         [host] if host_is_ip else list(dict.fromkeys(a for q in queries for r in q.replies for a in r.addrs))
     )
