@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -28,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .. import __version__
 from ..clock import isoformat
 from ..errors import ConfigError, VerificationError
+from ..fsutil import atomic_write
+from ..record.ledger import canonical_json
 
 SOFTWARE_NAME = "presswatch-probe"
 TEST_NAME = "web_connectivity"
@@ -81,34 +80,7 @@ def parse_public_key(b64: str) -> Ed25519PublicKey:
 
 
 # -- files --------------------------------------------------------------------------------------------
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` via a synced temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 # -- envelopes ----------------------------------------------------------------------------------------
-def canonical_json(obj: Any) -> bytes:
-    """The byte form that is signed and digested."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-
-
 def digest(obj: Any) -> str:
     return hashlib.sha256(canonical_json(obj)).hexdigest()
 

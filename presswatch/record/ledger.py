@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 from ..errors import DatabaseError, VerificationError
+from ..fsutil import atomic_write
 from .ledger_models import LogEntry, LogState, TreeHead
 from .merkle import EMPTY_ROOT, CompactRange, MerkleTree, leaf_hash, verify_consistency
 
@@ -639,12 +640,12 @@ class Ledger:
         sth = self.sign_tree_head()
         out = self.published_dir
         out.mkdir(parents=True, exist_ok=True)
-        _write_atomic(
+        atomic_write(
             out / f"sth-{sth.tree_size}.json",
             json.dumps(sth.to_json(), indent=2, sort_keys=True).encode() + b"\n",
         )
-        _write_atomic(out / "log-key.pem", public_key_pem(self.public_key))
-        _write_atomic(out / "tree-heads.atom", self._atom(self.tree_heads()))
+        atomic_write(out / "log-key.pem", public_key_pem(self.public_key))
+        atomic_write(out / "tree-heads.atom", self._atom(self.tree_heads()))
         log.info("published tree head size %d root %s", sth.tree_size, sth.root_hash.hex())
         return sth
 
@@ -950,11 +951,3 @@ def _parse_entry(data: bytes, e: LogEntry, report: VerificationReport) -> dict[s
             )
     return doc
 
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
