@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,9 +88,6 @@ def analyze_page(
     return extracted, classify(facts, extracted, prior, profile)
 
 
-def _learn(home: PageFacts, probes: Sequence[PageFacts]) -> SiteProfile:
-    return learn_profile(home, probes)
-
 
 class Checker:
     def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None) -> None:
@@ -98,7 +95,7 @@ class Checker:
         self.fetcher = fetcher
         self.pool = pool
         self._profile_locks: dict[str, asyncio.Lock] = {}
-        self._profiles: dict[str, SiteProfile] = {}
+        self._profiles: dict[str, tuple[datetime, SiteProfile]] = {}  # host -> (learned, profile)
 
     async def _cpu(self, fn: Any, *args: Any) -> Any:
         if self.pool is None:
@@ -157,24 +154,27 @@ class Checker:
     async def profile_for(self, url: str) -> SiteProfile | None:
         """The host's learned not-found/home profile, probing the site once if needed."""
         host = (urlsplit(url).hostname or "").lower()
-        if host in self._profiles:
-            return self._profiles[host]
+        now = self.core.clock.now()
+        hit = self._profiles.get(host)
+        if hit and now - hit[0] < PROFILE_MAX_AGE:
+            return hit[1]
         lock = self._profile_locks.setdefault(host, asyncio.Lock())
         async with lock:
-            if host in self._profiles:
-                return self._profiles[host]
-            now = self.core.clock.now()
+            hit = self._profiles.get(host)
+            if hit and now - hit[0] < PROFILE_MAX_AGE:
+                return hit[1]
 
-            def load() -> dict[str, Any] | None:
+            def load() -> tuple[datetime, dict[str, Any]] | None:
                 with self.core.db.session() as s:
                     row = s.scalar(select(SiteProfileRow).where(SiteProfileRow.host == host))
                     if row is not None and now - row.learned_at < PROFILE_MAX_AGE:
-                        return row.profile
+                        return row.learned_at, row.profile
                     return None
 
             stored = await asyncio.to_thread(load)
+            learned = now
             if stored is not None:
-                prof = SiteProfile.from_dict(stored)
+                learned, prof = stored[0], SiteProfile.from_dict(stored[1])
             else:
                 parts = urlsplit(url)
                 home_url = f"{parts.scheme}://{parts.netloc}/"
@@ -182,7 +182,7 @@ class Checker:
                 targets = [home_url, *probe_urls(url, rng)]
                 results = await asyncio.gather(*(self.fetcher.fetch(t) for t in targets))
                 facts = [_facts(r) for r in results]
-                prof = await self._cpu(_learn, facts[0], facts[1:])
+                prof = await self._cpu(learn_profile, facts[0], facts[1:])
                 data = prof.to_dict()
 
                 def save(s: Session) -> None:
@@ -193,7 +193,7 @@ class Checker:
                         row.learned_at, row.profile = now, data
 
                 await asyncio.to_thread(self.core.db.write, save)
-            self._profiles[host] = prof
+            self._profiles[host] = (learned, prof)
             return prof
 
     # -- the check ------------------------------------------------------------------------------
