@@ -343,7 +343,7 @@ def export(
         elif fmt == "warc":
             assert out is not None
             n = ex.export_warc(core, out)
-            console.print(f"wrote {n} records to {out}")
+            console.print(f"joined {n} WARC files into {out}")
         else:
             assert out is not None
             ex.export_wacz(core, out)

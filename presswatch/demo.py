@@ -132,11 +132,11 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
         "targets": [{"url": url}],
         "notes": "The ministry also forwarded the material to the prosecutor's office.",
     })
-    add_watch(core, url, tags={"measure_in": ["KZ"], "outlet": "Daily Simulated"})
+    watch_id = add_watch(core, url, tags={"measure_in": ["KZ"], "outlet": "Daily Simulated"})
 
     async def check_origin() -> dict[str, Any]:
         async with Fetcher(core.settings, clock) as f:
-            return await Checker(core, f).check(core.db.write(lambda s: _watch_id(s, url)))
+            return await Checker(core, f).check(watch_id)
 
     first = asyncio.run(check_origin())
     console.print(f"[cyan]{isoformat(clock.now())}[/]  demand #{did} received; article captured: {first['status']}")
@@ -190,9 +190,3 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     console.print(f"→ online at origin, blocked in KZ ({blocked})" if online and blocked else "")
     summary.update(blocking=m, outcome=outcome.as_dict(), bundle_ok=report.ok, tampered_ok=bad.ok,
                    sentence=sentence, demand=did, incident=iid)
-
-
-def _watch_id(s: Any, url: str) -> int:
-    from .sources.watchlist import upsert_watch
-
-    return upsert_watch(s, url, datetime.now(UTC)).id
