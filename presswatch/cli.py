@@ -376,9 +376,14 @@ def demo(
 
     st = state_of(ctx)
     try:
-        run_demo(st.settings(), articles=articles, keep=keep)
+        summary = run_demo(st.settings(), articles=articles, keep=keep)
     except PresswatchError as exc:
         fail(str(exc))
+        return
+    if summary["problems"]:
+        for problem in summary["problems"]:
+            console.print(f"[bold red]demo problem:[/] {problem}")
+        raise typer.Exit(1)
 
 
 def _register_extensions() -> None:

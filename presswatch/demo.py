@@ -40,7 +40,7 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     site = SimSite(articles=articles, seed=2026, clock=clock).start()
     core = Presswatch.open(settings, clock=clock)
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = {"errors": 0}
     try:
         console.rule("[bold]presswatch demo")
         console.print(f"simulated news site at {site.url} · data in {data}")
@@ -57,6 +57,7 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
                 async def step(label: str, advance: timedelta) -> None:
                     clock.advance(advance)
                     stats = await runner.run_once()
+                    summary["errors"] += stats.errors + stats.by_status.get("error", 0)
                     counts = ", ".join(f"{k} {v}" for k, v in sorted(stats.by_status.items()))
                     console.print(f"[cyan]{isoformat(clock.now())}[/]  {label:<44} checked {stats.checked}: {counts}")
 
@@ -95,7 +96,32 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
     finally:
         core.close()
         site.stop()
+    summary["problems"] = demo_problems(summary)
     return summary
+
+
+def demo_problems(summary: dict[str, Any]) -> list[str]:
+    """What did not come out as the story says (empty when the demo worked); the CLI exits 1 otherwise."""
+    problems = []
+    if summary.get("errors"):
+        problems.append(f"{summary['errors']} checks failed with an error")
+    kinds = {(e["kind"], e["reason"], e["url"]) for e in summary.get("events", [])}
+    urls = summary.get("urls", {})
+    expected = {"edit": ("edited", None), "notice": ("removed", "removal-notice"), "soft": ("removed", "soft-404")}
+    for role, (kind, reason) in expected.items():
+        if (kind, reason, urls.get(role)) not in kinds:
+            problems.append(f"the {role} article has no {kind} ({reason or 'any reason'}) event")
+    if any(k == "edited" and u == urls.get("churn") for k, _, u in kinds):
+        problems.append("boilerplate churn was reported as an edit")
+    if any(u == urls.get("flaky") and k != "new" for k, _, u in kinds):
+        problems.append("a single 503 raised an event")
+    if (summary.get("blocking") or {}).get("blocking") != "dns":
+        problems.append("the KZ measurement did not find DNS blocking")
+    if summary.get("bundle_ok") is not True:
+        problems.append("the evidence bundle does not verify")
+    if summary.get("tampered_ok") is not False:
+        problems.append("a tampered bundle verifies")
+    return problems
 
 
 def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict[str, Any]) -> None:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import ConfigError
 
+__all__ = ["ENV_PREFIX", "NON_SETTING_VARIABLES", "Settings", "load_settings", "unknown_environment"]
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "PRESSWATCH_"
+#: ``PRESSWATCH_*`` variables that are not settings (read by the test suite only).
+NON_SETTING_VARIABLES = frozenset({"PRESSWATCH_TEST_PG", "PRESSWATCH_REQUIRE_PG"})
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PRESSWATCH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     data: Path = Field(default=Path("./presswatch-data"), description="Data folder (WARCs, keys, spool).")
     db: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in the data folder.")
@@ -41,6 +53,26 @@ class Settings(BaseSettings):
     # schedule
     default_interval: int | None = Field(default=None, description="Fixed re-check seconds; None = adaptive.")
 
+    # blocking measurements
+    fingerprints: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Extra blockpage fingerprint files (CSV/JSON); in the environment, separated by "
+        f"{os.pathsep!r}. DATA/fingerprints/ is always read too.",
+    )
+    measure_confirm_runs: int = Field(
+        default=2, ge=1, description="Consistent measurements needed to confirm a reachability change."
+    )
+    measure_confirm_probes: int = Field(
+        default=2, ge=1, description="…from at least this many distinct probes (or runs from one vantage)."
+    )
+
+    @field_validator("fingerprints", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [p for p in value.split(os.pathsep) if p.strip()]
+        return value
+
     @property
     def db_url(self) -> str:
         if self.db:
@@ -52,10 +84,29 @@ class Settings(BaseSettings):
         return self.data / "warc"
 
 
+def _closest(name: str) -> str | None:
+    match = difflib.get_close_matches(name.lower(), list(Settings.model_fields), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One message per ``PRESSWATCH_*`` variable that names no setting (a typo is otherwise silent)."""
+    env = os.environ if environ is None else environ
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | NON_SETTING_VARIABLES
+    messages = []
+    for var in sorted(env):
+        if var.upper().startswith(ENV_PREFIX) and var.upper() not in known:
+            guess = _closest(var[len(ENV_PREFIX) :])
+            hint = f"; did you mean {ENV_PREFIX}{guess.upper()}?" if guess else ""
+            messages.append(f"unknown environment variable {var} is ignored{hint}")
+    return messages
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from an optional TOML file, the environment and explicit overrides.
 
-    Environment variables win over the file; overrides (CLI flags) win over both.
+    Environment variables win over the file; overrides (CLI flags) win over both. An unknown key in
+    the file is an error naming the closest setting; an unknown ``PRESSWATCH_*`` variable is a warning.
     """
     file_values: dict[str, Any] = {}
     if config_file is not None:
@@ -64,14 +115,25 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
                 raw = tomllib.load(fh)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {config_file}: {exc}") from exc
-        file_values = raw.get("presswatch", raw)
+        section = raw.get("presswatch", raw)
+        if not isinstance(section, dict):
+            raise ConfigError(f"{config_file}: [presswatch] must be a table of settings")
+        problems = []
+        for key in sorted(section):
+            if key not in Settings.model_fields:
+                guess = _closest(key)
+                problems.append(f"unknown setting {key!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
+        if problems:
+            raise ConfigError(f"{config_file}: " + "; ".join(problems))
+        file_values = section
+    for message in unknown_environment():
+        log.warning(message)
     try:
         base = Settings()
     except Exception as exc:  # pydantic.ValidationError from PRESSWATCH_* variables
         raise ConfigError(f"invalid PRESSWATCH_* environment setting: {exc}") from exc
-    env_set = {k for k in Settings.model_fields if base.model_fields_set and k in base.model_fields_set}
     merged: dict[str, Any] = {**file_values}
-    for key in env_set:
+    for key in base.model_fields_set:
         merged[key] = getattr(base, key)
     merged.update({k: v for k, v in overrides.items() if v is not None})
     try:

@@ -13,6 +13,7 @@ from presswatch.settings import Settings
 
 def test_demo_story_and_incident_bundle(tmp_path: Path) -> None:
     summary = run_demo(Settings(data=tmp_path / "data"), articles=12)
+    assert summary["problems"] == [] and summary["errors"] == 0
     kinds = {(e["kind"], e["reason"]) for e in summary["events"]}
     assert ("edited", None) in kinds
     assert ("removed", "removal-notice") in kinds and ("removed", "soft-404") in kinds

@@ -55,7 +55,13 @@ def test_user_files_from_env_and_data_dir(tmp_path, monkeypatch):
         "name,location_found,pattern_type,pattern\nb.b,body,contains,Zugang gesperrt\n", encoding="utf-8"
     )
     monkeypatch.setenv("PRESSWATCH_FINGERPRINTS", str(env))
-    fps = Fingerprints.load(data_dir=tmp_path)
+    monkeypatch.setenv("PRESSWATCH_DATA", str(tmp_path))
+    from presswatch.measure.fingerprints import default_fingerprints
+    from presswatch.settings import load_settings
+
+    settings = load_settings()
+    assert settings.fingerprints == [env]
+    fps = default_fingerprints(settings)
     assert fps.match_dns(["203.0.113.1", "198.51.100.66"]).name == "d.a"
     assert fps.match_http("Zugang gesperrt", []).name == "b.b"
 

@@ -2,8 +2,8 @@
 
 Shipped sets: Citizen Lab filtering-annotations (BSD-3, ``data/citizenlab/``) and presswatch's own KZ/KG
 patterns (``data/presswatch.csv``). More files with the OONI ``blocking-fingerprints`` schema (or the Citizen
-Lab one) are loaded at runtime from ``Fingerprints.load(extra_files=...)``, the ``PRESSWATCH_FINGERPRINTS``
-path list (``os.pathsep``-separated) and ``<data dir>/fingerprints/*.csv|*.json`` — no code change needed.
+Lab one) are loaded at runtime from ``Fingerprints.load(extra_files=...)``, the ``fingerprints`` setting
+(``PRESSWATCH_FINGERPRINTS``, an ``os.pathsep``-separated path list) and ``<data dir>/fingerprints/*.csv|*.json`` — no code change needed.
 
 Matching is done as the schema says (unlike OONI's fastpath, which treats every body pattern as a
 substring): ``contains``, ``prefix``, ``full`` and ``regexp`` (compiled once), on the body or on a named
@@ -16,12 +16,14 @@ import ast
 import csv
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +140,8 @@ def read_file(path: Path) -> list[Fingerprint]:
 
 
 def user_files(data_dir: Path | None = None) -> list[Path]:
-    """Files named by ``PRESSWATCH_FINGERPRINTS`` plus ``<data_dir>/fingerprints/*.csv|json``."""
-    files = [Path(p) for p in os.environ.get("PRESSWATCH_FINGERPRINTS", "").split(os.pathsep) if p.strip()]
+    """``<data_dir>/fingerprints/*.csv|json`` (files named in settings come as ``extra_files``)."""
+    files: list[Path] = []
     if data_dir is not None and (data_dir / "fingerprints").is_dir():
         files += sorted((data_dir / "fingerprints").glob("*.csv"))
         files += sorted((data_dir / "fingerprints").glob("*.json"))
@@ -169,7 +171,7 @@ class Fingerprints:
         builtin: bool = True,
         data_dir: Path | None = None,
     ) -> Fingerprints:
-        """Builtin sets, then user files (env/data dir), then ``extra_files``; a later name replaces."""
+        """Builtin sets, then the data folder's files, then ``extra_files``; a later name replaces."""
         paths = list(BUILTIN_FILES) if builtin else []
         paths += user_files(data_dir) + [Path(p) for p in extra_files]
         by_name: dict[str, Fingerprint] = {}
@@ -208,12 +210,12 @@ class Fingerprints:
         return None
 
 
-_default: Fingerprints | None = None
+_loaded: dict[tuple[Path | None, tuple[Path, ...]], Fingerprints] = {}
 
 
-def default_fingerprints() -> Fingerprints:
-    """The builtin + user-configured set, loaded once per process."""
-    global _default
-    if _default is None:
-        _default = Fingerprints.load()
-    return _default
+def default_fingerprints(settings: Settings | None = None) -> Fingerprints:
+    """The builtin set plus, with settings, ``settings.fingerprints`` and ``DATA/fingerprints/``; loaded once."""
+    key = (None, ()) if settings is None else (settings.data, tuple(settings.fingerprints))
+    if key not in _loaded:
+        _loaded[key] = Fingerprints.load(extra_files=key[1], data_dir=key[0])
+    return _loaded[key]
