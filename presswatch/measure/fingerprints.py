@@ -3,7 +3,8 @@
 Shipped sets: Citizen Lab filtering-annotations (BSD-3, ``data/citizenlab/``) and presswatch's own KZ/KG
 patterns (``data/presswatch.csv``). More files with the OONI ``blocking-fingerprints`` schema (or the Citizen
 Lab one) are loaded at runtime from ``Fingerprints.load(extra_files=...)``, the ``fingerprints`` setting
-(``PRESSWATCH_FINGERPRINTS``, an ``os.pathsep``-separated path list) and ``<data dir>/fingerprints/*.csv|*.json`` — no code change needed.
+(``PRESSWATCH_FINGERPRINTS``, an ``os.pathsep``-separated path list) and
+``<data dir>/fingerprints/*.csv|*.json`` — no code change needed.
 
 Matching is done as the schema says (unlike OONI's fastpath, which treats every body pattern as a
 substring): ``contains``, ``prefix``, ``full`` and ``regexp`` (compiled once), on the body or on a named
