@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     db: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in the data folder.")
     allow_private: bool = Field(default=False, description="Allow private/loopback targets (tests, demo).")
     vantage: str = Field(default="origin", description="Name of this vantage in observations.")
+    country: str | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 country this instance measures from (default unknown)."
+    )
 
     # fetch
     user_agent: str = "presswatch/0.1 (+https://github.com/presswatch/presswatch; news-archiving bot)"
@@ -65,6 +68,17 @@ class Settings(BaseSettings):
     measure_confirm_probes: int = Field(
         default=2, ge=1, description="…from at least this many distinct probes (or runs from one vantage)."
     )
+
+    @field_validator("country")
+    @classmethod
+    def _iso_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import pycountry
+
+        if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
+            raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {value!r}")
+        return value.upper()
 
     @field_validator("fingerprints", mode="before")
     @classmethod

@@ -256,7 +256,7 @@ def test_cli_demand_and_incident_commands(tmp_path):
     from typer.testing import CliRunner
 
     from presswatch.cli import app
-    from presswatch.cli_support import CliState
+    from presswatch.cli._support import CliState
 
     pdf = tmp_path / "letter.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")

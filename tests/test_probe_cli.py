@@ -55,7 +55,7 @@ def test_admin_probe_and_status_commands(tmp_path: Path, site: str) -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["added"] == 1
     res = cli(srv, "lists", "import", str(csv), "--country", "kaz")
-    assert res.exit_code == 2 and "two-letter" in res.output
+    assert res.exit_code == 2 and "ISO 3166-1 alpha-2" in res.output
     token = cli(srv, "probe", "token", "create", "--country", "KZ").stdout.strip()
     assert token.startswith("pwt_")
 
@@ -88,12 +88,12 @@ def test_admin_probe_and_status_commands(tmp_path: Path, site: str) -> None:
             assert res.exit_code == 0, res.output
             assert json.loads(res.stdout)["submitted"] == 1
 
-        rows = json.loads(cli(srv, "status", "--country", "KZ", "--json").stdout)
+        rows = [json.loads(line) for line in cli(srv, "status", "--country", "KZ", "--json").stdout.splitlines()]
         url_row = next(r for r in rows if r["scope"] == "url")
         assert url_row["target"] == site and url_row["state"] == "reachable" and url_row["confirmed"]
         assert "reachable" in cli(srv, "status").stdout
 
-        listed = json.loads(cli(srv, "probe", "list", "--json").stdout)
+        listed = [json.loads(line) for line in cli(srv, "probe", "list", "--json").stdout.splitlines()]
         assert [p["id"] for p in listed] == [probe_id]
         assert cli(srv, "probe", "revoke", probe_id).exit_code == 0
         assert cli(srv, "probe", "revoke", "nope").exit_code == 2
@@ -112,7 +112,7 @@ def test_measure_command(tmp_path: Path, site: str) -> None:
     assert out["result"]["url"] == site
     res = cli(tmp_path, "measure", site, "--country", "KZ", "--network", "AS1 Local")
     assert res.exit_code == 0 and "accessible" in res.stdout
-    rows = json.loads(cli(tmp_path, "status", "--json", "--scope", "url").stdout)
+    rows = [json.loads(line) for line in cli(tmp_path, "status", "--json", "--scope", "url").stdout.splitlines()]
     assert rows[0]["state"] == "reachable" and rows[0]["country"] == "KZ"
     res = cli(tmp_path, "measure", "ftp://x", "--json")
     assert res.exit_code == 2 and "http" in res.output

@@ -1,4 +1,4 @@
-"""``presswatch demand …`` and ``presswatch incident …``: thin commands over demands.py and incidents.py."""
+"""``demand …`` and ``incident …``: thin commands over takedown demands and incidents."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..cli_support import console, fail, open_core, print_json
-from ..errors import PresswatchError
-from . import demands as dm
-from . import incidents as inc
+from ._support import err, fail, open_core, print_json
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+__all__ = ["demand_app", "incident_app", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,22 @@ incident_app = typer.Typer(
 Opt = typer.Option
 
 
+def _dm() -> ModuleType:
+    from ..record import demands
+
+    return demands
+
+
+def _inc() -> ModuleType:
+    from ..record import incidents
+
+    return incidents
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
+    from ..errors import PresswatchError
+
     try:
         yield
     except PresswatchError as exc:
@@ -43,6 +59,7 @@ def _law(value: str) -> dict[str, Any]:
 
 
 def _read_json_object(path: Path) -> dict[str, Any]:
+    dm = _dm()
     data = dm.load_json_file(path)
     if not isinstance(data, dict):
         raise dm.InvalidDemand(f"{path}: expected a JSON object")
@@ -100,6 +117,7 @@ def demand_add(
     by: Annotated[str | None, Opt(help="Who records it.")] = None,
 ) -> None:
     """Record a demand; its target URLs are watched closely until the deadline + 14 days."""
+    dm = _dm()
     core = open_core(ctx)
     with _errors():
         data = _read_json_object(from_json) if from_json else {}
@@ -140,7 +158,7 @@ def demand_add(
         did = dm.add_demand(core, data, documents=list(document or []), by=by)
         rec = dm.get_demand(core, did)
     watched = [t["watch_id"] for t in rec["targets"] if t["watch_id"] is not None]
-    console.print(
+    err.print(
         f"recorded demand #{did}; watching {len(watched)} target URL(s)"
         + (f", to be measured in {', '.join(rec['measure_in'])}" if rec["measure_in"] else "")
     )
@@ -155,6 +173,7 @@ def demand_list(
     as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
 ) -> None:
     """List recorded demands."""
+    dm = _dm()
     core = open_core(ctx)
     with _errors():
         rows = dm.list_demands(core, country=country, response=response)
@@ -178,6 +197,7 @@ def demand_show(
     as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
 ) -> None:
     """Show one demand with its revision history."""
+    dm = _dm()
     core = open_core(ctx)
     with _errors():
         rec = dm.get_demand(core, demand_id, history=True)
@@ -235,6 +255,7 @@ def demand_update(
     reason: Annotated[str | None, Opt(help="Why.")] = None,
 ) -> None:
     """Change a demand: a new revision (the old state is kept and logged)."""
+    dm = _dm()
     core = open_core(ctx)
     with _errors():
         changes = _read_json_object(from_json) if from_json else {}
@@ -254,7 +275,7 @@ def demand_update(
         if not changes and not document:
             fail("nothing to change")
         rev = dm.update_demand(core, demand_id, changes, by=by, reason=reason, documents=list(document or []))
-    console.print(f"demand #{demand_id} is at revision {rev}")
+    err.print(f"demand #{demand_id} is at revision {rev}")
 
 
 @demand_app.command("import")
@@ -264,12 +285,13 @@ def demand_import(
     by: Annotated[str | None, Opt(help="Who imports.")] = None,
 ) -> None:
     """Import Lumen-style notices (``{"notices": [...]}`` or a list); duplicates are skipped."""
+    dm = _dm()
     core = open_core(ctx)
     with _errors():
         result = dm.import_demands(core, dm.load_json_file(file), by=by)
     for msg in result.skipped:
-        console.print(msg)
-    console.print(f"imported {len(result.added)} demand(s), skipped {len(result.skipped)}")
+        err.print(msg)
+    err.print(f"imported {len(result.added)} demand(s), skipped {len(result.skipped)}")
 
 
 @demand_app.command("export")
@@ -281,6 +303,7 @@ def demand_export(
     out: Annotated[Path | None, Opt("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Export demands as Lumen-compatible JSON."""
+    dm = _dm()
     core = open_core(ctx)
     with _errors():
         data = dm.export_demands(core, public=public)
@@ -289,7 +312,7 @@ def demand_export(
         print(text)
     else:
         out.write_text(text + "\n", encoding="utf-8")
-        console.print(f"wrote {data['meta']['count']} notice(s) to {out}")
+        err.print(f"wrote {data['meta']['count']} notice(s) to {out}")
 
 
 # -- incident ----------------------------------------------------------------------------------------
@@ -304,10 +327,11 @@ def incident_new(
     visibility: Annotated[str, Opt(help="public|redacted|private")] = "public",
 ) -> None:
     """Open an incident."""
+    inc = _inc()
     core = open_core(ctx)
     with _errors():
         iid = inc.create_incident(core, title, description=description, kind=kind, visibility=visibility)
-    console.print(f"opened incident #{iid}")
+    err.print(f"opened incident #{iid}")
     print(iid)
 
 
@@ -324,6 +348,7 @@ def incident_add(
     author: Annotated[str | None, Opt(help="Author of the note.")] = None,
 ) -> None:
     """Add demands, articles, sites, countries or a note to an incident."""
+    inc = _inc()
     core = open_core(ctx)
     with _errors():
         added = inc.add_to_incident(
@@ -338,11 +363,11 @@ def incident_add(
         if note:
             inc.add_note(core, incident_id, note, author=author)
     for kind, ref in added:
-        console.print(f"incident #{incident_id}: added {kind} {ref}")
+        err.print(f"incident #{incident_id}: added {kind} {ref}")
     if note:
-        console.print(f"incident #{incident_id}: note added")
+        err.print(f"incident #{incident_id}: note added")
     if not added and not note:
-        console.print("nothing new to add")
+        err.print("nothing new to add")
 
 
 @incident_app.command("note")
@@ -353,10 +378,11 @@ def incident_note(
     author: Annotated[str | None, Opt(help="Who writes the note.")] = None,
 ) -> None:
     """Add an analyst note to the incident's timeline."""
+    inc = _inc()
     core = open_core(ctx)
     with _errors():
         nid = inc.add_note(core, incident_id, text, author=author)
-    console.print(f"incident #{incident_id}: note #{nid} added")
+    err.print(f"incident #{incident_id}: note #{nid} added")
 
 
 @incident_app.command("override")
@@ -369,12 +395,13 @@ def incident_override(
     clear: Annotated[bool, Opt("--clear", help="Remove the override.")] = False,
 ) -> None:
     """Set (or clear) the editor's final word on the outcome."""
+    inc = _inc()
     core = open_core(ctx)
     if outcome is None and not clear:
         fail("give an OUTCOME or --clear")
     with _errors():
         inc.override_outcome(core, incident_id, None if clear else outcome, by=by, why=why)
-    console.print(
+    err.print(
         f"incident #{incident_id}: outcome " + ("override cleared" if clear else f"set to {outcome!r}")
     )
 
@@ -384,6 +411,7 @@ def incident_list(
     ctx: typer.Context, as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False
 ) -> None:
     """List incidents."""
+    inc = _inc()
     core = open_core(ctx)
     rows = inc.list_incidents(core)
     if as_json:
@@ -400,6 +428,7 @@ def incident_show(
     as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
 ) -> None:
     """Show an incident: members and outcome (inferred, and the editor's override)."""
+    inc = _inc()
     core = open_core(ctx)
     with _errors():
         rec = inc.show_incident(core, incident_id)
@@ -435,6 +464,7 @@ def incident_timeline(
     as_json: Annotated[bool, Opt("--json", help="JSON output.")] = False,
 ) -> None:
     """The incident's timeline, oldest first, and its outcome."""
+    inc = _inc()
     core = open_core(ctx)
     with _errors():
         entries = inc.timeline(core, incident_id)

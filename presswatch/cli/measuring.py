@@ -1,4 +1,4 @@
-"""CLI commands of the measurement stage: ``measure``, ``probe …``, ``lists …`` and ``status``."""
+"""``measure``, ``status``, ``probe …`` and ``lists …``: commands over the measurement stage and the probes."""
 
 from __future__ import annotations
 
@@ -7,22 +7,33 @@ import logging
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ..cli_support import fail, open_core, print_json
-from ..errors import PresswatchError
+from ._support import (
+    Json,
+    country_code,
+    emit,
+    err,
+    errors_as_usage,
+    fail,
+    open_core,
+    out,
+    print_json,
+    progress,
+    run_until_signal,
+)
+
+__all__ = ["lists_app", "measure_cmd", "probe_app", "register", "status_cmd"]
 
 log = logging.getLogger(__name__)
-out = Console()
+
+UNKNOWN_COUNTRY = "ZZ"  # ISO 3166's user-assigned "unknown or unspecified country"
 
 probe_app = typer.Typer(help="Run a probe at a vantage point, or administer the probes of this server.")
 token_app = typer.Typer(help="Enrollment tokens for new probes.")
 lists_app = typer.Typer(help="Per-country URL test lists (Citizen Lab CSV format).")
 probe_app.add_typer(token_app, name="token")
 
-Country = Annotated[str | None, typer.Option("--country", help="Two-letter country code.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Country = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 country code, e.g. KZ.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -38,9 +49,7 @@ def _country(value: str | None, required: bool = False) -> str | None:
         if required:
             fail("--country is required")
         return None
-    if len(value) != 2 or not value.isalpha():
-        fail(f"--country must be a two-letter code, not {value!r}")
-    return value.upper()
+    return country_code(value)
 
 
 def measure_cmd(
@@ -55,19 +64,16 @@ def measure_cmd(
     json_out: Json = False,
 ) -> None:
     """Measure URL from here (blocking analysis against a local control), archive and store it."""
-    from .probe import measure_local
+    from ..measure.probe import measure_local
 
     core = open_core(ctx)
-    cc = _country(country) or "ZZ"
-    try:
+    cc = _country(country) or core.settings.country or UNKNOWN_COUNTRY
+    with errors_as_usage(), progress(f"measuring {url}") as _:
         result = asyncio.run(
             measure_local(
                 core, url, country=cc, network=network, resolver=resolver, control_resolver=control_resolver
             )
         )
-    except PresswatchError as exc:
-        fail(str(exc))
-        return
     if json_out:
         print_json(result)
         return
@@ -79,7 +85,8 @@ def measure_cmd(
         if m["down"]
         else ("accessible" if m["accessible"] else "inconclusive")
     )
-    out.print(f"{m['url']} from {m['country']}: {verdict}  [measurement {m['id']}]")
+    where = "an unknown country (give --country or set PRESSWATCH_COUNTRY)" if cc == UNKNOWN_COUNTRY else cc
+    out.print(f"{m['url']} from {where}: {verdict}  [measurement {m['id']}]", highlight=False)
     for summary in m["events"]:
         out.print(f"  event: {summary}")
 
@@ -91,7 +98,7 @@ def status_cmd(
     json_out: Json = False,
 ) -> None:
     """Reachability of sites and watched URLs per country and network."""
-    from .status import status_rows
+    from ..measure.status import status_rows
 
     core = open_core(ctx)
     if scope not in (None, "host", "url"):
@@ -99,26 +106,25 @@ def status_cmd(
     with core.db.session() as s:
         rows = status_rows(s, country=_country(country), scope=scope)
     if json_out:
-        print_json(rows)
+        for r in rows:
+            print_json(r)
         return
     if not rows:
-        out.print("no measurements yet")
+        err.print("no measurements yet")
         return
-    table = Table("country", "network", "target", "state", "since", "confirmed", "last measured")
-    for r in rows:
-        state = r["state"] + (f" ({r['method']})" if r["method"] else "")
-        if r["pending"]:
-            state += f" → {r['pending']['state']}?"
-        table.add_row(
-            r["country"],
-            r["network"],
-            r["target"],
-            state,
-            r["since"] or "",
-            "yes" if r["confirmed"] else "no",
-            r["last_measured_at"] or "",
-        )
-    out.print(table)
+
+    def state(r: dict[str, Any]) -> str:
+        text = str(r["state"]) + (f" ({r['method']})" if r["method"] else "")
+        return text + (f" → {r['pending']['state']}?" if r["pending"] else "")
+
+    emit(
+        ("country", "network", "target", "state", "since", "confirmed", "last measured"),
+        (
+            (r["country"], r["network"], r["target"], state(r), r["since"] or "",
+             "yes" if r["confirmed"] else "no", r["last_measured_at"] or "")
+            for r in rows
+        ),
+    )
 
 
 # -- probe side ---------------------------------------------------------------------------------------
@@ -127,15 +133,15 @@ def probe_enroll(
     ctx: typer.Context,
     server: Annotated[str, typer.Option(help="Probe server base URL.")],
     token: Annotated[str, typer.Option(help="Enrollment token from the server's admin.")],
-    country: Annotated[str, typer.Option(help="Two-letter country code of this vantage.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code of this vantage's country.")],
     network: Annotated[str, typer.Option(help="Network name, e.g. 'AS9198 KazakhTelecom'.")] = "",
     force: Annotated[bool, typer.Option(help="Replace an existing enrollment.")] = False,
 ) -> None:
     """Create this probe's key and register it with a server."""
-    from .probe import enroll
+    from ..measure.probe import enroll
 
     core = open_core(ctx)
-    try:
+    with errors_as_usage():
         config = enroll(
             core.data_dir,
             server,
@@ -145,9 +151,6 @@ def probe_enroll(
             clock=core.clock,
             force=force,
         )
-    except PresswatchError as exc:
-        fail(str(exc))
-        return
     print_json({"probe_id": config.probe_id, "country": config.country, "network": config.network})
 
 
@@ -160,7 +163,7 @@ def probe_run(
     resolver: Annotated[str | None, typer.Option(help="DNS resolver HOST:PORT to measure with.")] = None,
 ) -> None:
     """Pull assignments, measure them, submit signed measurements (spooled while offline)."""
-    from .probe import run_forever, run_once
+    from ..measure.probe import run_forever, run_once
 
     core = open_core(ctx)
     kwargs: dict[str, Any] = {
@@ -169,16 +172,12 @@ def probe_run(
         "allow_private": core.settings.allow_private,
         "resolver": resolver,
     }
-    try:
+    with errors_as_usage():
         if once:
             report = asyncio.run(run_once(core.data_dir, **kwargs))
             print_json(report.as_dict())
         else:
-            asyncio.run(run_forever(core.data_dir, interval=interval, **kwargs))
-    except PresswatchError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+            run_until_signal(run_forever(core.data_dir, interval=interval, **kwargs), "probe run")
 
 
 # -- server side --------------------------------------------------------------------------------------
@@ -191,7 +190,7 @@ def token_create(
     ] = None,
 ) -> None:
     """Create a single-use enrollment token (printed once)."""
-    from .server import create_token
+    from ..measure.server import create_token
 
     core = open_core(ctx)
     token = create_token(core, country=_country(country), valid_hours=hours)
@@ -201,34 +200,26 @@ def token_create(
 @probe_app.command("list")
 def probe_list(ctx: typer.Context, json_out: Json = False) -> None:
     """Enrolled probes."""
-    from .server import list_probes
+    from ..measure.server import list_probes
 
     probes = list_probes(open_core(ctx))
     if json_out:
-        print_json(probes)
+        for p in probes:
+            print_json(p)
         return
-    table = Table("id", "country", "network", "enrolled", "last seen", "revoked")
-    for p in probes:
-        table.add_row(
-            p["id"],
-            p["country"],
-            p["network"],
-            p["enrolled_at"],
-            p["last_seen_at"] or "",
-            p["revoked_at"] or "",
-        )
-    out.print(table)
+    emit(
+        ("id", "country", "network", "enrolled", "last seen", "revoked"),
+        ((p["id"], p["country"], p["network"], p["enrolled_at"], p["last_seen_at"], p["revoked_at"]) for p in probes),
+    )
 
 
 @probe_app.command("revoke")
 def probe_revoke(ctx: typer.Context, probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> None:
     """Revoke a probe: its requests and submissions are refused from now on."""
-    from .server import revoke_probe
+    from ..measure.server import revoke_probe
 
-    try:
+    with errors_as_usage():
         revoke_probe(open_core(ctx), probe_id)
-    except PresswatchError as exc:
-        fail(str(exc))
     out.print(f"revoked {probe_id}")
 
 
@@ -241,13 +232,11 @@ def lists_import(
     json_out: Json = False,
 ) -> None:
     """Import a Citizen Lab test-list CSV as a country's URL list."""
-    from .lists import import_test_list
+    from ..measure.lists import import_test_list
 
-    try:
-        report = import_test_list(open_core(ctx), source, _country(country, True) or "")
-    except PresswatchError as exc:
-        fail(str(exc))
-        return
+    cc = _country(country, True) or ""
+    with errors_as_usage(), progress(f"importing the {cc} test list"):
+        report = import_test_list(open_core(ctx), source, cc)
     if json_out:
         print_json(report.as_dict())
     else:
@@ -261,13 +250,13 @@ def lists_show(
     ctx: typer.Context, country: Annotated[str, typer.Option(help="Country.")], json_out: Json = False
 ) -> None:
     """The imported URL list of a country."""
-    from .lists import list_entries
+    from ..measure.lists import list_entries
 
     core = open_core(ctx)
     with core.db.session() as s:
         entries = list_entries(s, _country(country, True) or "")
     if json_out:
-        print_json(entries)
+        for e in entries:
+            print_json(e)
         return
-    for e in entries:
-        out.print(f"{e['url']}\t{e['category_code'] or ''}")
+    emit(("url", "category"), ((e["url"], e["category_code"]) for e in entries))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -24,6 +24,9 @@ from ..errors import PresswatchError
 from ..record.models import Event, Watch
 from .envelope import ReplayError, digest
 from .models import Measurement, Reachability
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,9 @@ class StatusPolicy:
     confirm_probes: int = 2
 
     @classmethod
-    def from_settings(cls, settings: object) -> StatusPolicy:
-        """Read ``measure_confirm_runs`` / ``measure_confirm_probes`` from settings when present."""
-        return cls(
-            confirm_runs=int(getattr(settings, "measure_confirm_runs", cls.confirm_runs)),
-            confirm_probes=int(getattr(settings, "measure_confirm_probes", cls.confirm_probes)),
-        )
+    def from_settings(cls, settings: Settings) -> StatusPolicy:
+        """The policy set by ``measure_confirm_runs`` / ``measure_confirm_probes``."""
+        return cls(confirm_runs=settings.measure_confirm_runs, confirm_probes=settings.measure_confirm_probes)
 
 
 def observed_state(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,8 +17,9 @@ from ..core import Presswatch
 from ..errors import NotFound
 from ..fetch.guard import validate_url
 from ..pipeline import observation_json
-from ..record.models import Capture, Event, Observation, Watch
+from ..record.models import Capture, Event, Observation, Version, Watch
 from ..sources.urls import canonical_url
+from ..sources.watchlist import WatchFilter
 
 CSV_FIELDS = [
     "url", "checked_at", "vantage", "status", "reason", "confirmed", "http_status", "final_url", "title",
@@ -44,21 +47,74 @@ def history_rows(core: Presswatch, url: str) -> list[dict[str, Any]]:
     return list(_observations(core, wid))
 
 
-def event_rows(core: Presswatch, url: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class EventFilter:
+    """Which timeline events to show; empty fields match everything."""
+
+    kinds: tuple[str, ...] = ()
+    hide_kinds: tuple[str, ...] = ()
+    reason: str | None = None
+    country: str | None = None  # the event's country, or the watch's country / measure_in tags
+    tags: dict[str, str] = field(default_factory=dict)
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+
+
+def event_rows(core: Presswatch, url: str | None = None, where: EventFilter | None = None) -> list[dict[str, Any]]:
+    """Timeline events, oldest first (the *last* ``limit`` when a limit is given)."""
+    flt = where or EventFilter()
+    tag_filter = WatchFilter(country=None, tags=flt.tags)
     with core.db.session() as s:
-        q = select(Event, Watch.url).outerjoin(Watch, Event.watch_id == Watch.id)
+        q = select(Event, Watch.url, Watch.tags).outerjoin(Watch, Event.watch_id == Watch.id)
         if url is not None:
             target = canonical_url(validate_url(url))
             wid = s.scalar(select(Watch.id).where(Watch.url == target))
             if wid is None:
                 raise NotFound(f"not watched: {url}")
             q = q.where(Event.watch_id == wid)
-        rows = s.execute(q.order_by(Event.at, Event.id)).all()
-    return [
-        {"at": isoformat(e.at), "kind": e.kind, "url": u, "status": e.status, "reason": e.reason,
-         "country": e.country, "summary": e.summary, "details": e.details}
-        for e, u in rows
-    ]
+        if flt.kinds:
+            q = q.where(Event.kind.in_(flt.kinds))
+        if flt.hide_kinds:
+            q = q.where(Event.kind.not_in(flt.hide_kinds))
+        if flt.reason is not None:
+            q = q.where(Event.reason == flt.reason)
+        if flt.since is not None:
+            q = q.where(Event.at >= flt.since)
+        if flt.until is not None:
+            q = q.where(Event.at < flt.until)
+        rows = []
+        for e, u, tags in s.execute(q.order_by(Event.at, Event.id)).yield_per(1000):
+            if flt.country is not None and (e.country or "").upper() != flt.country.upper():
+                if e.country or not WatchFilter(country=flt.country).matches_tags(tags):
+                    continue
+            if flt.tags and not tag_filter.matches_tags(tags):
+                continue
+            rows.append({"at": isoformat(e.at), "kind": e.kind, "url": u, "status": e.status, "reason": e.reason,
+                         "country": e.country, "summary": e.summary, "details": e.details})
+    return rows[-flt.limit :] if flt.limit else rows
+
+
+def version_rows(core: Presswatch, url: str) -> list[dict[str, Any]]:
+    """The distinct versions of a watched article, oldest first, numbered from 1, with their captures."""
+    target = canonical_url(validate_url(url))
+    with core.db.session() as s:
+        wid = s.scalar(select(Watch.id).where(Watch.url == target))
+        if wid is None:
+            raise NotFound(f"not watched: {url}")
+        q = (
+            select(Version, Capture)
+            .outerjoin(Capture, Version.capture_id == Capture.id)
+            .where(Version.watch_id == wid)
+            .order_by(Version.first_seen_at, Version.id)
+        )
+        return [
+            {"number": n, "id": v.id, "first_seen_at": isoformat(v.first_seen_at),
+             "last_seen_at": isoformat(v.last_seen_at), "title": v.title, "text": v.text, "meta": v.meta or {},
+             "capture": ({"id": c.id, "warc_file": c.warc_file, "offset": c.offset, "length": c.length,
+                          "payload_digest": c.payload_digest} if c is not None else None)}
+            for n, (v, c) in enumerate(s.execute(q).all(), start=1)
+        ]
 
 
 def _open_out(out: Path | None) -> IO[str]:

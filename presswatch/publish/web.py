@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import typer
 from fastapi import FastAPI, HTTPException, Query
 
 from .. import __version__
@@ -48,18 +47,3 @@ def create_app(core: Presswatch) -> FastAPI:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
 
     return app
-
-
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def serve(
-        ctx: typer.Context,
-        host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Listen port.")] = 8700,
-    ) -> None:
-        """Run the server: JSON API (/docs) and the probe API (enrollment, submissions, control)."""
-        import uvicorn
-
-        from ..cli_support import open_core
-
-        uvicorn.run(create_app(open_core(ctx)), host=host, port=port, log_level="warning")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,39 @@ from ..fetch.guard import validate_url
 from ..record.models import Watch
 from .urls import canonical_url
 
+__all__ = ["KINDS", "WatchFilter", "add_watch", "get_watch", "list_watches", "remove_watch", "upsert_watch"]
+
 KINDS = ("article", "feed", "sitemap", "site")
+
+
+@dataclass(frozen=True)
+class WatchFilter:
+    """Which watches a listing shows; every field left empty matches everything."""
+
+    statuses: tuple[str, ...] = ()
+    reason: str | None = None
+    country: str | None = None  # the ``country`` tag or one of ``measure_in``
+    tags: dict[str, str] = field(default_factory=dict)
+    kind: str | None = None
+    confirmed: bool | None = None
+    since: datetime | None = None  # last checked at or after
+    until: datetime | None = None  # last checked before
+    limit: int | None = None
+
+    def matches_tags(self, tags: dict[str, Any] | None) -> bool:
+        tags = tags or {}
+        if self.country is not None:
+            cc = self.country.upper()
+            if str(tags.get("country", "")).upper() != cc and cc not in {
+                str(c).upper() for c in tags.get("measure_in") or []
+            }:
+                return False
+        for key, want in self.tags.items():
+            have = tags.get(key)
+            values = [str(v) for v in have] if isinstance(have, list) else [str(have)] if have is not None else []
+            if want not in values:
+                return False
+        return True
 
 
 def _merge_tags(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -104,12 +137,34 @@ def remove_watch(core: Presswatch, url: str) -> None:
     core.db.write(fn)
 
 
-def list_watches(core: Presswatch, *, include_inactive: bool = False) -> list[Watch]:
+def list_watches(
+    core: Presswatch, *, include_inactive: bool = False, where: WatchFilter | None = None
+) -> list[Watch]:
+    """Watches in id order, narrowed by ``where``."""
+    flt = where or WatchFilter()
     with core.db.session() as s:
         q = select(Watch).order_by(Watch.id)
         if not include_inactive:
             q = q.where(Watch.active.is_(True))
-        return list(s.scalars(q))
+        if flt.statuses:
+            q = q.where(Watch.status.in_(flt.statuses))
+        if flt.reason is not None:
+            q = q.where(Watch.reason == flt.reason)
+        if flt.kind is not None:
+            q = q.where(Watch.kind == flt.kind)
+        if flt.confirmed is not None:
+            q = q.where(Watch.confirmed.is_(flt.confirmed))
+        if flt.since is not None:
+            q = q.where(Watch.last_checked_at >= flt.since)
+        if flt.until is not None:
+            q = q.where(Watch.last_checked_at < flt.until)
+        rows: list[Watch] = []
+        for w in s.scalars(q).yield_per(1000):
+            if flt.matches_tags(w.tags):
+                rows.append(w)
+                if flt.limit is not None and len(rows) >= flt.limit:
+                    break
+        return rows
 
 
 def get_watch(core: Presswatch, url: str) -> Watch:
