@@ -13,13 +13,14 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from ._support import err, state_of
 
-__all__ = ["app", "main"]
+__all__ = ["app", "command", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +90,43 @@ def _register() -> None:
 _register()
 
 
+def _plain_metavars(cmd: Any) -> Any:
+    """Help shows ``--json`` (no ``<bool>``) and ``--since DATE`` (no ``<str>``) everywhere."""
+    for p in cmd.params:
+        if isinstance(p, typer.core.TyperArgument):
+            p.display_type_rich = lambda ctx: None  # type: ignore[method-assign]  # the metavar says it all
+        if isinstance(p, typer.core.TyperOption) and (p.is_flag or p.count):
+            p.metavar = ""
+        elif p.metavar is None:
+            desc = getattr(p, "type_descriptor", None)
+            choices = list(desc.choices or ()) if desc is not None and desc.is_choice else []
+            name = (p.name or "value").upper()
+            p.metavar = "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]" if choices else name
+    plain_help = cmd.get_help_option
+
+    def help_option(ctx: Any, make: Any = plain_help) -> Any:
+        opt = make(ctx)
+        if opt is not None:
+            opt.metavar = ""
+        return opt
+
+    cmd.get_help_option = help_option
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_metavars(sub)
+    return cmd
+
+
+def command() -> Any:
+    """The Click command behind :data:`app`, with plain help placeholders."""
+    return _plain_metavars(typer.main.get_command(app))
+
+
 def main() -> None:
     """Console entry point: one clear line instead of a traceback for our errors, quiet broken pipes."""
     from ..errors import PresswatchError
 
     try:
-        app()
+        command()(prog_name="presswatch")
     except PresswatchError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise SystemExit(2) from None

@@ -72,7 +72,7 @@ def pass_line(at: datetime, n: int, checked: int, discovered: int, errors: int, 
 
 def check(
     ctx: typer.Context,
-    urls: Annotated[list[str], typer.Argument(metavar="URL...")],
+    urls: Annotated[list[str], typer.Argument(metavar="URL")],
     as_json: Json = False,
 ) -> None:
     """Fetch, archive, analyze and record URLs now (watching them if not yet watched)."""
@@ -307,6 +307,10 @@ def _pick(versions: list[dict[str, Any]], spec: str | None, option: str, default
     return current[-1]
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _render_terminal(d: VersionDiff, url: str) -> None:
     from rich.text import Text
 
@@ -319,8 +323,8 @@ def _render_terminal(d: VersionDiff, url: str) -> None:
     out.print(side("−", d.old), style="red", highlight=False, markup=False)
     out.print(side("+", d.new), style="green", highlight=False, markup=False)
     c = d.counts()
-    out.print(f"{c['paragraphs_removed']} paragraphs removed, {c['paragraphs_added']} added; "
-              f"{c['words_removed']} words removed, {c['words_added']} added", highlight=False, markup=False)
+    out.print(f"{_n(c['paragraphs_removed'], 'paragraph')} removed, {c['paragraphs_added']} added; "
+              f"{_n(c['words_removed'], 'word')} removed, {c['words_added']} added", highlight=False, markup=False)
     if d.title_changed:
         t = Text("headline: ")
         t.append(d.old.title or "", style="red strike")

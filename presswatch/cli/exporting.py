@@ -82,7 +82,7 @@ def export(
 
 
 def repair_warc(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="WARC files not being written to.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="WARC files not being written to.")],
 ) -> None:
     """Trim a torn final record (left by a power loss) from WARC files; complete records are kept."""
     from ..archive.warc import repair_tail

@@ -36,7 +36,7 @@ def refuse_non_public(core: Presswatch, urls: list[str]) -> None:
             try:
                 await guard.check(u)
             except BlockedTarget as exc:
-                fail(f"{exc}; {ALLOW_HINT}")
+                fail(str(exc))
             except FetchError:
                 pass
             except PresswatchError as exc:
@@ -71,7 +71,7 @@ def _parse_tags(tags: list[str]) -> dict[str, str]:
 
 def watch(
     ctx: typer.Context,
-    urls: Annotated[list[str] | None, typer.Argument(help="Article URLs.", metavar="[URL]...")] = None,
+    urls: Annotated[list[str] | None, typer.Argument(help="Article URLs.", metavar="URL")] = None,
     feed: Annotated[list[str] | None, typer.Option("--feed", metavar="URL", help="RSS/Atom feed.")] = None,
     sitemap: Annotated[
         list[str] | None, typer.Option("--sitemap", metavar="URL", help="Sitemap (or sitemap index).")
@@ -112,7 +112,7 @@ def watch(
         out.print(f"watching {kind} {url} (id {wid})", highlight=False, markup=False)
 
 
-def unwatch(ctx: typer.Context, urls: Annotated[list[str], typer.Argument(metavar="URL...")]) -> None:
+def unwatch(ctx: typer.Context, urls: Annotated[list[str], typer.Argument(metavar="URL")]) -> None:
     """Stop watching URLs (their history is kept)."""
     from ..sources.watchlist import remove_watch
 

@@ -13,9 +13,13 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MAX_WORDS_FOR_WORD_DIFF", "Change", "Side", "VersionDiff", "paragraphs", "version_diff"]
+__all__ = ["INTERNAL_META", "MAX_WORDS_FOR_WORD_DIFF", "MIN_WORD_SIMILARITY", "Change", "Side", "VersionDiff", "paragraphs", "version_diff"]
 
 MAX_WORDS_FOR_WORD_DIFF = 1500
+#: below this share of common words a changed paragraph is shown whole (removed + added), not word by word
+MIN_WORD_SIMILARITY = 0.5
+#: metadata the analysis keeps for itself (page size, boilerplate fingerprint): never shown as a change
+INTERNAL_META = frozenset({"page_words", "fingerprint"})
 MAX_PARAGRAPHS = 2000
 
 
@@ -133,6 +137,8 @@ def _words(old: str, new: str) -> list[tuple[str, str]] | None:
         return None
     pieces: list[tuple[str, str]] = []
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if sm.ratio() < MIN_WORD_SIMILARITY:  # a rewritten paragraph: word pieces would only be noise
+        return None
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             pieces.append(("equal", " ".join(a[i1:i2])))
@@ -157,7 +163,7 @@ def version_diff(
     a, b = paragraphs(old_text), paragraphs(new_text)
     result = VersionDiff(old=old, new=new)
     om, nm = old_meta or {}, new_meta or {}
-    for key in sorted(set(om) | set(nm)):
+    for key in sorted((set(om) | set(nm)) - INTERNAL_META):
         if om.get(key) != nm.get(key) and isinstance(om.get(key, ""), str | int | float | type(None)):
             result.meta_changes[key] = (om.get(key), nm.get(key))
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)

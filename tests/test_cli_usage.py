@@ -1,0 +1,165 @@
+"""The command line as people use it: real processes, streams kept apart, pipes, exit codes, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pw(
+    data: Path, *args: str, allow_private: bool = True, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``presswatch ARGS`` as a separate process, with its stdout and stderr kept apart (not a TTY)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_") or k.endswith("_PG")}
+    full_env.update({"PRESSWATCH_DATA": str(data), "COLUMNS": "80", "NO_COLOR": "1", **env})
+    if allow_private:
+        full_env["PRESSWATCH_ALLOW_PRIVATE"] = "1"
+    return subprocess.run([sys.executable, "-m", "presswatch", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_results_on_stdout_diagnostics_on_stderr(tmp_path: Path, simsite) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    urls = simsite.article_urls()[:3]
+    res = pw(data, "watch", *urls, "--outlet", "Daily Simulated")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("watching article") == 3 and res.stderr == ""
+
+    run = pw(data, "run", "--once")
+    assert run.returncode == 0, run.stderr
+    (line,) = run.stdout.splitlines()  # one line per pass, counts in words
+    assert "pass 1: checked 3 (3 new)" in line and "{" not in line
+
+    listing = pw(data, "list")
+    rows = listing.stdout.splitlines()
+    assert rows[0].split("\t")[:4] == ["id", "kind", "url", "status"]
+    # in a pipe: one line per watch, the full URL, never wrapped or cut at 80 columns
+    assert len(rows) == 4 and all(r.split("\t")[2] in urls for r in rows[1:])
+    assert "\x1b[" not in listing.stdout and "…" not in listing.stdout
+    for cmd in (["list", "--json"], ["history", urls[0], "--json"], ["timeline", "--all", "--json"]):
+        res = pw(data, *cmd)
+        assert res.returncode == 0 and res.stderr == "", (cmd, res.stderr)
+        assert json_lines(res.stdout), cmd  # every line is one JSON object
+
+    timeline = pw(data, "timeline")  # first captures are hidden by default, and it says so on stderr
+    assert timeline.stdout == "" and "--all" in timeline.stderr
+    assert len(pw(data, "timeline", "--all", "--outlet", "Daily Simulated").stdout.splitlines()) == 3
+    assert pw(data, "timeline", "--all", "--outlet", "Nobody").stdout == ""
+    assert pw(data, "list", "--status", "removed").stdout.splitlines() == [rows[0]]
+    assert len(json_lines(pw(data, "list", "--json", "--limit", "2").stdout)) == 2
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for args, needle in (
+        (["watch", "--country", "ZZ", "http://127.0.0.1:9/a"], "ISO 3166-1 alpha-2"),
+        (["watch", "--country", "Kazakhstan", "http://127.0.0.1:9/a"], "ISO 3166-1 alpha-2"),
+        (["list", "--since", "yesterday"], "--since must be a date"),
+        (["watch", "ftp://example.org/x"], "only http and https"),
+        (["diff", "http://127.0.0.1:9/never-watched"], "not watched"),
+    ):
+        res = pw(data, *args)
+        assert res.returncode == 2, (args, res.stdout, res.stderr)
+        assert needle in res.stderr and "Traceback" not in res.stderr and res.stdout == "", args
+        assert len(res.stderr.strip().splitlines()) == 1, res.stderr  # no wrapping at 80 columns
+
+
+def test_watch_refuses_private_targets_when_added(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for args in (["watch", "http://127.0.0.1:8080/news"], ["watch", "--site", "http://10.1.2.3/"],
+                 ["watch", "--feed", "http://[::1]/rss.xml"], ["check", "http://169.254.169.254/latest"]):
+        res = pw(data, *args, allow_private=False)
+        assert res.returncode == 2 and "--allow-private" in res.stderr, (args, res.stderr)
+    assert pw(data, "list", "--all", allow_private=False).stdout.splitlines()[1:] == []  # nothing was recorded
+
+
+def test_help_and_version_are_fast_and_clean(tmp_path: Path) -> None:
+    res = pw(tmp_path, "--help")
+    assert res.returncode == 0 and "<bool>" not in res.stdout and "<str>" not in res.stdout
+    for sub in ("watch", "list", "timeline", "diff", "run"):
+        h = pw(tmp_path, sub, "--help")
+        assert h.returncode == 0 and "<bool>" not in h.stdout and "<str>" not in h.stdout, sub
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "presswatch", "version"], capture_output=True,
+                         text=True, check=True)
+    imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
+    assert out.stdout.strip()
+    assert not imported & {"fastapi", "sqlalchemy", "cryptography", "httpx", "trafilatura"}, imported
+
+
+def test_diff_on_cyrillic_text(tmp_path: Path, simsite) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    url = simsite.article_urls()[0]
+    assert pw(data, "check", url).returncode == 0
+    once = pw(data, "diff", url)
+    assert once.returncode == 0 and "one version so far" in once.stderr
+    new_text = "Министерство позже оспорило эти цифры, и абзац с цитатой его представителя был удалён."
+    simsite.set_state(url.rsplit("/", 1)[1], "edit-paragraph", index=1, text=new_text)
+    checked = pw(data, "check", url, "--json")
+    assert json_lines(checked.stdout)[0]["status"] == "edited"
+
+    text = pw(data, "diff", url)
+    assert text.returncode == 0, text.stderr
+    assert f"+ {new_text}" in text.stdout.splitlines()  # a rewritten paragraph is shown whole
+    assert "version 1" in text.stdout and "version 2" in text.stdout and ".warc.gz#" in text.stdout
+    unified = pw(data, "diff", url, "--format", "unified", "--from", "1", "--to", "2").stdout
+    assert unified.startswith("--- version 1") and f"+{new_text}" in unified.splitlines()
+    doc = json.loads(pw(data, "diff", url, "--format", "json").stdout)
+    assert doc["counts"]["paragraphs_added"] == 1 and doc["old"]["capture"]["warc_file"].endswith(".warc.gz")
+    html = pw(data, "diff", url, "--format", "html").stdout
+    assert "<ins>" in html and "Министерство" in html and "<script" not in html
+    # a small edit within a paragraph is shown word by word, marked without colour in a pipe
+    simsite.set_state(url.rsplit("/", 1)[1], "edit-paragraph", index=1, text=new_text.replace("позже", "сразу"))
+    assert json_lines(pw(data, "check", url, "--json").stdout)[0]["status"] == "edited"
+    words = pw(data, "diff", url).stdout
+    assert "[-позже-] {+сразу+}" in words and "version 3" in words
+    pieces = json.loads(pw(data, "diff", url, "--format", "json").stdout)["changes"][0]["words"]
+    assert " ".join(t for op, t in pieces if op != "delete") == new_text.replace("позже", "сразу")
+    bad = pw(data, "diff", url, "--from", "7")
+    assert bad.returncode == 2 and "there are 3 versions" in bad.stderr
+    # the timeline shows what changed under the edit
+    tl = pw(data, "timeline", url).stdout
+    assert "edited" in tl and "+ Министерство позже оспорило" in tl
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_run_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals) -> None:
+    from presswatch.simsite import SimSite
+
+    data = tmp_path / "data"
+    with SimSite(articles=8, seed=3).start() as site:
+        urls = site.article_urls()
+        assert pw(data, "watch", *urls).returncode == 0
+        for u in urls[4:]:
+            site.set_state(u.rsplit("/", 1)[1], "timeout", seconds=60)  # in flight when the signal comes
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_") or k.endswith("_PG")}
+        env.update({"PRESSWATCH_DATA": str(data), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "60"})
+        proc = subprocess.Popen([sys.executable, "-m", "presswatch", "run", "--once"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the fast articles are recorded
+            listed = pw(data, "list", "--status", "new")
+            if len(listed.stdout.splitlines()) >= 5:
+                break
+            time.sleep(0.3)
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, (proc.returncode, stderr)
+    assert "Traceback" not in stderr and "Event loop is closed" not in stderr, stderr
+    assert f"stopped on {sig.name}" in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert stdout == ""
+    listed = json_lines(pw(data, "list", "--json").stdout)
+    assert sum(1 for w in listed if w["status"] == "new") >= 4  # what finished is kept
+    verify = pw(data, "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
