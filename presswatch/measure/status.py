@@ -315,11 +315,16 @@ def record_measurement(
     received_at: datetime,
     capture_id: int | None = None,
     policy: StatusPolicy | None = None,
+    check_time: Callable[[datetime], None] | None = None,
+    country: str | None = None,
+    network: str | None = None,
 ) -> tuple[Measurement, list[Event], bool]:
     """Store one envelope and update status; ``(row, events, created)``.
 
     Re-submitting the same id with the same content is a no-op (``created`` False); the same id with
-    other content raises :class:`ReplayError`.
+    other content raises :class:`ReplayError`. ``check_time`` may refuse the claimed time (raising
+    :class:`InvalidMeasurement`); ``country`` / ``network`` (the enrolled ones) are recorded instead of
+    the envelope's claims.
     """
     mid = str(envelope.get("measurement_id") or "")
     if not mid:
@@ -340,6 +345,8 @@ def record_measurement(
     measured_at = _parse_time(keys.get("measured_at")) or _parse_time(envelope.get("measurement_start_time"))
     if measured_at is None:
         raise InvalidMeasurement(f"measurement {mid} has no valid time")
+    if check_time is not None:
+        check_time(measured_at)
     blocking = keys.get("blocking")
     accessible = keys.get("accessible")
     row = Measurement(
@@ -347,8 +354,8 @@ def record_measurement(
         probe_id=probe_id,
         url=url,
         host=host,
-        country=str(envelope.get("probe_cc") or "ZZ").upper(),
-        network=str(envelope.get("probe_network_name") or ""),
+        country=(country or str(envelope.get("probe_cc") or "ZZ")).upper(),
+        network=network if network is not None else str(envelope.get("probe_network_name") or ""),
         measured_at=measured_at,
         received_at=received_at,
         blocking=str(blocking) if blocking else None,

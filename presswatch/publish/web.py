@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from fastapi import FastAPI, HTTPException, Query
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
@@ -22,8 +23,11 @@ from ..errors import PresswatchError
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised from ``receive``: an HTTP exception, so the framework's body parsing passes it on as a 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request body larger than {max_bytes} bytes")
 
 
 class BodyLimit:
@@ -63,13 +67,15 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def watched_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if seen > self.max_bytes:  # stop the server from draining the rest of the body
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         try:
