@@ -12,6 +12,19 @@ Endpoints under ``/api/v1``:
 Signed requests carry the headers of :func:`presswatch.measure.envelope.sign_request`; the server refuses
 unknown and revoked probes, bad signatures, timestamps off by more than ``max_skew`` seconds and nonces
 it has seen (a captured request cannot be replayed).
+
+What a probe claims is checked against what the server knows:
+
+* ``measured_at`` must lie in [enrollment − ``measure_time_skew``, receipt + ``measure_time_skew``]
+  (default 300 s); otherwise the submission is **rejected** with 422 (not clamped), so nothing implausible
+  is stored. Status ordering uses ``min(measured_at, received_at)`` besides (see
+  :mod:`presswatch.measure.status`).
+* The envelope's ``probe_cc`` and ``probe_network_name`` must be the enrolled country and network (422
+  otherwise), and the stored measurement records the enrolled ones.
+* ``/control`` takes at most :data:`~presswatch.measure.control.MAX_ENDPOINTS` ``ip:port`` endpoints (422
+  otherwise); it connects only to public addresses (the SSRF guard) unless ``allow_private`` is set.
+* Request bodies larger than ``Settings.max_request_bytes`` are refused with 413 before they are read
+  (:class:`presswatch.publish.web.BodyLimit`, installed by ``create_app``).
 """
 
 from __future__ import annotations
