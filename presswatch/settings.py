@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     confirm_checks: int = Field(default=3, description="Consistent checks needed to confirm a bad state.")
     confirm_min_hours: float = Field(default=0.0, description="…spanning at least this many hours.")
 
+    # server
+    max_request_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="Largest request body the server reads (413 beyond)."
+    )
+    measure_time_skew: float = Field(
+        default=300.0, ge=0, description="Seconds a probe's measured_at may precede enrollment / follow receipt."
+    )
+
     # schedule
     default_interval: int | None = Field(default=None, description="Fixed re-check seconds; None = adaptive.")
 

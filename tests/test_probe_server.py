@@ -8,7 +8,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -353,3 +353,181 @@ def test_two_distinct_probes_confirm_at_once(world: World, tmp_path: Path) -> No
         assert ev.watch_id is None and ev.reason == "tcp_ip" and len(ev.details["probes"]) == 2
     r = httpx.get(f"{server.url}/api/v1/measurements", params={"country": "KZ"})
     assert len(r.json()["measurements"]) == 4
+
+
+# -- the control cannot reach the server's own network ---------------------------------------------------
+@pytest.fixture()
+def strict(tmp_path: Path) -> Iterator[tuple[Presswatch, FakeClock, LiveServer]]:
+    """The full app (``create_app``) with the default control and ``allow_private`` off."""
+    from presswatch.publish.web import create_app
+
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    core = Presswatch.open(Settings(data=tmp_path / "server", allow_private=False), clock=clock)
+    server = LiveServer(create_app(core))
+    server.start()
+    yield core, clock, server
+    server.stop()
+    core.close()
+
+
+def _control(data: Path, clock: FakeClock, url: str, endpoints: list[str]) -> dict[str, Any]:
+    config, key = load_probe(data)
+
+    async def go() -> dict[str, Any]:
+        async with ProbeClient(config, key, clock) as client:
+            return await client.control(url, endpoints)
+
+    return asyncio.run(go())
+
+
+def test_control_refuses_loopback_in_every_spelling(strict: Any, tmp_path: Path) -> None:
+    core, clock, server = strict
+    data = _enroll(tmp_path, core, server)
+    port = server.port
+    for url in (f"http://[::ffff:127.0.0.1]:{port}/healthz", f"http://2130706433:{port}/healthz",
+                f"http://127.1:{port}/healthz", f"http://0x7f.0.0.1:{port}/healthz", f"http://[::1]:{port}/",
+                f"http://[64:ff9b::7f00:1]:{port}/", f"http://0.0.0.0:{port}/healthz"):
+        out = _control(data, clock, url, [f"127.0.0.1:{port}", f"[::ffff:127.0.0.1]:{port}"])
+        http = out["http_request"]
+        assert http["status_code"] == -1 and http["failure"] == "private_address_refused", (url, http)
+        assert "headers" not in http or http["headers"] == {}
+        assert all(t["failure"] == "private_address_refused" for t in out["tcp_connect"].values()), out
+
+
+def test_control_input_is_validated(strict: Any, tmp_path: Path) -> None:
+    core, clock, server = strict
+    data = _enroll(tmp_path, core, server)
+    url = "http://203.0.113.9:9/"
+    cases = [
+        (url, [f"127.0.0.1:{p}" for p in range(1000, 2000)], "at most"),
+        (url, ["1.1.1.1:80"] * 9, "at most"),
+        (url, ["garbage"], "endpoint"),
+        (url, ["127.0.0.1"], "endpoint"),
+        (url, ["127.0.0.1:99999"], "port"),
+        (url, ["[::1]:0"], "port"),
+        ("file:///etc/passwd", [], "http"),
+        ("not a url", [], "URL"),
+        ("http://256.1.1.1/", [], "numeric host"),
+    ]
+    for target, endpoints, message in cases:
+        t0 = time.monotonic()
+        with pytest.raises(ProbeError) as exc_info:
+            _control(data, clock, target, endpoints)
+        assert exc_info.value.status == 422 and message in str(exc_info.value), (endpoints[:2], exc_info.value)
+        assert time.monotonic() - t0 < 2.0  # refused up front, nothing scanned
+
+
+# -- probes cannot lie about time or place ------------------------------------------------------------------
+def _post_submission(data: Path, clock: FakeClock, server: LiveServer, sub: dict[str, Any]) -> httpx.Response:
+    content, headers = _signed_post(data, clock, server, sub)
+    return httpx.post(f"{server.url}/api/v1/measurements", content=content, headers=headers)
+
+
+def _signed_submission(data: Path, envelope: dict[str, Any]) -> dict[str, Any]:
+    _, key = load_probe(data)
+    return {"envelope": envelope, "signature": env.sign_envelope(key, envelope)}
+
+
+def test_measured_at_must_lie_between_enrollment_and_receipt(world: World, tmp_path: Path) -> None:
+    core, clock, server, _ = world
+    data = _enroll(tmp_path, core, server)
+    clock.advance(3600)
+    for when, ok in ((datetime(2099, 1, 1, tzinfo=UTC), False), (clock.now() + timedelta(hours=1), False),
+                     (clock.now() - timedelta(days=2), False), (clock.now() + timedelta(seconds=60), True),
+                     (clock.now() - timedelta(minutes=30), True)):
+        sub = _submission(data, clock, measured_at=isoformat(when))
+        r = _post_submission(data, clock, server, _signed_submission(data, sub["envelope"]))
+        assert (r.status_code == 201) is ok, (when, r.status_code, r.text)
+        if not ok:
+            assert r.status_code == 422 and "measured_at" in r.json()["detail"]
+    assert _count(core, Measurement) == 2
+
+
+def test_two_2099_blocks_cannot_confirm(world: World, tmp_path: Path) -> None:
+    core, clock, server, _ = world
+    data = _enroll(tmp_path, core, server)
+    for i in range(2):
+        sub = _submission(data, clock, blocking="dns", accessible=False,
+                          measured_at=isoformat(datetime(2099, 1, 1 + i, tzinfo=UTC)))
+        assert _post_submission(data, clock, server, sub).status_code == 422
+    assert _count(core, Reachability) == 0 and _count(core, Event) == 0
+
+
+def test_envelope_network_must_be_the_enrolled_one(world: World, tmp_path: Path) -> None:
+    core, clock, server, _ = world
+    data = _enroll(tmp_path, core, server)
+    config, _ = load_probe(data)
+    sub = _submission(data, clock)
+    forged = dict(sub["envelope"], probe_network_name="AS666 Someone Else")
+    r = _post_submission(data, clock, server, _signed_submission(data, forged))
+    assert r.status_code == 422 and "network" in r.json()["detail"]
+    assert _post_submission(data, clock, server, _submission(data, clock)).status_code == 201
+    with core.db.session() as s:
+        (m,) = s.scalars(select(Measurement)).all()
+        assert m.network == config.network == "AS9198 KazakhTelecom" and m.country == "KZ"
+
+
+def test_lone_probe_cannot_confirm_when_another_disagrees(world: World, tmp_path: Path) -> None:
+    core, clock, server, sim = world
+    liar = _enroll(tmp_path, core, server, "liar")
+    honest = _enroll(tmp_path, core, server, "honest")
+    asyncio.run(run_once(honest, measure_fn=sim.measure, clock=clock))
+    sim.blocking[WATCHED] = "dns"
+    for _ in range(3):
+        clock.advance(600)
+        asyncio.run(run_once(liar, measure_fn=sim.measure, clock=clock))
+    assert _count(core, Event, Event.kind == "blocked") == 0
+    clock.advance(600)
+    asyncio.run(run_once(honest, measure_fn=sim.measure, clock=clock))  # now both see it
+    assert _count(core, Event, Event.kind == "blocked") == 1
+
+
+# -- request bodies are capped before they are read ---------------------------------------------------------
+def _raw_post(port: int, head: bytes, chunks: Iterator[bytes], limit: int) -> tuple[bytes, int]:
+    import socket
+
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        try:
+            for chunk in chunks:
+                sock.sendall(chunk)
+                sent += len(chunk)
+                if sent >= limit:
+                    break
+        except OSError:  # the server answered and closed
+            pass
+        sock.settimeout(10)
+        reply = b""
+        try:
+            while b"\r\n\r\n" not in reply:
+                part = sock.recv(65536)
+                if not part:
+                    break
+                reply += part
+        except OSError:
+            pass
+    return reply, sent
+
+
+def test_request_bodies_are_limited_on_every_route(strict: Any) -> None:
+    _, _, server = strict
+    big = b"x" * (2 * 1024 * 1024)
+    for path in ("/api/v1/measurements", "/api/v1/probes/enroll", "/api/v1/control", "/api/v1/watches"):
+        r = httpx.post(f"{server.url}{path}", content=big, headers={"Content-Type": "application/json"})
+        assert r.status_code == 413, (path, r.status_code)
+    # a declared 200 MB body is refused before any of it is sent
+    head = (b"POST /api/v1/measurements HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 209715200\r\n\r\n")
+    reply, _ = _raw_post(server.port, head, iter(()), 0)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+    # a chunked body without a length is counted as it streams and cut off at the limit
+    head = (b"POST /api/v1/probes/enroll HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    block = b"x" * 65536
+    chunks = (b"%x\r\n" % len(block) + block + b"\r\n" for _ in range(200 * 16))
+    reply, sent = _raw_post(server.port, head, chunks, 200 * 1024 * 1024)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+    assert sent < 64 * 1024 * 1024  # the server stopped reading long before 200 MB
+    # small bodies still work
+    assert httpx.post(f"{server.url}/api/v1/probes/enroll", json={}).status_code == 422

@@ -43,6 +43,7 @@ def submit(
     policy: StatusPolicy | None = None,
     network: str = "AS1 Net",
     mid: str | None = None,
+    received: datetime | None = None,
 ) -> list[Event]:
     keys = {
         "url": url,
@@ -55,7 +56,8 @@ def submit(
         keys, probe_id=probe, country="KZ", network=network, start_time=at, measurement_id=mid
     )
     return core.db.write(
-        lambda s: record_measurement(s, env, signature=None, probe_id=probe, received_at=at, policy=policy)[1]
+        lambda s: record_measurement(s, env, signature=None, probe_id=probe, received_at=received or at,
+                                   policy=policy)[1]
     )
 
 
@@ -180,3 +182,48 @@ def test_resubmission_is_idempotent_and_conflicts_are_replays(core: Presswatch) 
         assert s.scalars(select(Reachability).where(Reachability.scope == "url")).one().consecutive == 1
     with pytest.raises(ReplayError):
         submit(core, hours(0), "tls", mid=mid)
+
+
+def test_future_dated_measurements_cannot_freeze_status(core: Presswatch) -> None:
+    """Two blocked measurements dated 2099 used to confirm a block that later honest runs could not undo."""
+    far = datetime(2099, 1, 1, tzinfo=UTC)
+    submit(core, hours(0))
+    submit(core, far, "dns", received=hours(1))
+    submit(core, far + timedelta(hours=1), "dns", received=hours(2))
+    (row,) = rows(core)
+    assert row["state"] == "blocked"  # the lying probe was the only vantage
+    assert row["last_measured_at"] == isoformat(hours(2))  # ordered by receipt, not by the claim
+    submit(core, hours(3))
+    (ev,) = submit(core, hours(4))
+    assert ev.kind == "unblocked"
+    (row,) = rows(core)
+    assert row["state"] == "reachable" and row["confirmed"] and row["last_measured_at"] == isoformat(hours(4))
+
+
+def test_one_probe_cannot_confirm_alone_when_others_disagree(core: Presswatch) -> None:
+    submit(core, hours(0), probe="honest")
+    submit(core, hours(0.5), probe="liar")
+    submit(core, hours(1), "dns", probe="liar")
+    assert submit(core, hours(2), "dns", probe="liar") == []
+    assert submit(core, hours(3), "dns", probe="liar") == []
+    (row,) = rows(core)
+    assert row["state"] == "reachable" and not row["confirmed"]
+    assert row["pending"]["state"] == "blocked" and row["pending"]["probes"] == ["liar"]
+    # a disagreeing probe in another network does not count
+    submit(core, hours(3.5), probe="elsewhere", network="AS2 Other")
+    # the honest probe sees the block too: two distinct probes confirm
+    (ev,) = submit(core, hours(4), "dns", probe="honest")
+    assert ev.kind == "blocked" and sorted(ev.details["probes"]) == ["honest", "liar"]
+
+
+def test_one_probe_confirms_alone_when_nobody_disagrees(core: Presswatch) -> None:
+    submit(core, hours(0), probe="p1")
+    submit(core, hours(0.5), "dns", probe="p2")  # another probe agrees (pending has one probe only)
+    submit(core, hours(1), "dns", probe="p1")  # two distinct probes: confirmed
+    assert rows(core)[0]["state"] == "blocked"
+    submit(core, hours(2), "dns", probe="p2")
+    assert submit(core, hours(3), probe="p1") == []  # p2 still sees the block: p1 alone cannot unblock
+    assert submit(core, hours(4), probe="p1") == []
+    # a disagreement older than the window (24 h) no longer holds the change back
+    (ev,) = submit(core, hours(30), probe="p1")
+    assert ev.kind == "unblocked"

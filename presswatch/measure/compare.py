@@ -25,10 +25,11 @@ changes, each aimed at a reported false positive or negative:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from ..fetch.guard import ip_literal, is_public_address
 
 COMMON_HEADERS = frozenset(
     "date content-type server cache-control vary set-cookie location expires x-powered-by content-encoding "
@@ -43,25 +44,6 @@ THROTTLE_RATIO = 10.0
 THROTTLE_MIN_BODY = 64 * 1024
 THROTTLE_MIN_SECONDS = 1.0
 
-_BOGONS = [
-    ipaddress.ip_network(n)
-    for n in (
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "::/128",
-        "::1/128",
-        "fc00::/7",
-        "fe80::/10",
-        "ff00::/8",
-    )
-]
 LOCAL_ROUTE_FAILURES = frozenset({"network_unreachable", "host_unreachable", "address_not_available"})
 
 _CDN_PATTERNS = [
@@ -91,12 +73,13 @@ _GEO_PATTERNS = [
 
 
 def is_bogon(ip: str) -> bool:
-    """Private, loopback, link-local, multicast or reserved (never a public server address)."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
+    """A non-public address (the SSRF guard's decision, :func:`presswatch.fetch.guard.non_public_reason`).
+
+    Never a public server address; a string that is not an IP address is not a bogon.
+    """
+    if ip_literal(ip) is None or ip != ip.strip():
         return False
-    return any(addr in net for net in _BOGONS if net.version == addr.version)
+    return not is_public_address(ip)
 
 
 def body_proportion(probe_len: int | None, ctrl_len: int | None, truncated: bool) -> float | None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..fetch.guard import address_allowed, check_endpoint, ip_literal, validate_url
 from . import dnsstep
 from .compare import is_bogon
 from .httpstep import default_port, extract_title, get_chain
@@ -23,6 +24,35 @@ log = logging.getLogger(__name__)
 
 ControlFn = Callable[[str, list[str]], Awaitable[dict[str, Any]]]
 CONTROL_BODY_CAP = 4 * 1024 * 1024
+MAX_ENDPOINTS = 8
+
+
+class ControlInputError(ValueError):
+    """The URL or an endpoint given to the control is malformed (the API answers 422)."""
+
+
+def check_control_input(url: str, endpoints: list[str]) -> tuple[str, list[str]]:
+    """Validate a control request: an http(s) URL and at most :data:`MAX_ENDPOINTS` ``ip:port`` endpoints.
+
+    Returns the URL and the endpoints in canonical form (syntax only: whether an address may be connected
+    to is decided per endpoint by the guard, and a refused one is reported, not fetched).
+    """
+    from ..errors import InvalidURL
+
+    try:
+        validate_url(url)
+    except InvalidURL as exc:
+        raise ControlInputError(str(exc)) from exc
+    if len(endpoints) > MAX_ENDPOINTS:
+        raise ControlInputError(f"at most {MAX_ENDPOINTS} endpoints per control request, not {len(endpoints)}")
+    out = []
+    for ep in endpoints:
+        try:
+            ip, port = check_endpoint(ep, allow_private=True)
+        except InvalidURL as exc:
+            raise ControlInputError(str(exc)) from exc
+        out.append(endpoint(ip, port))
+    return url.strip(), list(dict.fromkeys(out))
 
 
 async def control_measure(
@@ -36,19 +66,23 @@ async def control_measure(
 ) -> dict[str, Any]:
     """Resolve, connect to our and the probe's endpoints, handshake and fetch ``url`` (redirects followed)."""
     t0 = time.monotonic()
+    url, endpoints = check_control_input(url, endpoints)
     parts = urlsplit(url)
     host = parts.hostname or ""
     scheme = parts.scheme.lower()
     port = parts.port or default_port(scheme)
-    queries = await dnsstep.resolve(host, resolver, timeout=timeouts.dns, late_window=0.0)
-    if queries:
+    literal = ip_literal(host)
+    queries = [] if literal else await dnsstep.resolve(host, resolver, timeout=timeouts.dns, late_window=0.0)
+    if literal:
+        addrs, dns_failure = [str(literal)], None
+    elif queries:
         addrs = dnsstep.addresses(queries)
         dns_failure = dnsstep.lookup_failure(queries)
     else:
         addrs, dns_failure = [host], None
 
     def allowed(ip: str) -> bool:
-        return allow_private or not is_bogon(ip)
+        return address_allowed(ip, allow_private)
 
     eps = list(dict.fromkeys([endpoint(a, port) for a in addrs] + list(endpoints)))
     tls_port = port if scheme == "https" else (443 if parts.port is None else None)
@@ -76,6 +110,8 @@ async def control_measure(
         }
 
     async def resolve_more(h: str) -> list[str]:
+        if (lit := ip_literal(h)) is not None:
+            return [str(lit)]
         return dnsstep.addresses(await dnsstep.resolve(h, resolver, timeout=timeouts.dns, late_window=0.0))
 
     async def http() -> dict[str, Any]:

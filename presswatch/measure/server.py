@@ -12,6 +12,19 @@ Endpoints under ``/api/v1``:
 Signed requests carry the headers of :func:`presswatch.measure.envelope.sign_request`; the server refuses
 unknown and revoked probes, bad signatures, timestamps off by more than ``max_skew`` seconds and nonces
 it has seen (a captured request cannot be replayed).
+
+What a probe claims is checked against what the server knows:
+
+* ``measured_at`` must lie in [enrollment − ``measure_time_skew``, receipt + ``measure_time_skew``]
+  (default 300 s); otherwise the submission is **rejected** with 422 (not clamped), so nothing implausible
+  is stored. Status ordering uses ``min(measured_at, received_at)`` besides (see
+  :mod:`presswatch.measure.status`).
+* The envelope's ``probe_cc`` and ``probe_network_name`` must be the enrolled country and network (422
+  otherwise), and the stored measurement records the enrolled ones.
+* ``/control`` takes at most :data:`~presswatch.measure.control.MAX_ENDPOINTS` ``ip:port`` endpoints (422
+  otherwise); it connects only to public addresses (the SSRF guard) unless ``allow_private`` is set.
+* Request bodies larger than ``Settings.max_request_bytes`` are refused with 413 before they are read
+  (:class:`presswatch.publish.web.BodyLimit`, installed by ``create_app``).
 """
 
 from __future__ import annotations
@@ -36,8 +49,16 @@ from ..core import Presswatch
 from ..errors import NotFound, VerificationError
 from ..record.models import Watch
 from . import envelope as env
+from .control import MAX_ENDPOINTS, ControlInputError, check_control_input
 from .models import EnrollmentToken, Measurement, Probe, ProbeNonce, TestListEntry
-from .status import InvalidMeasurement, StatusPolicy, measurement_dict, record_measurement, status_rows
+from .status import (
+    InvalidMeasurement,
+    StatusPolicy,
+    check_measured_at,
+    measurement_dict,
+    record_measurement,
+    status_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +147,8 @@ class Submission(BaseModel):
 
 
 class ControlRequest(BaseModel):
-    url: str
-    endpoints: list[str] = Field(default_factory=list)
+    url: str = Field(max_length=2048)
+    endpoints: list[str] = Field(default_factory=list, max_length=MAX_ENDPOINTS)
 
 
 def _default_control(core: Presswatch, resolver: str | None) -> ControlFn:
@@ -155,6 +176,7 @@ def probe_router(
     policy = policy or StatusPolicy.from_settings(core.settings)
     control_fn = control or _default_control(core, control_resolver)
     skew = timedelta(seconds=max_skew)
+    time_skew = timedelta(seconds=float(getattr(core.settings, "measure_time_skew", max_skew)))
 
     def _check_and_note(probe_id: str, timestamp: str, nonce: str, verify: Callable[[str], None]) -> Probe:
         now = core.clock.now()
@@ -269,15 +291,23 @@ def probe_router(
             raise HTTPException(403, "envelope names another probe")
         if str(envelope.get("probe_cc", "")).upper() != probe.country:
             raise HTTPException(422, f"envelope country {envelope.get('probe_cc')!r} is not {probe.country}")
+        if str(envelope.get("probe_network_name") or "") != (probe.network or ""):
+            raise HTTPException(
+                422, f"envelope network {envelope.get('probe_network_name')!r} is not the enrolled {probe.network!r}"
+            )
         try:
             env.verify_envelope(probe.public_key, envelope, sub.signature)
         except VerificationError as exc:
             raise HTTPException(401, str(exc)) from exc
         now = core.clock.now()
 
+        def _plausible(measured_at: datetime) -> None:
+            check_measured_at(measured_at, enrolled_at=probe.enrolled_at, received_at=now, skew=time_skew)
+
         def _store(s: Session) -> tuple[Measurement, list[str], bool]:
             row, events, created = record_measurement(
-                s, envelope, signature=sub.signature, probe_id=probe.id, received_at=now, policy=policy
+                s, envelope, signature=sub.signature, probe_id=probe.id, received_at=now, policy=policy,
+                check_time=_plausible, country=probe.country, network=probe.network or "",
             )
             return row, [e.summary for e in events], created
 
@@ -287,8 +317,6 @@ def probe_router(
             raise HTTPException(409, str(exc)) from exc
         except InvalidMeasurement as exc:
             raise HTTPException(422, str(exc)) from exc
-        if row.measured_at > now + skew:
-            log.warning("measurement %s from probe %s is dated in the future", row.id, probe.id)
         body_out = {"id": row.id, "status": "stored" if created else "duplicate", "events": events}
         return JSONResponse(body_out, status_code=201 if created else 200)
 
@@ -307,21 +335,36 @@ def probe_router(
             q = q.where(Measurement.url == url)
         if probe_id:
             q = q.where(Measurement.probe_id == probe_id)
+        from ..publish.visibility import public_view
+
+        view = public_view(core)
+        if url and view.url_hidden(url):
+            return {"measurements": []}
         with core.db.session() as s:
-            return {"measurements": [measurement_dict(m, with_envelope=envelope) for m in s.scalars(q)]}
+            return {"measurements": [measurement_dict(m, with_envelope=envelope) for m in s.scalars(q)
+                                     if view.target_visible("url", m.url)]}
 
     @router.post("/control")
     async def control_endpoint(request: Request) -> dict[str, Any]:
         _, body = await authenticate(request)
         try:
             req = ControlRequest.model_validate_json(body)
-        except ValueError as exc:
+            url, endpoints = check_control_input(req.url, req.endpoints)
+        except ValueError as exc:  # pydantic.ValidationError and ControlInputError
             raise HTTPException(422, f"bad control request: {exc}") from exc
-        return await control_fn(req.url, req.endpoints)
+        try:
+            return await control_fn(url, endpoints)
+        except ControlInputError as exc:
+            raise HTTPException(422, f"bad control request: {exc}") from exc
 
     @router.get("/status")
     def status(country: str | None = None, scope: str | None = None) -> dict[str, Any]:
+        from ..publish.visibility import public_view
+
+        view = public_view(core)
         with core.db.session() as s:
-            return {"status": status_rows(s, country=country, scope=scope)}
+            rows = status_rows(s, country=country, scope=scope)
+        return {"status": [r for r in rows if view.target_visible(r["scope"], r["target"])
+                           and r["watch_id"] not in view.watch_ids]}
 
     return router

@@ -3,6 +3,19 @@
 Every stored measurement updates two :class:`Reachability` rows — its URL and its host — for its country
 and network. A row's ``state`` (unknown, reachable, blocked + method) changes only once a different state
 has been seen consistently: ``confirm_runs`` runs in a row, or by ``confirm_probes`` distinct probes.
+
+Probes cannot lie the record into a state:
+
+* **time** — a measurement's place in a row's order is its *effective time*, ``min(measured_at,
+  received_at)``: a probe can date a measurement back (a spooled one really is older) but never ahead of
+  when the server received it, so a measurement dated 2099 cannot make later honest ones "older". (The
+  probe API also rejects ``measured_at`` outside [enrollment − skew, receipt + skew], see
+  :func:`check_measured_at`.)
+* **confirmation** — runs of one probe alone confirm a change only while no *other* probe (or local
+  vantage) disagrees: if any other probe's latest measurement of the same target in the same country
+  and network, received within :attr:`StatusPolicy.disagree_window` seconds, shows a different state
+  (``down`` and empty results count as neither), the change stays pending until ``confirm_probes``
+  distinct probes agree.
 ``down`` results (the site fails from the control too) are recorded but are evidence of neither state.
 A confirmed change into or out of *blocked* becomes an :class:`~presswatch.record.models.Event` on the
 same timeline as edits and removals: always for URLs, and for hosts when a ``site`` watch covers the host.
@@ -10,13 +23,15 @@ same timeline as edits and removals: always for URLs, and for hosts when a ``sit
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import as_utc, isoformat
@@ -49,6 +64,7 @@ class StatusPolicy:
 
     confirm_runs: int = 2
     confirm_probes: int = 2
+    disagree_window: float = 24 * 3600.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StatusPolicy:
@@ -77,9 +93,63 @@ def describe(state: str, method: str | None, country: str, network: str, since: 
     return f"reachable again in {where} since {isoformat(since)}"
 
 
+def effective_time(m: Measurement) -> datetime:
+    """When ``m`` counts as taken: its claimed time, but never later than its receipt."""
+    measured, received = as_utc(m.measured_at), as_utc(m.received_at)
+    return min(measured, received)
+
+
+def check_measured_at(measured_at: datetime, *, enrolled_at: datetime, received_at: datetime,
+                      skew: timedelta) -> None:
+    """Raise :class:`InvalidMeasurement` unless ``measured_at`` is in [enrolled − skew, received + skew]."""
+    measured = as_utc(measured_at)
+    if measured < as_utc(enrolled_at) - skew:
+        raise InvalidMeasurement(
+            f"measured_at {isoformat(measured)} is before the probe enrolled ({isoformat(as_utc(enrolled_at))})"
+        )
+    if measured > as_utc(received_at) + skew:
+        raise InvalidMeasurement(f"measured_at {isoformat(measured)} is in the future")
+
+
+def _disagreeing_probes(
+    s: Session, scope: str, row: Reachability, m: Measurement, state: str, method: str | None,
+    policy: StatusPolicy,
+) -> list[str]:
+    """Other vantages whose latest measurement of ``row``'s target (same country and network, received
+    within the policy's window) shows a state other than ``(state, method)``."""
+    col = Measurement.url if scope == "url" else Measurement.host
+    me = m.probe_id
+    others = or_(Measurement.probe_id.is_(None), Measurement.probe_id != me) if me else (
+        Measurement.probe_id.is_not(None)
+    )
+    since = as_utc(m.received_at) - timedelta(seconds=policy.disagree_window)
+    q = (
+        select(Measurement)
+        .where(col == row.target, Measurement.country == row.country, Measurement.network == row.network,
+               Measurement.id != m.id, Measurement.received_at >= since, others)
+        .order_by(Measurement.received_at.desc())
+        .limit(500)
+    )
+    latest: dict[str, Measurement] = {}
+    for other in s.scalars(q):
+        latest.setdefault(other.probe_id or "local", other)
+    out = []
+    for who, other in latest.items():
+        seen, seen_method = observed_state(other.blocking, other.accessible, other.down)
+        if seen in (None, "down"):
+            continue
+        if (seen, seen_method if seen == "blocked" else None) != (state, method if state == "blocked" else None):
+            out.append(who)
+    return out
+
+
 def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = None) -> list[Event]:
-    """Fold measurement ``m`` into the reachability rows of its URL and host; return new events."""
+    """Fold measurement ``m`` into the reachability rows of its URL and host; return new events.
+
+    Rows are ordered by :func:`effective_time`; see the module docstring for the confirmation rule.
+    """
     policy = policy or StatusPolicy()
+    when = effective_time(m)
     state, method = observed_state(m.blocking, m.accessible, m.down)
     events: list[Event] = []
     url_watch = s.scalars(select(Watch.id).where(Watch.url == m.url)).first()
@@ -106,17 +176,18 @@ def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = 
             )
             s.add(row)
         row.watch_id = watch_id
-        if row.last_measured_at is not None and m.measured_at < row.last_measured_at:
+        if row.last_measured_at is not None and when < as_utc(row.last_measured_at):
             log.info("measurement %s is older than the status of %s; state unchanged", m.id, target)
             continue
-        row.last_measured_at = m.measured_at
+        row.last_measured_at = when
         row.last_measurement_id = m.id
         if state is None:
             continue
         row.last_observed = state
         if state == "down":
             continue
-        event = _step(row, state, method, m, policy)
+        event = _step(row, state, method, m, policy, functools.partial(
+            _disagreeing_probes, s, scope, row, m, state, method, policy))
         if event is not None and (scope == "url" or watch_id is not None):
             event.watch_id = watch_id
             event.details = {**event.details, "scope": scope, "target": target}
@@ -126,7 +197,8 @@ def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = 
 
 
 def _step(
-    row: Reachability, state: str, method: str | None, m: Measurement, policy: StatusPolicy
+    row: Reachability, state: str, method: str | None, m: Measurement, policy: StatusPolicy,
+    disagreeing: Callable[[], list[str]] = list,
 ) -> Event | None:
     if state == row.state and method == row.method:
         row.pending_state = row.pending_method = row.pending_since = None
@@ -140,14 +212,17 @@ def _step(
         if probe not in row.probes:
             row.probes = [*row.probes, probe]
     else:
-        row.pending_state, row.pending_method, row.pending_since = state, method, m.measured_at
+        row.pending_state, row.pending_method, row.pending_since = state, method, effective_time(m)
         row.consecutive = 1
         row.probes = [probe]
         row.confirmed = False
     if row.consecutive < policy.confirm_runs and len(row.probes) < policy.confirm_probes:
         return None
+    if len(row.probes) < policy.confirm_probes and (against := disagreeing()):
+        log.info("%s of %s stays pending: %d other vantage(s) disagree", state, row.target, len(against))
+        return None
     previous, previous_method = row.state, row.method
-    since = row.pending_since or m.measured_at
+    since = row.pending_since or effective_time(m)
     row.state, row.method, row.since = state, method, since
     row.confirmed = True
     details: dict[str, Any] = {
@@ -158,7 +233,7 @@ def _step(
         "runs": row.consecutive,
         "probes": list(row.probes),
         "confirmed_by": m.id,
-        "confirmed_at": isoformat(m.measured_at),
+        "confirmed_at": isoformat(effective_time(m)),
     }
     row.pending_state = row.pending_method = row.pending_since = None
     row.consecutive = 0
@@ -240,11 +315,16 @@ def record_measurement(
     received_at: datetime,
     capture_id: int | None = None,
     policy: StatusPolicy | None = None,
+    check_time: Callable[[datetime], None] | None = None,
+    country: str | None = None,
+    network: str | None = None,
 ) -> tuple[Measurement, list[Event], bool]:
     """Store one envelope and update status; ``(row, events, created)``.
 
     Re-submitting the same id with the same content is a no-op (``created`` False); the same id with
-    other content raises :class:`ReplayError`.
+    other content raises :class:`ReplayError`. ``check_time`` may refuse the claimed time (raising
+    :class:`InvalidMeasurement`); ``country`` / ``network`` (the enrolled ones) are recorded instead of
+    the envelope's claims.
     """
     mid = str(envelope.get("measurement_id") or "")
     if not mid:
@@ -265,6 +345,8 @@ def record_measurement(
     measured_at = _parse_time(keys.get("measured_at")) or _parse_time(envelope.get("measurement_start_time"))
     if measured_at is None:
         raise InvalidMeasurement(f"measurement {mid} has no valid time")
+    if check_time is not None:
+        check_time(measured_at)
     blocking = keys.get("blocking")
     accessible = keys.get("accessible")
     row = Measurement(
@@ -272,8 +354,8 @@ def record_measurement(
         probe_id=probe_id,
         url=url,
         host=host,
-        country=str(envelope.get("probe_cc") or "ZZ").upper(),
-        network=str(envelope.get("probe_network_name") or ""),
+        country=(country or str(envelope.get("probe_cc") or "ZZ")).upper(),
+        network=network if network is not None else str(envelope.get("probe_network_name") or ""),
         measured_at=measured_at,
         received_at=received_at,
         blocking=str(blocking) if blocking else None,

@@ -13,7 +13,16 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["INTERNAL_META", "MAX_WORDS_FOR_WORD_DIFF", "MIN_WORD_SIMILARITY", "Change", "Side", "VersionDiff", "paragraphs", "version_diff"]
+__all__ = [
+    "INTERNAL_META",
+    "MAX_WORDS_FOR_WORD_DIFF",
+    "MIN_WORD_SIMILARITY",
+    "Change",
+    "Side",
+    "VersionDiff",
+    "paragraphs",
+    "version_diff",
+]
 
 MAX_WORDS_FOR_WORD_DIFF = 1500
 #: below this share of common words a changed paragraph is shown whole (removed + added), not word by word

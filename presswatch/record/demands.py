@@ -907,6 +907,52 @@ def public_demands(core: Presswatch) -> list[dict[str, Any]]:
     return [p for r in list_demands(core) if (p := public_record(r)) is not None]
 
 
+@dataclass(frozen=True)
+class Unpublished:
+    """What public output must leave out, as decided by :func:`public_record` (``demand export --public``).
+
+    ``demand_ids``: demands not published at all (private); ``urls`` / ``watch_ids``: target URLs (and the
+    watches following them) that the published record does not show — every target of a private demand,
+    the ``redact_url`` targets of a redacted one; ``hosts``: hosts of targets of private demands (a redacted
+    record shows the host, a private one nothing).
+    """
+
+    demand_ids: frozenset[int] = frozenset()
+    urls: frozenset[str] = frozenset()
+    watch_ids: frozenset[int] = frozenset()
+    hosts: frozenset[str] = frozenset()
+
+
+def _canonical(url: str) -> str:
+    from ..sources.urls import canonical_url
+
+    return canonical_url(url)
+
+
+def unpublished(core: Presswatch) -> Unpublished:
+    """Compare each demand's full record with its :func:`public_record`: whatever the latter drops."""
+    ids: set[int] = set()
+    urls: set[str] = set()
+    watch_ids: set[int] = set()
+    hosts: set[str] = set()
+    for record in list_demands(core):
+        published = public_record(record)
+        shown = published["targets"] if published is not None else [{} for _ in record["targets"]]
+        if published is None:
+            ids.add(int(record["id"]))
+        for target, public_target in zip(record["targets"], shown, strict=True):
+            url = target.get("url")
+            if url and public_target.get("url") != url:
+                urls.add(url)
+                with contextlib.suppress(PresswatchError, ValueError):
+                    urls.add(_canonical(url))
+                if published is None and (host := urlsplit(url).hostname):
+                    hosts.add(host.lower())
+            if target.get("watch_id") is not None and public_target.get("watch_id") != target["watch_id"]:
+                watch_ids.add(int(target["watch_id"]))
+    return Unpublished(frozenset(ids), frozenset(urls), frozenset(watch_ids), frozenset(hosts))
+
+
 # -- Lumen-compatible JSON ---------------------------------------------------------------------------
 _LUMEN_TYPES = {
     "government-request": "GovernmentRequest",
