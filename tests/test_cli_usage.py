@@ -144,7 +144,8 @@ def test_run_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals) -> N
         for u in urls[4:]:
             site.set_state(u.rsplit("/", 1)[1], "timeout", seconds=60)  # in flight when the signal comes
         env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_") or k.endswith("_PG")}
-        env.update({"PRESSWATCH_DATA": str(data), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "60"})
+        env.update({"PRESSWATCH_DATA": str(data), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "60",
+                    "PRESSWATCH_PER_HOST_CONCURRENCY": "16"})  # the slow articles must not hold every slot
         proc = subprocess.Popen([sys.executable, "-m", "presswatch", "run", "--once"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env)
         deadline = time.monotonic() + 60

@@ -93,8 +93,7 @@ def create_app(core: Presswatch) -> FastAPI:
     app = FastAPI(title="presswatch", version=__version__,
                   description="Censorship observatory for online news: observations, events, probes.")
     app.include_router(probe_router(core))
-    app.add_middleware(BodyLimit, max_bytes=int(getattr(core.settings, "max_request_bytes",
-                                                        DEFAULT_MAX_REQUEST_BYTES)))
+    app.add_middleware(BodyLimit, max_bytes=core.settings.max_request_bytes)
 
     def not_watched(url: str) -> HTTPException:
         return HTTPException(status_code=404, detail=f"not watched: {url[:200]}")
