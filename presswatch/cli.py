@@ -360,7 +360,7 @@ def repair_warc(files: Annotated[list[Path], typer.Argument(help="WARC files not
     for f in files:
         try:
             trimmed = repair_tail(f)
-        except OSError as exc:
+        except (OSError, PresswatchError) as exc:
             fail(f"{f}: {exc}")
         console.print(f"{f}: " + (f"trimmed {trimmed} bytes of a torn record" if trimmed else "intact"))
 
