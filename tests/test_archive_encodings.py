@@ -156,3 +156,22 @@ def test_failed_wacz_export_leaves_no_file(tmp_path: Path) -> None:
     out.write_bytes(b"an earlier export")
     assert CliRunner().invoke(app, ["export", "--format", "wacz", "-o", str(out)], env=env).exit_code != 0
     assert out.read_bytes() == b"an earlier export"  # untouched by the failed one
+
+
+def test_warcio_reads_a_large_brotli_payload_in_small_blocks() -> None:
+    """The compatibility decompressor keeps state across warcio's reads (many blocks, one stream)."""
+    import io
+    import random as _random
+
+    from warcio.bufferedreaders import BufferedReader
+
+    import presswatch.archive  # noqa: F401 - installs the decompressor
+
+    rng = _random.Random(3)
+    text = " ".join(rng.choice(["court", "ruling", "editor", "removed", "story"]) for _ in range(100_000)).encode()
+    packed = brotli.compress(text)
+    reader = BufferedReader(io.BytesIO(packed), block_size=1024, decomp_type="br")
+    got = bytearray()
+    while piece := reader.read(4096):
+        got += piece
+    assert bytes(got) == text and len(packed) > 16 * 1024

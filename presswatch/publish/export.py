@@ -110,13 +110,17 @@ def export_warc(core: Presswatch, out: Path) -> int:
     files = sorted((core.data_dir / "warc").glob("*.warc.gz"))
     n = 0
     tmp = out.with_suffix(out.suffix + ".part")
-    with open(tmp, "wb") as dst:
-        for f in files:
-            with open(f, "rb") as src:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
-            n += 1
-    tmp.replace(out)
+    try:
+        with open(tmp, "wb") as dst:
+            for f in files:
+                with open(f, "rb") as src:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                n += 1
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed export leaves no partial file
+        raise
     return n
 
 
