@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=20 * 1024 * 1024, description="Cap on the raw (wire) body size.")
     max_decoded_bytes: int = Field(default=50 * 1024 * 1024, description="Cap on the decompressed body.")
     max_redirects: int = 10
+    fetch_deadline: float = Field(
+        default=60.0,
+        description="Overall deadline for one fetch across all its redirect hops, seconds (network time; "
+        "time queued behind the concurrency and politeness limits does not count). Past it: timeout.",
+    )
     per_host_concurrency: int = 4
     per_host_delay: float = Field(default=0.0, description="Minimum seconds between requests to one host.")
     concurrency: int = Field(default=32, description="Global concurrent fetches.")

@@ -31,3 +31,14 @@ def test_small_bodies_stacked_and_corrupt() -> None:
     assert exc.value.reason == "bad-response"
     with pytest.raises(FetchError):
         decode_content(b"x", "compress", 100)
+
+
+def test_every_requested_coding_is_decoded_and_br_is_not_requested() -> None:
+    from presswatch.fetch.client import ACCEPT_ENCODING
+
+    encoders = {"gzip": gzip.compress, "deflate": zlib.compress, "identity": lambda b: b}
+    codings = [c.strip() for c in ACCEPT_ENCODING.split(",")]
+    assert "br" not in codings  # warcio cannot decode br with the maintained Brotli module
+    for c in codings:
+        assert decode_content(encoders[c](b"<p>x</p>"), c, 100) == b"<p>x</p>"
+    assert decode_content(brotli.compress(b"<p>x</p>"), "br", 100) == b"<p>x</p>"  # sent unasked: still read

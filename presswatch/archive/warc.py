@@ -23,11 +23,11 @@ import logging
 import os
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
@@ -82,6 +82,7 @@ class CaptureRef:
     captured_at: datetime
     url: str
     http_status: int | None = None
+    refers_to: str | None = None  # a revisit's WARC-Refers-To: the record id of the capture it points at
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -188,7 +189,7 @@ class WarcArchive:
         http_version: str = "HTTP/1.1",
         prior: PriorPayload | None = None,
         known: Mapping[str, PriorPayload] | None = None,
-        extra_headers: dict[str, str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> CaptureRef:
         """Archive one HTTP exchange (response or revisit, plus its request); return the pointer.
 
@@ -199,7 +200,10 @@ class WarcArchive:
         """
         date = warc_date(captured_at)
         payload_digest = sha256_digest(body)
-        if prior is None and known and body:
+        truncated = bool(extra_headers and any(k.lower() == "warc-truncated" for k in extra_headers))
+        if truncated:
+            prior = None  # a cut payload is its own record, never "the same as" a complete one
+        elif prior is None and known and body:
             prior = known.get(payload_digest)
         headers = [
             (("X-Presswatch-Orig-" + k) if k.lower() == "transfer-encoding" else k, v)
@@ -266,6 +270,7 @@ class WarcArchive:
             captured_at=captured_at,
             url=url,
             http_status=http_status,
+            refers_to=prior.record_id if prior is not None else None,
         )
 
     # -- reading --------------------------------------------------------------------------------
@@ -324,23 +329,85 @@ def read_record(raw: bytes) -> StoredRecord:
         raise ArchiveError(f"unreadable WARC record: {exc}") from exc
 
 
+_REPAIR_READ = 1 << 20  # bytes read from the file at a time
+_REPAIR_FEED = 16 * 1024  # bytes offered to the decompressor per call (a zero-copy slice)
+_REPAIR_OUT = 1 << 20  # output per call, discarded: bounds memory on huge records
+
+
+def _member_ends(fh: IO[bytes]) -> Iterator[int]:
+    """Offsets (from where ``fh`` stands) at which complete gzip members end, in one pass.
+
+    Each byte is inflated once and offered to zlib in small zero-copy slices, so what zlib copies
+    back (``unused_data``/``unconsumed_tail``) stays small: linear time, bounded memory. Stops at end of
+    file or at the first byte that does not continue a valid member.
+    """
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    end = 0  # where the last complete member ended
+    used = 0  # bytes of the current member consumed so far
+    while chunk := fh.read(_REPAIR_READ):
+        view = memoryview(chunk)
+        pos = 0
+        while pos < len(view):
+            piece = view[pos : pos + _REPAIR_FEED]
+            try:
+                d.decompress(piece, _REPAIR_OUT)
+            except zlib.error:
+                return
+            if d.eof:
+                n = len(piece) - len(d.unused_data)
+                used += n
+                pos += n
+                end += used
+                yield end
+                d, used = zlib.decompressobj(16 + zlib.MAX_WBITS), 0
+            else:
+                n = len(piece) - len(d.unconsumed_tail)
+                used += n
+                pos += n
+
+
+def _later_member(fh: IO[bytes], after: int) -> int | None:
+    """Offset of a complete gzip member starting past ``after``, if there is one (damage, not a torn tail)."""
+    magic = b"\x1f\x8b\x08"
+    pos = after + 1
+    carry = b""
+    fh.seek(pos)
+    while chunk := fh.read(1 << 20):
+        data = carry + chunk
+        base = pos - len(carry)
+        i = data.find(magic)
+        while i != -1:
+            cand = base + i
+            here = fh.tell()
+            fh.seek(cand)
+            if next(_member_ends(fh), None) is not None:  # a whole member decodes from there
+                return cand
+            fh.seek(here)
+            i = data.find(magic, i + 1)
+        carry = data[-(len(magic) - 1) :]
+        pos += len(chunk)
+    return None
+
+
 def repair_tail(path: Path) -> int:
-    """Trim a torn final gzip member (power loss); return bytes removed. Complete records are kept."""
+    """Trim a torn final gzip member (power loss); return bytes removed. Complete records are kept.
+
+    One pass over the file (linear time, bounded memory). When the unreadable bytes are followed by
+    a complete member, that is damage inside the file, not a torn tail: nothing is trimmed and
+    :class:`ArchiveError` names the offset.
+    """
     size = path.stat().st_size
     good = 0
     with open(path, "rb") as fh:
-        data = fh.read()
-    pos = 0
-    while pos < size:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            d.decompress(data[pos:])
-        except zlib.error:
-            break
-        if not d.eof:
-            break
-        pos = size - len(d.unused_data)
-        good = pos
+        for end in _member_ends(fh):
+            good = end
+        if good < size:
+            later = _later_member(fh, good)
+            if later is not None:
+                raise ArchiveError(
+                    f"{path}: unreadable record at offset {good} followed by a complete record at offset "
+                    f"{later}: damage inside the file, not a torn tail; nothing trimmed"
+                )
     if good < size:
         with open(path, "r+b") as fh:
             fh.truncate(good)

@@ -86,11 +86,12 @@ def repair_warc(
 ) -> None:
     """Trim a torn final record (left by a power loss) from WARC files; complete records are kept."""
     from ..archive.warc import repair_tail
+    from ..errors import PresswatchError
 
     for f in files:
         try:
             trimmed = repair_tail(f)
-        except OSError as exc:
+        except (OSError, PresswatchError) as exc:
             fail(f"{f}: {exc}")
         out.print(f"{f}: " + (f"trimmed {trimmed} bytes of a torn record" if trimmed else "intact"),
                   highlight=False, markup=False)

@@ -30,6 +30,29 @@ from .guard import GuardedNetworkBackend, TargetGuard
 log = logging.getLogger(__name__)
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# No "br": warcio (and so py-wacz, cdxj-indexer, pywb) decodes brotli only through the retired
+# brotlipy API and crashes on a br record with the maintained Brotli module. Every WARC reader
+# handles gzip and deflate. A server that sends br anyway is still archived as received
+# (presswatch.archive.brotli_compat keeps our own readers and exports working).
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _deadline_message(deadline: float, hops: int) -> str:
+    return f"fetch deadline of {deadline:g} s across redirect hops exceeded (after {hops} hop(s))"
+
+
+def _peer_address(resp: httpx.Response) -> str | None:
+    """The remote address of the connection ``resp`` arrived on, if the transport tells."""
+    stream = resp.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        peer = stream.get_extra_info("server_addr")
+    except Exception:  # noqa: BLE001 - a transport without the info: no address rather than a guess
+        return None
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0]).split("%", 1)[0]
+    return None
 
 
 @dataclass
@@ -167,21 +190,32 @@ class Fetcher:
         t0 = time.monotonic()
         current = url
         headers = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                   "Accept-Encoding": "gzip, deflate, br"}
+                   "Accept-Encoding": ACCEPT_ENCODING}
         if extra_headers:
             headers.update(extra_headers)
         if conditional:
             headers.update({k: v for k, v in conditional.items() if v})
+        deadline = self.settings.fetch_deadline
+        spent = 0.0  # network time of this fetch so far (queueing behind our own limits excluded)
         try:
             for _ in range(self.settings.max_redirects + 1):
+                left = deadline - spent
+                if left <= 0:
+                    raise FetchError("timeout", _deadline_message(deadline, len(result.hops)))
+                t = time.monotonic()
                 try:
-                    await self.guard.check(current)
+                    async with asyncio.timeout(left):
+                        await self.guard.check(current)
                 except (InvalidURL, BlockedTarget):
                     if current == url:
                         raise
                     result.error_reason, result.error = "bad-response", f"redirect to refused target {current}"
                     return result
-                hop = await self._one(current, headers)
+                except TimeoutError as exc:
+                    raise FetchError("timeout", _deadline_message(deadline, len(result.hops))) from exc
+                spent += time.monotonic() - t
+                hop, took = await self._one(current, headers, deadline - spent, deadline, len(result.hops))
+                spent += took
                 result.hops.append(hop)
                 location = hop.header("location")
                 if hop.status in REDIRECTS and location:
@@ -205,7 +239,10 @@ class Fetcher:
         finally:
             result.elapsed = time.monotonic() - t0
 
-    async def _one(self, url: str, headers: Mapping[str, str]) -> Hop:
+    async def _one(
+        self, url: str, headers: Mapping[str, str], left: float, deadline: float, done: int
+    ) -> tuple[Hop, float]:
+        """One exchange within ``left`` seconds of the fetch's deadline; returns it and its network time."""
         host = urlsplit(url).hostname or ""
         async with self._global, self._hosts[host]:
             delay = self.settings.per_host_delay
@@ -215,31 +252,41 @@ class Fetcher:
                     await asyncio.sleep(wait)
                 self._last[host] = time.monotonic()
             fetched_at = self.clock.now()
-            async with asyncio.timeout(self.settings.timeout * 1.5):
-                req = self.client.build_request("GET", url, headers=headers)
-                resp = await self.client.send(req, stream=True)
-                try:
-                    cap = self.settings.max_body_bytes
-                    declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > cap:
-                        raise FetchError("too-large", f"Content-Length {declared} exceeds cap {cap}")
-                    buf = bytearray()
-                    async for chunk in resp.aiter_raw():
-                        buf += chunk
-                        if len(buf) > cap:
-                            raise FetchError("too-large", f"body exceeds {cap} bytes")
-                finally:
-                    await resp.aclose()
-            addrs = self.guard.cached(url)
-            ip = addrs[0] if addrs and len(addrs) == 1 else None  # WARC-IP-Address when unambiguous
-            return Hop(
-                url=url,
-                status=resp.status_code,
-                reason=resp.reason_phrase,
-                http_version=resp.http_version,
-                request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.headers.raw],
-                response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers.raw],
-                raw_body=bytes(buf),
-                fetched_at=fetched_at,
-                ip=ip,
-            )
+            t0 = time.monotonic()
+            hop_limit = self.settings.timeout * 1.5
+            try:
+                async with asyncio.timeout(min(hop_limit, max(left, 0.0))):
+                    return await self._exchange(url, headers, fetched_at), time.monotonic() - t0
+            except TimeoutError as exc:
+                if left < hop_limit:
+                    raise FetchError("timeout", _deadline_message(deadline, done)) from exc
+                raise
+
+    async def _exchange(self, url: str, headers: Mapping[str, str], fetched_at: datetime) -> Hop:
+        req = self.client.build_request("GET", url, headers=headers)
+        resp = await self.client.send(req, stream=True)
+        # WARC-IP-Address: the peer this response actually came from (not a resolver's answer)
+        ip = _peer_address(resp)
+        try:
+            cap = self.settings.max_body_bytes
+            declared = resp.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise FetchError("too-large", f"Content-Length {declared} exceeds cap {cap}")
+            buf = bytearray()
+            async for chunk in resp.aiter_raw():
+                buf += chunk
+                if len(buf) > cap:
+                    raise FetchError("too-large", f"body exceeds {cap} bytes")
+        finally:
+            await resp.aclose()
+        return Hop(
+            url=url,
+            status=resp.status_code,
+            reason=resp.reason_phrase,
+            http_version=resp.http_version,
+            request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.headers.raw],
+            response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers.raw],
+            raw_body=bytes(buf),
+            fetched_at=fetched_at,
+            ip=ip,
+        )

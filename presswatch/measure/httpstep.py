@@ -63,6 +63,16 @@ class Hop:
     tls: dict[str, Any] | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     request_headers: list[tuple[str, str]] = field(default_factory=list)
+    # the body as received (content-encoding kept, chunked framing removed), cut at the cap; ``body``
+    # is its decoded form for analysis. ``wire_truncated``: WARC-Truncated reason when incomplete.
+    wire_body: bytes = b""
+    wire_truncated: str | None = None
+
+    def warc_fields(self) -> dict[str, Any]:
+        """``WarcArchive.write_exchange`` arguments archiving this response as it was received:
+        the wire bytes under the received headers, and ``WARC-Truncated`` when they are incomplete."""
+        extra = {"WARC-Truncated": self.wire_truncated} if self.wire_truncated else None
+        return {"response_headers": self.headers, "body": self.wire_body, "extra_headers": extra}
 
     @property
     def body_length(self) -> int:
@@ -153,6 +163,7 @@ async def fetch_once(
     t_headers: float | None = None
     raw = bytearray()
     encoding = ""
+    cut: str | None = None  # WARC-Truncated reason: length (the cap), time, disconnect
     try:
         sock = await open_tcp(ip, port, connect_timeout)
         try:
@@ -202,7 +213,7 @@ async def fetch_once(
                     continue
                 elif isinstance(event, h11.Data):
                     raw += event.data
-                    if len(raw) >= body_cap:
+                    if len(raw) > body_cap:  # more than the cap arrived: keep the cap's worth
                         del raw[body_cap:]
                         hop.truncated = True
                         break
@@ -210,8 +221,12 @@ async def fetch_once(
                     break
     except h11.RemoteProtocolError as exc:
         hop.failure = "eof_error" if "without" in str(exc) or "EOF" in str(exc) else f"unknown_failure: {exc}"
+        cut = "disconnect"
     except (OSError, TimeoutError, ssl.SSLError, EOFError) as exc:
         hop.failure = failure_string(exc)
+        cut = "time" if isinstance(exc, TimeoutError) else "disconnect"
+    else:
+        cut = "length" if hop.truncated else None
     finally:
         if writer is not None:
             writer.close()
@@ -219,9 +234,11 @@ async def fetch_once(
     hop.elapsed = t_end - t0
     if t_headers is not None:
         hop.transfer_time = t_end - t_headers
-    hop.body = _decode(bytes(raw), encoding, body_cap) if encoding else bytes(raw)
+    hop.wire_body = bytes(raw)
+    hop.wire_truncated = cut if hop.status is not None else None
+    hop.body = _decode(hop.wire_body, encoding, body_cap) if encoding else hop.wire_body
     if hop.failure and hop.status is None:
-        hop.body = b""
+        hop.body = hop.wire_body = b""
     return hop
 
 

@@ -229,8 +229,7 @@ async def measure(
                 request_headers=final_hop.request_headers,
                 http_status=final_hop.status,
                 http_reason=final_hop.reason,
-                response_headers=final_hop.headers,
-                body=final_hop.body,
+                **final_hop.warc_fields(),  # the bytes as received (WARC-Truncated when cut)
                 captured_at=started,
                 ip=final_hop.address.rsplit(":", 1)[0].strip("[]") if final_hop.address else None,
                 vantage=vantage.probe_id or vantage.country or "probe",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..clock import isoformat
 from ..core import Presswatch
-from ..errors import NotFound
+from ..errors import ArchiveError, NotFound
 from ..fetch.guard import validate_url
 from ..pipeline import observation_json
 from ..record.models import Capture, Event, Observation, Version, Watch
@@ -166,26 +166,83 @@ def export_warc(core: Presswatch, out: Path) -> int:
     files = sorted((core.data_dir / "warc").glob("*.warc.gz"))
     n = 0
     tmp = out.with_suffix(out.suffix + ".part")
-    with open(tmp, "wb") as dst:
-        for f in files:
-            with open(f, "rb") as src:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
-            n += 1
-    tmp.replace(out)
+    try:
+        with open(tmp, "wb") as dst:
+            for f in files:
+                with open(f, "rb") as src:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                n += 1
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed export leaves no partial file
+        raise
     return n
 
 
-def export_wacz(core: Presswatch, out: Path) -> None:
-    """A WACZ of the whole archive, built with the ``wacz`` package."""
-    import subprocess
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
 
-    files = sorted(str(p) for p in (core.data_dir / "warc").glob("*.warc.gz"))
+
+def wacz_pages(files: list[Path]) -> Iterator[dict[str, str]]:
+    """A WACZ page (url, ts) for each archived HTML response or revisit that is not a redirect.
+
+    py-wacz's ``--detect-pages`` keeps only pages some other record names as its referrer, which a
+    watcher's captures never do; the pages are listed explicitly instead, so a replay has entry points.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+
+    seen: set[tuple[str, str]] = set()
+    for f in files:
+        with open(f, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type not in ("response", "revisit") or rec.http_headers is None:
+                    continue
+                status = rec.http_headers.get_statuscode() or ""
+                mime = (rec.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+                if not status.startswith("2") or mime not in HTML_TYPES:
+                    continue
+                url = rec.rec_headers.get_header("WARC-Target-URI") or ""
+                ts = rec.rec_headers.get_header("WARC-Date") or ""
+                if url and ts and (url, ts) not in seen:
+                    seen.add((url, ts))
+                    yield {"url": url, "ts": ts, "title": url}
+
+
+def export_wacz(core: Presswatch, out: Path) -> None:
+    """A WACZ of the whole archive, built with the ``wacz`` package.
+
+    Written to a temporary file beside ``out`` and renamed into place only when py-wacz succeeded:
+    a failed export leaves no file (and an earlier ``out`` untouched).
+    """
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    files = sorted((core.data_dir / "warc").glob("*.warc.gz"))
     if not files:
         raise NotFound("the archive is empty")
-    proc = subprocess.run(
-        [sys.executable, "-m", "wacz.main", "create", "-o", str(out), "--detect-pages", *files],
-        capture_output=True, text=True,
-    )
-    if proc.returncode != 0:
-        raise NotFound(f"wacz failed: {proc.stderr.strip()[-500:]}")
+    out = Path(out)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.part.wacz")
+    try:
+        with tempfile.TemporaryDirectory(prefix="presswatch-wacz-") as work:
+            pages = Path(work) / "pages.jsonl"
+            with open(pages, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n")
+                for page in wacz_pages(files):
+                    fh.write(json.dumps(page) + "\n")
+            proc = subprocess.run(
+                [sys.executable, "-m", "presswatch.archive.wacz_tool", "create", "-o", str(tmp),
+                 "--pages", str(pages), *map(str, files)],
+                capture_output=True, text=True,
+            )
+        if proc.returncode != 0 or not tmp.exists():
+            detail = (proc.stderr.strip() or proc.stdout.strip())[-500:]
+            raise ArchiveError(f"wacz failed: {detail}")
+        tmp.replace(out)
+    except ArchiveError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except Exception as exc:  # warcio raises many types on an unreadable WARC
+        tmp.unlink(missing_ok=True)
+        raise ArchiveError(f"wacz failed: {type(exc).__name__}: {exc}"[:600]) from exc

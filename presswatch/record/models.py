@@ -87,13 +87,13 @@ class Capture(Base):
 def capture_row(s: Session, ref: CaptureRef, vantage: str) -> Capture:
     """Index an archived record (a :class:`~presswatch.archive.warc.CaptureRef`) in the session.
 
-    A revisit points at the first response record with the same payload digest.
+    A revisit points at the capture its ``WARC-Refers-To`` names (``ref.refers_to``), nothing else.
     """
     refers = None
-    if ref.record_type == "revisit":
+    if ref.record_type == "revisit" and ref.refers_to:
         refers = s.scalars(
             select(Capture.id)
-            .where(Capture.payload_digest == ref.payload_digest, Capture.record_type == "response")
+            .where(Capture.payload_digest == ref.payload_digest, Capture.record_id == ref.refers_to)
             .limit(1)
         ).first()
     row = Capture(
