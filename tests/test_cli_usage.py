@@ -164,3 +164,43 @@ def test_run_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals) -> N
     assert sum(1 for w in listed if w["status"] == "new") >= 4  # what finished is kept
     verify = pw(data, "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_demand_files_people_write(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for lang in ("en", "ru"):
+        template = pw(data, "demand", "template", "--lang", lang)
+        assert template.returncode == 0 and "//" in template.stdout
+        f = tmp_path / f"t-{lang}.json"
+        f.write_text(template.stdout, encoding="utf-8")
+        added = pw(data, "demand", "add", "--json", str(f))
+        assert added.returncode == 0, added.stderr
+        assert added.stdout.strip().isdigit() and "recorded demand" in added.stderr
+    natural = tmp_path / "natural.json"
+    natural.write_text(json.dumps({
+        "title": "Remove the interview", "sender": "Ministry of Information of the Republic of Kazakhstan",
+        "recipient": "Vlast.kz", "actions": "remove", "targets": "https://vlast.kz/novosti/1",
+        "legal_basis": "Law on Mass Media, art. 23",
+    }), encoding="utf-8")
+    res = pw(data, "demand", "add", "--json", str(natural))
+    assert res.returncode == 0, res.stderr
+    shown = json.loads(pw(data, "demand", "show", res.stdout.strip(), "--json").stdout)
+    assert shown["sender"]["kind"] == "ministry" and shown["recipient"]["name"] == "Vlast.kz"
+    assert shown["legal_basis"][0]["citation"] == "Law on Mass Media, art. 23"
+    assert shown["targets"][0]["url"] == "https://vlast.kz/novosti/1"
+
+    for doc, needles in (
+        ({"title": "x", "sender": "Ivan Petrov", "recipient": "X", "actions": ["remove"]},
+         ["sender.kind: required (one of: ministry"]),
+        ({"title": "x", "sender": "Ministry", "recipient": {"nam": "X"}, "actions": ["remove"], "targts": []},
+         ["recipient.nam: unknown field (did you mean 'name'?)", "targts: unknown field (did you mean 'targets'?)"]),
+        ({"title": "x", "sender": ["Ministry"], "recipient": "X", "actions": ["remove"]}, ["sender: expected"]),
+        ({"title": "x", "sender": "Ministry", "recipient": "X", "actions": ["burn"]}, ["unknown demanded action"]),
+    ):
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(doc), encoding="utf-8")
+        res = pw(data, "demand", "add", "--json", str(bad))
+        assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+        assert all(n in res.stderr for n in needles), res.stderr
+    schema = json.loads(pw(data, "demand", "schema").stdout)
+    assert {"title", "sender", "recipient", "actions"} <= set(schema["required"])

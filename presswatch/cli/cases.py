@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -66,6 +68,19 @@ def _read_json_object(path: Path) -> dict[str, Any]:
     return data
 
 
+def _party_dict(value: Any, which: str) -> dict[str, Any]:
+    """A party from a demand file as a dict that flags can amend (a plain name string is accepted)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"name": value}
+    if isinstance(value, dict):
+        return dict(value)
+    fail(f"invalid demand: {which}: expected an object {{\"name\": …, \"kind\": …}} or just the name as a "
+         f"string, got {type(value).__name__}")
+    return {}
+
+
 def _set(target: dict[str, Any], key: str, value: Any) -> None:
     if value is not None and value != []:
         target[key] = value
@@ -121,7 +136,7 @@ def demand_add(
     core = open_core(ctx)
     with _errors():
         data = _read_json_object(from_json) if from_json else {}
-        snd = dict(data.get("sender") or {})
+        snd = _party_dict(data.get("sender"), "sender")
         for key, value in (
             ("name", sender),
             ("kind", sender_kind),
@@ -131,7 +146,7 @@ def demand_add(
             ("phone", sender_phone),
         ):
             _set(snd, key, value)
-        rcp = dict(data.get("recipient") or {})
+        rcp = _party_dict(data.get("recipient"), "recipient")
         for key, value in (("name", recipient), ("kind", recipient_kind), ("country", recipient_country)):
             _set(rcp, key, value)
         data["sender"], data["recipient"] = snd, rcp
@@ -163,6 +178,69 @@ def demand_add(
         + (f", to be measured in {', '.join(rec['measure_in'])}" if rec["measure_in"] else "")
     )
     print(did)
+
+
+TEMPLATES = {
+    "en": """{
+  // A takedown demand, as `presswatch demand add --json FILE` reads it.
+  // Comments (// …) are allowed in this template only; remove them or keep them, both are read.
+  "title": "Remove the report on police conduct at the border protest",
+  "sender": {"name": "Ministry of Internal Affairs", "kind": "ministry", "country": "KG"},
+  // "sender": "Ministry of Internal Affairs" also works: the kind is guessed from the name
+  "recipient": {"name": "Daily Example", "kind": "outlet", "country": "KG"},
+  "date_sent": "2026-11-25",             // YYYY-MM-DD or ISO 8601
+  "date_received": "2026-11-25T14:30:00Z",
+  "deadline": "2026-11-26",
+  "channel": "letter",                   // letter | email | court-order | phone | public-statement
+  "legal_basis": [{"country": "KG", "citation": "Law on Protection from False Information, art. 4"}],
+  "actions": ["remove"],                 // remove | edit | de-index | block | disclose-source
+  "targets": [{"url": "https://news.example/2026/11/report"}],
+  "visibility": "public",                // public | redacted (targets' paths, people hidden) | private
+  "measure_in": ["KZ"],                  // also measure reachability from these countries
+  "notes": "The ministry also forwarded the material to the prosecutor's office."
+}
+""",
+    "ru": """{
+  // Требование об удалении материала, как его читает `presswatch demand add --json FILE`.
+  // Комментарии (// …) допустимы: их можно оставить или удалить.
+  "title": "Удалить материал о действиях полиции на пограничном митинге",
+  "sender": {"name": "Министерство внутренних дел", "kind": "ministry", "country": "KG"},
+  // можно и строкой: "sender": "Министерство внутренних дел" (тип угадывается по названию)
+  "recipient": {"name": "Ежедневные новости", "kind": "outlet", "country": "KG"},
+  "date_sent": "2026-11-25",             // ГГГГ-ММ-ДД или ISO 8601
+  "date_received": "2026-11-25T14:30:00Z",
+  "deadline": "2026-11-26",
+  "channel": "letter",                   // letter | email | court-order | phone | public-statement
+  "legal_basis": [{"country": "KG", "citation": "Закон «О защите от недостоверной информации», ст. 4"}],
+  "actions": ["remove"],                 // remove | edit | de-index | block | disclose-source
+  "targets": [{"url": "https://news.example/2026/11/report"}],
+  "visibility": "public",                // public | redacted | private
+  "measure_in": ["KZ"],                  // измерять доступность также из этих стран
+  "notes": "Министерство также направило материал в прокуратуру."
+}
+""",
+}
+
+
+class TemplateLang(StrEnum):
+    en = "en"
+    ru = "ru"
+
+
+@demand_app.command("template")
+def demand_template(
+    lang: Annotated[TemplateLang, Opt("--lang", help="Language of the comments and example text.")] = TemplateLang.en,
+) -> None:
+    """Print a commented example demand file (edit it, then `demand add --json FILE`)."""
+    sys.stdout.write(TEMPLATES[lang.value])
+
+
+@demand_app.command("schema")
+def demand_schema() -> None:
+    """Print the JSON Schema of demand files (the API accepts the same)."""
+    from ..record.demands import demand_json_schema
+
+    sys.stdout.write(json.dumps(demand_json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
 @demand_app.command("list")

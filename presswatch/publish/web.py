@@ -98,6 +98,13 @@ def create_app(core: Presswatch) -> FastAPI:
     def not_watched(url: str) -> HTTPException:
         return HTTPException(status_code=404, detail=f"not watched: {url[:200]}")
 
+    @app.get("/api/v1/schemas/demand.json")
+    def demand_schema() -> dict[str, Any]:
+        """The JSON Schema of demand files (``presswatch demand schema`` prints the same)."""
+        from ..record.demands import demand_json_schema
+
+        return demand_json_schema()
+
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         core.db.ping()

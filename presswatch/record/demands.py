@@ -9,6 +9,7 @@ entry to the evidence log in the same transaction.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import email.parser
 import email.policy
 import hashlib
@@ -162,6 +163,62 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# -- shorthand people write naturally: coerced before validation ------------------------------------
+_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("court", ("court", "tribunal", "judge", "суд")),
+    ("prosecutor", ("prosecut", "procurator", "прокур")),
+    ("police", ("police", "полиц", "милиц")),
+    ("security-service", ("security service", "state security", "intelligence", "спецслужб", "безопасности")),
+    ("regulator", ("regulator", "commission", "authority", "agency", "roskomnadzor", "роскомнадзор", "надзор")),
+    ("ministry", ("ministry", "minister", "министерств", "министр", "министрлиг")),
+)
+
+
+def guess_sender_kind(name: str) -> str | None:
+    """The sender kind a name makes obvious ("Ministry of Information" → ministry), or None."""
+    low = name.lower()
+    for kind, words in _KIND_WORDS:
+        if any(w in low for w in words):
+            return kind
+    return None
+
+
+def _party(value: object, *, sender: bool) -> object:
+    """A party given as a plain string becomes ``{name: …}`` (a sender's kind guessed from its name)."""
+    if isinstance(value, str):
+        party: dict[str, Any] = {"name": value}
+        if sender and (kind := guess_sender_kind(value)):
+            party["kind"] = kind
+        return party
+    if sender and isinstance(value, dict) and "kind" not in value and isinstance(value.get("name"), str):
+        kind = guess_sender_kind(value["name"])
+        return {**value, "kind": kind} if kind else value
+    return value
+
+
+def _listify(value: object) -> object:
+    """A single item where a list is expected becomes a one-item list."""
+    return [value] if isinstance(value, str | dict) else value
+
+
+def _legal_basis(value: object) -> object:
+    items = _listify(value)
+    if isinstance(items, list):
+        return [{"citation": x} if isinstance(x, str) else x for x in items]
+    return items
+
+
+def _targets(value: object) -> object:
+    items = _listify(value)
+    if isinstance(items, list):
+        return [
+            ({"url": x} if urlsplit(x.strip()).scheme in ("http", "https") else {"description": x})
+            if isinstance(x, str) else x
+            for x in items
+        ]
+    return items
+
+
 class SenderIn(_Model):
     name: str = Field(min_length=1)
     kind: Annotated[str, _choice(SENDER_KINDS, "sender kind")]
@@ -206,20 +263,24 @@ class DemandIn(_Model):
     external_id: str | None = None
     demand_type: Annotated[str, _choice(DEMAND_TYPES, "demand type")] = "government-request"
     title: str = Field(min_length=1)
-    sender: SenderIn
-    recipient: RecipientIn
+    sender: Annotated[SenderIn, BeforeValidator(lambda v: _party(v, sender=True))]
+    recipient: Annotated[RecipientIn, BeforeValidator(lambda v: _party(v, sender=False))]
     date_sent: When = None
     date_received: When = None
     deadline: When = None
     channel: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
-    legal_basis: list[LegalBasisIn] = Field(default_factory=list)
-    actions: list[Annotated[str, _choice(ACTIONS, "demanded action")]] = Field(min_length=1)
-    targets: list[TargetIn] = Field(default_factory=list)
+    legal_basis: Annotated[list[LegalBasisIn], BeforeValidator(_legal_basis)] = Field(default_factory=list)
+    actions: Annotated[
+        list[Annotated[str, _choice(ACTIONS, "demanded action")]], BeforeValidator(_listify)
+    ] = Field(min_length=1)
+    targets: Annotated[list[TargetIn], BeforeValidator(_targets)] = Field(default_factory=list)
     response: Annotated[str, _choice(RESPONSES, "response")] = "pending"
     response_at: When = None
     visibility: Annotated[str, _choice(VISIBILITIES, "visibility")] = "public"
     notes: str = ""
-    measure_in: list[Annotated[str, BeforeValidator(_country)]] = Field(default_factory=list)
+    measure_in: Annotated[list[Annotated[str, BeforeValidator(_country)]], BeforeValidator(_listify)] = Field(
+        default_factory=list
+    )
 
     @field_validator("channel")
     @classmethod
@@ -233,11 +294,63 @@ class DemandIn(_Model):
         return norm
 
 
+def _model_at(loc: Sequence[object]) -> type[BaseModel] | None:
+    """The input model that holds the field at ``loc`` (for naming the fields it does accept)."""
+    model: type[BaseModel] | None = DemandIn
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int):
+            continue
+        field_info = model.model_fields.get(str(part))
+        if field_info is None:
+            return None
+        model = next((t for t in _model_types(field_info.annotation)), None)
+    return model
+
+
+def _model_types(annotation: object) -> list[type[BaseModel]]:
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for a in get_args(annotation) for m in _model_types(a)]
+
+
+_SHAPES = {
+    "sender": 'an object {"name": …, "kind": …, "country": …} or just the name as a string',
+    "recipient": 'an object {"name": …, "kind": "outlet", "country": …} or just the name as a string',
+    "legal_basis": 'a list of {"country": …, "citation": …} or of strings',
+    "targets": 'a list of {"url": …} / {"description": …} or of URL strings',
+    "actions": f"a list of: {', '.join(ACTIONS)}",
+}
+
+
 def _format_errors(exc: ValidationError) -> str:
+    """One readable line per problem, naming the field and the shape it expects."""
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "demand"
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        path = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        loc = ".".join(str(p) for p in path) or "demand"
+        kind = err["type"]
+        field_name = str(path[-1]) if path else ""
+        if kind == "missing":
+            if field_name == "kind" and path[:1] == ["sender"]:
+                msg = f"required (one of: {', '.join(SENDER_KINDS)}); it could not be guessed from the name"
+            else:
+                msg = "required" + (f": {_SHAPES[field_name]}" if field_name in _SHAPES else "")
+        elif kind == "extra_forbidden":
+            model = _model_at(path)
+            known = list(model.model_fields) if model is not None else []
+            close = difflib.get_close_matches(field_name, known, n=1)
+            msg = "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
+            if known:
+                msg += f"; known fields: {', '.join(known)}"
+        elif kind in ("model_type", "model_attributes_type", "list_type", "dict_type") and (
+            field_name in _SHAPES or (len(path) > 1 and str(path[-2]) in _SHAPES)
+        ):
+            key = field_name if field_name in _SHAPES else str(path[-2])
+            msg = f"expected {_SHAPES[key]}, got {type(err.get('input')).__name__}"
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
         parts.append(f"{loc}: {msg}")
     return "invalid demand: " + "; ".join(parts)
 
@@ -1119,10 +1232,50 @@ def _known_documents(core: Presswatch, inner: object) -> list[tuple[str, bytes]]
     return out
 
 
+def strip_line_comments(text: str) -> str:
+    """``text`` without ``// …`` comments outside strings (as in ``demand template``); strict JSON is unchanged."""
+    out: list[str] = []
+    in_string = escaped = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if in_string:
+            out.append(c)
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+            out.append(c)
+        elif c == "/" and text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def demand_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a demand file (and of the API's demand body), generated from the input model."""
+    schema = DemandIn.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://presswatch.example/schemas/demand.json"
+    schema["description"] = (
+        "A takedown demand (Lumen notice model with presswatch's additions). Shorthand accepted on input: "
+        "sender/recipient as a name string, legal_basis and targets as strings, single values for lists."
+    )
+    return schema
+
+
 def load_json_file(path: Path) -> Any:
-    """Read an import file with a clear error for unreadable or malformed JSON."""
+    """Read an import file with a clear error for unreadable or malformed JSON (``//`` comments allowed)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(strip_line_comments(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise InvalidDemand(f"cannot read {path}: {exc.strerror}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
