@@ -247,7 +247,8 @@ def test_soft_404_matches_learned_template(prior: Prior, profile: SiteProfile) -
 
 
 def test_soft_404_first_sight_with_profile(profile: SiteProfile) -> None:
-    assert sr(check(facts(not_found_page(URL, seed=5)), None, profile)) == ("removed", "soft-404")
+    # never seen online: the same detection, reported as missing (nothing was there to remove)
+    assert sr(check(facts(not_found_page(URL, seed=5)), None, profile)) == ("missing", "soft-404")
 
 
 def test_soft_404_without_profile_uses_the_prior(prior: Prior) -> None:
@@ -259,7 +260,7 @@ def test_soft_404_by_wording(prior: Prior) -> None:
     body = chrome("Page not found", "<h1>Page not found</h1><p>Sorry, we couldn't find that page.</p>")
     assert sr(check(facts(body), prior, None)) == ("removed", "soft-404")
     body_ru = chrome("Ошибка", "<h1>Страница не найдена</h1><p>Проверьте адрес.</p>")
-    assert sr(check(facts(body_ru), None, None)) == ("removed", "soft-404")
+    assert sr(check(facts(body_ru), None, None)) == ("missing", "soft-404")
 
 
 @pytest.mark.parametrize("final", [f"{HOST}/", f"{HOST}/news/", f"{HOST}/news/2026/05/"])
@@ -285,8 +286,8 @@ def test_redirect_to_not_found_url(prior: Prior) -> None:
 def test_removal_notices(prior: Prior, profile: SiteProfile, text: str) -> None:
     c = check(facts(notice_page(text)), prior, profile)
     assert sr(c) == ("removed", "removal-notice"), c.details
-    # also on first sight, and with the site title instead of the headline
-    assert sr(check(facts(notice_page(text, title="Notice")), None, profile)) == ("removed", "removal-notice")
+    # also on first sight (then missing: never seen online), and with the site title instead of the headline
+    assert sr(check(facts(notice_page(text, title="Notice")), None, profile)) == ("missing", "removal-notice")
 
 
 def test_content_replaced(prior: Prior, profile: SiteProfile) -> None:
@@ -389,3 +390,14 @@ def test_text_still_on_page_is_not_a_removal() -> None:
     )
     c = check(facts(article()), shifted, None)
     assert sr(c) == ("unchanged", None) and c.details["extraction_drift"] is True
+
+
+def test_never_seen_online_is_missing_not_removed(profile: SiteProfile) -> None:
+    """A URL whose first check finds no article was never online: missing, with what was found instead."""
+    for status, reason in ((404, "http-404"), (410, "http-410")):
+        c = check(facts(not_found_page(URL), status), None, None)
+        assert sr(c) == ("missing", reason) and c.details["never_online"] is True
+    assert sr(check(facts(home_page(), final=f"{HOST}/"), None, profile))[0] == "missing"
+    # what is not a removal stays what it is
+    assert sr(check(facts(b"", 503), None, None)) == ("unreachable", "http-5xx")
+    assert sr(check(facts(not_found_page(URL), 451), None, None)) == ("withheld", "http-451")

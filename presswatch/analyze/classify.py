@@ -1,4 +1,9 @@
-"""Classify one check of an article URL: new, unchanged, edited, removed, withheld or unreachable."""
+"""Classify one check of an article URL: new, unchanged, edited, removed, withheld, unreachable or missing.
+
+``missing`` is a URL that has never been seen online: its checks so far found no article (a 404, a
+soft 404, a notice…). It is not a removal — nothing was there to remove — so it raises no event; the
+reason says what was found instead. Removal needs an earlier online observation.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from .page import Page, PageFacts
 from .profile import SiteProfile
 from .text import normalize_text, words
 
-STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable")
+STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable", "missing")
 UNREACHABLE_REASONS = (
     "dns",
     "connect",
@@ -296,7 +301,19 @@ def _password_wall(page: Page, profile: SiteProfile | None) -> bool:
 def classify(
     facts: PageFacts, extracted: Extracted | None, prior: Prior | None, profile: SiteProfile | None
 ) -> Classification:
-    """Classify one check. ``extracted`` is computed from ``facts.body`` when None and needed."""
+    """Classify one check. ``extracted`` is computed from ``facts.body`` when None and needed.
+
+    Without a prior (the article was never seen online) what would be a removal is ``missing``.
+    """
+    result = _classify(facts, extracted, prior, profile)
+    if prior is None and result.status == "removed":
+        return _result("missing", result.reason, {**result.details, "never_online": True})
+    return result
+
+
+def _classify(
+    facts: PageFacts, extracted: Extracted | None, prior: Prior | None, profile: SiteProfile | None
+) -> Classification:
     details: dict[str, Any] = {"http_status": facts.http_status}
     if facts.error_reason:
         reason = facts.error_reason if facts.error_reason in UNREACHABLE_REASONS else "bad-response"
