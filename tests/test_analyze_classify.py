@@ -401,3 +401,18 @@ def test_never_seen_online_is_missing_not_removed(profile: SiteProfile) -> None:
     # what is not a removal stays what it is
     assert sr(check(facts(b"", 503), None, None)) == ("unreachable", "http-5xx")
     assert sr(check(facts(not_found_page(URL), 451), None, None)) == ("withheld", "http-451")
+
+
+def test_removal_notice_keeps_its_sentence_and_the_pages_own_title(prior: Prior, profile: SiteProfile) -> None:
+    text = ("Материал удалён по требованию Министерства информации. Редакция не согласна с этим решением, "
+            "но вынуждена подчиниться.")
+    c = check(facts(notice_page(text, title="Уведомление")), prior, profile)
+    assert sr(c) == ("removed", "removal-notice")
+    assert c.details["notice"] == "Материал удалён по требованию Министерства информации."
+    assert c.details["page_title"] == "Уведомление"  # the page's own <title>, not a sidebar heading
+    body = chrome("Daily Example", "<h1>Notice</h1><aside><h2>Related stories</h2></aside>"
+                  "<p>This article has been removed at the request of the Ministry of Information.</p>")
+    c = check(facts(body), prior, profile)
+    assert sr(c) == ("removed", "removal-notice")
+    assert c.details["page_title"] == "Notice"
+    assert c.details["notice"] == "This article has been removed at the request of the Ministry of Information."

@@ -305,15 +305,19 @@ def classify(
 
     Without a prior (the article was never seen online) what would be a removal is ``missing``.
     """
-    result = _classify(facts, extracted, prior, profile)
+    page = Page(facts, extracted)  # parsed lazily, once, shared by every test below
+    result = _classify(facts, page, prior, profile)
+    if result.status in ("removed", "withheld") and facts.body and facts.http_status and facts.http_status < 400:
+        # what the page itself says: its own headline (not a sidebar heading), the notice's sentence
+        result.details["page_title"] = page.own_title
+        if result.reason == "removal-notice":
+            result.details["notice"] = page.notice
     if prior is None and result.status == "removed":
         return _result("missing", result.reason, {**result.details, "never_online": True})
     return result
 
 
-def _classify(
-    facts: PageFacts, extracted: Extracted | None, prior: Prior | None, profile: SiteProfile | None
-) -> Classification:
+def _classify(facts: PageFacts, page: Page, prior: Prior | None, profile: SiteProfile | None) -> Classification:
     details: dict[str, Any] = {"http_status": facts.http_status}
     if facts.error_reason:
         reason = facts.error_reason if facts.error_reason in UNREACHABLE_REASONS else "bad-response"
@@ -331,7 +335,6 @@ def _classify(
         return _result("removed", "http-404", details)
     if st == 410:
         return _result("removed", "http-410", details)
-    page = Page(facts, extracted)
     if st in (401, 402, 407):
         return _result("withheld", "login-wall", details)
     if 400 <= st < 500:

@@ -10,7 +10,7 @@ article text is gone as well.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .text import normalize_text
 
@@ -167,3 +167,35 @@ def scan(prepared: str) -> dict[str, list[str]]:
             if rx.search(prepared):
                 hits.setdefault(cat, []).append(key)
     return hits
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+NOTICE_MAX_CHARS = 500
+
+
+def notice_sentence(texts: Iterable[str]) -> str | None:
+    """The sentence that carries a removal notice, as written (first strong match, else first weak one).
+
+    ``texts`` are candidate passages in reading order (headline, paragraphs, the page's visible text);
+    the sentence keeps its original case and is cut at ``NOTICE_MAX_CHARS`` with "…".
+    """
+    weak: str | None = None
+    strong_rx = [rx for _, rx in _COMPILED["removal_strong"]]
+    weak_rx = [rx for _, rx in _COMPILED["removal_weak"]]
+    for text in texts:
+        for sentence in _SENTENCE_END.split(text or ""):
+            sentence = " ".join(sentence.split())
+            if len(sentence) < 8:
+                continue
+            prepared = prepare(sentence)
+            if any(rx.search(prepared) for rx in strong_rx):
+                return _cap(sentence)
+            if weak is None and any(rx.search(prepared) for rx in weak_rx):
+                weak = _cap(sentence)
+    return weak
+
+
+def _cap(sentence: str) -> str:
+    if len(sentence) <= NOTICE_MAX_CHARS:
+        return sentence
+    return sentence[: NOTICE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,12 +11,13 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from .extract import Extracted, extract, parse_html, visible_text
-from .notices import prepare, scan
+from .notices import notice_sentence, prepare, scan
 from .text import words
 from .thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
 
 _PASSWORD = etree.XPath("boolean(//input[translate(@type,'PASWORD','pasword')='password'])")
 _H1 = etree.XPath("string(//h1)")
+_TITLE_SITE_SUFFIX = re.compile(r"\s+(?:\||—|–|::|·|-)\s+")
 _LINK_TEXT = etree.XPath("//a//text()")
 
 
@@ -122,6 +124,27 @@ class Page:
     @cached_property
     def page_hits(self) -> dict[str, list[str]]:
         return scan(self.page_text)
+
+    @cached_property
+    def own_title(self) -> str | None:
+        """The page's own headline as written: its first ``<h1>``, else its ``<title>`` (not a sidebar heading)."""
+        if self._tree is not None:
+            h1 = " ".join(str(_H1(self._tree)).split())
+            if h1:
+                return h1
+        t = self.extracted.meta.get("html_title")
+        if not isinstance(t, str) or not t.strip():
+            return None
+        t = " ".join(t.split())
+        head = _TITLE_SITE_SUFFIX.split(t, maxsplit=1)[0].strip()  # "Notice | The Daily Example" → "Notice"
+        return head or t
+
+    @cached_property
+    def notice(self) -> str | None:
+        """The removal notice's own sentence, when the page carries one."""
+        ex = self.extracted
+        visible = visible_text(self._tree) if self._tree is not None else ""
+        return notice_sentence([self.own_title or "", *ex.paragraphs, visible])
 
     @cached_property
     def html_title(self) -> str | None:
