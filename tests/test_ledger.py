@@ -593,14 +593,30 @@ def _revisit_capture(core: Presswatch) -> Capture:
     raise AssertionError("no capture shares its payload digest")
 
 
-def _delete_row(core: Presswatch, table: str, key: object) -> None:
+def tamper_sql(core: Presswatch, sql: str, params: dict | None = None) -> None:
+    """Run SQL behind presswatch's back, with foreign keys not enforced (as a forger would)."""
     from sqlalchemy import text
 
-    with core.db.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        conn.execute(text(f"DELETE FROM {table} WHERE id = :k"), {"k": key})
-        conn.commit()
+    url = core.db.engine.url
+    if url.get_backend_name() == "sqlite":
+        import sqlite3
+
+        conn = sqlite3.connect(url.database)
+        try:
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(sql, params or {})
+            conn.commit()
+        finally:
+            conn.close()
+        return
+    with core.db.engine.connect() as c:
+        c.exec_driver_sql("SET session_replication_role = replica")
+        c.execute(text(sql), params or {})
+        c.commit()
+
+
+def _delete_row(core: Presswatch, table: str, key: object) -> None:
+    tamper_sql(core, f"DELETE FROM {table} WHERE id = :k", {"k": key})
 
 
 def test_deleted_capture_row_sharing_its_digest_is_named(cli_store):
