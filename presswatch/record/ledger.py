@@ -515,21 +515,28 @@ def _gzip_member(fh: IO[bytes], start: int, limit: int) -> bytes | None:
     return bytes(raw[: len(raw) - len(d.unused_data)])
 
 
-def request_commitment(data_dir: Path, capture: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The request record archived right after a capture's record (its pointer, id and block digest).
+def warc_commitment(data_dir: Path, capture: Mapping[str, Any]) -> dict[str, Any]:
+    """What the log commits to in the WARC file for a capture row: the SHA-256 of the record's stored
+    bytes, and the request record archived right after it (pointer, id, block digest, stored SHA-256).
 
-    The archive writes each response/revisit and its request in one append; the log commits to both so
-    that removing the request record is named. None when no request record of this capture follows.
+    The archive writes each response/revisit and its request in one append; committing to both makes
+    any changed byte, and a removed request record, nameable. ``request`` is None when no request record
+    of this capture follows it (a capture archived without one).
     """
     start = int(capture["offset"]) + int(capture["length"])
     with open(Path(data_dir) / str(capture["warc_file"]), "rb") as fh:
+        fh.seek(int(capture["offset"]))
+        stored = fh.read(int(capture["length"]))
         raw = _gzip_member(fh, start, _MAX_REQUEST_RECORD)
-    if raw is None:
-        return None
-    problems, info = check_warc_record(raw, payload_digest=None, record_id=None)
-    if problems or info.record_type != "request" or info.concurrent_to != capture.get("record_id"):
-        return None
-    return {"offset": start, "length": len(raw), "record_id": info.record_id, "block_digest": info.block_digest}
+    out: dict[str, Any] = {"sha256": hashlib.sha256(stored).hexdigest(), "request": None}
+    if raw is not None:
+        problems, info = check_warc_record(raw, payload_digest=None, record_id=None)
+        if not problems and info.record_type == "request" and info.concurrent_to == capture.get("record_id"):
+            out["request"] = {
+                "offset": start, "length": len(raw), "record_id": info.record_id,
+                "block_digest": info.block_digest, "sha256": hashlib.sha256(raw).hexdigest(),
+            }  # fmt: skip
+    return out
 
 
 class Ledger:
@@ -589,7 +596,7 @@ class Ledger:
                 raise ValueError(f"not a WARC digest: {d!r}")
             if d not in cited:
                 cited.append(d)
-        described, requests = self._commit_rows(session, [*([ref] if ref else []), *rows])
+        described, warc = self._commit_rows(session, [*([ref] if ref else []), *rows])
         captured = {
             d for r, c in described.items() if r.startswith("capture:") for d in (c.get("payload_digest"),
                                                                                   c.get("block_digest")) if d
@@ -614,7 +621,7 @@ class Ledger:
                 "digests": cited,
                 "record": record,
                 "rows": described,
-                "requests": requests,
+                "warc": warc,
             }
         )
         lh = leaf_hash(data)
@@ -638,7 +645,7 @@ class Ledger:
     def _commit_rows(
         self, session: Session, refs: Sequence[str]
     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """The commitments of the rows ``refs`` name, read back as stored; and their request records."""
+        """The commitments of the rows ``refs`` name, read back as stored; and of captures' WARC bytes."""
         if not refs:
             return {}, {}
         session.flush()
@@ -652,13 +659,8 @@ class Ledger:
             if len(got) != 1:
                 raise ValueError(f"{r}: no such row to describe")
             described[r] = got[0]
-        requests: dict[str, dict[str, Any]] = {}
-        for r, c in described.items():
-            if r.startswith("capture:"):
-                req = request_commitment(self.core.data_dir, c)
-                if req is not None:
-                    requests[r] = req
-        return described, requests
+        warc = {r: warc_commitment(self.core.data_dir, c) for r, c in described.items() if r.startswith("capture:")}
+        return described, warc
 
     def append_events(self, session: Session, events: Iterable[Any]) -> list[int]:
         """Append one ``event`` entry per (flushed) :class:`~presswatch.record.models.Event`."""
@@ -937,6 +939,10 @@ class Ledger:
         if state is None:
             report.fail("log state row is missing")
         else:
+            if state.size > tree.size:
+                report.fail(
+                    f"log entries {tree.size}..{state.size - 1} missing: the log state holds {state.size} entries"
+                )
             if state.size != tree.size or state.root_hash != tree.root():
                 report.fail(f"log state (size {state.size}) does not match the entries (size {tree.size})")
             try:
@@ -997,13 +1003,20 @@ class Ledger:
         report.count("cited_digests", len(digests))
 
     def _check_capture(
-        self, c: Any, entry: int, files: dict[str, IO[bytes]], report: VerificationReport
+        self,
+        c: Any,
+        entry: int,
+        files: dict[str, IO[bytes]],
+        report: VerificationReport,
+        stored_sha256: str | None = None,
     ) -> None:
         label = f"capture {c.id} ({c.payload_digest}, {c.warc_file}@{c.offset}, cited by entry {entry})"
         report.count("captures")
         raw = self._read_warc(label, c.warc_file, c.offset, c.length, files, report)
         if raw is None:
             return
+        if stored_sha256 is not None and hashlib.sha256(raw).hexdigest() != stored_sha256:
+            report.fail(f"{label}: stored record bytes differ from those the log commits to")
         problems, info = check_warc_record(
             raw,
             payload_digest=c.payload_digest,
@@ -1045,9 +1058,10 @@ class Ledger:
         try:
             for ref, (index, cap) in sorted(rows.captures.items(), key=lambda kv: (kv[1][1].warc_file,
                                                                                    kv[1][1].offset)):
-                self._check_capture(cap, index, files, report)
-                req = rows.requests.get(ref)
-                if req is None:
+                committed = rows.warc.get(ref) or {}
+                self._check_capture(cap, index, files, report, committed.get("sha256"))
+                req = committed.get("request")
+                if not isinstance(req, dict):
                     continue
                 report.count("request_records")
                 label = (
@@ -1062,6 +1076,8 @@ class Ledger:
                 raw = self._read_warc(label, cap.warc_file, offset, length, files, report)
                 if raw is None:
                     continue
+                if hashlib.sha256(raw).hexdigest() != req.get("sha256"):
+                    report.fail(f"{label}: stored record bytes differ from those the log commits to")
                 problems, info = check_warc_record(
                     raw, payload_digest=None, block_digest=req.get("block_digest"), record_id=req.get("record_id")
                 )
@@ -1122,10 +1138,9 @@ class Ledger:
         if not named:
             report.fail(f"entry {index}: row {ref} does not match the log")
 
-    def _verify_no_unlogged_rows(
-        self, rows: _RowsSeen, report: VerificationReport
-    ) -> None:
-        """Rows of :data:`LOGGED_TABLES` that no entry describes were added behind the log's back."""
+    def _verify_no_unlogged_rows(self, rows: _RowsSeen, report: VerificationReport) -> None:
+        """Rows of :data:`LOGGED_TABLES` that no entry describes were added behind the log's back; a row's
+        ``ledger_index`` (not part of its commitment) must be the index of the latest entry describing it."""
         tables = _tables()
         with self.core.db.session() as s:
             for name in LOGGED_TABLES:
@@ -1133,19 +1148,27 @@ class Ledger:
                 if table is None:
                     continue
                 pk = list(table.primary_key.columns)[0]
+                back = table.c.get("ledger_index")
+                cols = [pk] if back is None else [pk, back]
                 last: Any = None
                 while True:
-                    q = select(pk).order_by(pk).limit(2000)
+                    q = select(*cols).order_by(pk).limit(2000)
                     if last is not None:
                         q = q.where(pk > last)
-                    keys = list(s.scalars(q))
-                    if not keys:
+                    batch = s.execute(q).all()
+                    if not batch:
                         break
-                    last = keys[-1]
-                    for k in keys:
-                        ref = f"{name}:{k}"
-                        if ref not in rows.latest:
+                    last = batch[-1][0]
+                    for item in batch:
+                        ref = f"{name}:{item[0]}"
+                        seen = rows.latest.get(ref)
+                        if seen is None:
                             report.fail(f"row {ref} is not in the evidence log (no entry describes it)")
+                        elif back is not None and item[1] != seen[0]:
+                            report.fail(
+                                f"entry {seen[0]}: row {ref} field 'ledger_index' is {item[1]!r}, "
+                                f"the latest entry describing it is {seen[0]}"
+                            )
 
 
 @dataclass(frozen=True)
@@ -1168,7 +1191,7 @@ class _RowsSeen:
     def __init__(self) -> None:
         self.latest: dict[str, tuple[int, bytes | None]] = {}
         self.captures: dict[str, tuple[int, _CaptureSeen]] = {}
-        self.requests: dict[str, dict[str, Any]] = {}
+        self.warc: dict[str, dict[str, Any]] = {}
         self.legacy = 0
 
     def add(self, index: int, doc: dict[str, Any], report: VerificationReport) -> bool:
@@ -1187,7 +1210,7 @@ class _RowsSeen:
         if not isinstance(committed, dict):
             report.fail(f"entry {index}: its rows are not an object")
             return False
-        requests = doc.get("requests") or {}
+        warc = doc.get("warc") or {}
         digests: set[str] = set()
         for ref, c in committed.items():
             if not isinstance(c, dict):
@@ -1205,10 +1228,11 @@ class _RowsSeen:
                     continue
                 self.captures[ref] = (index, cap)
                 digests.update(d for d in (cap.payload_digest, cap.block_digest) if d)
-                if isinstance(requests, dict) and isinstance(requests.get(ref), dict):
-                    self.requests[ref] = requests[ref]
+                if isinstance(warc, dict) and isinstance(warc.get(ref), dict):
+                    self.warc[ref] = warc[ref]
                 else:
-                    self.requests.pop(ref, None)
+                    report.fail(f"entry {index}: capture row {ref} has no WARC commitment")
+                    self.warc.pop(ref, None)
         if any(r.startswith("capture:") for r in committed):
             for d in doc.get("digests") or ():
                 report.count("cited_digests")
