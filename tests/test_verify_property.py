@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, delete, insert, select, update
+from sqlalchemy import UniqueConstraint, create_engine, delete, insert, select, update
 from sqlalchemy.engine import Engine, make_url
 from typer.testing import CliRunner
 
 from presswatch.cli import app
 from presswatch.core import Presswatch
-from presswatch.record.ledger import LOGGED_TABLES, UNCOMMITTED_COLUMNS
+from presswatch.record.ledger import BACKLINKED_TABLES, LOGGED_TABLES, MUTABLE_COLUMNS, UNCOMMITTED_COLUMNS
 from presswatch.settings import Settings
 
 SCENARIOS: list[tuple[str, dict[str, Any]]] = [
@@ -270,7 +270,8 @@ def edit_row(rng: random.Random, env: dict[str, str], c: Committed) -> list[str]
     ref = rng.choice(sorted(c.rows))
     table = tables()[ref.partition(":")[0]]
     pk, key = _key(table, ref)
-    cols = [col for col in table.columns if not col.primary_key and col.name not in UNCOMMITTED_COLUMNS]
+    skip = UNCOMMITTED_COLUMNS | MUTABLE_COLUMNS.get(table.name, frozenset())
+    cols = [col for col in table.columns if not col.primary_key and col.name not in skip]
     col = rng.choice(cols)
     engine = tamper_engine(env["PRESSWATCH_DB"])
     try:
@@ -280,6 +281,23 @@ def edit_row(rng: random.Random, env: dict[str, str], c: Committed) -> list[str]
     finally:
         engine.dispose()
     return [f"row {ref} field '{col.name}'"]
+
+
+def edit_backlink(rng: random.Random, env: dict[str, str], c: Committed) -> list[str] | None:
+    """A row's pointer to its own log entry changed (it is not part of the row's commitment)."""
+    refs = sorted(r for r in c.rows if r.partition(":")[0] in BACKLINKED_TABLES)
+    if not refs:
+        return None
+    ref = rng.choice(refs)
+    table = tables()[ref.partition(":")[0]]
+    pk, key = _key(table, ref)
+    engine = tamper_engine(env["PRESSWATCH_DB"])
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(table).where(pk == key).values(ledger_index=table.c.ledger_index + 1))
+    finally:
+        engine.dispose()
+    return [f"row {ref} field 'ledger_index'"]
 
 
 def delete_row(rng: random.Random, env: dict[str, str], c: Committed) -> list[str] | None:
@@ -346,9 +364,17 @@ def forge_row(rng: random.Random, env: dict[str, str], c: Committed) -> list[str
         with engine.begin() as conn:
             row = dict(conn.execute(select(table).where(pk == key)).mappings().one())
             row.pop(pk.name)
-            for col in table.columns:  # keep unique columns unique
-                if col.unique and isinstance(row.get(col.name), str):
-                    row[col.name] = row[col.name] + "-copy"
+            uniques = [[c] for c in table.columns if c.unique] + [
+                list(u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)
+            ]
+            for cols in uniques:  # keep unique (combinations of) columns unique
+                for col in cols:
+                    if isinstance(row.get(col.name), str):
+                        row[col.name] += "-copy"
+                        break
+                    if isinstance(row.get(col.name), int) and not col.foreign_keys:
+                        row[col.name] += 100_000
+                        break
             new = conn.execute(insert(table).values(row).returning(pk)).scalar_one()
     finally:
         engine.dispose()
@@ -358,6 +384,7 @@ def forge_row(rng: random.Random, env: dict[str, str], c: Committed) -> list[str
 DAMAGES: dict[str, Callable[[random.Random, dict[str, str], Committed], list[str] | None]] = {
     "warc-byte": flip_warc_byte,
     "row-edit": edit_row,
+    "backlink-edit": edit_backlink,
     "row-delete": delete_row,
     "shared-digest-capture-delete": delete_shared_digest_capture,
     "request-record-removed": remove_request_record,
@@ -383,7 +410,7 @@ def _env(data: Path, db_url: str) -> dict[str, str]:
     }
 
 
-TRIALS = 3  # damages of each kind per store
+TRIALS = 2  # damages of each kind per store
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -394,7 +421,7 @@ def test_verify_is_exact_sqlite(seed: int, tmp_path: Path) -> None:
     base = tmp_path / "base"
     env = _env(base / "data", f"sqlite:///{base / 'pw.sqlite3'}")
     with SimSite(articles=6, seed=seed).start() as site:
-        ops = build_store(rng, env, site, steps=4)
+        ops = build_store(rng, env, site, steps=6)
     report = verify(env, ok=True)
     assert report["ok"], (ops, report["failures"])
     c = committed(env)
@@ -409,7 +436,7 @@ def test_verify_is_exact_sqlite(seed: int, tmp_path: Path) -> None:
                 applied.add(name)
                 assert_named(verify(denv, ok=False), needles, f"seed {seed} ops {ops} damage {name}")
             shutil.rmtree(copy)
-    assert applied >= set(DAMAGES) - {"shared-digest-capture-delete"}, applied
+    assert applied >= set(DAMAGES) - {"shared-digest-capture-delete", "backlink-edit"}, applied
 
 
 @pytest.mark.postgres

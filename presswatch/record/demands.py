@@ -389,12 +389,24 @@ def ledger_append(
     *,
     ref: str,
     supersedes: int | None = None,
+    rows: Sequence[str] = (),
 ) -> int:
     """Append to the evidence log inside ``session``'s transaction; returns the entry's index.
 
     Document digests travel inside ``record`` (the log's ``digests`` are reserved for WARC captures).
+    ``rows`` are further rows the entry commits to (a demand's targets, documents and revision).
     """
-    return Ledger(core).append(session, kind, record, ref=ref, supersedes=supersedes)
+    return Ledger(core).append(session, kind, record, ref=ref, supersedes=supersedes, rows=rows)
+
+
+def _demand_rows(
+    targets: Iterable[DemandTarget], docs: Iterable[DemandDocument], revision: DemandRevision
+) -> list[str]:
+    return [
+        *(f"demand_target:{t.id}" for t in targets),
+        *(f"demand_document:{d.id}" for d in docs),
+        f"demand_revision:{revision.id}",
+    ]
 
 
 def _for_log(record: dict[str, Any]) -> dict[str, Any]:
@@ -580,18 +592,13 @@ def add_demand(
         s.add_all([*targets, *docs])
         s.flush()
         record = demand_record(d, targets, docs)
-        index = ledger_append(core, s, "demand", _for_log(record), ref=f"demand:{d.id}")
-        s.add(
-            DemandRevision(
-                demand_id=d.id,
-                revision=1,
-                at=now,
-                by=by,
-                reason="recorded",
-                changes={},
-                snapshot=record,
-                ledger_index=index,
-            )
+        rev = DemandRevision(
+            demand_id=d.id, revision=1, at=now, by=by, reason="recorded", changes={}, snapshot=record
+        )
+        s.add(rev)
+        s.flush()
+        rev.ledger_index = ledger_append(
+            core, s, "demand", _for_log(record), ref=f"demand:{d.id}", rows=_demand_rows(targets, docs, rev)
         )
         return d.id
 
@@ -711,20 +718,14 @@ def update_demand(
             .limit(1)
         )
         record = {**after, "update": {"revision": d.revision, "by": by, "reason": reason, "changes": diff}}
-        index = ledger_append(
-            core, s, "demand-update", _for_log(record), ref=f"demand:{d.id}", supersedes=prev
+        rev = DemandRevision(
+            demand_id=d.id, revision=d.revision, at=now, by=by, reason=reason, changes=diff, snapshot=after
         )
-        s.add(
-            DemandRevision(
-                demand_id=d.id,
-                revision=d.revision,
-                at=now,
-                by=by,
-                reason=reason,
-                changes=diff,
-                snapshot=after,
-                ledger_index=index,
-            )
+        s.add(rev)
+        s.flush()
+        rev.ledger_index = ledger_append(
+            core, s, "demand-update", _for_log(record), ref=f"demand:{d.id}", supersedes=prev,
+            rows=_demand_rows(targets, docs, rev),
         )
         return d.revision
 

@@ -55,10 +55,18 @@ _key_lock = threading.Lock()
 # A column holding the index of the row's own log entry is set from what ``append`` returns: it cannot be
 # part of the row's commitment (the entry would have to contain its own index before it exists).
 UNCOMMITTED_COLUMNS = frozenset({"ledger_index"})
+# Columns of a table that honestly change after the entry describing the row, without a new entry:
+# a demand target's link to the watch that follows it (set by the follow-up, derived from its URL).
+MUTABLE_COLUMNS: Mapping[str, frozenset[str]] = {"demand_target": frozenset({"watch_id"})}
 # Tables whose every row is written together with a log entry describing it: a row of these tables that
 # no entry describes was added behind the log's back.
 # (Capture rows are covered through the entries that cite them: an uncited one is evidence of nothing.)
-LOGGED_TABLES = ("observation", "event", "measurement", "demand", "incident", "incident_note")
+LOGGED_TABLES = (
+    "observation", "event", "measurement", "demand", "demand_target", "demand_document", "demand_revision",
+    "incident", "incident_link", "incident_note",
+)  # fmt: skip
+# Tables whose ``ledger_index`` always holds the index of the latest entry describing the row.
+BACKLINKED_TABLES = ("demand_revision", "incident", "incident_note")
 _MAX_REQUEST_RECORD = 4 * 1024 * 1024
 
 
@@ -475,7 +483,8 @@ def row_commitment(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
     transaction; :meth:`Ledger.verify_store` applies it to the row read back later. Equal canonical
     JSON on both sides is the only way a row verifies.
     """
-    return {c.name: _committed_value(row[c.name]) for c in table.columns if c.name not in UNCOMMITTED_COLUMNS}
+    skip = UNCOMMITTED_COLUMNS | MUTABLE_COLUMNS.get(table.name, frozenset())
+    return {c.name: _committed_value(row[c.name]) for c in table.columns if c.name not in skip}
 
 
 def _commitment_digest(commitment: Mapping[str, Any]) -> bytes:
@@ -1148,7 +1157,7 @@ class Ledger:
                 if table is None:
                     continue
                 pk = list(table.primary_key.columns)[0]
-                back = table.c.get("ledger_index")
+                back = table.c.get("ledger_index") if name in BACKLINKED_TABLES else None
                 cols = [pk] if back is None else [pk, back]
                 last: Any = None
                 while True:
