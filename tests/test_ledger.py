@@ -643,3 +643,23 @@ def test_removed_warc_request_record_is_named(cli_store):
     path.write_bytes(data[:start] + data[end:])
     report = ledger.verify_store()
     assert failures_about(report, f"capture {c.id}", "request record"), report.failures
+
+
+def test_demand_update_without_changes_leaves_the_row_as_logged(pw):
+    """Found by the property test: a no-op update re-applied the record (whole seconds) to the row."""
+    from presswatch.record import demands as dm
+
+    pw.clock.advance(timedelta(microseconds=67814))  # type: ignore[attr-defined]
+    data = {
+        "title": "Remove the article",
+        "sender": {"name": "Ministry", "kind": "ministry", "country": "KG"},
+        "recipient": {"name": "Portal", "kind": "outlet", "country": "KG"},
+        "actions": ["remove"],
+        "targets": [{"url": "https://news.test/a"}],
+    }
+    did = dm.add_demand(pw, data, follow=False)
+    dm.set_response(pw, did, "refused", by="editor")
+    pw.clock.advance(1)  # type: ignore[attr-defined]
+    dm.set_response(pw, did, "refused", by="editor")  # nothing changes: no revision
+    report = Ledger(pw).verify_store()
+    assert report.ok, report.failures

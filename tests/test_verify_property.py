@@ -92,7 +92,7 @@ def build_store(rng: random.Random, env: dict[str, str], site: Any, steps: int) 
     demands: list[int] = []
     incidents: list[int] = []
     ops = ["check", "check", "state", "state", "run", "measure", "probe", "demand", "demand-update",
-           "incident", "note", "export", "publish"]  # fmt: skip
+           "incident", "note", "export", "export", "publish"]  # fmt: skip
     sequence = list(dict.fromkeys(ops))  # every operation at least once, in random order, then more
     rng.shuffle(sequence)
     for op in sequence + rng.choices(ops, k=steps):
@@ -143,7 +143,12 @@ def build_store(rng: random.Random, env: dict[str, str], site: Any, steps: int) 
             with_core(env, note)
         elif op == "export":
             out = Path(env["PRESSWATCH_DATA"]).parent / f"export-{uuid.uuid4().hex[:6]}"
-            cli(env, "export", "--format", "json", "--out", str(out) + ".jsonl")
+            fmt = rng.choice(["json", "csv", "warc", "bundle"])
+            if fmt == "bundle" and incidents:
+                cli(env, "export", "incident", str(rng.choice(incidents)), "--bundle", f"{out}.wacz")
+                cli(env, "verify", f"{out}.wacz")  # the bundle verifies offline too
+            elif fmt != "bundle":
+                cli(env, "export", "--format", fmt, "--out", f"{out}.{fmt}")
         else:
             assert op == "publish", op
             cli(env, "log", "publish", "--json")

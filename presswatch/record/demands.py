@@ -653,6 +653,9 @@ def update_demand(
 
     def write(s: Session) -> int:
         d, targets, docs = _load(s, demand_id)
+        # an update that changes nothing leaves the rows as they were (re-applying the record would
+        # still rewrite them, e.g. times to the record's whole seconds, with no log entry to say so)
+        unchanged = s.begin_nested()
         before = demand_record(d, targets, docs)
         merged = _merge(_input_of(before), changes)
         if (
@@ -707,6 +710,7 @@ def update_demand(
             if k not in ("revision", "updated_at") and before[k] != after[k]
         }
         if not diff:
+            unchanged.rollback()
             return d.revision
         d.revision += 1
         d.updated_at = now
@@ -727,6 +731,7 @@ def update_demand(
             core, s, "demand-update", _for_log(record), ref=f"demand:{d.id}", supersedes=prev,
             rows=_demand_rows(targets, docs, rev),
         )
+        unchanged.commit()
         return d.revision
 
     revision = core.db.write(write)
