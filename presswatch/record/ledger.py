@@ -1,11 +1,27 @@
 """The tamper-evident evidence log: an append-only Merkle tree in the manner of Certificate Transparency.
 
-Every observation, measurement, demand and change is appended as a leaf whose data is the entry's
-canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8) carrying the digests of the captures
-it cites. Appends run inside the caller's write transaction, so a crash leaves either the whole entry
-(and the updated frontier) or nothing. Tree heads are signed with an Ed25519 key kept in the data folder
-and can be published (``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies;
-:meth:`Ledger.verify_store` re-checks everything from the stored bytes and the WARC files.
+Every observation, measurement, demand, incident and event is appended as a leaf whose data is the
+entry's canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8). Appends run inside the
+caller's write transaction, so a crash leaves either the whole entry (and the updated frontier) or
+nothing. Tree heads are signed with an Ed25519 key kept in the data folder and can be published
+(``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies.
+
+What an entry (format 2) commits to:
+
+* ``record``: the human-readable account of what happened (e.g. the ``check --json`` object);
+* ``rows``: for the row it describes (``ref``) and each further row it covers (the capture row of every
+  hop of a check, a demand's targets, documents and revision, an incident's links), the row exactly
+  as stored — :func:`row_commitment` of the row read back from the database after a flush: every
+  column except ``ledger_index`` (the back-pointer to the entry itself, checked separately) and
+  :data:`MUTABLE_COLUMNS`;
+* ``warc``: for each capture row, the SHA-256 of the record's stored bytes and the request record
+  archived with it (offset, length, record id, block digest, SHA-256 of its bytes);
+* ``digests``: the WARC digests of the captures it cites (what bundles select captures by).
+
+:meth:`Ledger.verify_store` re-checks everything from the stored bytes: leaves, tree heads and
+signatures, each described row against the latest entry describing it (the same :func:`row_commitment`
+on both sides, compared as canonical JSON), each committed WARC record and request record, and that
+no row of :data:`LOGGED_TABLES` exists without an entry. Every failure names the entry, row or record.
 """
 
 from __future__ import annotations
