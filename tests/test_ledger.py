@@ -663,3 +663,30 @@ def test_demand_update_without_changes_leaves_the_row_as_logged(pw):
     dm.set_response(pw, did, "refused", by="editor")  # nothing changes: no revision
     report = Ledger(pw).verify_store()
     assert report.ok, report.failures
+
+
+def test_write_lock_is_released_while_a_forked_child_lives(pw):
+    """A worker forked during a write (the analysis pool) must not keep the write lock held."""
+    import threading
+    import time
+
+    ledger = Ledger(pw)
+
+    def txn(s):  # type: ignore[no-untyped-def]
+        ledger.append(s, "change", {"n": 0})
+        pid = os.fork()
+        if pid == 0:  # the child inherits the lock's descriptor and outlives the write
+            time.sleep(120)
+            os._exit(0)
+        return pid
+
+    pid = pw.db.write(txn)
+    try:
+        done = threading.Thread(target=lambda: ledger.append_now("change", {"n": 1}), daemon=True)
+        done.start()
+        done.join(60)  # generous: a held lock blocks forever, a free one takes milliseconds
+        assert not done.is_alive(), "the next write waits for a lock nobody is using"
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert ledger.size() == 2
