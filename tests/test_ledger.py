@@ -690,3 +690,20 @@ def test_write_lock_is_released_while_a_forked_child_lives(pw):
         os.kill(pid, 9)
         os.waitpid(pid, 0)
     assert ledger.size() == 2
+
+
+def test_format_1_entries_are_checked_for_presence(pw, monkeypatch):
+    """Stores begun before entries committed to rows: presence is checked, the rest is said in notes."""
+    import presswatch.record.ledger as ledger_mod
+
+    ledger = Ledger(pw)
+    monkeypatch.setattr(ledger_mod, "ENTRY_VERSION", 1)
+    obs_id, index = observe(pw, ledger, "https://news.test/old", b"<p>old</p>")
+    monkeypatch.undo()
+    observe(pw, ledger, "https://news.test/new", b"<p>new</p>")
+    pw.db.write(lambda s: s.execute(update(Observation).where(Observation.id == obs_id).values(status="edited")))
+    report = ledger.verify_store()
+    assert report.ok, report.failures
+    assert [n for n in report.notes if "format 1" in n]
+    pw.db.write(lambda s: s.execute(delete(Observation).where(Observation.id == obs_id)))
+    assert failures_about(ledger.verify_store(), f"entry {index}", f"observation:{obs_id}", "missing")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import io
 import json
@@ -465,7 +466,9 @@ def _committed_value(value: Any) -> Any:
     return value
 
 
+@functools.cache
 def _tables() -> Mapping[str, Table]:
+    """Every table (the live mapping of the shared metadata, complete once all models are imported)."""
     from .base import Base
     from .registry import import_all_models
 
@@ -1167,6 +1170,7 @@ class Ledger:
         """Rows of :data:`LOGGED_TABLES` that no entry describes were added behind the log's back; a row's
         ``ledger_index`` (not part of its commitment) must be the index of the latest entry describing it."""
         tables = _tables()
+        unlogged_legacy: list[str] = []
         with self.core.db.session() as s:
             for name in LOGGED_TABLES:
                 table = tables.get(name)
@@ -1187,13 +1191,21 @@ class Ledger:
                     for item in batch:
                         ref = f"{name}:{item[0]}"
                         seen = rows.latest.get(ref)
-                        if seen is None:
+                        if seen is None and rows.legacy:
+                            unlogged_legacy.append(ref)
+                        elif seen is None:
                             report.fail(f"row {ref} is not in the evidence log (no entry describes it)")
                         elif back is not None and item[1] != seen[0]:
                             report.fail(
                                 f"entry {seen[0]}: row {ref} field 'ledger_index' is {item[1]!r}, "
                                 f"the latest entry describing it is {seen[0]}"
                             )
+        if unlogged_legacy:
+            # a store begun with format-1 entries holds rows that were recorded without an entry
+            report.notes.append(
+                f"{len(unlogged_legacy)} rows no entry describes, as format-1 stores have "
+                f"(e.g. {', '.join(unlogged_legacy[:5])}): they are not evidence the log vouches for"
+            )
 
 
 @dataclass(frozen=True)
@@ -1224,13 +1236,13 @@ class _RowsSeen:
         committed = doc.get("rows")
         if doc.get("v") == 1 or committed is None:
             ref = doc.get("ref")
+            self.legacy += 1
+            if self.legacy == 1:
+                report.notes.append(
+                    "entries of format 1 commit to no row fields: their rows are checked for presence only"
+                )
             if isinstance(ref, str):
                 self.latest[ref] = (index, None)  # format 1 commits to no row fields: presence only
-                self.legacy += 1
-                if self.legacy == 1:
-                    report.notes.append(
-                        "entries of format 1 commit to no row fields: their rows are checked for presence only"
-                    )
             return True
         if not isinstance(committed, dict):
             report.fail(f"entry {index}: its rows are not an object")
