@@ -432,10 +432,11 @@ def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str
                    events: list[Event], captures: list[Capture]) -> None:
     """Append the observation (and its events) to the evidence log in the same transaction.
 
-    The entry commits to the observation row and to the capture row of every hop (redirects too).
+    The entry commits to the observation row, the capture row of every hop (redirects too) and the
+    version (extracted text) the observation names.
     """
     ledger = Ledger(core)
+    rows = [f"capture:{c.id}" for c in captures] + ([f"version:{obs.version_id}"] if obs.version_id else [])
     ledger.append(s, "observation", {**out, "id": obs.id, "watch_id": obs.watch_id},
-                  digests=[c.payload_digest for c in captures], ref=f"observation:{obs.id}",
-                  rows=[f"capture:{c.id}" for c in captures])
+                  digests=[c.payload_digest for c in captures], ref=f"observation:{obs.id}", rows=rows)
     ledger.append_events(s, events)

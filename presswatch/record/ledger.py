@@ -10,9 +10,9 @@ What an entry (format 2) commits to:
 
 * ``record``: the human-readable account of what happened (e.g. the ``check --json`` object);
 * ``rows``: for the row it describes (``ref``) and each further row it covers (the capture row of every
-  hop of a check, a demand's targets, documents and revision, an incident's links), the row exactly
-  as stored — :func:`row_commitment` of the row read back from the database after a flush: every
-  column except ``ledger_index`` (the back-pointer to the entry itself, checked separately) and
+  hop of a check and the version it names, a demand's targets, documents and revision, an incident's
+  links), the row exactly as stored — :func:`row_commitment` of the row read back from the database
+  after a flush: every column except ``ledger_index`` (the back-pointer to the entry itself, checked separately) and
   :data:`MUTABLE_COLUMNS`;
 * ``warc``: for each capture row, the SHA-256 of the record's stored bytes and the request record
   archived with it (offset, length, record id, block digest, SHA-256 of its bytes);
@@ -73,13 +73,17 @@ _key_lock = threading.Lock()
 # part of the row's commitment (the entry would have to contain its own index before it exists).
 UNCOMMITTED_COLUMNS = frozenset({"ledger_index"})
 # Columns of a table that honestly change after the entry describing the row, without a new entry:
-# a demand target's link to the watch that follows it (set by the follow-up, derived from its URL).
-MUTABLE_COLUMNS: Mapping[str, frozenset[str]] = {"demand_target": frozenset({"watch_id"})}
+# a demand target's link to the watch that follows it (set by the follow-up, derived from its URL) and
+# a version's sightings (counted on each check that sees the same text again).
+MUTABLE_COLUMNS: Mapping[str, frozenset[str]] = {
+    "demand_target": frozenset({"watch_id"}),
+    "version": frozenset({"last_seen_at", "seen_count"}),
+}
 # Tables whose every row is written together with a log entry describing it: a row of these tables that
 # no entry describes was added behind the log's back.
 # (Capture rows are covered through the entries that cite them: an uncited one is evidence of nothing.)
 LOGGED_TABLES = (
-    "observation", "event", "measurement", "demand", "demand_target", "demand_document", "demand_revision",
+    "observation", "version", "event", "measurement", "demand", "demand_target", "demand_document", "demand_revision",
     "incident", "incident_link", "incident_note",
 )  # fmt: skip
 # Tables whose ``ledger_index`` always holds the index of the latest entry describing the row.
