@@ -34,6 +34,7 @@ from .archive.warc import CaptureRef, PriorPayload
 from .clock import isoformat
 from .core import Presswatch
 from .fetch.client import Fetcher, FetchResult
+from .record.ledger import Ledger
 from .record.models import Capture, Event, Observation, Version, Watch, capture_row
 from .record.models import SiteProfile as SiteProfileRow
 from .sources.schedule import next_check
@@ -390,7 +391,7 @@ class Checker:
             )
             s.flush()  # one flush: captures, version, observation, events, watch
             out = observation_json(obs, final)
-            _ledger_append(self.core, s, obs, out, events)
+            _ledger_append(self.core, s, obs, out, events, rows)
             log.info("check", extra={"url": w.url, "status": obs.status, "reason": obs.reason,
                                      "confirmed": confirmed, "http_status": http_status,
                                      "elapsed": round(res.elapsed, 4), "events": [e.kind for e in events]})
@@ -428,17 +429,14 @@ def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any
 
 
 def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str, Any],
-                   events: list[Event]) -> None:
-    """Append the observation (and its events) to the evidence log in the same transaction."""
-    try:
-        from .record.ledger import Ledger
-    except ImportError:  # pragma: no cover - ledger not installed
-        return
+                   events: list[Event], captures: list[Capture]) -> None:
+    """Append the observation (and its events) to the evidence log in the same transaction.
+
+    The entry commits to the observation row, the capture row of every hop (redirects too) and the
+    version (extracted text) the observation names.
+    """
     ledger = Ledger(core)
-    digests = [out["capture"]["payload_digest"]] if out.get("capture") else []
-    ledger.append(s, "observation", {**out, "id": obs.id, "watch_id": obs.watch_id}, digests=digests,
-                  ref=f"observation:{obs.id}")
-    for e in events:
-        ledger.append(s, "event", {"id": e.id, "watch_id": e.watch_id, "at": isoformat(e.at), "kind": e.kind,
-                                   "status": e.status, "reason": e.reason, "summary": e.summary},
-                      ref=f"event:{e.id}")
+    rows = [f"capture:{c.id}" for c in captures] + ([f"version:{obs.version_id}"] if obs.version_id else [])
+    ledger.append(s, "observation", {**out, "id": obs.id, "watch_id": obs.watch_id},
+                  digests=[c.payload_digest for c in captures], ref=f"observation:{obs.id}", rows=rows)
+    ledger.append_events(s, events)

@@ -66,6 +66,7 @@ def observe(core, watch_id, at, status, *, reason=None, confirmed=False, diff=No
                         confirmed=confirmed, diff=diff, capture_id=cap_id, http_status=200, details={})
         s.add(o)
         s.flush()
+        Ledger(core).append(s, "observation", {"id": o.id, "status": status}, ref=f"observation:{o.id}")
         return o.id
 
     return core.db.write(write)
@@ -77,6 +78,7 @@ def event(core, at, kind, *, watch_id=None, country=None, reason=None, details=N
                   details=details or {}, observation_id=observation_id)
         s.add(e)
         s.flush()
+        Ledger(core).append_events(s, [e])
         return e.id
 
     return core.db.write(write)

@@ -499,3 +499,211 @@ def test_missing_signing_key_is_named(populated):
     report = Ledger(pw).verify_store()
     assert failures_about(report, "signing key", "is missing")
     assert not Ledger(pw).key_path.exists()  # verification never creates a key
+
+
+# -- honest stores made by the commands; tampering the log must name ------------------------------------
+def _cli(env: dict[str, str], *args: str) -> list[dict]:
+    from typer.testing import CliRunner
+
+    from presswatch.cli import app
+
+    res = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def cli_store(tmp_path: Path, simsite):  # type: ignore[no-untyped-def]
+    """A store made by ``check`` (new, unchanged via revisit/304, edited) and ``measure``."""
+    env = {"PRESSWATCH_DATA": str(tmp_path / "cli"), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "5"}
+    urls = simsite.article_urls()[:3]
+    _cli(env, "check", *urls, "--json")
+    _cli(env, "check", *urls, "--json")
+    simsite.set_state(urls[1].rsplit("/", 1)[1], "edit-paragraph", index=1, text="A new paragraph, added later.")
+    _cli(env, "check", *urls, "--json")
+    _cli(env, "measure", urls[0], "--country", "KG", "--json")
+    core = Presswatch.open(Settings(data=tmp_path / "cli"))
+    yield core, Ledger(core), urls
+    core.close()
+
+
+def test_verify_passes_on_a_store_made_by_the_commands(cli_store):
+    core, ledger, _ = cli_store
+    report = ledger.verify_store()
+    assert report.ok, report.failures
+    assert report.checked["rows"] >= 10
+
+
+def test_every_observation_and_measurement_is_in_the_log(cli_store):
+    from presswatch.measure.models import Measurement
+
+    core, ledger, _ = cli_store
+    with core.db.session() as s:
+        refs = set(s.scalars(select(LogEntry.ref)))
+        obs = [f"observation:{i}" for i in s.scalars(select(Observation.id))]
+        meas = [f"measurement:{i}" for i in s.scalars(select(Measurement.id))]
+    assert obs and meas
+    assert not [r for r in obs + meas if r not in refs]
+
+
+def test_no_silent_path_around_the_log(tmp_path, simsite, monkeypatch):
+    """The check records its observation only together with its log entry; no import can skip it."""
+    monkeypatch.setitem(sys.modules, "presswatch.record.ledger", None)  # any import of it fails
+    env = {"PRESSWATCH_DATA": str(tmp_path / "d"), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "5"}
+    from typer.testing import CliRunner
+
+    from presswatch.cli import app
+
+    CliRunner().invoke(app, ["check", simsite.article_urls()[0], "--json"], env=env)
+    monkeypatch.undo()
+    core = Presswatch.open(Settings(data=tmp_path / "d"))
+    try:
+        with core.db.session() as s:
+            obs = set(s.scalars(select(Observation.id)))
+            logged = set(s.scalars(select(LogEntry.ref).where(LogEntry.kind == "observation")))
+        assert {f"observation:{i}" for i in obs} <= logged
+    finally:
+        core.close()
+
+
+def test_unlogged_row_is_named(cli_store):
+    core, ledger, _ = cli_store
+
+    def forge(s):  # type: ignore[no-untyped-def]
+        w = s.scalars(select(Watch)).first()
+        o = Observation(watch_id=w.id, url=w.url, checked_at=T0, status="removed", http_status=404)
+        s.add(o)
+        s.flush()
+        return o.id
+
+    oid = core.db.write(forge)
+    report = ledger.verify_store()
+    assert failures_about(report, f"observation:{oid}", "not in the evidence log")
+
+
+def _revisit_capture(core: Presswatch) -> Capture:
+    with core.db.session() as s:
+        caps = list(s.scalars(select(Capture).order_by(Capture.id)))
+    for c in caps:
+        if sum(1 for o in caps if o.payload_digest == c.payload_digest) > 1 and c.record_type == "revisit":
+            return c
+    for c in caps:
+        if sum(1 for o in caps if o.payload_digest == c.payload_digest) > 1:
+            return c
+    raise AssertionError("no capture shares its payload digest")
+
+
+def tamper_sql(core: Presswatch, sql: str, params: dict | None = None) -> None:
+    """Run SQL behind presswatch's back, with foreign keys not enforced (as a forger would)."""
+    from sqlalchemy import text
+
+    url = core.db.engine.url
+    if url.get_backend_name() == "sqlite":
+        import sqlite3
+
+        conn = sqlite3.connect(url.database)
+        try:
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(sql, params or {})
+            conn.commit()
+        finally:
+            conn.close()
+        return
+    with core.db.engine.connect() as c:
+        c.exec_driver_sql("SET session_replication_role = replica")
+        c.execute(text(sql), params or {})
+        c.commit()
+
+
+def _delete_row(core: Presswatch, table: str, key: object) -> None:
+    tamper_sql(core, f"DELETE FROM {table} WHERE id = :k", {"k": key})
+
+
+def test_deleted_capture_row_sharing_its_digest_is_named(cli_store):
+    core, ledger, _ = cli_store
+    c = _revisit_capture(core)
+    _delete_row(core, "capture", c.id)
+    report = ledger.verify_store()
+    assert failures_about(report, f"capture:{c.id}", "missing"), report.failures
+
+
+def test_removed_warc_request_record_is_named(cli_store):
+    import zlib
+
+    core, ledger, _ = cli_store
+    with core.db.session() as s:
+        c = s.scalars(select(Capture).order_by(Capture.id.desc())).first()
+    path = core.data_dir / c.warc_file
+    data = path.read_bytes()
+    start = c.offset + c.length
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    d.decompress(data[start:])
+    assert d.eof and b"WARC-Type: request" in zlib.decompress(data[start:], 16 + zlib.MAX_WBITS)[:200]
+    end = len(data) - len(d.unused_data)
+    path.write_bytes(data[:start] + data[end:])
+    report = ledger.verify_store()
+    assert failures_about(report, f"capture {c.id}", "request record"), report.failures
+
+
+def test_demand_update_without_changes_leaves_the_row_as_logged(pw):
+    """Found by the property test: a no-op update re-applied the record (whole seconds) to the row."""
+    from presswatch.record import demands as dm
+
+    pw.clock.advance(timedelta(microseconds=67814))  # type: ignore[attr-defined]
+    data = {
+        "title": "Remove the article",
+        "sender": {"name": "Ministry", "kind": "ministry", "country": "KG"},
+        "recipient": {"name": "Portal", "kind": "outlet", "country": "KG"},
+        "actions": ["remove"],
+        "targets": [{"url": "https://news.test/a"}],
+    }
+    did = dm.add_demand(pw, data, follow=False)
+    dm.set_response(pw, did, "refused", by="editor")
+    pw.clock.advance(1)  # type: ignore[attr-defined]
+    dm.set_response(pw, did, "refused", by="editor")  # nothing changes: no revision
+    report = Ledger(pw).verify_store()
+    assert report.ok, report.failures
+
+
+def test_write_lock_is_released_while_a_forked_child_lives(pw):
+    """A worker forked during a write (the analysis pool) must not keep the write lock held."""
+    import threading
+    import time
+
+    ledger = Ledger(pw)
+
+    def txn(s):  # type: ignore[no-untyped-def]
+        ledger.append(s, "change", {"n": 0})
+        pid = os.fork()
+        if pid == 0:  # the child inherits the lock's descriptor and outlives the write
+            time.sleep(120)
+            os._exit(0)
+        return pid
+
+    pid = pw.db.write(txn)
+    try:
+        done = threading.Thread(target=lambda: ledger.append_now("change", {"n": 1}), daemon=True)
+        done.start()
+        done.join(60)  # generous: a held lock blocks forever, a free one takes milliseconds
+        assert not done.is_alive(), "the next write waits for a lock nobody is using"
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert ledger.size() == 2
+
+
+def test_format_1_entries_are_checked_for_presence(pw, monkeypatch):
+    """Stores begun before entries committed to rows: presence is checked, the rest is said in notes."""
+    import presswatch.record.ledger as ledger_mod
+
+    ledger = Ledger(pw)
+    monkeypatch.setattr(ledger_mod, "ENTRY_VERSION", 1)
+    obs_id, index = observe(pw, ledger, "https://news.test/old", b"<p>old</p>")
+    monkeypatch.undo()
+    observe(pw, ledger, "https://news.test/new", b"<p>new</p>")
+    pw.db.write(lambda s: s.execute(update(Observation).where(Observation.id == obs_id).values(status="edited")))
+    report = ledger.verify_store()
+    assert report.ok, report.failures
+    assert [n for n in report.notes if "format 1" in n]
+    pw.db.write(lambda s: s.execute(delete(Observation).where(Observation.id == obs_id)))
+    assert failures_about(ledger.verify_store(), f"entry {index}", f"observation:{obs_id}", "missing")

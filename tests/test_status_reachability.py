@@ -17,6 +17,7 @@ from presswatch.core import Presswatch
 from presswatch.measure.envelope import ReplayError, build_envelope
 from presswatch.measure.models import Reachability
 from presswatch.measure.status import StatusPolicy, record_measurement, status_rows
+from presswatch.record.ledger import Ledger
 from presswatch.record.models import Event, Watch
 from presswatch.settings import Settings
 
@@ -56,8 +57,9 @@ def submit(
         keys, probe_id=probe, country="KZ", network=network, start_time=at, measurement_id=mid
     )
     return core.db.write(
-        lambda s: record_measurement(s, env, signature=None, probe_id=probe, received_at=received or at,
-                                   policy=policy)[1]
+        lambda s: record_measurement(
+            s, env, ledger=Ledger(core), signature=None, probe_id=probe, received_at=received or at, policy=policy
+        )[1]
     )
 
 

@@ -24,6 +24,7 @@ from presswatch.measure.status import StatusPolicy, record_measurement
 from presswatch.publish.web import create_app
 from presswatch.record import demands as dm
 from presswatch.record import incidents as inc
+from presswatch.record.ledger import Ledger
 from presswatch.settings import Settings
 from presswatch.sources.watchlist import add_watch
 
@@ -66,7 +67,7 @@ def _measure(core: Presswatch, clock: FakeClock, url: str, country: str, blockin
               "blocking": blocking, "down": False}
     envelope = env.build_envelope(result, probe_id=None, country=country, network=f"AS1 {country}-net",
                                   start_time=clock.now())
-    core.db.write(lambda s: record_measurement(s, envelope, signature=None, probe_id=None,
+    core.db.write(lambda s: record_measurement(s, envelope, ledger=Ledger(core), signature=None, probe_id=None,
                                                received_at=clock.now(), policy=StatusPolicy(confirm_runs=1)))
 
 

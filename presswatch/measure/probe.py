@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from ..clock import Clock, SystemClock, isoformat
 from ..errors import ConfigError, PresswatchError
+from ..record.ledger import Ledger
 from ..record.models import capture_row
 from . import envelope as env
 from .spool import Spool, SpooledMeasurement
@@ -428,6 +429,7 @@ async def measure_local(
         row, events, _ = record_measurement(
             s,
             envelope,
+            ledger=Ledger(core),
             signature=None,
             probe_id=None,
             received_at=now,

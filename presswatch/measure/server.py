@@ -47,6 +47,7 @@ from starlette.concurrency import run_in_threadpool
 from ..clock import as_utc, isoformat
 from ..core import Presswatch
 from ..errors import NotFound, VerificationError
+from ..record.ledger import Ledger
 from ..record.models import Watch
 from . import envelope as env
 from .control import MAX_ENDPOINTS, ControlInputError, check_control_input
@@ -306,8 +307,8 @@ def probe_router(
 
         def _store(s: Session) -> tuple[Measurement, list[str], bool]:
             row, events, created = record_measurement(
-                s, envelope, signature=sub.signature, probe_id=probe.id, received_at=now, policy=policy,
-                check_time=_plausible, country=probe.country, network=probe.network or "",
+                s, envelope, ledger=Ledger(core), signature=sub.signature, probe_id=probe.id, received_at=now,
+                policy=policy, check_time=_plausible, country=probe.country, network=probe.network or "",
             )
             return row, [e.summary for e in events], created
 

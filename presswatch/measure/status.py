@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import as_utc, isoformat
 from ..errors import PresswatchError
-from ..record.models import Event, Watch
+from ..record.ledger import Ledger
+from ..record.models import Capture, Event, Watch
 from .envelope import ReplayError, digest
 from .models import Measurement, Reachability
 
@@ -310,6 +311,7 @@ def record_measurement(
     s: Session,
     envelope: dict[str, Any],
     *,
+    ledger: Ledger,
     signature: str | None,
     probe_id: str | None,
     received_at: datetime,
@@ -324,7 +326,8 @@ def record_measurement(
     Re-submitting the same id with the same content is a no-op (``created`` False); the same id with
     other content raises :class:`ReplayError`. ``check_time`` may refuse the claimed time (raising
     :class:`InvalidMeasurement`); ``country`` / ``network`` (the enrolled ones) are recorded instead of
-    the envelope's claims.
+    the envelope's claims. The measurement (with its capture row) and its events are appended to the
+    evidence log in the same transaction.
     """
     mid = str(envelope.get("measurement_id") or "")
     if not mid:
@@ -370,6 +373,19 @@ def record_measurement(
     s.add(row)
     s.flush()
     events = apply_measurement(s, row, policy)
+    capture = s.get(Capture, capture_id) if capture_id is not None else None
+    if capture_id is not None and capture is None:
+        raise InvalidMeasurement(f"measurement {mid} names capture {capture_id}, which does not exist")
+    ledger.append(
+        s,
+        "measurement",
+        measurement_dict(row),
+        digests=[capture.payload_digest] if capture is not None else [],
+        ref=f"measurement:{row.id}",
+        rows=[f"capture:{capture.id}"] if capture is not None else [],
+    )
+    s.flush()  # the events' ids
+    ledger.append_events(s, events)
     return row, events, True
 
 

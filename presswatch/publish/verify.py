@@ -222,6 +222,7 @@ def _check_captures(
     if not isinstance(caps, list):
         caps = []
     good: set[str] = set()
+    stored: dict[str, str] = {}  # capture id -> SHA-256 of its intact record bytes
     for c in caps:
         try:
             cid, member = c["capture_id"], c["file"]
@@ -249,9 +250,18 @@ def _check_captures(
             report.fail(f"{label}: {p}")
         if not problems:
             good.update(d for d in (c.get("payload_digest"), c.get("block_digest")) if d)
+            stored[str(cid)] = hashlib.sha256(raw).hexdigest()
             report.count("capture_bytes", length)
     for index, doc in sorted(proven.items()):
         for d in doc.get("digests") or ():
             report.count("cited_digests")
             if d not in good:
                 report.fail(f"entry {index} cites {d}: no intact capture with this digest in the bundle")
+        # entries of format 2 commit to the stored bytes of each capture they cover
+        warc = doc.get("warc")
+        for ref, committed in sorted(warc.items() if isinstance(warc, dict) else ()):
+            cid = ref.partition(":")[2]
+            if not isinstance(committed, dict) or stored.get(cid) != committed.get("sha256"):
+                report.fail(
+                    f"entry {index} commits to {ref}: the bundle has no intact copy of its record bytes"
+                )

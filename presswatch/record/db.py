@@ -113,7 +113,10 @@ class Database:
             yield
         finally:
             self._flock_depth = 0
-            os.close(fd)  # releases the lock
+            # unlock explicitly: closing alone does not release the lock while a child forked meanwhile
+            # (an analysis pool worker) still holds this descriptor, and the next write would wait forever
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` in one transaction through the single writer; commit or roll back."""

@@ -502,12 +502,24 @@ def ledger_append(
     *,
     ref: str,
     supersedes: int | None = None,
+    rows: Sequence[str] = (),
 ) -> int:
     """Append to the evidence log inside ``session``'s transaction; returns the entry's index.
 
     Document digests travel inside ``record`` (the log's ``digests`` are reserved for WARC captures).
+    ``rows`` are further rows the entry commits to (a demand's targets, documents and revision).
     """
-    return Ledger(core).append(session, kind, record, ref=ref, supersedes=supersedes)
+    return Ledger(core).append(session, kind, record, ref=ref, supersedes=supersedes, rows=rows)
+
+
+def _demand_rows(
+    targets: Iterable[DemandTarget], docs: Iterable[DemandDocument], revision: DemandRevision
+) -> list[str]:
+    return [
+        *(f"demand_target:{t.id}" for t in targets),
+        *(f"demand_document:{d.id}" for d in docs),
+        f"demand_revision:{revision.id}",
+    ]
 
 
 def _for_log(record: dict[str, Any]) -> dict[str, Any]:
@@ -693,18 +705,13 @@ def add_demand(
         s.add_all([*targets, *docs])
         s.flush()
         record = demand_record(d, targets, docs)
-        index = ledger_append(core, s, "demand", _for_log(record), ref=f"demand:{d.id}")
-        s.add(
-            DemandRevision(
-                demand_id=d.id,
-                revision=1,
-                at=now,
-                by=by,
-                reason="recorded",
-                changes={},
-                snapshot=record,
-                ledger_index=index,
-            )
+        rev = DemandRevision(
+            demand_id=d.id, revision=1, at=now, by=by, reason="recorded", changes={}, snapshot=record
+        )
+        s.add(rev)
+        s.flush()
+        rev.ledger_index = ledger_append(
+            core, s, "demand", _for_log(record), ref=f"demand:{d.id}", rows=_demand_rows(targets, docs, rev)
         )
         return d.id
 
@@ -759,6 +766,9 @@ def update_demand(
 
     def write(s: Session) -> int:
         d, targets, docs = _load(s, demand_id)
+        # an update that changes nothing leaves the rows as they were (re-applying the record would
+        # still rewrite them, e.g. times to the record's whole seconds, with no log entry to say so)
+        unchanged = s.begin_nested()
         before = demand_record(d, targets, docs)
         merged = _merge(_input_of(before), changes)
         if (
@@ -813,6 +823,7 @@ def update_demand(
             if k not in ("revision", "updated_at") and before[k] != after[k]
         }
         if not diff:
+            unchanged.rollback()
             return d.revision
         d.revision += 1
         d.updated_at = now
@@ -824,21 +835,16 @@ def update_demand(
             .limit(1)
         )
         record = {**after, "update": {"revision": d.revision, "by": by, "reason": reason, "changes": diff}}
-        index = ledger_append(
-            core, s, "demand-update", _for_log(record), ref=f"demand:{d.id}", supersedes=prev
+        rev = DemandRevision(
+            demand_id=d.id, revision=d.revision, at=now, by=by, reason=reason, changes=diff, snapshot=after
         )
-        s.add(
-            DemandRevision(
-                demand_id=d.id,
-                revision=d.revision,
-                at=now,
-                by=by,
-                reason=reason,
-                changes=diff,
-                snapshot=after,
-                ledger_index=index,
-            )
+        s.add(rev)
+        s.flush()
+        rev.ledger_index = ledger_append(
+            core, s, "demand-update", _for_log(record), ref=f"demand:{d.id}", supersedes=prev,
+            rows=_demand_rows(targets, docs, rev),
         )
+        unchanged.commit()
         return d.revision
 
     revision = core.db.write(write)

@@ -68,8 +68,10 @@ def _incident_record(s: Session, inc: Incident) -> dict[str, Any]:
 def _log_incident(core: Presswatch, s: Session, inc: Incident, change: dict[str, Any]) -> None:
     s.flush()
     record = {**_incident_record(s, inc), "change": change, "private": inc.visibility != "public"}
+    links = s.scalars(select(IncidentLink.id).where(IncidentLink.incident_id == inc.id))
     inc.ledger_index = ledger_append(
-        core, s, "incident", record, ref=f"incident:{inc.id}", supersedes=inc.ledger_index
+        core, s, "incident", record, ref=f"incident:{inc.id}", supersedes=inc.ledger_index,
+        rows=[f"incident_link:{i}" for i in links],
     )
 
 

@@ -1,17 +1,34 @@
 """The tamper-evident evidence log: an append-only Merkle tree in the manner of Certificate Transparency.
 
-Every observation, measurement, demand and change is appended as a leaf whose data is the entry's
-canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8) carrying the digests of the captures
-it cites. Appends run inside the caller's write transaction, so a crash leaves either the whole entry
-(and the updated frontier) or nothing. Tree heads are signed with an Ed25519 key kept in the data folder
-and can be published (``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies;
-:meth:`Ledger.verify_store` re-checks everything from the stored bytes and the WARC files.
+Every observation, measurement, demand, incident and event is appended as a leaf whose data is the
+entry's canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8). Appends run inside the
+caller's write transaction, so a crash leaves either the whole entry (and the updated frontier) or
+nothing. Tree heads are signed with an Ed25519 key kept in the data folder and can be published
+(``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies.
+
+What an entry (format 2) commits to:
+
+* ``record``: the human-readable account of what happened (e.g. the ``check --json`` object);
+* ``rows``: for the row it describes (``ref``) and each further row it covers (the capture row of every
+  hop of a check and the version it names, a demand's targets, documents and revision, an incident's
+  links), the row exactly as stored — :func:`row_commitment` of the row read back from the database
+  after a flush: every column except ``ledger_index`` (the back-pointer to the entry itself, checked separately) and
+  :data:`MUTABLE_COLUMNS`;
+* ``warc``: for each capture row, the SHA-256 of the record's stored bytes and the request record
+  archived with it (offset, length, record id, block digest, SHA-256 of its bytes);
+* ``digests``: the WARC digests of the captures it cites (what bundles select captures by).
+
+:meth:`Ledger.verify_store` re-checks everything from the stored bytes: leaves, tree heads and
+signatures, each described row against the latest entry describing it (the same :func:`row_commitment`
+on both sides, compared as canonical JSON), each committed WARC record and request record, and that
+no row of :data:`LOGGED_TABLES` exists without an entry. Every failure names the entry, row or record.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import io
 import json
@@ -20,9 +37,11 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
@@ -44,12 +63,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2  # 2: entries commit to the rows they describe ("rows") and their request records
 STH_TYPE = "presswatch-sth-v1"
 KEY_FILE = Path("keys") / "log-ed25519.pem"
 PUBLISHED_DIR = "published"
 _DIGEST_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9+/=_-]+$")
 _key_lock = threading.Lock()
+# A column holding the index of the row's own log entry is set from what ``append`` returns: it cannot be
+# part of the row's commitment (the entry would have to contain its own index before it exists).
+UNCOMMITTED_COLUMNS = frozenset({"ledger_index"})
+# Columns of a table that honestly change after the entry describing the row, without a new entry:
+# a demand target's link to the watch that follows it (set by the follow-up, derived from its URL) and
+# a version's sightings (counted on each check that sees the same text again).
+MUTABLE_COLUMNS: Mapping[str, frozenset[str]] = {
+    "demand_target": frozenset({"watch_id"}),
+    "version": frozenset({"last_seen_at", "seen_count"}),
+}
+# Tables whose every row is written together with a log entry describing it: a row of these tables that
+# no entry describes was added behind the log's back.
+# (Capture rows are covered through the entries that cite them: an uncited one is evidence of nothing.)
+LOGGED_TABLES = (
+    "observation", "version", "event", "measurement", "demand", "demand_target", "demand_document", "demand_revision",
+    "incident", "incident_link", "incident_note",
+)  # fmt: skip
+# Tables whose ``ledger_index`` always holds the index of the latest entry describing the row.
+BACKLINKED_TABLES = ("demand_revision", "incident", "incident_note")
+_MAX_REQUEST_RECORD = 4 * 1024 * 1024
 
 
 # -- canonical JSON ------------------------------------------------------------------------------
@@ -333,6 +372,7 @@ class RecordInfo:
     payload_digest: str | None = None
     block_digest: str | None = None
     block_bytes: int = 0
+    concurrent_to: str | None = None
 
 
 def check_warc_record(
@@ -365,6 +405,7 @@ def check_warc_record(
     info.url = headers.get_header("WARC-Target-URI")
     info.payload_digest = headers.get_header("WARC-Payload-Digest")
     info.block_digest = headers.get_header("WARC-Block-Digest")
+    info.concurrent_to = headers.get_header("WARC-Concurrent-To")
     info.block_bytes = len(block)
     declared = headers.get_header("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) != len(block):
@@ -410,31 +451,124 @@ def parse_ref(ref: str | None) -> tuple[str, str] | None:
     return (table, key) if table and key else None
 
 
-def _same_value(stored: Any, recorded: Any) -> bool:
-    if isinstance(stored, datetime):
-        if not isinstance(recorded, str):
-            return False
-        try:
-            other = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
-        except ValueError:
-            return False
-        if other.tzinfo is None:
-            other = other.replace(tzinfo=UTC)
-        a = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
-        if a == other:
-            return True
-        # entries written with second precision (clock.isoformat) describe the same instant
-        return other.microsecond == 0 and a.replace(microsecond=0) == other
-    if isinstance(stored, dict | list) or isinstance(recorded, dict | list):
-        try:
-            return canonical_json(stored) == canonical_json(recorded)
-        except (TypeError, ValueError):
-            return False
-    if isinstance(stored, bool) or isinstance(recorded, bool):
-        return stored is recorded or (stored == recorded and type(stored) is type(recorded))
-    if isinstance(stored, float) or isinstance(recorded, float):
-        return isinstance(stored, int | float) and isinstance(recorded, int | float) and stored == recorded
-    return bool(stored == recorded)
+def _committed_value(value: Any) -> Any:
+    """A stored column value as JSON the log can hold (the same function writes and verifies)."""
+    if isinstance(value, datetime):
+        return _timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$bytes": _b64(bytes(value))}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": repr(value)}
+    if isinstance(value, dict):
+        return {str(k): _committed_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_committed_value(v) for v in value]
+    return value
+
+
+@functools.cache
+def _tables() -> Mapping[str, Table]:
+    """Every table (the live mapping of the shared metadata, complete once all models are imported)."""
+    from .base import Base
+    from .registry import import_all_models
+
+    import_all_models()
+    return Base.metadata.tables
+
+
+def _row_table(ref: str) -> tuple[Table, Any] | None:
+    """The table and primary-key value a ``"table:id"`` ref names (None: not a row of a known table)."""
+    parsed = parse_ref(ref)
+    if parsed is None:
+        return None
+    table = _tables().get(parsed[0])
+    if table is None:
+        return None
+    pk = list(table.primary_key.columns)
+    if len(pk) != 1:
+        return None
+    key: Any = parsed[1]
+    try:
+        key = pk[0].type.python_type(key)
+    except (NotImplementedError, ValueError, TypeError):
+        pass
+    return table, key
+
+
+def row_commitment(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What the log commits to for a stored row: every column (but :data:`UNCOMMITTED_COLUMNS`), as stored.
+
+    :meth:`Ledger.append` applies it to the row read back from the database inside the writing
+    transaction; :meth:`Ledger.verify_store` applies it to the row read back later. Equal canonical
+    JSON on both sides is the only way a row verifies.
+    """
+    skip = UNCOMMITTED_COLUMNS | MUTABLE_COLUMNS.get(table.name, frozenset())
+    return {c.name: _committed_value(row[c.name]) for c in table.columns if c.name not in skip}
+
+
+def _commitment_digest(commitment: Mapping[str, Any]) -> bytes:
+    return hashlib.sha256(canonical_json(commitment)).digest()
+
+
+def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """The commitments of the rows of ``table`` with these primary keys, by ref (absent rows are left out)."""
+    pk = list(table.primary_key.columns)[0]
+    wanted = list(dict.fromkeys(keys))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        for row in session.execute(select(table).where(pk.in_(wanted[i : i + 500]))).mappings():
+            out[f"{table.name}:{row[pk.name]}"] = row_commitment(table, row)
+    return out
+
+
+def _gzip_member(fh: IO[bytes], start: int, limit: int) -> bytes | None:
+    """The gzip member starting at ``start`` (None when there is none: end of file, not gzip, too long)."""
+    fh.seek(start)
+    if fh.read(2) != b"\x1f\x8b":
+        return None
+    fh.seek(start)
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    raw = bytearray()
+    try:
+        while not d.eof:
+            chunk = fh.read(65536)
+            if not chunk or len(raw) > limit:
+                return None
+            raw += chunk
+            d.decompress(chunk, 1 << 20)
+            while d.unconsumed_tail and not d.eof:
+                d.decompress(d.unconsumed_tail, 1 << 20)
+    except zlib.error:
+        return None
+    return bytes(raw[: len(raw) - len(d.unused_data)])
+
+
+def warc_commitment(data_dir: Path, capture: Mapping[str, Any]) -> dict[str, Any]:
+    """What the log commits to in the WARC file for a capture row: the SHA-256 of the record's stored
+    bytes, and the request record archived right after it (pointer, id, block digest, stored SHA-256).
+
+    The archive writes each response/revisit and its request in one append; committing to both makes
+    any changed byte, and a removed request record, nameable. ``request`` is None when no request record
+    of this capture follows it (a capture archived without one).
+    """
+    start = int(capture["offset"]) + int(capture["length"])
+    with open(Path(data_dir) / str(capture["warc_file"]), "rb") as fh:
+        fh.seek(int(capture["offset"]))
+        stored = fh.read(int(capture["length"]))
+        raw = _gzip_member(fh, start, _MAX_REQUEST_RECORD)
+    out: dict[str, Any] = {"sha256": hashlib.sha256(stored).hexdigest(), "request": None}
+    if raw is not None:
+        problems, info = check_warc_record(raw, payload_digest=None, record_id=None)
+        if not problems and info.record_type == "request" and info.concurrent_to == capture.get("record_id"):
+            out["request"] = {
+                "offset": start, "length": len(raw), "record_id": info.record_id,
+                "block_digest": info.block_digest, "sha256": hashlib.sha256(raw).hexdigest(),
+            }  # fmt: skip
+    return out
 
 
 class Ledger:
@@ -473,11 +607,16 @@ class Ledger:
         digests: Sequence[str] = (),
         ref: str | None = None,
         supersedes: int | None = None,
+        rows: Sequence[str] = (),
     ) -> int:
         """Append one entry inside the caller's write transaction; returns its leaf index.
 
-        ``digests`` are the WARC digests (``algo:value``) of the captures the entry cites; ``ref`` names
-        the database row the entry describes (``"table:id"``), checked by :meth:`verify_store`.
+        ``ref`` names the database row the entry describes (``"table:id"``) and ``rows`` further rows it
+        covers (the ``capture:<id>`` rows of the captures it cites). The entry commits to each of these
+        rows exactly as stored (:func:`row_commitment`, read back after a flush) and, for a capture, to
+        the request record archived with it; :meth:`verify_store` recomputes the same commitments.
+        ``digests`` are the WARC digests (``algo:value``) of the captures the entry cites: each must be
+        a digest of a capture in ``rows`` when it names captures.
         """
         if not kind or len(kind) > 32:
             raise ValueError("an entry kind is 1..32 characters")
@@ -489,6 +628,15 @@ class Ledger:
                 raise ValueError(f"not a WARC digest: {d!r}")
             if d not in cited:
                 cited.append(d)
+        described, warc = self._commit_rows(session, [*([ref] if ref else []), *rows])
+        captured = {
+            d for r, c in described.items() if r.startswith("capture:") for d in (c.get("payload_digest"),
+                                                                                  c.get("block_digest")) if d
+        }
+        if any(r.startswith("capture:") for r in described):
+            stray = [d for d in cited if d not in captured]
+            if stray:
+                raise ValueError(f"cited digests {stray} are not digests of the captures the entry covers")
         state, frontier = self._open_state(session)
         index = state.size
         if supersedes is not None and not 0 <= supersedes < index:
@@ -504,6 +652,8 @@ class Ledger:
                 "supersedes": supersedes,
                 "digests": cited,
                 "record": record,
+                "rows": described,
+                "warc": warc,
             }
         )
         lh = leaf_hash(data)
@@ -523,6 +673,41 @@ class Ledger:
         state.root_hash = frontier.root()
         state.frontier = frontier.to_bytes()
         return index
+
+    def _commit_rows(
+        self, session: Session, refs: Sequence[str]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The commitments of the rows ``refs`` name, read back as stored; and of captures' WARC bytes."""
+        if not refs:
+            return {}, {}
+        session.flush()
+        described: dict[str, dict[str, Any]] = {}
+        for r in dict.fromkeys(refs):
+            found = _row_table(r)
+            if found is None:
+                raise ValueError(f"{r!r} does not name a row of a known table")
+            table, key = found
+            got = list(read_row_commitments(session, table, [key]).values())
+            if len(got) != 1:
+                raise ValueError(f"{r}: no such row to describe")
+            described[r] = got[0]
+        warc = {r: warc_commitment(self.core.data_dir, c) for r, c in described.items() if r.startswith("capture:")}
+        return described, warc
+
+    def append_events(self, session: Session, events: Iterable[Any]) -> list[int]:
+        """Append one ``event`` entry per (flushed) :class:`~presswatch.record.models.Event`."""
+        return [
+            self.append(
+                session,
+                "event",
+                {
+                    "id": e.id, "watch_id": e.watch_id, "at": e.at, "kind": e.kind, "status": e.status,
+                    "reason": e.reason, "country": e.country, "summary": e.summary,
+                },
+                ref=f"event:{e.id}",
+            )
+            for e in events
+        ]  # fmt: skip
 
     def _open_state(self, session: Session) -> tuple[LogState, CompactRange]:
         """The locked state row and its frontier, cached for the rest of the caller's transaction."""
@@ -718,9 +903,9 @@ class Ledger:
 
         leaves: list[bytes] = []
         cr = CompactRange()
-        latest_for_ref: dict[str, tuple[int, dict[str, Any]]] = {}
+        rows = _RowsSeen()
         superseded: set[int] = set()
-        cites: dict[str, list[int]] = {}
+        cites: dict[str, list[int]] = {}  # digests cited by entries that name no capture row (format 1)
         steps = 0
         with db.session() as s:
             for e in _stream_entries(s):
@@ -743,10 +928,9 @@ class Ledger:
                 if doc is not None:
                     if isinstance(doc.get("supersedes"), int):
                         superseded.add(doc["supersedes"])
-                    for d in doc.get("digests") or ():
-                        cites.setdefault(d, []).append(e.index)
-                    if e.ref and isinstance(doc.get("record"), dict):
-                        latest_for_ref[e.ref] = (e.index, doc["record"])
+                    if rows.add(e.index, doc, report):
+                        for d in doc.get("digests") or ():
+                            cites.setdefault(d, []).append(e.index)
                 report.count("entries")
                 if progress and steps % 1000 == 0:
                     progress(steps, total)
@@ -787,6 +971,10 @@ class Ledger:
         if state is None:
             report.fail("log state row is missing")
         else:
+            if state.size > tree.size:
+                report.fail(
+                    f"log entries {tree.size}..{state.size - 1} missing: the log state holds {state.size} entries"
+                )
             if state.size != tree.size or state.root_hash != tree.root():
                 report.fail(f"log state (size {state.size}) does not match the entries (size {tree.size})")
             try:
@@ -796,7 +984,9 @@ class Ledger:
                 report.fail("log state frontier is corrupt")
 
         self._verify_captures(cites, report, progress, steps, total)
-        self._verify_rows(latest_for_ref, superseded, report)
+        self._verify_committed_captures(rows, report)
+        self._verify_rows(rows, superseded, report)
+        self._verify_no_unlogged_rows(rows, report)
         return report
 
     def _verify_captures(
@@ -807,6 +997,7 @@ class Ledger:
         done: int,
         total: int,
     ) -> None:
+        """Captures cited only by digest (entries of format 1): any capture with the digest must be intact."""
         from .models import Capture
 
         digests = sorted(cites)
@@ -844,26 +1035,20 @@ class Ledger:
         report.count("cited_digests", len(digests))
 
     def _check_capture(
-        self, c: Any, entry: int, files: dict[str, IO[bytes]], report: VerificationReport
+        self,
+        c: Any,
+        entry: int,
+        files: dict[str, IO[bytes]],
+        report: VerificationReport,
+        stored_sha256: str | None = None,
     ) -> None:
         label = f"capture {c.id} ({c.payload_digest}, {c.warc_file}@{c.offset}, cited by entry {entry})"
         report.count("captures")
-        try:
-            fh = files.get(c.warc_file)
-            if fh is None:
-                path = (self.core.data_dir / c.warc_file).resolve()
-                if not path.is_relative_to(self.core.data_dir.resolve()):
-                    report.fail(f"{label}: WARC path leaves the data folder")
-                    return
-                fh = files[c.warc_file] = open(path, "rb")  # noqa: SIM115 - closed by the caller
-            fh.seek(c.offset)
-            raw = fh.read(c.length)
-        except OSError as exc:
-            report.fail(f"{label}: cannot read WARC file: {exc}")
+        raw = self._read_warc(label, c.warc_file, c.offset, c.length, files, report)
+        if raw is None:
             return
-        if len(raw) != c.length:
-            report.fail(f"{label}: WARC file is truncated ({len(raw)} of {c.length} bytes)")
-            return
+        if stored_sha256 is not None and hashlib.sha256(raw).hexdigest() != stored_sha256:
+            report.fail(f"{label}: stored record bytes differ from those the log commits to")
         problems, info = check_warc_record(
             raw,
             payload_digest=c.payload_digest,
@@ -877,41 +1062,225 @@ class Ledger:
             report.fail(f"{label}: {p}")
         report.count("capture_bytes", len(raw))
 
-    def _verify_rows(
-        self, latest: dict[str, tuple[int, dict[str, Any]]], superseded: set[int], report: VerificationReport
-    ) -> None:
-        from .base import Base
-        from .registry import import_all_models
+    def _read_warc(
+        self, label: str, warc_file: str, offset: int, length: int, files: dict[str, IO[bytes]],
+        report: VerificationReport,
+    ) -> bytes | None:
+        try:
+            fh = files.get(warc_file)
+            if fh is None:
+                path = (self.core.data_dir / warc_file).resolve()
+                if not path.is_relative_to(self.core.data_dir.resolve()):
+                    report.fail(f"{label}: WARC path leaves the data folder")
+                    return None
+                fh = files[warc_file] = open(path, "rb")  # noqa: SIM115 - closed by the caller
+            fh.seek(offset)
+            raw = fh.read(length)
+        except OSError as exc:
+            report.fail(f"{label}: cannot read WARC file: {exc}")
+            return None
+        if len(raw) != length:
+            report.fail(f"{label}: WARC file is truncated ({len(raw)} of {length} bytes)")
+            return None
+        return raw
 
-        import_all_models()
-        tables = Base.metadata.tables
-        with self.core.db.session() as s:
-            for ref, (index, record) in sorted(latest.items(), key=lambda kv: kv[1][0]):
-                if index in superseded:
+    def _verify_committed_captures(self, rows: _RowsSeen, report: VerificationReport) -> None:
+        """Every capture an entry commits to: its WARC record as committed, and its request record."""
+        files: dict[str, IO[bytes]] = {}
+        try:
+            for ref, (index, cap) in sorted(rows.captures.items(), key=lambda kv: (kv[1][1].warc_file,
+                                                                                   kv[1][1].offset)):
+                committed = rows.warc.get(ref) or {}
+                self._check_capture(cap, index, files, report, committed.get("sha256"))
+                req = committed.get("request")
+                if not isinstance(req, dict):
                     continue
-                parsed = parse_ref(ref)
-                if parsed is None or parsed[0] not in tables:
-                    continue
-                table: Table = tables[parsed[0]]
-                pk = list(table.primary_key.columns)
-                if len(pk) != 1:
-                    continue
-                key: Any = parsed[1]
+                report.count("request_records")
+                label = (
+                    f"capture {cap.id} ({cap.payload_digest}, {cap.warc_file}@{cap.offset}, cited by entry "
+                    f"{index}): request record {req.get('record_id')} at {cap.warc_file}@{req.get('offset')}"
+                )
                 try:
-                    key = pk[0].type.python_type(key)
-                except (NotImplementedError, ValueError, TypeError):
-                    pass
-                row = s.execute(select(table).where(pk[0] == key)).mappings().first()
-                report.count("rows")
-                if row is None:
-                    report.fail(f"entry {index}: row {ref} it describes is missing")
+                    offset, length = int(req["offset"]), int(req["length"])
+                except (KeyError, TypeError, ValueError):
+                    report.fail(f"{label}: malformed in the log")
                     continue
-                for name, value in sorted(record.items()):
-                    if name in table.c and not _same_value(row[name], value):
-                        report.fail(
-                            f"entry {index}: row {ref} field {name!r} is {row[name]!r}, "
-                            f"the log says {value!r}"
-                        )
+                raw = self._read_warc(label, cap.warc_file, offset, length, files, report)
+                if raw is None:
+                    continue
+                if hashlib.sha256(raw).hexdigest() != req.get("sha256"):
+                    report.fail(f"{label}: stored record bytes differ from those the log commits to")
+                problems, info = check_warc_record(
+                    raw, payload_digest=None, block_digest=req.get("block_digest"), record_id=req.get("record_id")
+                )
+                if info.record_type != "request":
+                    problems.append(f"WARC-Type is {info.record_type}, the log says request")
+                if info.concurrent_to != cap.record_id:
+                    problems.append(f"WARC-Concurrent-To is {info.concurrent_to}, expected {cap.record_id}")
+                for p in problems:
+                    report.fail(f"{label}: {p}")
+        finally:
+            for fh in files.values():
+                fh.close()
+
+    def _verify_rows(self, rows: _RowsSeen, superseded: set[int], report: VerificationReport) -> None:
+        """Each described row, as stored now, against the commitment of the latest entry describing it."""
+        tables = _tables()
+        by_table: dict[str, list[tuple[str, int, bytes | None]]] = {}
+        for ref, (index, digest) in rows.latest.items():
+            if index in superseded:
+                continue
+            found = _row_table(ref)
+            if found is None:
+                if digest is not None:
+                    report.fail(f"entry {index}: row {ref} names no known table")
+                continue
+            by_table.setdefault(found[0].name, []).append((ref, index, digest))
+        with self.core.db.session() as s:
+            for name, items in sorted(by_table.items()):
+                table = tables[name]
+                keys = {ref: _row_table(ref)[1] for ref, _, _ in items}  # type: ignore[index]
+                current = read_row_commitments(s, table, keys.values())
+                canonical_refs = {f"{name}:{k}": ref for ref, k in keys.items()}
+                stored = {canonical_refs.get(r, r): c for r, c in current.items()}
+                for ref, index, digest in sorted(items, key=lambda it: it[1]):
+                    report.count("rows")
+                    row = stored.get(ref)
+                    if row is None:
+                        report.fail(f"entry {index}: row {ref} it describes is missing")
+                    elif digest is not None and _commitment_digest(row) != digest:
+                        self._name_row_changes(s, index, ref, row, report)
+
+    def _name_row_changes(
+        self, s: Session, index: int, ref: str, row: dict[str, Any], report: VerificationReport
+    ) -> None:
+        entry = s.scalars(select(LogEntry).where(LogEntry.index == index)).first()
+        logged = json.loads(entry.canonical)["rows"][ref] if entry is not None else {}
+        named = False
+        for name in sorted(set(row) | set(logged)):
+            if name not in logged:
+                report.fail(f"entry {index}: row {ref} has field {name!r} the log does not commit to")
+            elif name not in row:
+                report.fail(f"entry {index}: row {ref} lacks field {name!r}, the log says {logged[name]!r}")
+            elif canonical_json(row[name]) != canonical_json(logged[name]):
+                report.fail(f"entry {index}: row {ref} field {name!r} is {row[name]!r}, the log says {logged[name]!r}")
+            else:
+                continue
+            named = True
+        if not named:
+            report.fail(f"entry {index}: row {ref} does not match the log")
+
+    def _verify_no_unlogged_rows(self, rows: _RowsSeen, report: VerificationReport) -> None:
+        """Rows of :data:`LOGGED_TABLES` that no entry describes were added behind the log's back; a row's
+        ``ledger_index`` (not part of its commitment) must be the index of the latest entry describing it."""
+        tables = _tables()
+        unlogged_legacy: list[str] = []
+        with self.core.db.session() as s:
+            for name in LOGGED_TABLES:
+                table = tables.get(name)
+                if table is None:
+                    continue
+                pk = list(table.primary_key.columns)[0]
+                back = table.c.get("ledger_index") if name in BACKLINKED_TABLES else None
+                cols = [pk] if back is None else [pk, back]
+                last: Any = None
+                while True:
+                    q = select(*cols).order_by(pk).limit(2000)
+                    if last is not None:
+                        q = q.where(pk > last)
+                    batch = s.execute(q).all()
+                    if not batch:
+                        break
+                    last = batch[-1][0]
+                    for item in batch:
+                        ref = f"{name}:{item[0]}"
+                        seen = rows.latest.get(ref)
+                        if seen is None and rows.legacy:
+                            unlogged_legacy.append(ref)
+                        elif seen is None:
+                            report.fail(f"row {ref} is not in the evidence log (no entry describes it)")
+                        elif back is not None and item[1] != seen[0]:
+                            report.fail(
+                                f"entry {seen[0]}: row {ref} field 'ledger_index' is {item[1]!r}, "
+                                f"the latest entry describing it is {seen[0]}"
+                            )
+        if unlogged_legacy:
+            # a store begun with format-1 entries holds rows that were recorded without an entry
+            report.notes.append(
+                f"{len(unlogged_legacy)} rows no entry describes, as format-1 stores have "
+                f"(e.g. {', '.join(unlogged_legacy[:5])}): they are not evidence the log vouches for"
+            )
+
+
+@dataclass(frozen=True)
+class _CaptureSeen:
+    id: Any
+    url: Any
+    warc_file: str
+    offset: int
+    length: int
+    record_type: Any
+    record_id: Any
+    payload_digest: Any
+    block_digest: Any
+
+
+class _RowsSeen:
+    """What the entries commit to, collected while streaming: latest row commitment per ref (as a digest,
+    for bounded memory), the captures and request records to check in the WARC files."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, tuple[int, bytes | None]] = {}
+        self.captures: dict[str, tuple[int, _CaptureSeen]] = {}
+        self.warc: dict[str, dict[str, Any]] = {}
+        self.legacy = 0
+
+    def add(self, index: int, doc: dict[str, Any], report: VerificationReport) -> bool:
+        """Record one entry; True when it cites digests the old way (format 1: no rows committed)."""
+        committed = doc.get("rows")
+        if doc.get("v") == 1 or committed is None:
+            ref = doc.get("ref")
+            self.legacy += 1
+            if self.legacy == 1:
+                report.notes.append(
+                    "entries of format 1 commit to no row fields: their rows are checked for presence only"
+                )
+            if isinstance(ref, str):
+                self.latest[ref] = (index, None)  # format 1 commits to no row fields: presence only
+            return True
+        if not isinstance(committed, dict):
+            report.fail(f"entry {index}: its rows are not an object")
+            return False
+        warc = doc.get("warc") or {}
+        digests: set[str] = set()
+        for ref, c in committed.items():
+            if not isinstance(c, dict):
+                report.fail(f"entry {index}: row {ref} commitment is not an object")
+                continue
+            self.latest[ref] = (index, _commitment_digest(c))
+            if ref.startswith("capture:"):
+                try:
+                    cap = _CaptureSeen(
+                        c["id"], c["url"], str(c["warc_file"]), int(c["offset"]), int(c["length"]),
+                        c["record_type"], c["record_id"], c["payload_digest"], c.get("block_digest"),
+                    )
+                except (KeyError, TypeError, ValueError):
+                    report.fail(f"entry {index}: capture row {ref} commitment is malformed")
+                    continue
+                self.captures[ref] = (index, cap)
+                digests.update(d for d in (cap.payload_digest, cap.block_digest) if d)
+                if isinstance(warc, dict) and isinstance(warc.get(ref), dict):
+                    self.warc[ref] = warc[ref]
+                else:
+                    report.fail(f"entry {index}: capture row {ref} has no WARC commitment")
+                    self.warc.pop(ref, None)
+        if any(r.startswith("capture:") for r in committed):
+            for d in doc.get("digests") or ():
+                report.count("cited_digests")
+                if d not in digests:
+                    report.fail(f"entry {index} cites {d}: no capture it commits to has this digest")
+            return False
+        return bool(doc.get("digests"))
 
 
 def _stream_entries(s: Session, batch: int = 2000) -> Iterator[LogEntry]:
