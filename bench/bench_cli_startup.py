@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-HEAVY = ("fastapi", "sqlalchemy", "cryptography", "httpx", "trafilatura", "pydantic")
+HEAVY = ("fastapi", "sqlalchemy", "cryptography", "httpx", "trafilatura", "lxml", "warcio")
 COMMANDS = (["version"], ["--help"], ["watch", "--help"], ["list", "--help"])
 
 

@@ -308,7 +308,7 @@ class Checker:
                 if v2 is not None:
                     v2.last_seen_at, v2.seen_count = checked_at, v2.seen_count + 1
             elif extracted is not None:
-                title = extracted.title
+                title = cls.details.get("page_title") or extracted.title  # a notice's own headline
 
             # confirmation policy: consecutive consistent bad checks
             confirmed = False
@@ -360,8 +360,10 @@ class Checker:
             if cls.status in BAD_STATUSES and confirmed and not (was_bad_confirmed and w.status == cls.status):
                 events.append(Event(
                     watch_id=w.id, at=checked_at, kind=cls.status, status=cls.status, reason=cls.reason,
-                    observation=obs, summary=f"{cls.status} ({cls.reason}) since {isoformat(since)}",
-                    details={"since": isoformat(since)},
+                    observation=obs,
+                    summary=f"{cls.status} ({cls.reason}) since {isoformat(since)}"
+                    + (f": “{cls.details['notice']}”" if cls.details.get("notice") else ""),
+                    details={"since": isoformat(since), "notice": cls.details.get("notice")},
                 ))
             if cls.status in OK_STATUSES and was_bad_confirmed:
                 events.append(Event(watch_id=w.id, at=checked_at, kind="restored", status=cls.status,
@@ -425,6 +427,7 @@ def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any
             "words_removed": int(diff.get("words_removed", 0)),
         },
         "error": obs.error,
+        "notice": (obs.details or {}).get("notice"),
     }
 
 

@@ -204,3 +204,23 @@ def test_demand_files_people_write(tmp_path: Path) -> None:
         assert all(n in res.stderr for n in needles), res.stderr
     schema = json.loads(pw(data, "demand", "schema").stdout)
     assert {"title", "sender", "recipient", "actions"} <= set(schema["required"])
+
+
+def test_never_online_and_notice_text(tmp_path: Path, simsite) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    typo = simsite.url + "/news/2026/12/no-such-artcle"
+    for _ in range(3):  # a mistyped URL is never "removed", however often it is checked
+        (row,) = json_lines(pw(data, "check", typo, "--json").stdout)
+        assert row["status"] == "missing" and row["reason"] == "http-404" and not row["confirmed"]
+    assert pw(data, "timeline", "--all", typo).stdout == ""  # no event at all
+
+    url = simsite.article_urls()[2]
+    assert json_lines(pw(data, "check", url, "--json").stdout)[0]["status"] == "new"
+    simsite.set_state(url.rsplit("/", 1)[1], "removal-notice", lang="ru")
+    first = pw(data, "check", url)
+    assert "removed removal-notice" in first.stdout and "notice: “" in first.stdout, first.stdout
+    (row,) = json_lines(pw(data, "check", url, "--json", PRESSWATCH_CONFIRM_CHECKS="2").stdout)
+    assert row["status"] == "removed" and row["confirmed"] and row["notice"]
+    assert "Related stories" not in (row["title"] or "")
+    assert row["notice"] in pw(data, "timeline", url).stdout  # the confirmed removal quotes the notice
+    assert row["notice"] in pw(data, "history", url).stdout
