@@ -102,7 +102,7 @@ def _anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, in
 def _opcodes(a: Sequence[Hashable], b: Sequence[Hashable], budget: _Budget) -> list[Opcode]:
     """difflib-style opcodes within the budget (exact difflib output when the inputs fit it)."""
     if budget.take(len(a), len(b)):
-        return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()  # type: ignore[arg-type]
+        return list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
     ops: list[Opcode] = []
     lo, n, m = 0, len(a), len(b)
     while lo < n and lo < m and a[lo] == b[lo]:
