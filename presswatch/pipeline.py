@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import random
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,6 +91,88 @@ def analyze_page(
     return extracted, classify(facts, extracted, prior, profile)
 
 
+class AnalysisFailed(Exception):
+    """Analysing one page did not finish (deadline passed, or its worker died)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # analysis-timeout | analysis-crashed
+
+
+def _warm_worker() -> None:
+    import presswatch.analyze  # noqa: F401 - import the heavy modules once per worker
+
+
+class AnalysisPool(Executor):
+    """Worker processes for CPU-bound analysis that a stuck task cannot stall.
+
+    Workers are *spawned* (fresh interpreters, never forked), so they inherit no lock, thread or
+    descriptor of this process whatever it holds when they start. :meth:`run` gives every task a
+    deadline; a task past it gets its workers killed and replaced (tasks that were running beside
+    it are retried on the new workers). At most one task per worker is submitted at a time, so the
+    deadline measures the analysis, not the queue.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._gen = 0
+        self._inner = self._new()
+        self._slots: asyncio.Semaphore | None = None
+        self.restarts = 0
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx, initializer=_warm_worker)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            return self._inner.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            inner = self._inner
+        if not wait:
+            _kill(inner)
+        inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def restart(self, gen: int) -> None:
+        """Replace generation ``gen``'s workers (no-op if they were replaced already)."""
+        with self._lock:
+            if gen != self._gen:
+                return
+            old, self._inner = self._inner, self._new()
+            self._gen += 1
+            self.restarts += 1
+        _kill(old)
+        old.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, timeout: float, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in a worker, within ``timeout`` seconds of starting, or :class:`AnalysisFailed`."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        async with self._slots:
+            for _attempt in range(3):
+                with self._lock:
+                    gen, fut = self._gen, self._inner.submit(fn, *args)
+                try:
+                    return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+                except TimeoutError:
+                    log.warning("analysis.timeout", extra={"fn": getattr(fn, "__name__", str(fn)), "timeout": timeout})
+                    self.restart(gen)
+                    raise AnalysisFailed("analysis-timeout", f"analysis took longer than {timeout:g} s") from None
+                except BrokenProcessPool:
+                    self.restart(gen)  # killed beside a stuck task (or crashed): retry on fresh workers
+            raise AnalysisFailed("analysis-crashed", "analysis worker died three times")
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError):  # already gone
+            pass
+
 
 class Checker:
     def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None) -> None:
@@ -98,9 +183,17 @@ class Checker:
         self._profiles: dict[str, tuple[datetime, SiteProfile]] = {}  # host -> (learned, profile)
 
     async def _cpu(self, fn: Any, *args: Any) -> Any:
+        """CPU-bound analysis: in the pool with a per-page deadline (inline without a pool; the
+        analysis steps are bounded by construction, e.g. the diff's work budget)."""
         if self.pool is None:
             return fn(*args)
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        if isinstance(self.pool, AnalysisPool):
+            return await self.pool.run(self.core.settings.analysis_timeout, fn, *args)
+        fut = asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        try:
+            return await asyncio.wait_for(fut, self.core.settings.analysis_timeout)
+        except TimeoutError:
+            raise AnalysisFailed("analysis-timeout", "analysis deadline passed") from None
 
     # -- state ----------------------------------------------------------------------------------
     def _load_state(self, watch_id: int) -> WatchState:
@@ -251,12 +344,48 @@ class Checker:
                 diff=None, details={"same_payload": True},
             )
         else:
-            profile = None
-            if res.error_reason is None and res.body is not None:
-                profile = await self.profile_for(st.url)
-            extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+            try:
+                profile = None
+                if res.error_reason is None and res.body is not None:
+                    profile = await self.profile_for(st.url)
+                extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+            except AnalysisFailed as exc:
+                # recorded (the captures are kept) and retried soon; the watch's state is not touched
+                return await self.core.db.write_async(self._failure_recorder(st, res, captures, exc, checked_at))
 
         return await self.core.db.write_async(self._recorder(st, res, captures, extracted, cls, checked_at))
+
+    def _failure_recorder(
+        self, st: WatchState, res: FetchResult, captures: list[CaptureRef], exc: AnalysisFailed, checked_at: datetime
+    ) -> Callable[[Session], dict[str, Any]]:
+        """The write transaction recording a check whose analysis failed: an ``error`` observation
+        (with the captures), no event, the watch's state and validators left as they were (so the
+        retry fetches and analyses again), and a re-check after ``analysis_retry`` seconds."""
+        settings = self.core.settings
+        now = self.core.clock.now()
+
+        def fn(s: Session) -> dict[str, Any]:
+            w = s.get(Watch, st.id)
+            assert w is not None
+            rows = [capture_row(s, ref, settings.vantage) for ref in captures]
+            final = rows[-1] if rows else None
+            obs = Observation(
+                watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
+                status="error", reason=exc.reason, confirmed=False, http_status=res.status,
+                final_url=res.final_url, title=None, text_digest=None, capture=final,
+                version_id=None, diff=None, error=str(exc),
+                details={"analysis_failed": exc.reason, "elapsed": round(res.elapsed, 4), "redirects": res.redirects},
+            )
+            s.add(obs)
+            w.last_checked_at = checked_at
+            w.next_check_at = now + timedelta(seconds=settings.analysis_retry)
+            s.flush()
+            out = observation_json(obs, final)
+            _ledger_append(self.core, s, obs, out, [])
+            log.warning("check.analysis_failed", extra={"url": w.url, "reason": exc.reason, "error": str(exc)})
+            return out
+
+        return fn
 
     def _recorder(
         self,

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from .core import Presswatch
 from .errors import BlockedTarget, InvalidURL
 from .fetch.client import Fetcher
-from .pipeline import Checker
+from .pipeline import AnalysisPool, Checker
 from .record.models import Watch
 from .sources.discover import Discovery, RobotsCache, discover_feed, discover_site, discover_sitemap
 from .sources.schedule import next_check
@@ -46,9 +46,11 @@ def due_watches(core: Presswatch, limit: int = 10_000) -> list[tuple[int, str, s
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def make_pool(workers: int | None = None) -> Executor | None:
+def make_pool(workers: int | None = None) -> AnalysisPool | None:
+    """The analysis pool: spawned workers (never forked, so they inherit no lock) with per-page
+    deadlines; ``workers=0`` analyses in-process."""
     n = workers if workers is not None else (os.cpu_count() or 1)
-    return ProcessPoolExecutor(max_workers=n) if n > 0 else None
+    return AnalysisPool(n) if n > 0 else None
 
 
 class Runner:
