@@ -34,3 +34,32 @@ def test_two_concurrent_runs_never_check_a_watch_twice(tmp_path: Path, db_url: s
     assert len(ids) == 150
     assert obs == Counter({(i, "new"): 1 for i in ids}), [k for k, n in obs.items() if n > 1][:5]
     assert events == Counter({(i, "new"): 1 for i in ids})
+
+
+def test_leases_respect_live_runs_and_free_dead_or_expired_ones(core) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from presswatch.sources import lease
+    from presswatch.sources.watchlist import add_watch
+
+    ids = [add_watch(core, f"http://127.0.0.1:9/a{i}") for i in range(4)]
+    live = lease.new_owner()  # this process: alive
+    assert [w[0] for w in lease.claim(core, live, ids[:2])] == ids[:2]
+    mine = lease.new_owner()
+    assert [w[0] for w in lease.claim(core, mine, ids)] == ids[2:]  # a live run's watches are left alone
+    assert [w[0] for w in lease.claim(core, mine, ids)] == ids[2:]  # claiming again keeps ours
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{lease.new_owner().rsplit(':', 2)[0]}:{int(gone.stdout)}:0123456789ab"
+    past = core.clock.now() - timedelta(seconds=1)
+    core.db.write(lambda s: s.execute(update(Watch).where(Watch.id == ids[0]).values(lease_owner=dead)))
+    core.db.write(lambda s: s.execute(update(Watch).where(Watch.id == ids[1]).values(lease_until=past)))
+    other = lease.new_owner()
+    assert [w[0] for w in lease.claim(core, other, ids)] == ids[:2]  # dead owner's and expired lease
+    lease.release(core, other)
+    with core.db.session() as s:
+        assert s.scalars(select(Watch.lease_owner).where(Watch.id.in_(ids[:2]))).all() == [None, None]

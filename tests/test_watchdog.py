@@ -90,16 +90,19 @@ def test_children_never_inherit_the_write_lock(tmp_path: Path) -> None:
     db = Database(url)
     db.migrate()
     kids: list[int] = []
+    ready_r, ready_w = os.pipe()
 
     def fork_inside_write(_s: object) -> None:
         pid = os.fork()
         if pid == 0:  # the child just lingers, like an orphaned pool worker
+            os.write(ready_w, b"x")  # it runs (its fork handlers have run)
             time.sleep(60)
             os._exit(0)
         kids.append(pid)
 
     try:
         db.write(fork_inside_write)
+        assert os.read(ready_r, 1) == b"x"
         fd = os.open(str(tmp_path / "pw.sqlite3.writelock"), os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if the child holds it
@@ -109,4 +112,6 @@ def test_children_never_inherit_the_write_lock(tmp_path: Path) -> None:
         for pid in kids:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+        os.close(ready_r)
+        os.close(ready_w)
         db.dispose()

@@ -24,9 +24,33 @@ from ..record.models import Watch
 CHUNK = 500  # ids per statement
 
 
+def _here() -> str:
+    """This host and PID namespace (no name resolution)."""
+    try:
+        ns = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        ns = "-"
+    return f"{socket.gethostname()[:24]}:{ns}"
+
+
 def new_owner() -> str:
-    """A name for one run's pass, unique across hosts and processes (no name resolution)."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    """A name for one run's pass, unique across hosts and processes: host:pidns:pid:random."""
+    return f"{_here()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """True if ``owner`` was a process on this host (and PID namespace) that no longer exists:
+    a run killed mid-pass does not keep its watches until its leases run out."""
+    host, _, rest = owner.rpartition(":")[0].rpartition(":")
+    if host != _here():
+        return False
+    try:
+        os.kill(int(rest), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def claim(core: Presswatch, owner: str, ids: Sequence[int]) -> list[tuple[int, str, str]]:
@@ -41,10 +65,15 @@ def claim(core: Presswatch, owner: str, ids: Sequence[int]) -> list[tuple[int, s
         held: dict[int, tuple[int, str, str]] = {}
         for k in range(0, len(ids), CHUNK):
             chunk = list(ids[k:k + CHUNK])
+            others = s.scalars(
+                select(Watch.lease_owner).distinct()
+                .where(Watch.id.in_(chunk), Watch.lease_until >= now, Watch.lease_owner != owner)
+            ).all()
+            takeable = [owner, *(o for o in others if o and _owner_is_dead(o))]
             free = s.scalars(
                 select(Watch.id)
                 .where(Watch.id.in_(chunk), Watch.active.is_(True), Watch.next_check_at <= now,
-                       or_(Watch.lease_until.is_(None), Watch.lease_until < now, Watch.lease_owner == owner))
+                       or_(Watch.lease_until.is_(None), Watch.lease_until < now, Watch.lease_owner.in_(takeable)))
                 .order_by(Watch.id)
                 .with_for_update(skip_locked=True)
             ).all()
