@@ -103,6 +103,17 @@ def _warm_worker() -> None:
     import presswatch.analyze  # noqa: F401 - import the heavy modules once per worker
 
 
+def _worker_pid() -> int:
+    import os
+    import time
+
+    time.sleep(0.05)  # long enough for each of the warm-up tasks to land on its own worker
+    return os.getpid()
+
+
+WORKER_START_TIMEOUT = 300.0  # seconds for fresh workers to start (not counted in the deadline)
+
+
 class AnalysisPool(Executor):
     """Worker processes for CPU-bound analysis that a stuck task cannot stall.
 
@@ -120,6 +131,8 @@ class AnalysisPool(Executor):
         self._gen = 0
         self._inner = self._new()
         self._slots: asyncio.Semaphore | None = None
+        self._warm_gen = -1  # the generation whose workers are known to be up
+        self._warming: asyncio.Lock | None = None
         self.restarts = 0
 
     def _new(self) -> ProcessPoolExecutor:
@@ -130,11 +143,16 @@ class AnalysisPool(Executor):
             return self._inner.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the workers; ``wait`` gives each up to 10 s to finish its task, then kills what is
+        left (a stuck worker never blocks the exit)."""
         with self._lock:
             inner = self._inner
-        if not wait:
-            _kill(inner)
-        inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+        procs = list((getattr(inner, "_processes", None) or {}).values())
+        inner.shutdown(wait=False, cancel_futures=cancel_futures)
+        if wait:
+            for proc in procs:
+                proc.join(timeout=10)
+        _kill(inner)
 
     def restart(self, gen: int) -> None:
         """Replace generation ``gen``'s workers (no-op if they were replaced already)."""
@@ -147,12 +165,40 @@ class AnalysisPool(Executor):
         _kill(old)
         old.shutdown(wait=False, cancel_futures=True)
 
+    async def _started(self) -> None:
+        """Wait until the current workers are up, so their start-up is not charged to a deadline."""
+        if self._warm_gen == self._gen:
+            return
+        if self._warming is None:
+            self._warming = asyncio.Lock()
+        async with self._warming:
+            with self._lock:
+                gen = self._gen
+            if self._warm_gen == gen:
+                return
+            seen: set[int] = set()
+            try:
+                for _round in range(5):
+                    with self._lock:
+                        futs = [self._inner.submit(_worker_pid) for _ in range(self.workers)]
+                    pids = await asyncio.wait_for(
+                        asyncio.gather(*(asyncio.wrap_future(f) for f in futs)), WORKER_START_TIMEOUT
+                    )
+                    seen.update(pids)
+                    if len(seen) >= self.workers:
+                        break
+            except (TimeoutError, BrokenProcessPool):
+                self.restart(gen)
+                raise AnalysisFailed("analysis-crashed", "analysis workers did not start") from None
+            self._warm_gen = gen
+
     async def run(self, timeout: float, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` in a worker, within ``timeout`` seconds of starting, or :class:`AnalysisFailed`."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
         async with self._slots:
             for _attempt in range(3):
+                await self._started()
                 with self._lock:
                     gen, fut = self._gen, self._inner.submit(fn, *args)
                 try:

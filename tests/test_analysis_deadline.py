@@ -17,7 +17,7 @@ from presswatch.sources.watchlist import add_watch
 
 
 def test_a_stuck_worker_does_not_stall_the_others(core) -> None:  # type: ignore[no-untyped-def]
-    core.settings.analysis_timeout = 5.0
+    core.settings.analysis_timeout = 20.0  # workers' start-up is not counted
     pool = make_pool(2)
     assert pool is not None
 
@@ -35,7 +35,7 @@ def test_a_stuck_worker_does_not_stall_the_others(core) -> None:  # type: ignore
             return outcome, others, after
 
     try:
-        outcome, others, after = asyncio.run(asyncio.wait_for(go(), 60))
+        outcome, others, after = asyncio.run(asyncio.wait_for(go(), 180))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     assert outcome == "AnalysisFailed"
@@ -48,7 +48,7 @@ def test_an_analysis_failure_is_recorded_and_retried(core, simsite) -> None:  # 
 
     async def check(timeout: float) -> dict:  # type: ignore[type-arg]
         core.settings.analysis_timeout = timeout
-        pool = make_pool(1)  # fresh workers: the first task cannot finish within a millisecond
+        pool = make_pool(1)
         try:
             async with Fetcher(core.settings, core.clock) as f:
                 return await asyncio.wait_for(Checker(core, f, pool).check(wid), 120)
@@ -56,7 +56,7 @@ def test_an_analysis_failure_is_recorded_and_retried(core, simsite) -> None:  # 
             assert pool is not None
             pool.shutdown(wait=False, cancel_futures=True)
 
-    failed = asyncio.run(check(0.001))
+    failed = asyncio.run(check(0.0))  # no analysis can finish within no time at all
     assert (failed["status"], failed["reason"]) == ("error", "analysis-timeout")
     assert failed["capture"] is not None  # the evidence is archived all the same
     with core.db.session() as s:
