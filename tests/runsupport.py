@@ -90,7 +90,7 @@ def control(base: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         return json.loads(r.read())
 
 
-def hostile_html(slug: str, version: int, paragraphs: int = 4000, words: int = 12) -> bytes:
+def hostile_html(slug: str, version: int, paragraphs: int = 6000, words: int = 12) -> bytes:
     """An article of many short paragraphs of distinct words; each version changes one word per
     paragraph, so consecutive versions keep most text (an edit) yet differ in every paragraph,
     which makes an unbounded word-level ``difflib`` comparison quadratic."""
@@ -107,7 +107,7 @@ def hostile_html(slug: str, version: int, paragraphs: int = 4000, words: int = 1
 class HostileSite:
     """Pages of many distinct words that change on every request (127.0.0.1, a thread)."""
 
-    def __init__(self, paragraphs: int = 4000) -> None:
+    def __init__(self, paragraphs: int = 6000) -> None:
         self.paragraphs = paragraphs
         self.hits: dict[str, int] = {}
         self._lock = threading.Lock()

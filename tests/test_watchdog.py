@@ -76,8 +76,8 @@ def test_run_once_with_default_settings_finishes(tmp_path: Path) -> None:
     # every watch checked in both passes: nothing dropped, nothing doubled
     assert sorted(per_watch.values()) == [2] * 153
     # the hostile pages were analysed (an edit each; an analysis failure would be recorded too)
-    assert hostile_status.count("new") == 3
-    assert len(hostile_status) == 6
+    assert hostile_status.count("new") == 3 and len(hostile_status) == 6
+    assert set(hostile_status) - {"new"} <= {"edited", "error"}  # an edit, or a recorded analysis failure
 
 
 def test_children_never_inherit_the_write_lock(tmp_path: Path) -> None:
