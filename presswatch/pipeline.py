@@ -100,7 +100,22 @@ class AnalysisFailed(Exception):
 
 
 def _warm_worker() -> None:
-    import presswatch.analyze  # noqa: F401 - import the heavy modules once per worker
+    """Worker start-up: import the heavy modules once, and exit when the run that started us dies
+    (a killed run leaves no workers behind)."""
+    import os
+    import time
+
+    import presswatch.analyze  # noqa: F401
+
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch_parent, name="presswatch-parent-watch", daemon=True).start()
 
 
 def _worker_pid() -> int:

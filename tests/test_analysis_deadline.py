@@ -69,3 +69,49 @@ def test_an_analysis_failure_is_recorded_and_retried(core, simsite) -> None:  # 
         statuses = s.scalars(select(Observation.status).where(Observation.watch_id == wid)
                              .order_by(Observation.id)).all()
     assert statuses == ["error", "new"]
+
+
+ORPHAN_SCRIPT = """
+import asyncio, sys
+from presswatch.pipeline import AnalysisPool, _worker_pid
+pool = AnalysisPool(2)
+async def go():
+    await pool._started()
+    return sorted(set(await asyncio.gather(*(pool.run(60, _worker_pid) for _ in range(4)))))
+print(" ".join(map(str, asyncio.run(go()))), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_workers_of_a_killed_run_exit() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no atexit: like kill -9 of a run
+        proc.wait()
+    deadline = time.monotonic() + 60
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in alive if _alive(p)]
+    for p in alive:  # never leave them behind, even when failing
+        os.kill(p, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their run"
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
