@@ -119,7 +119,10 @@ class Runner:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            await asyncio.to_thread(lease.release, self.core, owner)
+            try:
+                await asyncio.to_thread(lease.release, self.core, owner)
+            except DatabaseError as exc:  # they run out by themselves (settings.lease_seconds)
+                log.warning("lease.release_failed", extra={"error": str(exc)})
 
     async def _renew(self, owner: str) -> None:
         every = max(1.0, self.core.settings.lease_seconds / 3)
