@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import random
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,6 +67,14 @@ class WatchState:
     last_http_status: int | None
     last_title: str | None
     last_text_digest: str | None
+    last_notice: str | None = None  # a removal notice's sentence, carried while the same page is served
+
+
+def _carried(st: WatchState) -> dict[str, Any]:
+    """What an unanalysed repeat of a bad page keeps from the last analysis (its notice)."""
+    if st.status in OK_STATUSES or not st.last_notice:
+        return {}
+    return {"carried": True, "notice": st.last_notice}
 
 
 def _facts(res: FetchResult) -> PageFacts:
@@ -89,6 +100,149 @@ def analyze_page(
     return extracted, classify(facts, extracted, prior, profile)
 
 
+class AnalysisFailed(Exception):
+    """Analysing one page did not finish (deadline passed, or its worker died)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # analysis-timeout | analysis-crashed
+
+
+def _warm_worker() -> None:
+    """Worker start-up: import the heavy modules once, and exit when the run that started us dies
+    (a killed run leaves no workers behind)."""
+    import os
+    import time
+
+    import presswatch.analyze  # noqa: F401
+
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch_parent, name="presswatch-parent-watch", daemon=True).start()
+
+
+def _worker_pid() -> int:
+    import os
+    import time
+
+    time.sleep(0.05)  # long enough for each of the warm-up tasks to land on its own worker
+    return os.getpid()
+
+
+WORKER_START_TIMEOUT = 300.0  # seconds for fresh workers to start (not counted in the deadline)
+
+
+class AnalysisPool(Executor):
+    """Worker processes for CPU-bound analysis that a stuck task cannot stall.
+
+    Workers are *spawned* (fresh interpreters, never forked), so they inherit no lock, thread or
+    descriptor of this process whatever it holds when they start. :meth:`run` gives every task a
+    deadline; a task past it gets its workers killed and replaced (tasks that were running beside
+    it are retried on the new workers). At most one task per worker is submitted at a time, so the
+    deadline measures the analysis, not the queue.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._gen = 0
+        self._inner = self._new()
+        self._slots: asyncio.Semaphore | None = None
+        self._warm_gen = -1  # the generation whose workers are known to be up
+        self._warming: asyncio.Lock | None = None
+        self.restarts = 0
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx, initializer=_warm_worker)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            return self._inner.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the workers; ``wait`` gives each up to 10 s to finish its task, then kills what is
+        left (a stuck worker never blocks the exit)."""
+        with self._lock:
+            inner = self._inner
+        procs = list((getattr(inner, "_processes", None) or {}).values())
+        inner.shutdown(wait=False, cancel_futures=cancel_futures)
+        if wait:
+            for proc in procs:
+                proc.join(timeout=10)
+        _kill(inner)
+
+    def restart(self, gen: int) -> None:
+        """Replace generation ``gen``'s workers (no-op if they were replaced already)."""
+        with self._lock:
+            if gen != self._gen:
+                return
+            old, self._inner = self._inner, self._new()
+            self._gen += 1
+            self.restarts += 1
+        _kill(old)
+        old.shutdown(wait=False, cancel_futures=True)
+
+    async def _started(self) -> None:
+        """Wait until the current workers are up, so their start-up is not charged to a deadline."""
+        if self._warm_gen == self._gen:
+            return
+        if self._warming is None:
+            self._warming = asyncio.Lock()
+        async with self._warming:
+            with self._lock:
+                gen = self._gen
+            if self._warm_gen == gen:
+                return
+            seen: set[int] = set()
+            try:
+                for _round in range(5):
+                    with self._lock:
+                        futs = [self._inner.submit(_worker_pid) for _ in range(self.workers)]
+                    pids = await asyncio.wait_for(
+                        asyncio.gather(*(asyncio.wrap_future(f) for f in futs)), WORKER_START_TIMEOUT
+                    )
+                    seen.update(pids)
+                    if len(seen) >= self.workers:
+                        break
+            except (TimeoutError, BrokenProcessPool):
+                self.restart(gen)
+                raise AnalysisFailed("analysis-crashed", "analysis workers did not start") from None
+            self._warm_gen = gen
+
+    async def run(self, timeout: float, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in a worker, within ``timeout`` seconds of starting, or :class:`AnalysisFailed`."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        async with self._slots:
+            for _attempt in range(3):
+                await self._started()
+                with self._lock:
+                    gen, fut = self._gen, self._inner.submit(fn, *args)
+                try:
+                    return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+                except TimeoutError:
+                    log.warning("analysis.timeout", extra={"fn": getattr(fn, "__name__", str(fn)), "timeout": timeout})
+                    self.restart(gen)
+                    raise AnalysisFailed("analysis-timeout", f"analysis took longer than {timeout:g} s") from None
+                except BrokenProcessPool:
+                    self.restart(gen)  # killed beside a stuck task (or crashed): retry on fresh workers
+            raise AnalysisFailed("analysis-crashed", "analysis worker died three times")
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError):  # already gone
+            pass
+
 
 class Checker:
     def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None) -> None:
@@ -99,9 +253,17 @@ class Checker:
         self._profiles: dict[str, tuple[datetime, SiteProfile]] = {}  # host -> (learned, profile)
 
     async def _cpu(self, fn: Any, *args: Any) -> Any:
+        """CPU-bound analysis: in the pool with a per-page deadline (inline without a pool; the
+        analysis steps are bounded by construction, e.g. the diff's work budget)."""
         if self.pool is None:
             return fn(*args)
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        if isinstance(self.pool, AnalysisPool):
+            return await self.pool.run(self.core.settings.analysis_timeout, fn, *args)
+        fut = asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        try:
+            return await asyncio.wait_for(fut, self.core.settings.analysis_timeout)
+        except TimeoutError:
+            raise AnalysisFailed("analysis-timeout", "analysis deadline passed") from None
 
     # -- state ----------------------------------------------------------------------------------
     def _load_state(self, watch_id: int) -> WatchState:
@@ -150,6 +312,7 @@ class Checker:
                 last_http_status=last_obs.http_status if last_obs else None,
                 last_title=last_obs.title if last_obs else None,
                 last_text_digest=last_obs.text_digest if last_obs else None,
+                last_notice=(last_obs.details or {}).get("notice") if last_obs else None,
             )
 
     async def profile_for(self, url: str) -> SiteProfile | None:
@@ -243,21 +406,57 @@ class Checker:
             cls = Classification(
                 status="unchanged" if st.status in OK_STATUSES else st.status,
                 reason=None if st.status in OK_STATUSES else st.reason,
-                diff=None, details={"not_modified": True},
+                diff=None, details={"not_modified": True, **_carried(st)},
             )
         elif same_payload:
             cls = Classification(
                 status="unchanged" if st.status in OK_STATUSES else (st.status or "unchanged"),
                 reason=None if st.status in OK_STATUSES else st.reason,
-                diff=None, details={"same_payload": True},
+                diff=None, details={"same_payload": True, **_carried(st)},
             )
         else:
-            profile = None
-            if res.error_reason is None and res.body is not None:
-                profile = await self.profile_for(st.url)
-            extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+            try:
+                profile = None
+                if res.error_reason is None and res.body is not None:
+                    profile = await self.profile_for(st.url)
+                extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+            except AnalysisFailed as exc:
+                # recorded (the captures are kept) and retried soon; the watch's state is not touched
+                return await self.core.db.write_async(self._failure_recorder(st, res, captures, exc, checked_at))
 
         return await self.core.db.write_async(self._recorder(st, res, captures, extracted, cls, checked_at))
+
+    def _failure_recorder(
+        self, st: WatchState, res: FetchResult, captures: list[CaptureRef], exc: AnalysisFailed, checked_at: datetime
+    ) -> Callable[[Session], dict[str, Any]]:
+        """The write transaction recording a check whose analysis failed: an ``error`` observation
+        (with the captures), no event, the watch's state and validators left as they were (so the
+        retry fetches and analyses again), and a re-check after ``analysis_retry`` seconds."""
+        settings = self.core.settings
+        now = self.core.clock.now()
+
+        def fn(s: Session) -> dict[str, Any]:
+            w = s.get(Watch, st.id)
+            assert w is not None
+            rows = [capture_row(s, ref, settings.vantage) for ref in captures]
+            final = rows[-1] if rows else None
+            obs = Observation(
+                watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
+                status="error", reason=exc.reason, confirmed=False, http_status=res.status,
+                final_url=res.final_url, title=None, text_digest=None, capture=final,
+                version_id=None, diff=None, error=str(exc),
+                details={"analysis_failed": exc.reason, "elapsed": round(res.elapsed, 4), "redirects": res.redirects},
+            )
+            s.add(obs)
+            w.last_checked_at = checked_at
+            w.next_check_at = now + timedelta(seconds=settings.analysis_retry)
+            s.flush()
+            out = observation_json(obs, final)
+            _ledger_append(self.core, s, obs, out, [], rows)
+            log.warning("check.analysis_failed", extra={"url": w.url, "reason": exc.reason, "error": str(exc)})
+            return out
+
+        return fn
 
     def _recorder(
         self,
@@ -281,7 +480,7 @@ class Checker:
             # versions (distinct extracted texts)
             version_id = w.current_version_id
             text_digest = st.last_text_digest if cls.status == "unchanged" else None
-            title = st.last_title if cls.status == "unchanged" else None
+            title = st.last_title if cls.status == "unchanged" or "carried" in cls.details else None
             if extracted is not None and cls.status in OK_STATUSES:
                 v = s.scalar(
                     select(Version).where(Version.watch_id == w.id, Version.text_digest == extracted.text_digest)
@@ -317,7 +516,7 @@ class Checker:
                 need = max(2, settings.confirm_checks)
                 recent = s.execute(
                     select(Observation.status, Observation.checked_at)
-                    .where(Observation.watch_id == w.id)
+                    .where(Observation.watch_id == w.id, Observation.status != "error")  # failed analyses say nothing
                     .order_by(Observation.id.desc())
                     .limit(need - 1)
                 ).all()

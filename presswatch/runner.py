@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .core import Presswatch
-from .errors import BlockedTarget, InvalidURL
+from .errors import BlockedTarget, DatabaseError, InvalidURL
 from .fetch.client import Fetcher
-from .pipeline import Checker
+from .pipeline import AnalysisPool, Checker
 from .record.models import Watch
+from .sources import lease
 from .sources.discover import Discovery, RobotsCache, discover_feed, discover_site, discover_sitemap
 from .sources.schedule import next_check
 from .sources.watchlist import upsert_watch
@@ -46,9 +48,11 @@ def due_watches(core: Presswatch, limit: int = 10_000) -> list[tuple[int, str, s
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def make_pool(workers: int | None = None) -> Executor | None:
+def make_pool(workers: int | None = None) -> AnalysisPool | None:
+    """The analysis pool: spawned workers (never forked, so they inherit no lock) with per-page
+    deadlines; ``workers=0`` analyses in-process."""
     n = workers if workers is not None else (os.cpu_count() or 1)
-    return ProcessPoolExecutor(max_workers=n) if n > 0 else None
+    return AnalysisPool(n) if n > 0 else None
 
 
 class Runner:
@@ -101,9 +105,46 @@ class Runner:
     async def run_once(
         self, concurrency: int | None = None, progress: Callable[[int, int], None] | None = None
     ) -> RunStats:
-        """Check everything due now (discovery first, so new articles get their first capture)."""
-        stats = RunStats()
+        """Check everything due now (discovery first, so new articles get their first capture).
+
+        Only watches this pass leased are checked (see :mod:`presswatch.sources.lease`), so
+        concurrent runs on one store check disjoint watches; the leases are renewed while the pass
+        runs and freed when it ends.
+        """
+        owner = lease.new_owner()
+        renewer = asyncio.ensure_future(self._renew(owner))
+        try:
+            return await self._pass(owner, concurrency, progress)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            try:
+                await asyncio.to_thread(lease.release, self.core, owner)
+            except DatabaseError as exc:  # they run out by themselves (settings.lease_seconds)
+                log.warning("lease.release_failed", extra={"error": str(exc)})
+
+    async def _renew(self, owner: str) -> None:
+        every = max(1.0, self.core.settings.lease_seconds / 3)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.to_thread(lease.renew, self.core, owner)
+            except DatabaseError as exc:  # try again next time; the lease outlives a few misses
+                log.warning("lease.renew_failed", extra={"error": str(exc)})
+
+    async def _claim_due(self, owner: str) -> list[tuple[int, str, str]]:
         due = await asyncio.to_thread(due_watches, self.core)
+        if self.shard is not None:
+            k, n = self.shard
+            due = [d for d in due if (d[1] != "article" and k == 0) or (d[1] == "article" and d[0] % n == k)]
+        return await asyncio.to_thread(lease.claim, self.core, owner, [d[0] for d in due])
+
+    async def _pass(
+        self, owner: str, concurrency: int | None, progress: Callable[[int, int], None] | None
+    ) -> RunStats:
+        stats = RunStats()
+        due = await self._claim_due(owner)
         rounds = 3 if self.shard is None or self.shard[0] == 0 else 0
         for _ in range(rounds):  # a site yields feeds and sitemaps, which yield articles
             sources = [d for d in due if d[1] != "article"]
@@ -115,11 +156,8 @@ class Runner:
                 except (InvalidURL, BlockedTarget) as exc:
                     log.warning("discover.refused", extra={"url": url, "error": str(exc)})
                     stats.errors += 1
-            due = await asyncio.to_thread(due_watches, self.core)
+            due = await self._claim_due(owner)
         articles = [d for d in due if d[1] == "article"]
-        if self.shard is not None:
-            k, n = self.shard
-            articles = [d for d in articles if d[0] % n == k]
         total = len(articles)
         sem = asyncio.Semaphore(concurrency or self.core.settings.concurrency)
         done = 0

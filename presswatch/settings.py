@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     confirm_checks: int = Field(default=3, description="Consistent checks needed to confirm a bad state.")
     confirm_min_hours: float = Field(default=0.0, description="…spanning at least this many hours.")
 
+    analysis_timeout: float = Field(default=60.0, description="Deadline for analysing one page, seconds.")
+    analysis_retry: int = Field(default=600, description="Re-check this soon after an analysis failure, seconds.")
+
     # server
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1, description="Largest request body the server reads (413 beyond)."
@@ -67,6 +70,7 @@ class Settings(BaseSettings):
     )
 
     # schedule
+    lease_seconds: int = Field(default=300, description="How long a run's claim on a due watch lasts (renewed).")
     default_interval: int | None = Field(default=None, description="Fixed re-check seconds; None = adaptive.")
 
     # blocking measurements

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +14,13 @@ from .text import normalize_text
 
 MAX_HUNKS = 50  # hunks kept in a summary (counts always cover everything)
 MAX_HUNK_CHARS = 2000  # text kept per side of one hunk
+# difflib's SequenceMatcher is quadratic (or worse) on hostile inputs: many distinct tokens in many
+# short matching runs made one 60 KB page take minutes. Every diff gets a work budget counted in
+# compared pairs (len(a) * len(b) per SequenceMatcher); larger inputs are first cut at a common
+# prefix/suffix and at anchors (items unique to both sides, in order: a patience diff, n log n),
+# and what still does not fit the budget is counted as a multiset difference (linear).
+DIFF_BUDGET = 4_000_000  # compared pairs per diff_texts call (paragraph and word level together)
+Opcode = tuple[str, int, int, int, int]
 
 
 @dataclass
@@ -26,6 +35,7 @@ class DiffSummary:
     hunks: list[dict[str, Any]] = field(default_factory=list)
     old_title: str | None = None
     new_title: str | None = None
+    approximate: bool = False  # part of it too large to align: counted as a multiset difference
 
     @property
     def changed(self) -> bool:
@@ -41,6 +51,7 @@ class DiffSummary:
             "old_title": self.old_title,
             "new_title": self.new_title,
             "hunks": self.hunks,
+            **({"approximate": True} if self.approximate else {}),
         }
 
 
@@ -49,19 +60,113 @@ def _clip(paras: Sequence[str]) -> str:
     return s if len(s) <= MAX_HUNK_CHARS else s[: MAX_HUNK_CHARS - 1] + "…"
 
 
-def _word_changes(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
+class _Budget:
+    """Pairs SequenceMatcher may still compare in this diff."""
+
+    def __init__(self, pairs: int = DIFF_BUDGET) -> None:
+        self.pairs = pairs
+        self.exhausted = False  # set once some part was counted approximately
+
+    def take(self, n: int, m: int) -> bool:
+        if n * m <= self.pairs:
+            self.pairs -= n * m
+            return True
+        return False
+
+
+def _anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
+    """Positions (i, j) of items occurring exactly once on each side, longest increasing run in both."""
+    ca, cb = Counter(a), Counter(b)
+    where_b = {x: j for j, x in enumerate(b) if cb[x] == 1}
+    pairs = [(i, where_b[x]) for i, x in enumerate(a) if ca[x] == 1 and x in where_b]
+    # longest increasing subsequence of j (pairs are sorted by i): patience sorting
+    tails: list[int] = []  # j of the smallest tail of an increasing run of each length
+    tail_at: list[int] = []  # index into pairs of that tail
+    back = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect.bisect_left(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tail_at.append(k)
+        else:
+            tails[pos], tail_at[pos] = j, k
+        back[k] = tail_at[pos - 1] if pos else -1
+    out: list[tuple[int, int]] = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        out.append(pairs[k])
+        k = back[k]
+    return out[::-1]
+
+
+def _opcodes(a: Sequence[Hashable], b: Sequence[Hashable], budget: _Budget) -> list[Opcode]:
+    """difflib-style opcodes within the budget (exact difflib output when the inputs fit it)."""
+    if budget.take(len(a), len(b)):
+        return list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
+    ops: list[Opcode] = []
+    lo, n, m = 0, len(a), len(b)
+    while lo < n and lo < m and a[lo] == b[lo]:
+        lo += 1
+    hi_a, hi_b = n, m
+    while hi_a > lo and hi_b > lo and a[hi_a - 1] == b[hi_b - 1]:
+        hi_a, hi_b = hi_a - 1, hi_b - 1
+    if lo:
+        ops.append(("equal", 0, lo, 0, lo))
+    i, j = lo, lo
+    for ai, bj in [*((lo + x, lo + y) for x, y in _anchors(a[lo:hi_a], b[lo:hi_b])), (hi_a, hi_b)]:
+        if ai > i or bj > j:  # the gap before this anchor
+            ga, gb = a[i:ai], b[j:bj]
+            if not ga or not gb:
+                ops.append(("delete" if ga else "insert", i, ai, j, bj))
+            elif len(ga) * len(gb) <= budget.pairs:
+                ops.extend((op, i + i1, i + i2, j + j1, j + j2) for op, i1, i2, j1, j2 in _opcodes(ga, gb, budget))
+            else:
+                budget.exhausted = True
+                ops.append(("approx", i, ai, j, bj))  # a replace too large to align
+        if ai < hi_a:
+            ops.append(("equal", ai, ai + 1, bj, bj + 1))
+        i, j = ai + 1, bj + 1
+    if hi_a < n:
+        ops.append(("equal", hi_a, n, hi_b, m))
+    return _merge(ops)
+
+
+def _merge(ops: list[Opcode]) -> list[Opcode]:
+    """Join adjacent opcodes of the same kind (anchors are single items)."""
+    out: list[Opcode] = []
+    for op in ops:
+        if out and out[-1][0] == op[0] and out[-1][2] == op[1] and out[-1][4] == op[3]:
+            p = out[-1]
+            out[-1] = (p[0], p[1], op[2], p[3], op[4])
+        else:
+            out.append(op)
+    return out
+
+
+def _word_changes(old: Sequence[str], new: Sequence[str], budget: _Budget | None = None) -> tuple[int, int]:
     """Words added and removed between two paragraph runs."""
     a = " ".join(old).split()
     b = " ".join(new).split()
     if not a or not b:
         return len(b), len(a)
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    budget = budget or _Budget()
     added = removed = 0
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op != "equal":
-            removed += i2 - i1
-            added += j2 - j1
+    for op, i1, i2, j1, j2 in _opcodes(a, b, budget):
+        if op == "equal":
+            continue
+        if op == "approx":
+            wa, wr = _multiset_changes(a[i1:i2], b[j1:j2])
+            added, removed = added + wa, removed + wr
+            continue
+        removed += i2 - i1
+        added += j2 - j1
     return added, removed
+
+
+def _multiset_changes(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[int, int]:
+    """Items added and removed counted as a multiset difference (linear; ignores order)."""
+    ca, cb = Counter(a), Counter(b)
+    return sum((cb - ca).values()), sum((ca - cb).values())
 
 
 def diff_texts(
@@ -70,15 +175,20 @@ def diff_texts(
     """Diff two (title, paragraphs) versions; paragraphs are compared after normalization."""
     a = [normalize_text(p).replace("\n", " ") for p in old_paragraphs]
     b = [normalize_text(p).replace("\n", " ") for p in new_paragraphs]
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    budget = _Budget()
     p_add = p_rem = w_add = w_rem = 0
     hunks: list[dict[str, Any]] = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes(a, b, budget):
         if op == "equal":
             continue
-        p_rem += i2 - i1
-        p_add += j2 - j1
-        wa, wr = _word_changes(a[i1:i2], b[j1:j2])
+        if op == "approx":
+            pa, pr = _multiset_changes(a[i1:i2], b[j1:j2])
+            op = "replace"
+        else:
+            pa, pr = j2 - j1, i2 - i1
+        p_rem += pr
+        p_add += pa
+        wa, wr = _word_changes(a[i1:i2], b[j1:j2], budget)
         w_add += wa
         w_rem += wr
         if len(hunks) < MAX_HUNKS:
@@ -97,7 +207,7 @@ def diff_texts(
             )
     ot = normalize_text(old_title or "") or None
     nt = normalize_text(new_title or "") or None
-    return DiffSummary(p_add, p_rem, w_add, w_rem, ot != nt, hunks, ot, nt)
+    return DiffSummary(p_add, p_rem, w_add, w_rem, ot != nt, hunks, ot, nt, approximate=budget.exhausted)
 
 
 def diff_versions(old: Extracted | None, new: Extracted) -> DiffSummary:

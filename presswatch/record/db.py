@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,6 +41,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
     dbapi_conn.isolation_level = None
+
+
+_OPEN: weakref.WeakSet[Database] = weakref.WeakSet()  # every Database of this process (for fork)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child owns none of its parent's locks.
+
+    An flock belongs to the open file description, which a fork shares: a child that kept the
+    descriptor would hold the store's write lock for as long as it lives (an orphaned worker of a
+    dead run would keep the data folder locked for every later process). The child closes its copy
+    (the parent's lock is unaffected) and starts with fresh in-process locks, queue and writer.
+    """
+    for db in list(_OPEN):
+        db._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Database:
@@ -76,12 +96,23 @@ class Database:
         # handler polls with growing sleeps, which wastes most of the time when processes contend.
         self._flock_path: Path | None = None
         self._flock_depth = 0
+        self._flock_fd: int | None = None
         if self.is_sqlite and url.startswith("sqlite:///") and ":memory:" not in url:
             self._flock_path = Path(url.removeprefix("sqlite:///") + ".writelock")
         self._write_lock = threading.RLock()
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self.before_commit: list[Callable[[], None]] = []  # e.g. fsync the WARC files rows point to
+        _OPEN.add(self)
+
+    def _reset_after_fork(self) -> None:
+        fd, self._flock_fd, self._flock_depth = self._flock_fd, None, 0
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)  # our copy only: the parent keeps its lock
+        self._write_lock = threading.RLock()
+        self._queue = queue.SimpleQueue()
+        self._writer = None
 
     # -- reads ----------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -106,17 +137,20 @@ class Database:
             return
         import fcntl
 
-        fd = os.open(self._flock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        # O_CLOEXEC: no exec'd program inherits it; forked children close it (_after_fork_in_child)
+        fd = os.open(self._flock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            self._flock_depth = 1
+            self._flock_fd, self._flock_depth = fd, 1
             yield
         finally:
             self._flock_depth = 0
-            # unlock explicitly: closing alone does not release the lock while a child forked meanwhile
-            # (an analysis pool worker) still holds this descriptor, and the next write would wait forever
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            if self._flock_fd == fd:
+                self._flock_fd = None
+                # unlock explicitly: closing alone does not release the lock while a child forked meanwhile
+                # still holds this descriptor (it closes its copy at once, but not before we may return)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` in one transaction through the single writer; commit or roll back."""

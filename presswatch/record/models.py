@@ -63,6 +63,9 @@ class Watch(Base):
     last_modified: Mapped[str | None] = mapped_column(String(128), nullable=True)
     last_payload_digest: Mapped[str | None] = mapped_column(String(80), nullable=True)
     current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # version.id
+    # the run that claimed this watch for its pass (sources/lease.py); free once lease_until passed
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Capture(Base):

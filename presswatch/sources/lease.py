@@ -1,0 +1,106 @@
+"""Leases on due watches: several runs (processes, hosts) share one store without doubles.
+
+A run claims the due watches it will check in one transaction: only watches still due and not
+leased by another run (or whose lease has run out, e.g. its run died) become its own, until
+``lease_until``. A live run renews its leases; it frees them when its pass ends (what it checked
+is no longer due by then). On PostgreSQL the candidate rows are locked ``FOR UPDATE SKIP LOCKED``
+so concurrent claims neither wait on nor deadlock with each other; SQLite serialises writers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..core import Presswatch
+from ..record.models import Watch
+
+CHUNK = 500  # ids per statement
+
+
+def _here() -> str:
+    """This host and PID namespace (no name resolution)."""
+    try:
+        ns = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        ns = "-"
+    return f"{socket.gethostname()[:24]}:{ns}"
+
+
+def new_owner() -> str:
+    """A name for one run's pass, unique across hosts and processes: host:pidns:pid:random."""
+    return f"{_here()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """True if ``owner`` was a process on this host (and PID namespace) that no longer exists:
+    a run killed mid-pass does not keep its watches until its leases run out."""
+    host, _, rest = owner.rpartition(":")[0].rpartition(":")
+    if host != _here():
+        return False
+    try:
+        os.kill(int(rest), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def claim(core: Presswatch, owner: str, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """Lease those of ``ids`` that are due and free (or already ours); returns (id, kind, url) of
+    every watch this run now holds among ``ids``, in the order given."""
+    if not ids:
+        return []
+    now = core.clock.now()
+    until = now + timedelta(seconds=core.settings.lease_seconds)
+
+    def fn(s: Session) -> list[tuple[int, str, str]]:
+        held: dict[int, tuple[int, str, str]] = {}
+        for k in range(0, len(ids), CHUNK):
+            chunk = list(ids[k:k + CHUNK])
+            others = s.scalars(
+                select(Watch.lease_owner).distinct()
+                .where(Watch.id.in_(chunk), Watch.lease_until >= now, Watch.lease_owner != owner)
+            ).all()
+            takeable = [owner, *(o for o in others if o and _owner_is_dead(o))]
+            free = s.scalars(
+                select(Watch.id)
+                .where(Watch.id.in_(chunk), Watch.active.is_(True), Watch.next_check_at <= now,
+                       or_(Watch.lease_until.is_(None), Watch.lease_until < now, Watch.lease_owner.in_(takeable)))
+                .order_by(Watch.id)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if free:
+                s.execute(update(Watch).where(Watch.id.in_(free)).values(lease_until=until, lease_owner=owner)
+                          .execution_options(synchronize_session=False))
+            for wid, kind, url in s.execute(
+                select(Watch.id, Watch.kind, Watch.url).where(Watch.id.in_(chunk), Watch.lease_owner == owner)
+            ).all():
+                held[wid] = (wid, kind, url)
+        return [held[i] for i in ids if i in held]
+
+    return core.db.write(fn)
+
+
+def renew(core: Presswatch, owner: str) -> None:
+    """Extend this run's leases (a live run keeps what it claimed)."""
+    until = core.clock.now() + timedelta(seconds=core.settings.lease_seconds)
+    core.db.write(lambda s: s.execute(
+        update(Watch).where(Watch.lease_owner == owner).values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    ))
+
+
+def release(core: Presswatch, owner: str) -> None:
+    """Free this run's leases (its pass is over)."""
+    core.db.write(lambda s: s.execute(
+        update(Watch).where(Watch.lease_owner == owner).values(lease_until=None, lease_owner=None)
+        .execution_options(synchronize_session=False)
+    ))
