@@ -103,7 +103,7 @@ class Runner:
         return self.core.db.write(fn)
 
     async def run_once(
-        self, concurrency: int | None = None, progress: Callable[[int, int], None] | None = None
+        self, concurrency: int | None = None, progress: Callable[[int, int, dict[str, int]], None] | None = None
     ) -> RunStats:
         """Check everything due now (discovery first, so new articles get their first capture).
 
@@ -141,7 +141,7 @@ class Runner:
         return await asyncio.to_thread(lease.claim, self.core, owner, [d[0] for d in due])
 
     async def _pass(
-        self, owner: str, concurrency: int | None, progress: Callable[[int, int], None] | None
+        self, owner: str, concurrency: int | None, progress: Callable[[int, int, dict[str, int]], None] | None
     ) -> RunStats:
         stats = RunStats()
         due = await self._claim_due(owner)
@@ -176,7 +176,7 @@ class Runner:
                     log.warning("check.refused", extra={"watch": wid, "error": str(exc)})
                 done += 1
                 if progress:
-                    progress(done, total)
+                    progress(done, total, stats.by_status)
 
         await asyncio.gather(*(one(wid) for wid, _, _ in articles))
         return stats

@@ -224,3 +224,36 @@ def test_never_online_and_notice_text(tmp_path: Path, simsite) -> None:  # type:
     assert "Related stories" not in (row["title"] or "")
     assert row["notice"] in pw(data, "timeline", url).stdout  # the confirmed removal quotes the notice
     assert row["notice"] in pw(data, "history", url).stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_its_address_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_") or k.endswith("_PG")}
+    env["PRESSWATCH_DATA"] = str(tmp_path / "data")
+    proc = subprocess.Popen([sys.executable, "-m", "presswatch", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert json.load(r)["ok"] is True
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "server did not come up"
+                time.sleep(0.2)
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + sig, stderr
+    lines = stderr.strip().splitlines()
+    assert lines[0].startswith(f"presswatch server on http://127.0.0.1:{port}/")
+    assert lines[-1].startswith(f"serve: stopped on {sig.name}") and "Traceback" not in stderr

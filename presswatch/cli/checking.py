@@ -155,8 +155,10 @@ def run(
                     with progress("checking") as prog:
                         task = prog.task_ids[0]
 
-                        def show(done: int, total: int, prog: Any = prog, task: Any = task) -> None:
-                            prog.update(task, completed=done, total=total)
+                        def show(
+                            done: int, total: int, by_status: dict[str, int], prog: Any = prog, task: Any = task
+                        ) -> None:
+                            prog.update(task, completed=done, total=total, info=_counts_in_words(by_status))
 
                         stats = await runner.run_once(concurrency, progress=show)
                     report(stats, t0)
