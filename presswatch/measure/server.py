@@ -177,7 +177,7 @@ def probe_router(
     policy = policy or StatusPolicy.from_settings(core.settings)
     control_fn = control or _default_control(core, control_resolver)
     skew = timedelta(seconds=max_skew)
-    time_skew = timedelta(seconds=float(getattr(core.settings, "measure_time_skew", max_skew)))
+    time_skew = timedelta(seconds=core.settings.measure_time_skew)
 
     def _check_and_note(probe_id: str, timestamp: str, nonce: str, verify: Callable[[str], None]) -> Probe:
         now = core.clock.now()
