@@ -36,7 +36,7 @@ from presswatch.sources.watchlist import upsert_watch
 
 def start_site(pages: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "presswatch.simsite", "--host", "127.0.0.1", "--port", "0",
+        [sys.executable, "-m", "presswatch.sim.site", "--host", "127.0.0.1", "--port", "0",
          "--articles", str(pages), "--seed", "42"],
         stdout=subprocess.PIPE, text=True,
     )

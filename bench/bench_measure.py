@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from presswatch.measure.control import local_control  # noqa: E402
 from presswatch.measure.fingerprints import Fingerprints  # noqa: E402
 from presswatch.measure.measurement import Timeouts, Vantage, measure  # noqa: E402
-from presswatch.measure.simnet import DnsServer  # noqa: E402
+from presswatch.sim.censor import DnsServer  # noqa: E402
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

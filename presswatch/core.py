@@ -11,12 +11,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .clock import Clock, SystemClock
-from .record.db import Database
-from .settings import Settings
+from presswatch.clock import Clock, SystemClock
+from presswatch.record.db import Database
+from presswatch.settings import Settings
 
 if TYPE_CHECKING:
-    from .archive.warc import WarcArchive
+    from presswatch.archive.warc import WarcArchive
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Presswatch:
 
     @functools.cached_property
     def archive(self) -> WarcArchive:
-        from .archive.warc import WarcArchive
+        from presswatch.archive.warc import WarcArchive
 
         archive = WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes)
         self.db.before_commit.append(archive.sync)

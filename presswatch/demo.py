@@ -16,19 +16,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .clock import FakeClock, isoformat
-from .core import Presswatch
-from .fetch.client import Fetcher
-from .publish.export import event_rows
-from .runner import Runner
-from .settings import Settings
-from .sources.watchlist import add_watch
+from presswatch.clock import FakeClock, isoformat
+from presswatch.core import Presswatch
+from presswatch.fetch.client import Fetcher
+from presswatch.publish.export import event_rows
+from presswatch.runner import Runner
+from presswatch.settings import Settings
+from presswatch.sources.watchlist import add_watch
 
 console = Console()
 
 
 def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> dict[str, Any]:
-    from .simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     data = settings.data / "demo"
     if data.exists():
@@ -131,13 +131,13 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     vantage asks a lying resolver (loopback) that points at a blockpage server on 127.0.0.2,
     while the control resolver answers honestly.
     """
-    from .measure.probe import measure_local
-    from .measure.simnet import loopback_kz_vantage
-    from .pipeline import Checker
-    from .publish.bundle import export_bundle
-    from .publish.verify import verify_bundle
-    from .record import demands as dm
-    from .record import incidents as inc
+    from presswatch.cases import demands as dm
+    from presswatch.cases import incidents as inc
+    from presswatch.pipeline import Checker
+    from presswatch.probes.client import measure_local
+    from presswatch.publish.bundle import export_bundle
+    from presswatch.publish.verify import verify_bundle
+    from presswatch.sim.censor import loopback_kz_vantage
 
     port = int(site.url.rsplit(":", 1)[1])
     slug = site.slugs()[5]

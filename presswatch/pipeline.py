@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .analyze import (
+from presswatch.analyze import (
     Classification,
     Extracted,
     PageFacts,
@@ -33,14 +33,14 @@ from .analyze import (
     learn_profile,
     probe_urls,
 )
-from .archive.warc import CaptureRef, PriorPayload
-from .clock import isoformat
-from .core import Presswatch
-from .fetch.client import Fetcher, FetchResult
-from .record.ledger import Ledger
-from .record.models import Capture, Event, Observation, Version, Watch, capture_row
-from .record.models import SiteProfile as SiteProfileRow
-from .sources.schedule import next_check
+from presswatch.archive.warc import CaptureRef, PriorPayload
+from presswatch.clock import isoformat
+from presswatch.core import Presswatch
+from presswatch.fetch.client import Fetcher, FetchResult
+from presswatch.record.ledger import Ledger
+from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
+from presswatch.record.models import SiteProfile as SiteProfileRow
+from presswatch.sources.schedule import next_check
 
 log = logging.getLogger(__name__)
 

@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .core import Presswatch
-from .errors import BlockedTarget, DatabaseError, InvalidURL
-from .fetch.client import Fetcher
-from .pipeline import AnalysisPool, Checker
-from .record.models import Watch
-from .sources import lease
-from .sources.discover import Discovery, RobotsCache, discover_feed, discover_site, discover_sitemap
-from .sources.schedule import next_check
-from .sources.watchlist import upsert_watch
+from presswatch.core import Presswatch
+from presswatch.errors import BlockedTarget, DatabaseError, InvalidURL
+from presswatch.fetch.client import Fetcher
+from presswatch.pipeline import AnalysisPool, Checker
+from presswatch.record.models import Watch
+from presswatch.sources import lease
+from presswatch.sources.discover import Discovery, RobotsCache, discover_feed, discover_site, discover_sitemap
+from presswatch.sources.schedule import next_check
+from presswatch.sources.watchlist import upsert_watch
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,8 @@ def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency
     """One shard of a multi-process pass (runs in a child process)."""
     from datetime import datetime
 
-    from .clock import FakeClock, SystemClock
-    from .settings import Settings
+    from presswatch.clock import FakeClock, SystemClock
+    from presswatch.settings import Settings
 
     settings = Settings.model_validate_json(settings_json)
     clock = FakeClock(datetime.fromisoformat(now)) if now else SystemClock()
@@ -226,7 +226,7 @@ def _warm() -> None:
 def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None, pool: Any = None) -> RunStats:
     """One pass split over ``procs`` processes (article watches sharded by id; each shard
     fetches, archives, analyzes and records on its own core, writing to the same database)."""
-    from .clock import SystemClock
+    from presswatch.clock import SystemClock
 
     now = None if isinstance(core.clock, SystemClock) else core.clock.now().isoformat()
     payload = core.settings.model_dump_json()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .errors import ConfigError
+from presswatch.errors import ConfigError
 
 __all__ = ["ENV_PREFIX", "NON_SETTING_VARIABLES", "Settings", "load_settings", "unknown_environment"]
 

@@ -81,7 +81,7 @@ def core(settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def simsite():  # type: ignore[no-untyped-def]
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     site = SimSite(articles=12, seed=7).start()
     try:

@@ -64,7 +64,7 @@ def cli_wait(proc: subprocess.Popen[str], timeout: float) -> subprocess.Complete
 def simsite_process(articles: int, seed: int = 42) -> Iterator[str]:
     """The simulated news site in its own process (as a real site would be); yields its base URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "presswatch.simsite", "--host", "127.0.0.1", "--port", "0",
+        [sys.executable, "-m", "presswatch.sim.site", "--host", "127.0.0.1", "--port", "0",
          "--articles", str(articles), "--seed", str(seed)],
         stdout=subprocess.PIPE, text=True,
     )

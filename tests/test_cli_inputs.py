@@ -72,7 +72,7 @@ def test_tls_failure(env: dict[str, str]) -> None:
 
     import trustme
 
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     ca = trustme.CA()
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -66,7 +66,7 @@ def env(tmp_path: Path, db_url: str) -> dict[str, str]:
 
 
 def test_every_status_and_reason(env: dict[str, str], tmp_path: Path) -> None:
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     with SimSite(articles=len(CASES) + 2, seed=11).start() as site:
         urls = site.article_urls()[: len(CASES)]
@@ -135,7 +135,7 @@ def test_capture_reads_back_byte_for_byte(env: dict[str, str], simsite) -> None:
 )
 def test_hostile_pages_on_first_sight(tmp_path: Path, state: str, params: dict[str, Any]) -> None:
     """Broken encodings and malformed HTML are captured and read; a brotli bomb is refused, not eaten."""
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     env = {"PRESSWATCH_DATA": str(tmp_path / "data"), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "5",
            "PRESSWATCH_MAX_DECODED_BYTES": str(16 * 1024 * 1024)}
@@ -158,7 +158,7 @@ def test_hostile_pages_on_first_sight(tmp_path: Path, state: str, params: dict[s
 
 def test_ab_variants_and_flaky_origin_raise_no_storm(tmp_path: Path) -> None:
     """Alternating A/B versions give at most one edit; an intermittent 503 never becomes an event."""
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     env = {"PRESSWATCH_DATA": str(tmp_path / "data"), "PRESSWATCH_ALLOW_PRIVATE": "1", "PRESSWATCH_TIMEOUT": "3",
            "PRESSWATCH_CONFIRM_CHECKS": "2"}

@@ -135,7 +135,7 @@ def test_diff_on_cyrillic_text(tmp_path: Path, simsite) -> None:  # type: ignore
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_run_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals) -> None:
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     data = tmp_path / "data"
     with SimSite(articles=8, seed=3).start() as site:

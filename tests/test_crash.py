@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from presswatch.simsite import SimSite
+from presswatch.sim.site import SimSite
 
 
 def test_kill_9_mid_run_leaves_archive_and_db_consistent(tmp_path: Path) -> None:

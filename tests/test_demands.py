@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from presswatch.cases import demands as dm
 from presswatch.clock import FakeClock
 from presswatch.core import Presswatch
-from presswatch.record import demands as dm
 from presswatch.record.demand_models import Demand, DemandRevision
 from presswatch.record.models import Watch
 from presswatch.settings import Settings

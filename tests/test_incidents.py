@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from presswatch.cases import demands as dm
+from presswatch.cases import incidents as inc
 from presswatch.clock import FakeClock
 from presswatch.core import Presswatch
 from presswatch.errors import NotFound
-from presswatch.record import demands as dm
-from presswatch.record import incidents as inc
 from presswatch.record.ledger import Ledger
 from presswatch.record.ledger_models import LogEntry
 from presswatch.record.models import Capture, Event, Observation, Watch

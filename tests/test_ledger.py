@@ -535,7 +535,7 @@ def test_verify_passes_on_a_store_made_by_the_commands(cli_store):
 
 
 def test_every_observation_and_measurement_is_in_the_log(cli_store):
-    from presswatch.measure.models import Measurement
+    from presswatch.record.measure_models import Measurement
 
     core, ledger, _ = cli_store
     with core.db.session() as s:
@@ -647,7 +647,7 @@ def test_removed_warc_request_record_is_named(cli_store):
 
 def test_demand_update_without_changes_leaves_the_row_as_logged(pw):
     """Found by the property test: a no-op update re-applied the record (whole seconds) to the row."""
-    from presswatch.record import demands as dm
+    from presswatch.cases import demands as dm
 
     pw.clock.advance(timedelta(microseconds=67814))  # type: ignore[attr-defined]
     data = {

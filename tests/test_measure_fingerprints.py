@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from presswatch.measure.fingerprints import Fingerprints
-from presswatch.measure.simnet import KZ_BLOCKPAGE
+from presswatch.sim.censor import KZ_BLOCKPAGE
 
 OONI = Path(__file__).resolve().parents[2] / "shared" / "data" / "ooni" / "blocking-fingerprints"
 

@@ -12,7 +12,7 @@ import pytest
 
 from presswatch.measure.control import local_control
 from presswatch.measure.measurement import Timeouts, Vantage, measure
-from presswatch.measure.simnet import DnsServer, loopback_kz_vantage
+from presswatch.sim.censor import DnsServer, loopback_kz_vantage
 
 PAGE = (
     b"<html><head><title>Daily Example News Front</title></head><body>" + b"story " * 800 + b"</body></html>"

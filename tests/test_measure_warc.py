@@ -19,7 +19,7 @@ from presswatch.archive.warc import WarcArchive, sha256_digest
 from presswatch.measure.control import local_control
 from presswatch.measure.httpstep import BODY_CAP
 from presswatch.measure.measurement import Timeouts, Vantage, measure
-from presswatch.measure.simnet import DnsServer
+from presswatch.sim.censor import DnsServer
 
 PAGE = b"<html><head><title>Front page</title></head><body>" + b"<p>story</p>" * 3000 + b"</body></html>"
 GZ = gzip.compress(PAGE)

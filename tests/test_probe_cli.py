@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 
 from presswatch.cli import app
 from presswatch.core import Presswatch
-from presswatch.measure.server import probe_router
+from presswatch.probes.server import probe_router
 from presswatch.settings import Settings
 
 

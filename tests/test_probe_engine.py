@@ -14,9 +14,9 @@ from sqlalchemy import select
 from test_probe_server import LiveServer
 
 from presswatch.core import Presswatch
-from presswatch.measure.models import Measurement
-from presswatch.measure.probe import enroll, measure_local, run_once
-from presswatch.measure.server import create_token, probe_router
+from presswatch.probes.client import enroll, measure_local, run_once
+from presswatch.probes.server import create_token, probe_router
+from presswatch.record.measure_models import Measurement
 from presswatch.record.models import Capture, Watch
 from presswatch.settings import Settings
 
@@ -84,7 +84,7 @@ def test_measure_local_archives_and_stores(tmp_path: Path, site: str) -> None:
             cap = s.get(Capture, m["capture_id"])
             assert cap is not None and cap.http_status == 200 and cap.url == site
         assert (tmp_path / cap.warc_file).exists()
-        from presswatch.measure.status import status_rows
+        from presswatch.probes.reachability import status_rows
 
         with core.db.session() as s:
             (row,) = status_rows(s, country="KZ", scope="url")

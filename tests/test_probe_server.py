@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 from presswatch.clock import FakeClock, isoformat
 from presswatch.core import Presswatch
 from presswatch.errors import ConfigError
-from presswatch.measure import envelope as env
-from presswatch.measure.models import Measurement, Reachability
-from presswatch.measure.probe import (
+from presswatch.probes import envelope as env
+from presswatch.probes.client import (
     MeasureContext,
     ProbeClient,
     ProbeError,
@@ -33,8 +32,9 @@ from presswatch.measure.probe import (
     probe_dir,
     run_once,
 )
-from presswatch.measure.server import create_token, list_probes, probe_router, revoke_probe
-from presswatch.measure.status import StatusPolicy
+from presswatch.probes.reachability import StatusPolicy
+from presswatch.probes.server import create_token, list_probes, probe_router, revoke_probe
+from presswatch.record.measure_models import Measurement, Reachability
 from presswatch.record.models import Event, Watch
 from presswatch.settings import Settings
 
@@ -134,7 +134,7 @@ def world(tmp_path: Path, db_url: str) -> Iterator[World]:
         )
 
     core.db.write(add_watches)
-    from presswatch.measure.models import TestListEntry
+    from presswatch.record.measure_models import TestListEntry
 
     core.db.write(
         lambda s: s.add(

@@ -12,9 +12,9 @@ import pytest
 from presswatch.clock import FakeClock
 from presswatch.core import Presswatch
 from presswatch.errors import ConfigError, VerificationError
-from presswatch.measure import envelope as env
-from presswatch.measure.lists import import_test_list, list_entries, parse_test_list
-from presswatch.measure.spool import Spool
+from presswatch.probes import envelope as env
+from presswatch.probes.lists import import_test_list, list_entries, parse_test_list
+from presswatch.probes.spool import Spool
 from presswatch.settings import Settings
 
 SHARED_LISTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "test-lists"

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from presswatch.clock import FakeClock
-from presswatch.simsite import STATES, SimSite
+from presswatch.sim.site import STATES, SimSite
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -496,7 +496,7 @@ def test_tls() -> None:
 
 def test_command_line() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "presswatch.simsite", "--port", "0", "--articles", "5", "--seed", "9"],
+        [sys.executable, "-m", "presswatch.sim.site", "--port", "0", "--articles", "5", "--seed", "9"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -539,7 +539,7 @@ def test_tiny_sites_and_prompt_stop() -> None:
 
 
 def test_bomb_building_blocks() -> None:
-    from presswatch.simsite.bombs import gzip_bomb, huge_body, zeros_crc32
+    from presswatch.sim.site.bombs import gzip_bomb, huge_body, zeros_crc32
 
     for n in (0, 1, 7, 1000, 65_537, 1 << 20):
         assert zeros_crc32(n) == zlib.crc32(bytes(n))

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from presswatch.clock import FakeClock, isoformat
 from presswatch.core import Presswatch
-from presswatch.measure.envelope import ReplayError, build_envelope
-from presswatch.measure.models import Reachability
-from presswatch.measure.status import StatusPolicy, record_measurement, status_rows
+from presswatch.probes.envelope import ReplayError, build_envelope
+from presswatch.probes.reachability import StatusPolicy, record_measurement, status_rows
 from presswatch.record.ledger import Ledger
+from presswatch.record.measure_models import Reachability
 from presswatch.record.models import Event, Watch
 from presswatch.settings import Settings
 

@@ -80,10 +80,10 @@ def demand_data(n: int, url: str) -> dict[str, Any]:
 
 def build_store(rng: random.Random, env: dict[str, str], site: Any, steps: int) -> list[str]:
     """Run a random honest sequence of operations; returns the operations run."""
-    from presswatch.measure.envelope import build_envelope
-    from presswatch.measure.status import record_measurement
-    from presswatch.record import demands as dm
-    from presswatch.record import incidents as inc
+    from presswatch.cases import demands as dm
+    from presswatch.cases import incidents as inc
+    from presswatch.probes.envelope import build_envelope
+    from presswatch.probes.reachability import record_measurement
     from presswatch.record.ledger import Ledger
 
     urls = site.article_urls()[:5]
@@ -420,7 +420,7 @@ TRIALS = 2  # damages of each kind per store
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_verify_is_exact_sqlite(seed: int, tmp_path: Path) -> None:
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     rng = random.Random(seed)
     base = tmp_path / "base"
@@ -449,7 +449,7 @@ def test_verify_is_exact_postgres(tmp_path: Path, pg_url: str) -> None:
     """The same on PostgreSQL: each damage on its own copy of the database (CREATE DATABASE … TEMPLATE)."""
     import psycopg
 
-    from presswatch.simsite import SimSite
+    from presswatch.sim.site import SimSite
 
     seed = 4
     rng = random.Random(seed)

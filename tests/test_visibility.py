@@ -16,15 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
+from presswatch.cases import demands as dm
+from presswatch.cases import incidents as inc
 from presswatch.clock import FakeClock, isoformat
 from presswatch.core import Presswatch
-from presswatch.measure import envelope as env
-from presswatch.measure.models import Probe
-from presswatch.measure.status import StatusPolicy, record_measurement
+from presswatch.probes import envelope as env
+from presswatch.probes.reachability import StatusPolicy, record_measurement
 from presswatch.publish.web import create_app
-from presswatch.record import demands as dm
-from presswatch.record import incidents as inc
 from presswatch.record.ledger import Ledger
+from presswatch.record.measure_models import Probe
 from presswatch.settings import Settings
 from presswatch.sources.watchlist import add_watch
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .classify import (
+from presswatch.analyze.classify import (
     STATUSES,
     UNREACHABLE_REASONS,
     Classification,
@@ -11,12 +11,12 @@ from .classify import (
     redirect_kind,
     title_similarity,
 )
-from .diff import DiffSummary, diff_texts, diff_versions
-from .extract import Extracted, extract, text_digest
-from .fingerprint import sketch, sketch_similarity
-from .page import PageFacts
-from .profile import SiteProfile, learn_profile, probe_urls
-from .text import decode_html, normalize_text
+from presswatch.analyze.diff import DiffSummary, diff_texts, diff_versions
+from presswatch.analyze.extract import Extracted, extract, text_digest
+from presswatch.analyze.fingerprint import sketch, sketch_similarity
+from presswatch.analyze.page import PageFacts
+from presswatch.analyze.profile import SiteProfile, learn_profile, probe_urls
+from presswatch.analyze.text import decode_html, normalize_text
 
 __all__ = [
     "STATUSES",

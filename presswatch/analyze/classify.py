@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import thresholds as T
-from .diff import DiffSummary, diff_texts
-from .extract import Extracted
-from .fingerprint import containment, jaccard, sketch_novelty, sketch_similarity
-from .page import Page, PageFacts
-from .profile import SiteProfile
-from .text import normalize_text, words
+from presswatch.analyze import thresholds as T
+from presswatch.analyze.diff import DiffSummary, diff_texts
+from presswatch.analyze.extract import Extracted
+from presswatch.analyze.fingerprint import containment, jaccard, sketch_novelty, sketch_similarity
+from presswatch.analyze.page import Page, PageFacts
+from presswatch.analyze.profile import SiteProfile
+from presswatch.analyze.text import normalize_text, words
 
 STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable", "missing")
 UNREACHABLE_REASONS = (

@@ -9,8 +9,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .extract import Extracted
-from .text import normalize_text
+from presswatch.analyze.extract import Extracted
+from presswatch.analyze.text import normalize_text
 
 MAX_HUNKS = 50  # hunks kept in a summary (counts always cover everything)
 MAX_HUNK_CHARS = 2000  # text kept per side of one hunk

@@ -16,9 +16,9 @@ from lxml import etree
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_title
 from trafilatura.settings import Document, Extractor
 
-from .fingerprint import sketch
-from .text import decode_html, normalize_text, words
-from .thresholds import DATELINE_DROP_MAX_WORDS, DATELINE_MAX_WORDS, LINK_LINE_MIN_WORDS
+from presswatch.analyze.fingerprint import sketch
+from presswatch.analyze.text import decode_html, normalize_text, words
+from presswatch.analyze.thresholds import DATELINE_DROP_MAX_WORDS, DATELINE_MAX_WORDS, LINK_LINE_MIN_WORDS
 
 log = logging.getLogger(__name__)
 

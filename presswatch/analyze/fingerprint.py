@@ -6,7 +6,7 @@ import hashlib
 import heapq
 from collections.abc import Iterable, Sequence
 
-from .thresholds import SHINGLE_WORDS, SKETCH_SIZE
+from presswatch.analyze.thresholds import SHINGLE_WORDS, SKETCH_SIZE
 
 
 def _h(s: str) -> int:

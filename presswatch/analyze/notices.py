@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .text import normalize_text
+from presswatch.analyze.text import normalize_text
 
 _E = "[еёe]"  # Russian е/ё (and a Latin e typed by mistake)
 

@@ -10,10 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from .extract import Extracted, extract, parse_html, visible_text
-from .notices import notice_sentence, prepare, scan
-from .text import words
-from .thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
+from presswatch.analyze.extract import Extracted, extract, parse_html, visible_text
+from presswatch.analyze.notices import notice_sentence, prepare, scan
+from presswatch.analyze.text import words
+from presswatch.analyze.thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
 
 _PASSWORD = etree.XPath("boolean(//input[translate(@type,'PASWORD','pasword')='password'])")
 _H1 = etree.XPath("string(//h1)")

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .fingerprint import sketch_similarity
-from .page import Page, PageFacts, url_words
-from .text import words
-from .thresholds import NF_PAGE_MAX_WORDS, PROBE_DISAGREE_SIM
+from presswatch.analyze.fingerprint import sketch_similarity
+from presswatch.analyze.page import Page, PageFacts, url_words
+from presswatch.analyze.text import words
+from presswatch.analyze.thresholds import NF_PAGE_MAX_WORDS, PROBE_DISAGREE_SIM
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .brotli_compat import install
+from presswatch.archive.brotli_compat import install
 
 
 def main(argv: list[str] | None = None) -> int:

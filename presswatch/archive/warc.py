@@ -36,8 +36,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from .. import __version__
-from ..errors import ArchiveError
+from presswatch import __version__
+from presswatch.errors import ArchiveError
 
 log = logging.getLogger(__name__)
 

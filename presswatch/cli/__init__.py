@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 import typer.core
 
-from ._support import err, state_of
+from presswatch.cli._support import err, state_of
 
 __all__ = ["app", "command", "main"]
 
@@ -64,7 +64,7 @@ def main_options(
     log_level: Annotated[LogLevel, typer.Option("--log-level", help="Diagnostics on stderr.")] = LogLevel.warning,
     log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log line format.")] = LogFormat.text,
 ) -> None:
-    from ..log import configure
+    from presswatch.log import configure
 
     configure(log_level.value, log_format.value)
     st = state_of(ctx)
@@ -74,7 +74,7 @@ def main_options(
 @app.command()
 def version() -> None:
     """Print the version."""
-    from .. import __version__
+    from presswatch import __version__
 
     print(__version__)
 
@@ -123,7 +123,7 @@ def command() -> Any:
 
 def main() -> None:
     """Console entry point: one clear line instead of a traceback for our errors, quiet broken pipes."""
-    from ..errors import PresswatchError
+    from presswatch.errors import PresswatchError
 
     try:
         command()(prog_name="presswatch")

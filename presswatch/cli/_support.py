@@ -25,9 +25,9 @@ from rich.console import Console
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from ..clock import Clock
-    from ..core import Presswatch
-    from ..settings import Settings
+    from presswatch.clock import Clock
+    from presswatch.core import Presswatch
+    from presswatch.settings import Settings
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -69,8 +69,8 @@ class CliState:
     _core: Presswatch | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
-        from ..errors import ConfigError
-        from ..settings import load_settings
+        from presswatch.errors import ConfigError
+        from presswatch.settings import load_settings
 
         try:
             return load_settings(
@@ -90,8 +90,8 @@ def state_of(ctx: typer.Context) -> CliState:
 
 def open_core(ctx: typer.Context) -> Presswatch:
     """The core for this CLI invocation (opened once, database migrated)."""
-    from ..core import Presswatch
-    from ..errors import PresswatchError
+    from presswatch.core import Presswatch
+    from presswatch.errors import PresswatchError
 
     st = state_of(ctx)
     if st._core is None:
@@ -114,7 +114,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 @contextmanager
 def errors_as_usage() -> Iterator[None]:
     """A :class:`~presswatch.errors.PresswatchError` inside becomes a one-line error and exit code 2."""
-    from ..errors import PresswatchError
+    from presswatch.errors import PresswatchError
 
     try:
         yield

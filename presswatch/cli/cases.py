@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._support import err, fail, open_core, print_json
+from presswatch.cli._support import err, fail, open_core, print_json
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -31,20 +31,20 @@ Opt = typer.Option
 
 
 def _dm() -> ModuleType:
-    from ..record import demands
+    from presswatch.cases import demands
 
     return demands
 
 
 def _inc() -> ModuleType:
-    from ..record import incidents
+    from presswatch.cases import incidents
 
     return incidents
 
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    from ..errors import PresswatchError
+    from presswatch.errors import PresswatchError
 
     try:
         yield
@@ -238,7 +238,7 @@ def demand_template(
 @demand_app.command("schema")
 def demand_schema() -> None:
     """Print the JSON Schema of demand files (the API accepts the same)."""
-    from ..record.demands import demand_json_schema
+    from presswatch.cases.demands import demand_json_schema
 
     sys.stdout.write(json.dumps(demand_json_schema(), ensure_ascii=False, indent=2) + "\n")
 

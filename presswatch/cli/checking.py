@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._support import (
+from presswatch.cli._support import (
     Json,
     country_code,
     emit,
@@ -23,10 +23,10 @@ from ._support import (
     run_until_signal,
     shorten,
 )
-from .watching import parse_when, refuse_non_public
+from presswatch.cli.watching import parse_when, refuse_non_public
 
 if TYPE_CHECKING:
-    from ..publish.diffview import VersionDiff
+    from presswatch.publish.diffview import VersionDiff
 
 __all__ = ["check_line", "pass_line", "register"]
 
@@ -58,7 +58,7 @@ def _counts_in_words(by_status: dict[str, int]) -> str:
 def pass_line(at: datetime, n: int, checked: int, discovered: int, errors: int, by_status: dict[str, int],
               seconds: float) -> str:
     """One timestamped line per ``run`` pass, counts by status in words."""
-    from ..clock import isoformat
+    from presswatch.clock import isoformat
 
     what = _counts_in_words(by_status)
     line = f"{isoformat(at)}  pass {n}: checked {checked}" + (f" ({what})" if what else "")
@@ -78,9 +78,9 @@ def check(
     """Fetch, archive, analyze and record URLs now (watching them if not yet watched)."""
     import asyncio
 
-    from ..fetch.client import Fetcher
-    from ..pipeline import Checker
-    from ..sources.watchlist import add_watch
+    from presswatch.fetch.client import Fetcher
+    from presswatch.pipeline import Checker
+    from presswatch.sources.watchlist import add_watch
 
     core = open_core(ctx)
     refuse_non_public(core, urls)  # before anything is recorded
@@ -116,8 +116,8 @@ def run(
     """Check everything that is due: once, or in a loop (one line per pass on stdout)."""
     import asyncio
 
-    from ..fetch.client import Fetcher
-    from ..runner import Runner, make_pool, run_sharded, shard_pool
+    from presswatch.fetch.client import Fetcher
+    from presswatch.runner import Runner, make_pool, run_sharded, shard_pool
 
     core = open_core(ctx)
     passes = 0
@@ -179,7 +179,7 @@ def history(
     as_json: Json = False,
 ) -> None:
     """Recorded observations of a URL, oldest first."""
-    from ..publish.export import history_rows
+    from presswatch.publish.export import history_rows
 
     core = open_core(ctx)
     with errors_as_usage():
@@ -242,7 +242,7 @@ def timeline(
     limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="Only the latest N events.")] = None,
 ) -> None:
     """State changes (edits, removals, restorations, blocks), oldest first; what changed under each edit."""
-    from ..publish.export import EventFilter, event_rows
+    from presswatch.publish.export import EventFilter, event_rows
 
     tags = {}
     for t in tag or []:
@@ -300,7 +300,7 @@ def _pick(versions: list[dict[str, Any]], spec: str | None, option: str, default
         return versions[n - 1 if n > 0 else n]
     when = parse_when(s, option)
     assert when is not None
-    from ..clock import isoformat
+    from presswatch.clock import isoformat
 
     stamp = isoformat(when.astimezone(UTC))
     current = [v for v in versions if v["first_seen_at"] <= stamp]
@@ -368,8 +368,8 @@ def diff(
     ),
 ) -> None:
     """What changed between two versions of an article: paragraphs, words, headline, metadata."""
-    from ..publish.diffview import Side, version_diff
-    from ..publish.export import version_rows
+    from presswatch.publish.diffview import Side, version_diff
+    from presswatch.publish.export import version_rows
 
     core = open_core(ctx)
     with errors_as_usage():

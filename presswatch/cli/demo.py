@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._support import EXIT_FINDINGS, err, errors_as_usage, state_of
+from presswatch.cli._support import EXIT_FINDINGS, err, errors_as_usage, state_of
 
 __all__ = ["register"]
 
@@ -17,7 +17,7 @@ def demo(
     keep: Annotated[bool, typer.Option(help="Keep serving the simulated site afterwards.")] = False,
 ) -> None:
     """Start the simulated news site, watch it, play a takedown story in accelerated time."""
-    from ..demo import run_demo
+    from presswatch.demo import run_demo
 
     with errors_as_usage():
         summary = run_demo(state_of(ctx).settings(), articles=articles, keep=keep)

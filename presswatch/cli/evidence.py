@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._support import EXIT_FINDINGS, fail, open_core, out, print_json, progress
+from presswatch.cli._support import EXIT_FINDINGS, fail, open_core, out, print_json, progress
 
 __all__ = ["register"]
 
@@ -42,16 +42,16 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report.")] = False,
     ) -> None:
         """Verify a bundle file offline, or the whole store (leaves, heads, signatures, captures, rows)."""
-        from ..errors import VerificationError
-        from ..publish.verify import verify_bundle
-        from ..record.ledger import SignedTreeHead
+        from presswatch.errors import VerificationError
+        from presswatch.publish.verify import verify_bundle
+        from presswatch.record.ledger import SignedTreeHead
 
         if file is not None:
             with progress(f"verifying {file}"):
                 report = verify_bundle(file, trusted_key_id=key_id)
             what = str(file)
         else:
-            from ..record.ledger import Ledger
+            from presswatch.record.ledger import Ledger
 
             ledger = Ledger(open_core(ctx))
             with progress("verifying the store"):
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Show the latest signed tree head."""
-        from ..record.ledger import Ledger
+        from presswatch.record.ledger import Ledger
 
         ledger = Ledger(open_core(ctx))
         sth = ledger.sign_tree_head() if sign else ledger.latest_tree_head()
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
     @log_app.command("publish")
     def publish_cmd(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         """Sign the current head and write published/sth-<size>.json and published/tree-heads.atom."""
-        from ..record.ledger import Ledger
+        from presswatch.record.ledger import Ledger
 
         ledger = Ledger(open_core(ctx))
         sth = ledger.publish()
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
         size: Annotated[int | None, typer.Option("--size", help="Tree size (default: latest head).")] = None,
     ) -> None:
         """Print an entry with its inclusion proof against a signed tree head (JSON)."""
-        from ..record.ledger import Ledger
+        from presswatch.record.ledger import Ledger
 
         ledger = Ledger(open_core(ctx))
         entry = ledger.entry(index)

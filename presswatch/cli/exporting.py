@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._support import err, errors_as_usage, fail, open_core, out, progress
+from presswatch.cli._support import err, errors_as_usage, fail, open_core, out, progress
 
 __all__ = ["register"]
 
@@ -42,14 +42,14 @@ def export(
     bundle (WACZ with the cited captures, the records, inclusion proofs, the signed tree head and
     the public key); check it with ``presswatch verify FILE``.
     """
-    from ..publish import export as ex
+    from presswatch.publish import export as ex
 
     if what is not None:
         if what != "incident" or ident is None or bundle is None:
             fail("usage: presswatch export incident ID --bundle FILE")
         assert ident is not None and bundle is not None
-        from ..publish.bundle import export_bundle
-        from ..record.incidents import incident_entry_indices
+        from presswatch.cases.incidents import incident_entry_indices
+        from presswatch.publish.bundle import export_bundle
 
         core = open_core(ctx)
         with errors_as_usage(), progress(f"bundling incident {ident}"):
@@ -85,8 +85,8 @@ def repair_warc(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="WARC files not being written to.")],
 ) -> None:
     """Trim a torn final record (left by a power loss) from WARC files; complete records are kept."""
-    from ..archive.warc import repair_tail
-    from ..errors import PresswatchError
+    from presswatch.archive.warc import repair_tail
+    from presswatch.errors import PresswatchError
 
     for f in files:
         try:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._support import (
+from presswatch.cli._support import (
     Json,
     country_code,
     emit,
@@ -64,7 +64,7 @@ def measure_cmd(
     json_out: Json = False,
 ) -> None:
     """Measure URL from here (blocking analysis against a local control), archive and store it."""
-    from ..measure.probe import measure_local
+    from presswatch.probes.client import measure_local
 
     core = open_core(ctx)
     cc = _country(country) or core.settings.country or UNKNOWN_COUNTRY
@@ -98,7 +98,7 @@ def status_cmd(
     json_out: Json = False,
 ) -> None:
     """Reachability of sites and watched URLs per country and network."""
-    from ..measure.status import status_rows
+    from presswatch.probes.reachability import status_rows
 
     core = open_core(ctx)
     if scope not in (None, "host", "url"):
@@ -138,7 +138,7 @@ def probe_enroll(
     force: Annotated[bool, typer.Option(help="Replace an existing enrollment.")] = False,
 ) -> None:
     """Create this probe's key and register it with a server."""
-    from ..measure.probe import enroll
+    from presswatch.probes.client import enroll
 
     core = open_core(ctx)
     with errors_as_usage():
@@ -163,7 +163,7 @@ def probe_run(
     resolver: Annotated[str | None, typer.Option(help="DNS resolver HOST:PORT to measure with.")] = None,
 ) -> None:
     """Pull assignments, measure them, submit signed measurements (spooled while offline)."""
-    from ..measure.probe import run_forever, run_once
+    from presswatch.probes.client import run_forever, run_once
 
     core = open_core(ctx)
     kwargs: dict[str, Any] = {
@@ -190,7 +190,7 @@ def token_create(
     ] = None,
 ) -> None:
     """Create a single-use enrollment token (printed once)."""
-    from ..measure.server import create_token
+    from presswatch.probes.server import create_token
 
     core = open_core(ctx)
     token = create_token(core, country=_country(country), valid_hours=hours)
@@ -200,7 +200,7 @@ def token_create(
 @probe_app.command("list")
 def probe_list(ctx: typer.Context, json_out: Json = False) -> None:
     """Enrolled probes."""
-    from ..measure.server import list_probes
+    from presswatch.probes.server import list_probes
 
     probes = list_probes(open_core(ctx))
     if json_out:
@@ -216,7 +216,7 @@ def probe_list(ctx: typer.Context, json_out: Json = False) -> None:
 @probe_app.command("revoke")
 def probe_revoke(ctx: typer.Context, probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> None:
     """Revoke a probe: its requests and submissions are refused from now on."""
-    from ..measure.server import revoke_probe
+    from presswatch.probes.server import revoke_probe
 
     with errors_as_usage():
         revoke_probe(open_core(ctx), probe_id)
@@ -232,7 +232,7 @@ def lists_import(
     json_out: Json = False,
 ) -> None:
     """Import a Citizen Lab test-list CSV as a country's URL list."""
-    from ..measure.lists import import_test_list
+    from presswatch.probes.lists import import_test_list
 
     cc = _country(country, True) or ""
     with errors_as_usage(), progress(f"importing the {cc} test list"):
@@ -250,7 +250,7 @@ def lists_show(
     ctx: typer.Context, country: Annotated[str, typer.Option(help="Country.")], json_out: Json = False
 ) -> None:
     """The imported URL list of a country."""
-    from ..measure.lists import list_entries
+    from presswatch.probes.lists import list_entries
 
     core = open_core(ctx)
     with core.db.session() as s:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._support import err, open_core
+from presswatch.cli._support import err, open_core
 
 __all__ = ["register"]
 
@@ -22,7 +22,7 @@ def serve(
     """
     import uvicorn
 
-    from ..publish.web import create_app
+    from presswatch.publish.web import create_app
 
     class Server(uvicorn.Server):
         stopped_by: int | None = None

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._support import Json, country_code, emit, errors_as_usage, fail, open_core, out, print_json
+from presswatch.cli._support import Json, country_code, emit, errors_as_usage, fail, open_core, out, print_json
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 __all__ = ["parse_when", "refuse_non_public", "register"]
 
@@ -26,8 +26,8 @@ def refuse_non_public(core: Presswatch, urls: list[str]) -> None:
 
     A name that does not resolve now is not refused: that is an observation (``unreachable dns``).
     """
-    from ..errors import BlockedTarget, FetchError, PresswatchError
-    from ..fetch.guard import TargetGuard
+    from presswatch.errors import BlockedTarget, FetchError, PresswatchError
+    from presswatch.fetch.guard import TargetGuard
 
     guard = TargetGuard(allow_private=core.settings.allow_private)
 
@@ -90,7 +90,7 @@ def watch(
     outlet: Annotated[str | None, typer.Option(metavar="NAME", help="Outlet name tag.")] = None,
 ) -> None:
     """Watch articles, feeds, sitemaps or whole sites."""
-    from ..sources.watchlist import add_watch
+    from presswatch.sources.watchlist import add_watch
 
     tags: dict[str, Any] = dict(_parse_tags(tag or []))
     if outlet:
@@ -114,7 +114,7 @@ def watch(
 
 def unwatch(ctx: typer.Context, urls: Annotated[list[str], typer.Argument(metavar="URL")]) -> None:
     """Stop watching URLs (their history is kept)."""
-    from ..sources.watchlist import remove_watch
+    from presswatch.sources.watchlist import remove_watch
 
     core = open_core(ctx)
     for url in urls:
@@ -143,8 +143,8 @@ def list_cmd(
     limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N rows.")] = None,
 ) -> None:
     """List watches and their current state."""
-    from ..clock import isoformat
-    from ..sources.watchlist import WatchFilter, list_watches
+    from presswatch.clock import isoformat
+    from presswatch.sources.watchlist import WatchFilter, list_watches
 
     flt = WatchFilter(
         statuses=tuple(status or ()),

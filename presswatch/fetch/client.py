@@ -21,11 +21,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ..clock import Clock, SystemClock
-from ..errors import BlockedTarget, FetchError, InvalidURL
-from ..settings import Settings
-from .decode import decode_content
-from .guard import GuardedNetworkBackend, TargetGuard
+from presswatch.clock import Clock, SystemClock
+from presswatch.errors import BlockedTarget, FetchError, InvalidURL
+from presswatch.fetch.decode import decode_content
+from presswatch.fetch.guard import GuardedNetworkBackend, TargetGuard
+from presswatch.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from ..errors import FetchError
+from presswatch.errors import FetchError
 
 _CHUNK = 64 * 1024
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-from ..errors import BlockedTarget, FetchError, InvalidURL
+from presswatch.errors import BlockedTarget, FetchError, InvalidURL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..fetch.guard import ip_literal, is_public_address
+from presswatch.fetch.guard import ip_literal, is_public_address
 
 COMMON_HEADERS = frozenset(
     "date content-type server cache-control vary set-cookie location expires x-powered-by content-encoding "

@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..fetch.guard import address_allowed, check_endpoint, ip_literal, validate_url
-from . import dnsstep
-from .compare import is_bogon
-from .httpstep import default_port, extract_title, get_chain
-from .tcpstep import Timeouts, endpoint, split_endpoint, tcp_connect
-from .tlsstep import tls_handshake
+from presswatch.fetch.guard import address_allowed, check_endpoint, ip_literal, validate_url
+from presswatch.measure import dnsstep
+from presswatch.measure.compare import is_bogon
+from presswatch.measure.httpstep import default_port, extract_title, get_chain
+from presswatch.measure.tcpstep import Timeouts, endpoint, split_endpoint, tcp_connect
+from presswatch.measure.tlsstep import tls_handshake
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def check_control_input(url: str, endpoints: list[str]) -> tuple[str, list[str]]
     Returns the URL and the endpoints in canonical form (syntax only: whether an address may be connected
     to is decided per endpoint by the guard, and a refused one is reported, not fetched).
     """
-    from ..errors import InvalidURL
+    from presswatch.errors import InvalidURL
 
     try:
         validate_url(url)

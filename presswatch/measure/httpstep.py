@@ -19,10 +19,10 @@ from urllib.parse import urljoin, urlsplit
 
 import h11
 
-from ..errors import FetchError
-from ..fetch.decode import decode_content
-from .tcpstep import failure_string, open_tcp
-from .tlsstep import client_context, peer_chain
+from presswatch.errors import FetchError
+from presswatch.fetch.decode import decode_content
+from presswatch.measure.tcpstep import failure_string, open_tcp
+from presswatch.measure.tlsstep import client_context, peer_chain
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) presswatch-measure/0.1"
 REQUEST_HEADERS: list[tuple[str, str]] = [

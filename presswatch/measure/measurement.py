@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..clock import Clock, isoformat, utcnow
-from ..errors import InvalidURL
-from . import dnsstep
-from .compare import classify, is_bogon
-from .control import ControlFn
-from .fingerprints import Fingerprints, default_fingerprints
-from .httpstep import Hop, default_port, get_chain, is_ip
-from .tcpstep import Timeouts, endpoint, tcp_connect
-from .tlsstep import tls_handshake
+from presswatch.clock import Clock, isoformat, utcnow
+from presswatch.errors import InvalidURL
+from presswatch.measure import dnsstep
+from presswatch.measure.compare import classify, is_bogon
+from presswatch.measure.control import ControlFn
+from presswatch.measure.fingerprints import Fingerprints, default_fingerprints
+from presswatch.measure.httpstep import Hop, default_port, get_chain, is_ip
+from presswatch.measure.tcpstep import Timeouts, endpoint, tcp_connect
+from presswatch.measure.tlsstep import tls_handshake
 
 if TYPE_CHECKING:
-    from ..archive.warc import WarcArchive
+    from presswatch.archive.warc import WarcArchive
 
 log = logging.getLogger(__name__)
 

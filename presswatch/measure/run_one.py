@@ -12,9 +12,9 @@ import json
 import sys
 from typing import Any
 
-from .control import control_measure, local_control, static_control
-from .fingerprints import Fingerprints
-from .measurement import Timeouts, Vantage, measure
+from presswatch.measure.control import control_measure, local_control, static_control
+from presswatch.measure.fingerprints import Fingerprints
+from presswatch.measure.measurement import Timeouts, Vantage, measure
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from .tcpstep import failure_string, open_tcp
+from presswatch.measure.tcpstep import failure_string, open_tcp
 
 _DER = 2  # _ssl.ENCODING_DER
 

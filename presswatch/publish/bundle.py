@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
-from .. import __version__
-from ..clock import isoformat
-from ..errors import ArchiveError, NotFound, VerificationError
-from ..record.ledger import Ledger, SignedTreeHead, public_key_pem
-from ..record.models import Capture
+from presswatch import __version__
+from presswatch.clock import isoformat
+from presswatch.errors import ArchiveError, NotFound, VerificationError
+from presswatch.record.ledger import Ledger, SignedTreeHead, public_key_pem
+from presswatch.record.models import Capture
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 log = logging.getLogger(__name__)
 

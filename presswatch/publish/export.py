@@ -12,14 +12,14 @@ from typing import IO, Any
 
 from sqlalchemy import select
 
-from ..clock import isoformat
-from ..core import Presswatch
-from ..errors import ArchiveError, NotFound
-from ..fetch.guard import validate_url
-from ..pipeline import observation_json
-from ..record.models import Capture, Event, Observation, Version, Watch
-from ..sources.urls import canonical_url
-from ..sources.watchlist import WatchFilter
+from presswatch.clock import isoformat
+from presswatch.core import Presswatch
+from presswatch.errors import ArchiveError, NotFound
+from presswatch.fetch.guard import validate_url
+from presswatch.pipeline import observation_json
+from presswatch.record.models import Capture, Event, Observation, Version, Watch
+from presswatch.sources.urls import canonical_url
+from presswatch.sources.watchlist import WatchFilter
 
 CSV_FIELDS = [
     "url", "checked_at", "vantage", "status", "reason", "confirmed", "http_status", "final_url", "title",

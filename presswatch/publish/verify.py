@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import VerificationError
-from ..record.ledger import (
+from presswatch.errors import VerificationError
+from presswatch.record.ledger import (
     SignedTreeHead,
     VerificationReport,
     canonical_json,
@@ -23,7 +23,7 @@ from ..record.ledger import (
     key_id_of,
     load_public_key,
 )
-from ..record.merkle import leaf_hash, verify_inclusion
+from presswatch.record.merkle import leaf_hash, verify_inclusion
 
 __all__ = ["VerificationReport", "verify_bundle"]
 

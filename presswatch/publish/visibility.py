@@ -1,7 +1,7 @@
 """What an anonymous reader of the server may see: everything but what private/redacted demands hide.
 
-The decision is :func:`presswatch.record.demands.public_record` (the one ``demand export --public`` uses),
-read through :func:`~presswatch.record.demands.unpublished`; this module only applies it to the rows the
+The decision is :func:`presswatch.cases.demands.public_record` (the one ``demand export --public`` uses),
+read through :func:`~presswatch.cases.demands.unpublished`; this module only applies it to the rows the
 API serves: watches, observations, events, measurements and reachability.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class PublicView:
         if url in self.urls:
             return True
         try:
-            from ..sources.urls import canonical_url
+            from presswatch.sources.urls import canonical_url
 
             return canonical_url(url) in self.urls
         except Exception:  # noqa: BLE001 - not a URL we could have watched
@@ -67,9 +67,9 @@ def public_view(core: Presswatch) -> PublicView:
 
     A host is hidden when a private demand targets it and no visible watch or imported test list names it.
     """
-    from ..measure.models import TestListEntry
-    from ..record.demands import unpublished
-    from ..record.models import Watch
+    from presswatch.cases.demands import unpublished
+    from presswatch.record.measure_models import TestListEntry
+    from presswatch.record.models import Watch
 
     u = unpublished(core)
     base = PublicView(urls=u.urls, watch_ids=u.watch_ids, hosts=frozenset(), demand_ids=u.demand_ids)

@@ -15,9 +15,9 @@ from fastapi import FastAPI, HTTPException, Query
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import __version__
-from ..core import Presswatch
-from ..errors import PresswatchError
+from presswatch import __version__
+from presswatch.core import Presswatch
+from presswatch.errors import PresswatchError
 
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -86,9 +86,9 @@ class BodyLimit:
 
 
 def create_app(core: Presswatch) -> FastAPI:
-    from ..measure.server import probe_router
-    from .export import event_rows, history_rows
-    from .visibility import public_view
+    from presswatch.probes.server import probe_router
+    from presswatch.publish.export import event_rows, history_rows
+    from presswatch.publish.visibility import public_view
 
     app = FastAPI(title="presswatch", version=__version__,
                   description="Censorship observatory for online news: observations, events, probes.")
@@ -101,7 +101,7 @@ def create_app(core: Presswatch) -> FastAPI:
     @app.get("/api/v1/schemas/demand.json")
     def demand_schema() -> dict[str, Any]:
         """The JSON Schema of demand files (``presswatch demand schema`` prints the same)."""
-        from ..record.demands import demand_json_schema
+        from presswatch.cases.demands import demand_json_schema
 
         return demand_json_schema()
 
@@ -112,7 +112,7 @@ def create_app(core: Presswatch) -> FastAPI:
 
     @app.get("/api/v1/watches")
     def watches() -> dict[str, Any]:
-        from ..sources.watchlist import list_watches
+        from presswatch.sources.watchlist import list_watches
 
         view = public_view(core)
         rows = [{"id": w.id, "url": w.url, "kind": w.kind, "status": w.status, "reason": w.reason,

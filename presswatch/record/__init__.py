@@ -1,1 +1,1 @@
-"""Record stage: the data model, the database and its single writer."""
+"""Record stage (storage only): the data model, the database and its single writer, migrations, the evidence log."""

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import DatabaseError
+from presswatch.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

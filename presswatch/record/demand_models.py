@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from presswatch.record.base import Base
 
 DEMAND_TYPES = (
     "government-request", "court-order", "law-enforcement-request", "regulator-order", "data-protection",

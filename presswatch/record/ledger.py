@@ -53,13 +53,13 @@ from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
-from ..errors import DatabaseError, VerificationError
-from ..fsutil import atomic_write
-from .ledger_models import LogEntry, LogState, TreeHead
-from .merkle import EMPTY_ROOT, CompactRange, MerkleTree, leaf_hash, verify_consistency
+from presswatch.errors import DatabaseError, VerificationError
+from presswatch.fsutil import atomic_write
+from presswatch.record.ledger_models import LogEntry, LogState, TreeHead
+from presswatch.record.merkle import EMPTY_ROOT, CompactRange, MerkleTree, leaf_hash, verify_consistency
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 log = logging.getLogger(__name__)
 
@@ -473,8 +473,8 @@ def _committed_value(value: Any) -> Any:
 @functools.cache
 def _tables() -> Mapping[str, Table]:
     """Every table (the live mapping of the shared metadata, complete once all models are imported)."""
-    from .base import Base
-    from .registry import import_all_models
+    from presswatch.record.base import Base
+    from presswatch.record.registry import import_all_models
 
     import_all_models()
     return Base.metadata.tables
@@ -998,7 +998,7 @@ class Ledger:
         total: int,
     ) -> None:
         """Captures cited only by digest (entries of format 1): any capture with the digest must be intact."""
-        from .models import Capture
+        from presswatch.record.models import Capture
 
         digests = sorted(cites)
         files: dict[str, IO[bytes]] = {}

@@ -23,10 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base
+from presswatch.record.base import Base
 
 if TYPE_CHECKING:
-    from ..archive.warc import CaptureRef
+    from presswatch.archive.warc import CaptureRef
 
 STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable")
 REASONS = {

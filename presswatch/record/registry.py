@@ -6,7 +6,7 @@ import importlib
 
 MODEL_MODULES = (
     "presswatch.record.models",
-    "presswatch.measure.models",
+    "presswatch.record.measure_models",
     "presswatch.record.ledger_models",
     "presswatch.record.demand_models",
 )

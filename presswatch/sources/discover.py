@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from lxml import html as lxml_html
 
-from ..fetch.client import Fetcher, FetchResult
+from presswatch.fetch.client import Fetcher, FetchResult
 
 log = logging.getLogger(__name__)
 

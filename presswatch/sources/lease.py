@@ -18,8 +18,8 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..core import Presswatch
-from ..record.models import Watch
+from presswatch.core import Presswatch
+from presswatch.record.models import Watch
 
 CHUNK = 500  # ids per statement
 

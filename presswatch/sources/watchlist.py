@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import Presswatch
-from ..errors import NotFound
-from ..fetch.guard import validate_url
-from ..record.models import Watch
-from .urls import canonical_url
+from presswatch.core import Presswatch
+from presswatch.errors import NotFound
+from presswatch.fetch.guard import validate_url
+from presswatch.record.models import Watch
+from presswatch.sources.urls import canonical_url
 
 __all__ = ["KINDS", "WatchFilter", "add_watch", "get_watch", "list_watches", "remove_watch", "upsert_watch"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from presswatch.measure.simnet import KZ_BLOCKPAGE, BlockpageServer, DnsServer  # noqa: E402
+from presswatch.sim.censor import KZ_BLOCKPAGE, BlockpageServer, DnsServer  # noqa: E402
 
 CENSORED_NET = "192.0.2."
 BIG = 300 * 1024

@@ -18,9 +18,9 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core import Presswatch
-from ..errors import ConfigError
-from .models import TestListEntry
+from presswatch.core import Presswatch
+from presswatch.errors import ConfigError
+from presswatch.record.measure_models import TestListEntry
 
 log = logging.getLogger(__name__)
 

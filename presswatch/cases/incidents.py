@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..clock import as_utc, isoformat
-from ..errors import NotFound
-from .demand_models import (
+from presswatch.cases.demands import InvalidDemand, country_code, ledger_append
+from presswatch.clock import as_utc, isoformat
+from presswatch.errors import NotFound
+from presswatch.record.demand_models import (
     INCIDENT_LINK_KINDS,
     Demand,
     DemandRevision,
@@ -29,12 +30,11 @@ from .demand_models import (
     IncidentLink,
     IncidentNote,
 )
-from .demands import InvalidDemand, country_code, ledger_append
-from .ledger_models import LogEntry
-from .models import Capture, Event, Observation, Watch
+from presswatch.record.ledger_models import LogEntry
+from presswatch.record.models import Capture, Event, Observation, Watch
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def add_to_incident(
 def _watch_for_url(s: Session, url: str) -> int | None:
     hit = s.scalar(select(Watch.id).where(Watch.url == url))
     if hit is None:
-        from ..sources.urls import canonical_url
+        from presswatch.sources.urls import canonical_url
 
         hit = s.scalar(select(Watch.id).where(Watch.url == canonical_url(url)))
     return hit
@@ -720,7 +720,7 @@ def incident_entry_indices(core: Presswatch, incident_id: int, *, public: bool =
 
 def _measurement_ids(s: Session, m: Members) -> list[str]:
     try:
-        from ..measure.models import Measurement
+        from presswatch.record.measure_models import Measurement
     except ModuleNotFoundError:  # the measurement stage is optional
         return []
     urls = [w.url for w in m.watches]

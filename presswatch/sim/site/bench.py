@@ -1,4 +1,4 @@
-"""Throughput check: ``python -m presswatch.simsite.bench [--url URL] [--seconds 3]``.
+"""Throughput check: ``python -m presswatch.sim.site.bench [--url URL] [--seconds 3]``.
 
 Without ``--url`` it starts the site in a child process (so server and client do not share a core's GIL)
 and times simple keep-alive GETs of article pages over one ``http.client`` connection per worker. It also
@@ -70,7 +70,7 @@ def main() -> int:
     proc = None
     url = args.url
     if url is None:
-        cmd = [sys.executable, "-m", "presswatch.simsite", "--port", "0", "--articles", str(args.articles)]
+        cmd = [sys.executable, "-m", "presswatch.sim.site", "--port", "0", "--articles", str(args.articles)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

@@ -1,4 +1,4 @@
-"""``python -m presswatch.simsite``: serve a simulated news site until killed (URL on the first line)."""
+"""``python -m presswatch.sim.site``: serve a simulated news site until killed (URL on the first line)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import sys
 import threading
 from types import FrameType
 
-from . import SimSite
+from presswatch.sim.site import SimSite
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m presswatch.simsite", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m presswatch.sim.site", description=__doc__)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--articles", type=int, default=1000)

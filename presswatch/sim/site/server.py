@@ -20,9 +20,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from ..clock import Clock, SystemClock
-from . import bombs
-from .content import (
+from presswatch.clock import Clock, SystemClock
+from presswatch.sim.site import bombs
+from presswatch.sim.site.content import (
     REMOVAL_NOTICES,
     SECTION_NAMES,
     Article,
@@ -31,8 +31,8 @@ from .content import (
     replacement_article,
     variant_b,
 )
-from .content import headline as make_headline
-from .render import (
+from presswatch.sim.site.content import headline as make_headline
+from presswatch.sim.site.render import (
     Boiler,
     article_page,
     atom,

@@ -11,8 +11,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from html import escape
 
-from ..clock import isoformat
-from .content import SECTION_NAMES, SECTIONS_EN, Article
+from presswatch.clock import isoformat
+from presswatch.sim.site.content import SECTION_NAMES, SECTIONS_EN, Article
 
 SITE_NAME = "The Meridian Post"
 

@@ -34,15 +34,15 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..clock import as_utc, isoformat
-from ..errors import PresswatchError
-from ..record.ledger import Ledger
-from ..record.models import Capture, Event, Watch
-from .envelope import ReplayError, digest
-from .models import Measurement, Reachability
+from presswatch.clock import as_utc, isoformat
+from presswatch.errors import PresswatchError
+from presswatch.probes.envelope import ReplayError, digest
+from presswatch.record.ledger import Ledger
+from presswatch.record.measure_models import Measurement, Reachability
+from presswatch.record.models import Capture, Event, Watch
 
 if TYPE_CHECKING:
-    from ..settings import Settings
+    from presswatch.settings import Settings
 
 log = logging.getLogger(__name__)
 

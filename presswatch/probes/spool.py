@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .envelope import atomic_write
+from presswatch.probes.envelope import atomic_write
 
 log = logging.getLogger(__name__)
 _SAFE = re.compile(r"^[0-9a-fA-F-]{1,64}$")

@@ -16,7 +16,7 @@ connection-reset. ``normal`` with ``revert=True`` restores the original text as 
 
 from __future__ import annotations
 
-from .content import Article
-from .server import STATES, SimSite
+from presswatch.sim.site.content import Article
+from presswatch.sim.site.server import STATES, SimSite
 
 __all__ = ["STATES", "Article", "SimSite"]

@@ -18,17 +18,17 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from .. import __version__
-from ..clock import Clock, SystemClock, isoformat
-from ..errors import ConfigError, PresswatchError
-from ..record.ledger import Ledger
-from ..record.models import capture_row
-from . import envelope as env
-from .spool import Spool, SpooledMeasurement
-from .status import StatusPolicy, measurement_dict, record_measurement
+from presswatch import __version__
+from presswatch.clock import Clock, SystemClock, isoformat
+from presswatch.errors import ConfigError, PresswatchError
+from presswatch.probes import envelope as env
+from presswatch.probes.reachability import StatusPolicy, measurement_dict, record_measurement
+from presswatch.probes.spool import Spool, SpooledMeasurement
+from presswatch.record.ledger import Ledger
+from presswatch.record.models import capture_row
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ MeasureFn = Callable[[str, MeasureContext], Awaitable[dict[str, Any]]]
 
 async def engine_measure(url: str, ctx: MeasureContext) -> dict[str, Any]:
     """The real measurement engine (:func:`presswatch.measure.measurement.measure`)."""
-    from .measurement import Vantage, measure
+    from presswatch.measure.measurement import Vantage, measure
 
     vantage = Vantage(country=ctx.country, network=ctx.network, probe_id=ctx.probe_id or "local")
     result: dict[str, Any] = await measure(
@@ -397,7 +397,7 @@ async def measure_local(
     if control is None:
 
         async def control(u: str, endpoints: list[str]) -> dict[str, Any]:
-            from .control import control_measure
+            from presswatch.measure.control import control_measure
 
             view: dict[str, Any] = await control_measure(
                 u, endpoints, resolver=control_resolver, allow_private=core.settings.allow_private

@@ -22,11 +22,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .. import __version__
-from ..clock import isoformat
-from ..errors import ConfigError, VerificationError
-from ..fsutil import atomic_write
-from ..record.ledger import canonical_json
+from presswatch import __version__
+from presswatch.clock import isoformat
+from presswatch.errors import ConfigError, VerificationError
+from presswatch.fsutil import atomic_write
+from presswatch.record.ledger import canonical_json
 
 SOFTWARE_NAME = "presswatch-probe"
 TEST_NAME = "web_connectivity"

@@ -31,9 +31,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import as_utc, isoformat
-from ..errors import ConfigError, NotFound, PresswatchError
-from .demand_models import (
+from presswatch.clock import as_utc, isoformat
+from presswatch.errors import ConfigError, NotFound, PresswatchError
+from presswatch.record.demand_models import (
     ACTIONS,
     CHANNELS,
     DEMAND_TYPES,
@@ -47,11 +47,11 @@ from .demand_models import (
     DemandRevision,
     DemandTarget,
 )
-from .ledger import Ledger
-from .models import Watch
+from presswatch.record.ledger import Ledger
+from presswatch.record.models import Watch
 
 if TYPE_CHECKING:
-    from ..core import Presswatch
+    from presswatch.core import Presswatch
 
 log = logging.getLogger(__name__)
 
@@ -906,7 +906,7 @@ def follow_up(core: Presswatch, demand_id: int) -> list[int]:
 
 
 def _watch(core: Presswatch, url: str, until: datetime, countries: list[str]) -> int | None:
-    from ..sources.watchlist import add_watch
+    from presswatch.sources.watchlist import add_watch
 
     tags: dict[str, Any] = {"measure_in": countries} if countries else {}
     try:
@@ -1043,7 +1043,7 @@ class Unpublished:
 
 
 def _canonical(url: str) -> str:
-    from ..sources.urls import canonical_url
+    from presswatch.sources.urls import canonical_url
 
     return canonical_url(url)
 

@@ -9,7 +9,7 @@ Endpoints under ``/api/v1``:
 * ``POST /control`` — (signed) ``{url, endpoints}`` → the control view (test helper)
 * ``GET /status`` — per-country reachability (``country``, ``scope``)
 
-Signed requests carry the headers of :func:`presswatch.measure.envelope.sign_request`; the server refuses
+Signed requests carry the headers of :func:`presswatch.probes.envelope.sign_request`; the server refuses
 unknown and revoked probes, bad signatures, timestamps off by more than ``max_skew`` seconds and nonces
 it has seen (a captured request cannot be replayed).
 
@@ -18,7 +18,7 @@ What a probe claims is checked against what the server knows:
 * ``measured_at`` must lie in [enrollment − ``measure_time_skew``, receipt + ``measure_time_skew``]
   (default 300 s); otherwise the submission is **rejected** with 422 (not clamped), so nothing implausible
   is stored. Status ordering uses ``min(measured_at, received_at)`` besides (see
-  :mod:`presswatch.measure.status`).
+  :mod:`presswatch.probes.reachability`).
 * The envelope's ``probe_cc`` and ``probe_network_name`` must be the enrolled country and network (422
   otherwise), and the stored measurement records the enrolled ones.
 * ``/control`` takes at most :data:`~presswatch.measure.control.MAX_ENDPOINTS` ``ip:port`` endpoints (422
@@ -44,15 +44,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ..clock import as_utc, isoformat
-from ..core import Presswatch
-from ..errors import NotFound, VerificationError
-from ..record.ledger import Ledger
-from ..record.models import Watch
-from . import envelope as env
-from .control import MAX_ENDPOINTS, ControlInputError, check_control_input
-from .models import EnrollmentToken, Measurement, Probe, ProbeNonce, TestListEntry
-from .status import (
+from presswatch.clock import as_utc, isoformat
+from presswatch.core import Presswatch
+from presswatch.errors import NotFound, VerificationError
+from presswatch.measure.control import MAX_ENDPOINTS, ControlInputError, check_control_input
+from presswatch.probes import envelope as env
+from presswatch.probes.reachability import (
     InvalidMeasurement,
     StatusPolicy,
     check_measured_at,
@@ -60,6 +57,9 @@ from .status import (
     record_measurement,
     status_rows,
 )
+from presswatch.record.ledger import Ledger
+from presswatch.record.measure_models import EnrollmentToken, Measurement, Probe, ProbeNonce, TestListEntry
+from presswatch.record.models import Watch
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class ControlRequest(BaseModel):
 
 def _default_control(core: Presswatch, resolver: str | None) -> ControlFn:
     async def control(url: str, endpoints: list[str]) -> dict[str, Any]:
-        from .control import control_measure
+        from presswatch.measure.control import control_measure
 
         result: dict[str, Any] = await control_measure(
             url, endpoints, resolver=resolver, allow_private=core.settings.allow_private
@@ -336,7 +336,7 @@ def probe_router(
             q = q.where(Measurement.url == url)
         if probe_id:
             q = q.where(Measurement.probe_id == probe_id)
-        from ..publish.visibility import public_view
+        from presswatch.publish.visibility import public_view
 
         view = public_view(core)
         if url and view.url_hidden(url):
@@ -360,7 +360,7 @@ def probe_router(
 
     @router.get("/status")
     def status(country: str | None = None, scope: str | None = None) -> dict[str, Any]:
-        from ..publish.visibility import public_view
+        from presswatch.publish.visibility import public_view
 
         view = public_view(core)
         with core.db.session() as s:

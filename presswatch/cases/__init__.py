@@ -1,0 +1,1 @@
+"""Takedown demands and incidents: validation, documents, Lumen import/export, redaction, timelines, outcomes."""

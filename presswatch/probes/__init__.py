@@ -1,0 +1,1 @@
+"""Vantage-point probes: enrollment, the probe client and its spool, signed envelopes, the probe server, reachability."""

@@ -1,0 +1,1 @@
+"""Simulated worlds for tests, the demo and benchmarks: a news site (``sim.site``) and a censor (``sim.censor``)."""
