@@ -73,3 +73,35 @@ def test_ooni_blocking_fingerprints_at_runtime():
     hit = fps.match_http(b"", [("Server", "Protected by WireFilter 8")])
     assert hit is not None and hit.name in ("ooni.ae_0", "prod_wirefilter")
     assert len(fps) > 1900
+
+
+def test_measurements_use_the_configured_fingerprints(tmp_path, monkeypatch):
+    """Files named in settings and DATA/fingerprints/ reach the engine (not only the builtin set)."""
+    import asyncio
+
+    from presswatch.core import Presswatch
+    from presswatch.probes.client import measure_local
+    from presswatch.settings import load_settings
+
+    extra = tmp_path / "extra.csv"
+    extra.write_text("name,location_found,pattern_type,pattern\nx.extra,body,contains,Доступ ограничен\n",
+                     encoding="utf-8")
+    monkeypatch.setenv("PRESSWATCH_FINGERPRINTS", str(extra))
+    core = Presswatch.open(load_settings(data=tmp_path / "data", allow_private=True))
+    seen = []
+
+    async def fake_engine(url, ctx):
+        seen.append(ctx.fingerprints)
+        return {"url": url, "measured_at": "2026-12-01T00:00:00Z", "accessible": True, "blocking": False,
+                "down": False}
+
+    async def no_control(url, endpoints):
+        return {}
+
+    try:
+        asyncio.run(measure_local(core, "http://127.0.0.1:9/x", country="KZ", measure_fn=fake_engine,
+                                  control=no_control))
+    finally:
+        core.close()
+    (fps,) = seen
+    assert fps is not None and fps.match_http("Доступ ограничен", []).name == "x.extra"

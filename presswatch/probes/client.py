@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from presswatch import __version__
 from presswatch.clock import Clock, SystemClock, isoformat
 from presswatch.errors import ConfigError, PresswatchError
+from presswatch.measure.fingerprints import default_fingerprints
 from presswatch.probes import envelope as env
 from presswatch.probes.reachability import StatusPolicy, measurement_dict, record_measurement
 from presswatch.probes.spool import Spool, SpooledMeasurement
@@ -59,6 +60,7 @@ class MeasureContext:
     archive: Any = None
     allow_private: bool = False
     clock: Clock | None = None
+    fingerprints: Any = None  # a measure.fingerprints.Fingerprints; None = the builtin set
 
 
 MeasureFn = Callable[[str, MeasureContext], Awaitable[dict[str, Any]]]
@@ -77,6 +79,7 @@ async def engine_measure(url: str, ctx: MeasureContext) -> dict[str, Any]:
         archive=ctx.archive,
         allow_private=ctx.allow_private,
         clock=ctx.clock,
+        fingerprints=ctx.fingerprints,
     )
     return result
 
@@ -296,6 +299,7 @@ async def run_once(
     clock: Clock | None = None,
     allow_private: bool = False,
     resolver: str | None = None,
+    fingerprints: Any = None,
 ) -> RunReport:
     """Flush the spool, pull assignments (cached ones if offline), measure them, spool and submit."""
     measure_fn = measure_fn or engine_measure
@@ -323,6 +327,7 @@ async def run_once(
             control=client.control,
             resolver=resolver,
             allow_private=allow_private,
+            fingerprints=fingerprints,
         )
         sem = asyncio.Semaphore(max(1, concurrency))
 
@@ -414,6 +419,7 @@ async def measure_local(
         archive=archive,
         allow_private=core.settings.allow_private,
         clock=core.clock,
+        fingerprints=default_fingerprints(core.settings),
     )
     start = core.clock.now()
     result = await (measure_fn or engine_measure)(url, ctx)
