@@ -1,27 +1,83 @@
 """The core object every shell (CLI, web app, workers, demo) builds on.
 
-``Presswatch`` holds the settings, the clock, the database and the archive. It does no I/O until a
-stage asks for it, and :meth:`Presswatch.open` migrates the database to the newest schema.
+``Presswatch`` holds the settings, the clock, the database and the archive, and owns the
+operations the shells call: :meth:`~Presswatch.watch`, :meth:`~Presswatch.unwatch`,
+:meth:`~Presswatch.check`, :meth:`~Presswatch.run_pass`, :meth:`~Presswatch.measure`,
+:meth:`~Presswatch.add_demand`. Operations that fetch run in a :meth:`~Presswatch.session`, which
+creates one :class:`~presswatch.fetch.client.Fetcher`, one :class:`~presswatch.pipeline.Checker`
+and (if asked) an analysis pool, and closes them on exit; :meth:`~Presswatch.shards` does the
+same for a pool of shard processes. It does no I/O until an operation asks for it, and
+:meth:`Presswatch.open` migrates the database to the newest schema. Stages are imported inside
+the methods, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from presswatch.clock import Clock, SystemClock
 from presswatch.record.db import Database
 from presswatch.settings import Settings
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from presswatch.archive.warc import WarcArchive
+    from presswatch.cases.demands import DemandIn
+    from presswatch.fetch.client import Fetcher
+    from presswatch.pipeline import Checker
+    from presswatch.runner import Runner, RunStats, ShardPool
+
+__all__ = ["Operations", "Presswatch", "Progress", "Target"]
 
 log = logging.getLogger(__name__)
 
+Target = str | int
+"""What :meth:`Presswatch.check` takes: a URL (watched first if need be) or a watch id."""
+
+Progress = Callable[[int, int, dict[str, int]], None]
+"""``progress(done, total, by_status)``, called after each check of a pass."""
+
+UNKNOWN_COUNTRY = "ZZ"  # ISO 3166's user-assigned "unknown or unspecified country"
+
+
+class Operations:
+    """The fetching operations of one :meth:`Presswatch.session`: one fetcher, one checker, one
+    analysis pool (or none), shared by every check and pass run through it."""
+
+    def __init__(self, core: Presswatch, fetcher: Fetcher, checker: Checker, runner: Runner,
+                 pool: Executor | None) -> None:
+        self.core = core
+        self.fetcher = fetcher
+        self.checker = checker
+        self.runner = runner
+        self.pool = pool
+
+    async def check(self, targets: Sequence[Target]) -> list[dict[str, Any]]:
+        """Check URLs or watch ids now, concurrently; results in the order given.
+
+        URLs are refused (:class:`~presswatch.errors.BlockedTarget`, ``InvalidURL``) before anything
+        is recorded, then watched if they are not yet, then checked.
+        """
+        urls = [t for t in targets if isinstance(t, str)]
+        await self.core.vet(urls)
+        ids = await asyncio.to_thread(self.core._watch_ids, targets)
+        return list(await asyncio.gather(*(self.checker.check(i) for i in ids)))
+
+    async def run_pass(self, concurrency: int | None = None, progress: Progress | None = None) -> RunStats:
+        """One pass over what is due now (discovery first; only watches this pass leased)."""
+        return await self.runner.run_once(concurrency, progress=progress)
+
 
 class Presswatch:
+    """Settings, clock, database and archive, and the operations over them."""
+
     def __init__(self, settings: Settings, clock: Clock | None = None, db: Database | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -52,3 +108,99 @@ class Presswatch:
         if "archive" in self.__dict__:
             self.archive.close()
         self.db.dispose()
+
+    # -- the watchlist ------------------------------------------------------------------------------
+    def watch(self, url: str, *, kind: str = "article", tags: Mapping[str, Any] | None = None,
+              interval: int | None = None) -> int:
+        """Watch ``url`` (``kind``: article, feed, sitemap or site); the watch id. Watching a URL
+        again updates its tags and interval and reactivates it."""
+        from presswatch.sources.watchlist import add_watch
+
+        return add_watch(self, url, kind=kind, tags=dict(tags) if tags is not None else None, interval=interval)
+
+    def unwatch(self, url: str) -> None:
+        """Stop checking ``url`` (its history is kept); ``NotFound`` if it is not watched."""
+        from presswatch.sources.watchlist import remove_watch
+
+        remove_watch(self, url)
+
+    async def vet(self, urls: Sequence[str]) -> None:
+        """Refuse invalid URLs and non-public targets (the first one raises).
+
+        A name that does not resolve now is not refused: that is an observation (``unreachable dns``).
+        """
+        from presswatch.errors import FetchError
+        from presswatch.fetch.guard import TargetGuard
+
+        guard = TargetGuard(allow_private=self.settings.allow_private)
+        for u in urls:
+            with contextlib.suppress(FetchError):
+                await guard.check(u)
+
+    def _watch_ids(self, targets: Sequence[Target]) -> list[int]:
+        return [t if isinstance(t, int) else self.watch(t) for t in targets]
+
+    # -- fetching ------------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def session(self, *, workers: int | None = 0,
+                      shard: tuple[int, int] | None = None) -> AsyncIterator[Operations]:
+        """``async with core.session() as ops:`` — one fetcher and one checker for the operations
+        inside, closed on exit.
+
+        ``workers``: analysis processes (0 = analyse in-process, ``None`` = one per CPU), shut down
+        on exit. ``shard=(k, n)``: passes check only article watches with ``id % n == k`` (and
+        discover only in shard 0).
+        """
+        from presswatch.fetch.client import Fetcher
+        from presswatch.pipeline import Checker
+        from presswatch.runner import Runner, make_pool
+
+        pool = make_pool(workers)
+        try:
+            async with Fetcher(self.settings, self.clock) as fetcher:
+                checker = Checker(self, fetcher, pool)
+                yield Operations(self, fetcher, checker, Runner(self, fetcher, checker=checker, shard=shard), pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    async def check(self, targets: Sequence[Target]) -> list[dict[str, Any]]:
+        """Check URLs or watch ids now in a session of their own (see :meth:`Operations.check`)."""
+        async with self.session() as ops:
+            return await ops.check(targets)
+
+    async def run_pass(self, concurrency: int | None = None, progress: Progress | None = None, *,
+                       workers: int | None = 0) -> RunStats:
+        """One pass over what is due now in a session of its own (see :meth:`Operations.run_pass`)."""
+        async with self.session(workers=workers) as ops:
+            return await ops.run_pass(concurrency, progress)
+
+    @contextlib.contextmanager
+    def shards(self, procs: int) -> Iterator[ShardPool]:
+        """``with core.shards(n) as shards: shards.run_pass()`` — passes split over ``n`` long-lived
+        processes (article watches sharded by id), terminated on exit."""
+        from presswatch.runner import ShardPool
+
+        pool = ShardPool(self, procs)
+        try:
+            yield pool
+        finally:
+            pool.terminate()
+
+    # -- measuring and cases -------------------------------------------------------------------------
+    async def measure(self, url: str, *, country: str | None = None, network: str = "",
+                      resolver: str | None = None, control_resolver: str | None = None) -> dict[str, Any]:
+        """Measure ``url`` from here against a local control, archive, store and fold it into the
+        reachability status. ``country`` defaults to ``settings.country``, else ``ZZ`` (unknown)."""
+        from presswatch.probes.client import measure_local
+
+        cc = country or self.settings.country or UNKNOWN_COUNTRY
+        return await measure_local(self, url, country=cc, network=network, resolver=resolver,
+                                   control_resolver=control_resolver)
+
+    def add_demand(self, data: Mapping[str, Any] | DemandIn, *, documents: Sequence[Path | tuple[str, bytes]] = (),
+                   by: str | None = None) -> int:
+        """Validate and record a takedown demand with its documents and watch its targets; its id."""
+        from presswatch.cases.demands import add_demand
+
+        return add_demand(self, data, documents=documents, by=by)

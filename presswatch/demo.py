@@ -18,11 +18,8 @@ from rich.table import Table
 
 from presswatch.clock import FakeClock, isoformat
 from presswatch.core import Presswatch
-from presswatch.fetch.client import Fetcher
 from presswatch.publish.export import event_rows
-from presswatch.runner import Runner
 from presswatch.settings import Settings
-from presswatch.sources.watchlist import add_watch
 
 console = Console()
 
@@ -44,19 +41,18 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
     try:
         console.rule("[bold]presswatch demo")
         console.print(f"simulated news site at {site.url} · data in {data}")
-        add_watch(core, site.url + "/", kind="site", tags={"outlet": "Daily Simulated", "country": "KG",
-                                                          "measure_in": ["KZ"]})
+        core.watch(site.url + "/", kind="site", tags={"outlet": "Daily Simulated", "country": "KG",
+                                                      "measure_in": ["KZ"]})
         slugs = site.slugs()
         story = {"edit": slugs[0], "churn": slugs[1], "notice": slugs[2], "soft": slugs[3], "flaky": slugs[4]}
         urls = {k: next(u for u in site.article_urls() if u.endswith(v)) for k, v in story.items()}
 
         async def play() -> None:
-            async with Fetcher(core.settings, clock) as f:
-                runner = Runner(core, f, pool=None)
+            async with core.session() as ops:
 
                 async def step(label: str, advance: timedelta) -> None:
                     clock.advance(advance)
-                    stats = await runner.run_once()
+                    stats = await ops.run_pass()
                     summary["errors"] += stats.errors + stats.by_status.get("error", 0)
                     counts = ", ".join(f"{k} {v}" for k, v in sorted(stats.by_status.items()))
                     console.print(f"[cyan]{isoformat(clock.now())}[/]  {label:<44} checked {stats.checked}: {counts}")
@@ -133,8 +129,6 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     """
     from presswatch.cases import demands as dm
     from presswatch.cases import incidents as inc
-    from presswatch.pipeline import Checker
-    from presswatch.probes.client import measure_local
     from presswatch.publish.bundle import export_bundle
     from presswatch.publish.verify import verify_bundle
     from presswatch.sim.censor import loopback_kz_vantage
@@ -144,7 +138,7 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     url = f"http://localhost:{port}" + next(u for u in site.article_urls() if u.endswith(slug)).split(str(port), 1)[1]
     console.rule("[bold]A takedown demand")
     t0 = clock.now()
-    did = dm.add_demand(core, {
+    did = core.add_demand({
         "title": "Remove the report on police conduct at the border protest",
         "sender": {"name": "Ministry of Internal Affairs of the Kyrgyz Republic", "kind": "ministry",
                    "country": "KG"},
@@ -158,27 +152,26 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
         "targets": [{"url": url}],
         "notes": "The ministry also forwarded the material to the prosecutor's office.",
     })
-    watch_id = add_watch(core, url, tags={"measure_in": ["KZ"], "outlet": "Daily Simulated"})
+    watch_id = core.watch(url, tags={"measure_in": ["KZ"], "outlet": "Daily Simulated"})
 
-    async def check_origin() -> dict[str, Any]:
-        async with Fetcher(core.settings, clock) as f:
-            return await Checker(core, f).check(watch_id)
+    def check_origin() -> dict[str, Any]:
+        return asyncio.run(core.check([watch_id]))[0]
 
-    first = asyncio.run(check_origin())
+    first = check_origin()
     console.print(f"[cyan]{isoformat(clock.now())}[/]  demand #{did} received; article captured: {first['status']}")
     clock.advance(timedelta(hours=6))
     dm.set_response(core, did, "refused", by="editor-in-chief")
     console.print(f"[cyan]{isoformat(clock.now())}[/]  the editors refuse")
     clock.advance(timedelta(days=1, hours=4))
-    later = asyncio.run(check_origin())
+    later = check_origin()
     console.print(f"[cyan]{isoformat(clock.now())}[/]  a day later, at the origin: {later['status']}")
 
     with loopback_kz_vantage("localhost", "127.0.0.1", port) as kz:
         results = []
         for _ in range(2):  # a block is confirmed by consistent measurements
             clock.advance(timedelta(hours=1))
-            results.append(asyncio.run(measure_local(
-                core, url, country="KZ", network="AS9198 Simulated KZ ISP",
+            results.append(asyncio.run(core.measure(
+                url, country="KZ", network="AS9198 Simulated KZ ISP",
                 resolver=kz.resolver, control_resolver=kz.control_resolver,
             )))
     m = results[-1]["measurement"]

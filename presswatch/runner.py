@@ -1,4 +1,8 @@
-"""Scheduling loop: pick what is due, check it with bounded concurrency, repeat."""
+"""Scheduling loop: pick what is due, check it with bounded concurrency, repeat.
+
+Shells do not assemble these: :meth:`presswatch.core.Presswatch.session` builds a :class:`Runner`
+over its fetcher and checker, and :meth:`presswatch.core.Presswatch.shards` a :class:`ShardPool`.
+"""
 
 from __future__ import annotations
 
@@ -56,11 +60,14 @@ def make_pool(workers: int | None = None) -> AnalysisPool | None:
 
 
 class Runner:
+    """Passes over what is due, through ``checker`` (or a new one over ``fetcher`` and ``pool``)."""
+
     def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None,
-                 keep_results: bool = False, shard: tuple[int, int] | None = None) -> None:
+                 keep_results: bool = False, shard: tuple[int, int] | None = None,
+                 checker: Checker | None = None) -> None:
         self.core = core
         self.fetcher = fetcher
-        self.checker = Checker(core, fetcher, pool)
+        self.checker = checker or Checker(core, fetcher, pool)
         self.robots = RobotsCache(fetcher, core.settings.respect_robots)
         self.keep_results = keep_results
         self.shard = shard  # (k, n): only article watches with id % n == k; discovery only in shard 0
@@ -201,8 +208,8 @@ def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency
     core = Presswatch.open(settings, clock=clock, migrate=False)
 
     async def go() -> RunStats:
-        async with Fetcher(settings, clock) as f:
-            return await Runner(core, f, None, shard=(k, n)).run_once(concurrency)
+        async with core.session(shard=(k, n)) as ops:
+            return await ops.run_pass(concurrency)
 
     try:
         st = asyncio.run(go())
@@ -221,6 +228,22 @@ def shard_pool(procs: int) -> Any:
 def _warm() -> None:
     import presswatch.analyze  # noqa: F401 - import the heavy modules once per process
     import presswatch.pipeline  # noqa: F401
+
+
+class ShardPool:
+    """Long-lived shard processes for passes split over ``procs`` processes (see :func:`run_sharded`)."""
+
+    def __init__(self, core: Presswatch, procs: int) -> None:
+        self.core = core
+        self.procs = procs
+        self.pool = shard_pool(procs)
+
+    def run_pass(self, concurrency: int | None = None) -> RunStats:
+        """One pass over what is due, split over the shard processes."""
+        return run_sharded(self.core, self.procs, concurrency, self.pool)
+
+    def terminate(self) -> None:
+        self.pool.terminate()
 
 
 def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None, pool: Any = None) -> RunStats:

@@ -170,7 +170,7 @@ def demand_add(
         if target or target_text:
             data["targets"] = [{"url": u, "redact_url": redact_urls} for u in target or []]
             data["targets"] += [{"description": t} for t in target_text or []]
-        did = dm.add_demand(core, data, documents=list(document or []), by=by)
+        did = core.add_demand(data, documents=list(document or []), by=by)
         rec = dm.get_demand(core, did)
     watched = [t["watch_id"] for t in rec["targets"] if t["watch_id"] is not None]
     err.print(

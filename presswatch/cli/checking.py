@@ -23,7 +23,7 @@ from presswatch.cli._support import (
     run_until_signal,
     shorten,
 )
-from presswatch.cli.watching import parse_when, refuse_non_public
+from presswatch.cli.watching import parse_when
 
 if TYPE_CHECKING:
     from presswatch.publish.diffview import VersionDiff
@@ -76,26 +76,9 @@ def check(
     as_json: Json = False,
 ) -> None:
     """Fetch, archive, analyze and record URLs now (watching them if not yet watched)."""
-    import asyncio
-
-    from presswatch.fetch.client import Fetcher
-    from presswatch.pipeline import Checker
-    from presswatch.sources.watchlist import add_watch
-
     core = open_core(ctx)
-    refuse_non_public(core, urls)  # before anything is recorded
-    ids = []
-    for u in urls:
-        with errors_as_usage():
-            ids.append(add_watch(core, u))
-
-    async def go() -> list[dict[str, Any]]:
-        async with Fetcher(core.settings, core.clock) as f:
-            checker = Checker(core, f)
-            return list(await asyncio.gather(*(checker.check(i) for i in ids)))
-
-    with errors_as_usage():
-        results = run_until_signal(go(), "check")
+    with errors_as_usage():  # a refused URL stops everything before anything is recorded
+        results = run_until_signal(core.check(urls), "check")
     for r in results:
         if as_json:
             print_json(r)
@@ -116,9 +99,6 @@ def run(
     """Check everything that is due: once, or in a loop (one line per pass on stdout)."""
     import asyncio
 
-    from presswatch.fetch.client import Fetcher
-    from presswatch.runner import Runner, make_pool, run_sharded, shard_pool
-
     core = open_core(ctx)
     passes = 0
 
@@ -129,45 +109,37 @@ def run(
                             stats.by_status, time.monotonic() - t0), highlight=False, markup=False)
 
     if procs > 1:
-        shards = shard_pool(procs)
-        try:
-            while True:
-                t0 = time.monotonic()
-                with errors_as_usage():
-                    stats = run_sharded(core, procs, concurrency, shards)
-                report(stats, t0)
-                if once:
-                    return
-                time.sleep(tick)
-        except KeyboardInterrupt:
-            err.print("run: stopped on SIGINT; everything recorded is kept")
-            raise typer.Exit(130) from None
-        finally:
-            shards.terminate()
-
-    async def go() -> None:
-        pool = make_pool(workers)
-        try:
-            async with Fetcher(core.settings, core.clock) as f:
-                runner = Runner(core, f, pool)
+        with core.shards(procs) as shards:
+            try:
                 while True:
                     t0 = time.monotonic()
-                    with progress("checking") as prog:
-                        task = prog.task_ids[0]
-
-                        def show(
-                            done: int, total: int, by_status: dict[str, int], prog: Any = prog, task: Any = task
-                        ) -> None:
-                            prog.update(task, completed=done, total=total, info=_counts_in_words(by_status))
-
-                        stats = await runner.run_once(concurrency, progress=show)
+                    with errors_as_usage():
+                        stats = shards.run_pass(concurrency)
                     report(stats, t0)
                     if once:
                         return
-                    await asyncio.sleep(tick)
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                    time.sleep(tick)
+            except KeyboardInterrupt:
+                err.print("run: stopped on SIGINT; everything recorded is kept")
+                raise typer.Exit(130) from None
+
+    async def go() -> None:
+        async with core.session(workers=workers) as ops:
+            while True:
+                t0 = time.monotonic()
+                with progress("checking") as prog:
+                    task = prog.task_ids[0]
+
+                    def show(
+                        done: int, total: int, by_status: dict[str, int], prog: Any = prog, task: Any = task
+                    ) -> None:
+                        prog.update(task, completed=done, total=total, info=_counts_in_words(by_status))
+
+                    stats = await ops.run_pass(concurrency, progress=show)
+                report(stats, t0)
+                if once:
+                    return
+                await asyncio.sleep(tick)
 
     with errors_as_usage():
         run_until_signal(go(), "run")

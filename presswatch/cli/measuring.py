@@ -64,15 +64,11 @@ def measure_cmd(
     json_out: Json = False,
 ) -> None:
     """Measure URL from here (blocking analysis against a local control), archive and store it."""
-    from presswatch.probes.client import measure_local
-
     core = open_core(ctx)
     cc = _country(country) or core.settings.country or UNKNOWN_COUNTRY
     with errors_as_usage(), progress(f"measuring {url}") as _:
         result = asyncio.run(
-            measure_local(
-                core, url, country=cc, network=network, resolver=resolver, control_resolver=control_resolver
-            )
+            core.measure(url, country=cc, network=network, resolver=resolver, control_resolver=control_resolver)
         )
     if json_out:
         print_json(result)

@@ -26,23 +26,8 @@ def refuse_non_public(core: Presswatch, urls: list[str]) -> None:
 
     A name that does not resolve now is not refused: that is an observation (``unreachable dns``).
     """
-    from presswatch.errors import BlockedTarget, FetchError, PresswatchError
-    from presswatch.fetch.guard import TargetGuard
-
-    guard = TargetGuard(allow_private=core.settings.allow_private)
-
-    async def check_all() -> None:
-        for u in urls:
-            try:
-                await guard.check(u)
-            except BlockedTarget as exc:
-                fail(str(exc))
-            except FetchError:
-                pass
-            except PresswatchError as exc:
-                fail(str(exc))
-
-    asyncio.run(check_all())
+    with errors_as_usage():
+        asyncio.run(core.vet(urls))
 
 
 def parse_when(value: str | None, option: str) -> datetime | None:
@@ -90,8 +75,6 @@ def watch(
     outlet: Annotated[str | None, typer.Option(metavar="NAME", help="Outlet name tag.")] = None,
 ) -> None:
     """Watch articles, feeds, sitemaps or whole sites."""
-    from presswatch.sources.watchlist import add_watch
-
     tags: dict[str, Any] = dict(_parse_tags(tag or []))
     if outlet:
         tags["outlet"] = outlet
@@ -108,18 +91,16 @@ def watch(
     refuse_non_public(core, [u for u, _ in items])
     for url, kind in items:
         with errors_as_usage():
-            wid = add_watch(core, url, kind=kind, tags=tags, interval=interval)
+            wid = core.watch(url, kind=kind, tags=tags, interval=interval)
         out.print(f"watching {kind} {url} (id {wid})", highlight=False, markup=False)
 
 
 def unwatch(ctx: typer.Context, urls: Annotated[list[str], typer.Argument(metavar="URL")]) -> None:
     """Stop watching URLs (their history is kept)."""
-    from presswatch.sources.watchlist import remove_watch
-
     core = open_core(ctx)
     for url in urls:
         with errors_as_usage():
-            remove_watch(core, url)
+            core.unwatch(url)
         out.print(f"stopped watching {url}", highlight=False, markup=False)
 
 
