@@ -72,9 +72,10 @@ def add_events(session: Session, events: Iterable[NewEvent], *, now: datetime | 
 def claim_outbox(db: Database, consumer: str, limit: int = 100, *, topic: str = EVENT_TOPIC) -> list[OutboxItem]:
     """Claim up to ``limit`` unclaimed rows of ``topic`` (oldest first) for ``consumer``, atomically.
 
-    The claim is one ``UPDATE … WHERE claimed_at IS NULL`` (rows are locked ``FOR UPDATE SKIP
-    LOCKED`` on PostgreSQL, so concurrent consumers take different rows instead of waiting); only
-    committed rows are seen, and a row is claimed by one consumer only.
+    One write transaction picks the oldest unclaimed rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+    so concurrent consumers take different rows instead of waiting; SQLite's writers are serial) and
+    claims them with ``UPDATE … WHERE claimed_at IS NULL``: only committed rows are seen, and a row
+    is claimed by one consumer only.
     """
     if limit <= 0:
         return []
@@ -87,10 +88,13 @@ def claim_outbox(db: Database, consumer: str, limit: int = 100, *, topic: str = 
             .limit(limit)
         )
         if s.get_bind().dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
+            pick = pick.with_for_update(skip_locked=True)  # others' locked rows are theirs: skip them
+        wanted = list(s.scalars(pick))
+        if not wanted:
+            return []
         stmt = (
             update(Outbox)
-            .where(Outbox.id.in_(pick.scalar_subquery()), Outbox.claimed_at.is_(None))
+            .where(Outbox.id.in_(wanted), Outbox.claimed_at.is_(None))  # still unclaimed: ours
             .values(claimed_at=datetime.now(UTC), claimed_by=consumer)
             .returning(Outbox.id, Outbox.event_id, Outbox.topic)
             .execution_options(synchronize_session=False)
