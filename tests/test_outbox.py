@@ -143,3 +143,30 @@ def test_blocked_event_has_an_outbox_row_and_verify_ignores_outbox_state(core: P
     assert item.event_id == events[0].id
     mark_delivered(core.db, "alerts", [item.id])
     assert Ledger(core).verify_store().ok
+
+
+def test_a_checks_events_reach_the_outbox(settings, simsite) -> None:  # type: ignore[no-untyped-def]
+    """The pipeline writes its events through add_events: the ``new`` event of a first check has its
+    outbox row, committed with it, and verify passes."""
+    import asyncio
+
+    from presswatch.fetch.client import Fetcher
+    from presswatch.pipeline import Checker
+    from presswatch.sources.watchlist import add_watch
+
+    c = Presswatch.open(settings)
+    try:
+        wid = add_watch(c, simsite.article_urls()[0])
+
+        async def check() -> dict:  # type: ignore[type-arg]
+            async with Fetcher(c.settings, c.clock) as f:
+                return await Checker(c, f).check(wid)
+
+        assert asyncio.run(check())["status"] == "new"
+        with c.db.session() as s:
+            (event_id,) = s.scalars(select(Event.id).where(Event.watch_id == wid, Event.kind == "new")).all()
+        (item,) = claim_outbox(c.db, "alerts", 10)
+        assert item.event_id == event_id
+        assert Ledger(c).verify_store().ok
+    finally:
+        c.close()
