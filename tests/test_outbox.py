@@ -17,7 +17,7 @@ from presswatch.core import Presswatch
 from presswatch.probes.envelope import build_envelope
 from presswatch.probes.reachability import record_measurement
 from presswatch.record.db import Database
-from presswatch.record.events import NewEvent, OutboxItem, add_events, claim_outbox, mark_delivered
+from presswatch.record.events import NewEvent, OutboxItem, add_events, claim_outbox, mark_delivered, release_stale
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Event, Outbox
 from presswatch.settings import Settings
@@ -82,6 +82,18 @@ def test_claim_then_deliver(core: Presswatch) -> None:
         delivered = s.scalars(select(Outbox.event_id).where(Outbox.delivered_at.is_not(None))).all()
         assert sorted(delivered) == ids[:2]
         assert set(s.scalars(select(Outbox.claimed_by))) == {"a", "b"}
+
+
+def test_a_dead_consumers_claims_can_be_released(core: Presswatch) -> None:
+    (eid,) = write_events(core.db, 1)
+    (dead,) = claim_outbox(core.db, "dead", 10)
+    assert release_stale(core.db, datetime.now(UTC) - timedelta(hours=1)) == 0  # claimed just now: kept
+    assert claim_outbox(core.db, "b", 10) == []
+    assert release_stale(core.db, datetime.now(UTC) + timedelta(seconds=1)) == 1
+    (again,) = claim_outbox(core.db, "b", 10)
+    assert (again.id, again.event_id) == (dead.id, eid)
+    assert mark_delivered(core.db, "dead", [dead.id]) == 0 and mark_delivered(core.db, "b", [again.id]) == 1
+    assert release_stale(core.db, datetime.now(UTC) + timedelta(seconds=1)) == 0  # delivered rows stay
 
 
 def test_concurrent_consumers_never_share_a_row(core: Presswatch) -> None:

@@ -22,7 +22,7 @@ from presswatch.record.models import Event, Observation, Outbox
 if TYPE_CHECKING:
     from presswatch.record.db import Database
 
-__all__ = ["NewEvent", "OutboxItem", "add_events", "claim_outbox", "mark_delivered"]
+__all__ = ["NewEvent", "OutboxItem", "add_events", "claim_outbox", "mark_delivered", "release_stale"]
 
 EVENT_TOPIC = "event"
 
@@ -116,6 +116,23 @@ def mark_delivered(db: Database, consumer: str, ids: Iterable[int]) -> int:
             update(Outbox)
             .where(Outbox.id.in_(wanted), Outbox.claimed_by == consumer, Outbox.delivered_at.is_(None))
             .values(delivered_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(res, "rowcount", 0) or 0)
+
+    return db.write(fn)
+
+
+def release_stale(db: Database, older_than: datetime) -> int:
+    """Give back rows claimed before ``older_than`` and never delivered (their consumer died), so
+    another consumer claims them; the number released. A consumer that was only slow may then deliver
+    the event a second time: call this only with a cut-off well past any delivery's duration."""
+
+    def fn(s: Session) -> int:
+        res = s.execute(
+            update(Outbox)
+            .where(Outbox.delivered_at.is_(None), Outbox.claimed_at.is_not(None), Outbox.claimed_at < older_than)
+            .values(claimed_at=None, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
         return int(getattr(res, "rowcount", 0) or 0)
