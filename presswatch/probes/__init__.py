@@ -1,1 +1,1 @@
-"""Vantage-point probes: enrollment, the probe client and its spool, signed envelopes, the probe server, reachability."""
+"""Vantage-point probes: enrollment, the probe client and its spool, signed envelopes, the server, reachability."""
