@@ -33,19 +33,27 @@ from presswatch.analyze import (
     learn_profile,
     probe_urls,
 )
+from presswatch.analyze.decision import (
+    BAD_STATUSES,
+    OK_STATUSES,
+    DecisionPolicy,
+    FetchFacts,
+    WatchPrior,
+    WatchUpdate,
+    carried,
+    decide,
+)
 from presswatch.archive.warc import CaptureRef, PriorPayload
 from presswatch.clock import isoformat
 from presswatch.core import Presswatch
 from presswatch.fetch.client import Fetcher, FetchResult
+from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
 from presswatch.record.models import SiteProfile as SiteProfileRow
-from presswatch.sources.schedule import next_check
 
 log = logging.getLogger(__name__)
 
-OK_STATUSES = ("new", "unchanged", "edited")
-BAD_STATUSES = ("removed", "withheld", "unreachable")
 PROFILE_MAX_AGE = timedelta(days=7)
 SEEN_DIGESTS = 20  # versions considered for A/B alternation
 
@@ -68,13 +76,6 @@ class WatchState:
     last_title: str | None
     last_text_digest: str | None
     last_notice: str | None = None  # a removal notice's sentence, carried while the same page is served
-
-
-def _carried(st: WatchState) -> dict[str, Any]:
-    """What an unanalysed repeat of a bad page keeps from the last analysis (its notice)."""
-    if st.status in OK_STATUSES or not st.last_notice:
-        return {}
-    return {"carried": True, "notice": st.last_notice}
 
 
 def _facts(res: FetchResult) -> PageFacts:
@@ -406,13 +407,13 @@ class Checker:
             cls = Classification(
                 status="unchanged" if st.status in OK_STATUSES else st.status,
                 reason=None if st.status in OK_STATUSES else st.reason,
-                diff=None, details={"not_modified": True, **_carried(st)},
+                diff=None, details={"not_modified": True, **carried(st.status, st.last_notice)},
             )
         elif same_payload:
             cls = Classification(
                 status="unchanged" if st.status in OK_STATUSES else (st.status or "unchanged"),
                 reason=None if st.status in OK_STATUSES else st.reason,
-                diff=None, details={"same_payload": True, **_carried(st)},
+                diff=None, details={"same_payload": True, **carried(st.status, st.last_notice)},
             )
         else:
             try:
@@ -467,21 +468,44 @@ class Checker:
         cls: Classification,
         checked_at: datetime,
     ) -> Callable[[Session], dict[str, Any]]:
-        """The write transaction recording one check (run by the database writer)."""
+        """The write transaction recording one check (run by the database writer): it reads the
+        watch's prior state, lets :func:`~presswatch.analyze.decision.decide` decide, and writes that."""
         settings = self.core.settings
         now = self.core.clock.now()
+        policy = DecisionPolicy(confirm_checks=settings.confirm_checks, confirm_min_hours=settings.confirm_min_hours,
+                                default_interval=settings.default_interval)
+        fetch = FetchFacts(
+            http_status=res.status, final_url=res.final_url, error=res.error, error_reason=res.error_reason,
+            elapsed=res.elapsed, redirects=tuple(res.redirects), has_response=res.final is not None,
+            etag=res.final.header("etag") if res.final is not None else None,
+            last_modified=res.final.header("last-modified") if res.final is not None else None,
+            payload_digest=captures[-1].payload_digest if captures else None,
+        )  # fmt: skip
 
         def fn(s: Session) -> dict[str, Any]:
             w = s.get(Watch, st.id)
             assert w is not None
             rows = [capture_row(s, ref, settings.vantage) for ref in captures]
             final = rows[-1] if rows else None
+            recent: tuple[tuple[str, datetime], ...] = ()
+            if cls.status in BAD_STATUSES:
+                recent = tuple((status, at) for status, at in s.execute(
+                    select(Observation.status, Observation.checked_at)
+                    .where(Observation.watch_id == w.id, Observation.status != "error")  # failed analyses say nothing
+                    .order_by(Observation.id.desc())
+                    .limit(max(1, policy.confirm_policy().runs - 1))
+                ).all())
+            prior = WatchPrior(
+                kind=w.kind, url=w.url, status=w.status, reason=w.reason, confirmed=w.confirmed,
+                created_at=w.created_at, interval=w.interval, last_change_at=w.last_change_at,
+                priority_until=w.priority_until, current_version_id=w.current_version_id,
+                last_title=st.last_title, last_text_digest=st.last_text_digest, recent=recent,
+            )
+            d = decide(prior, cls, fetch, extracted, policy, checked_at, now)
 
             # versions (distinct extracted texts)
             version_id = w.current_version_id
-            text_digest = st.last_text_digest if cls.status == "unchanged" else None
-            title = st.last_title if cls.status == "unchanged" or "carried" in cls.details else None
-            if extracted is not None and cls.status in OK_STATUSES:
+            if d.record_version and extracted is not None:
                 v = s.scalar(
                     select(Version).where(Version.watch_id == w.id, Version.text_digest == extracted.text_digest)
                 )
@@ -499,106 +523,49 @@ class Checker:
                 else:
                     v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
                 version_id = v.id
-                text_digest, title = extracted.text_digest, extracted.title
-            elif cls.status == "unchanged" and w.current_version_id and not (
-                cls.details.get("same_payload") or cls.details.get("not_modified")
-            ):
+            elif d.touch_current_version and w.current_version_id:
                 v2 = s.get(Version, w.current_version_id)
                 if v2 is not None:
                     v2.last_seen_at, v2.seen_count = checked_at, v2.seen_count + 1
-            elif extracted is not None:
-                title = cls.details.get("page_title") or extracted.title  # a notice's own headline
 
-            # confirmation policy: consecutive consistent bad checks
-            confirmed = False
-            since = checked_at
-            if cls.status in BAD_STATUSES:
-                need = max(2, settings.confirm_checks)
-                recent = s.execute(
-                    select(Observation.status, Observation.checked_at)
-                    .where(Observation.watch_id == w.id, Observation.status != "error")  # failed analyses say nothing
-                    .order_by(Observation.id.desc())
-                    .limit(need - 1)
-                ).all()
-                run = 1
-                for status, at in recent:
-                    if status != cls.status:
-                        break
-                    run += 1
-                    since = at
-                span_h = (checked_at - since).total_seconds() / 3600
-                confirmed = run >= need and span_h >= settings.confirm_min_hours
-
-            http_status = res.status
-            diff = cls.diff.as_dict() if cls.diff is not None else None
             obs = Observation(
                 watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
-                status=cls.status, reason=cls.reason, confirmed=confirmed, http_status=http_status,
-                final_url=res.final_url, title=title, text_digest=text_digest,
-                capture=final, version_id=version_id, diff=diff,
-                error=res.error, details={**cls.details, "elapsed": round(res.elapsed, 4),
-                                          "redirects": res.redirects},
+                status=d.status, reason=d.reason, confirmed=d.confirmed, http_status=fetch.http_status,
+                final_url=fetch.final_url, title=d.title, text_digest=d.text_digest,
+                capture=final, version_id=version_id, diff=d.diff, error=fetch.error, details=d.details,
             )
             s.add(obs)
-
-            # events on state changes
-            events: list[Event] = []
-            was_bad_confirmed = w.status in BAD_STATUSES and w.confirmed
-            if cls.status == "new":
-                events.append(Event(watch_id=w.id, at=checked_at, kind="new", status="new",
-                                    observation=obs, summary=f"first capture: {title or w.url}"))
-            elif cls.status == "edited":
-                d = diff or {}
-                events.append(Event(
-                    watch_id=w.id, at=checked_at, kind="edited", status="edited", observation=obs,
-                    summary=(f"edited: +{d.get('paragraphs_added', 0)}/-{d.get('paragraphs_removed', 0)} "
-                             f"paragraphs, +{d.get('words_added', 0)}/-{d.get('words_removed', 0)} words"
-                             + ("; headline changed" if d.get("title_changed") else "")),
-                    details={"diff": d},
-                ))
-            if cls.status in BAD_STATUSES and confirmed and not (was_bad_confirmed and w.status == cls.status):
-                events.append(Event(
-                    watch_id=w.id, at=checked_at, kind=cls.status, status=cls.status, reason=cls.reason,
-                    observation=obs,
-                    summary=f"{cls.status} ({cls.reason}) since {isoformat(since)}"
-                    + (f": “{cls.details['notice']}”" if cls.details.get("notice") else ""),
-                    details={"since": isoformat(since), "notice": cls.details.get("notice")},
-                ))
-            if cls.status in OK_STATUSES and was_bad_confirmed:
-                events.append(Event(watch_id=w.id, at=checked_at, kind="restored", status=cls.status,
-                                    observation=obs, summary=f"back online after {w.status} ({w.reason})"))
-            for e in events:
-                s.add(e)
-
-            # watch state
-            prev_status = w.status
-            w.status, w.reason, w.confirmed = cls.status, cls.reason, confirmed
-            w.last_checked_at = checked_at
-            if cls.status in OK_STATUSES and res.final is not None and res.status == 200:
-                w.etag = res.final.header("etag")
-                w.last_modified = res.final.header("last-modified")
-            elif cls.status not in OK_STATUSES:
-                w.etag = w.last_modified = None
-            if final is not None and res.error_reason is None and res.status != 304:
-                w.last_payload_digest = final.payload_digest
-            if cls.status in OK_STATUSES and version_id:
-                w.current_version_id = version_id
-            if cls.status in ("new", "edited") or (prev_status != cls.status and cls.status in BAD_STATUSES):
-                w.last_change_at = checked_at
-            w.next_check_at = next_check(
-                now, kind=w.kind, interval=w.interval or settings.default_interval,
-                last_change_at=w.last_change_at, created_at=w.created_at, priority_until=w.priority_until,
-                status=w.status, confirmed=w.confirmed,
-            )
+            events = add_events(s, (
+                NewEvent(kind=e.kind, at=checked_at, status=e.status, reason=e.reason, summary=e.summary,
+                         details=e.details, watch_id=w.id, observation=obs)
+                for e in d.events
+            ), now=now)  # fmt: skip
+            _apply_update(w, d.watch, version_id)
             s.flush()  # one flush: captures, version, observation, events, watch
             out = observation_json(obs, final)
             _ledger_append(self.core, s, obs, out, events, rows)
             log.info("check", extra={"url": w.url, "status": obs.status, "reason": obs.reason,
-                                     "confirmed": confirmed, "http_status": http_status,
+                                     "confirmed": d.confirmed, "http_status": fetch.http_status,
                                      "elapsed": round(res.elapsed, 4), "events": [e.kind for e in events]})
             return out
 
         return fn
+
+
+def _apply_update(w: Watch, u: WatchUpdate, version_id: int | None) -> None:
+    """Write a decision's new watch state onto the row."""
+    w.status, w.reason, w.confirmed = u.status, u.reason, u.confirmed
+    w.last_checked_at = u.last_checked_at
+    if u.set_validators:
+        w.etag, w.last_modified = u.etag, u.last_modified
+    elif u.clear_validators:
+        w.etag = w.last_modified = None
+    if u.last_payload_digest is not None:
+        w.last_payload_digest = u.last_payload_digest
+    if u.adopt_version and version_id:
+        w.current_version_id = version_id
+    w.last_change_at = u.last_change_at
+    w.next_check_at = u.next_check_at
 
 
 def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ same timeline as edits and removals: always for URLs, and for hosts when a ``sit
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -34,9 +35,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from presswatch.analyze.confirm import ConfirmPolicy, Streak, confirmation, extend
 from presswatch.clock import as_utc, isoformat
 from presswatch.errors import PresswatchError
 from presswatch.probes.envelope import ReplayError, digest
+from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
 from presswatch.record.measure_models import Measurement, Reachability
 from presswatch.record.models import Capture, Event, Watch
@@ -71,6 +74,10 @@ class StatusPolicy:
     def from_settings(cls, settings: Settings) -> StatusPolicy:
         """The policy set by ``measure_confirm_runs`` / ``measure_confirm_probes``."""
         return cls(confirm_runs=settings.measure_confirm_runs, confirm_probes=settings.measure_confirm_probes)
+
+    def confirm_policy(self) -> ConfirmPolicy:
+        """The shared confirmation rule: ``confirm_runs`` in a row, or ``confirm_probes`` distinct probes."""
+        return ConfirmPolicy(runs=self.confirm_runs, sources=self.confirm_probes)
 
 
 def observed_state(
@@ -151,6 +158,7 @@ def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = 
     """
     policy = policy or StatusPolicy()
     when = effective_time(m)
+    received = as_utc(m.received_at)
     state, method = observed_state(m.blocking, m.accessible, m.down)
     events: list[Event] = []
     url_watch = s.scalars(select(Watch.id).where(Watch.url == m.url)).first()
@@ -190,36 +198,37 @@ def apply_measurement(s: Session, m: Measurement, policy: StatusPolicy | None = 
         event = _step(row, state, method, m, policy, functools.partial(
             _disagreeing_probes, s, scope, row, m, state, method, policy))
         if event is not None and (scope == "url" or watch_id is not None):
-            event.watch_id = watch_id
-            event.details = {**event.details, "scope": scope, "target": target}
-            s.add(event)
-            events.append(event)
+            details = {**event.details, "scope": scope, "target": target}
+            events += add_events(s, [dataclasses.replace(event, watch_id=watch_id, details=details)], now=received)
     return events
 
 
 def _step(
     row: Reachability, state: str, method: str | None, m: Measurement, policy: StatusPolicy,
     disagreeing: Callable[[], list[str]] = list,
-) -> Event | None:
+) -> NewEvent | None:
     if state == row.state and method == row.method:
         row.pending_state = row.pending_method = row.pending_since = None
         row.consecutive = 0
         row.probes = []
         row.confirmed = True
         return None
-    probe = m.probe_id or "local"
-    if state == row.pending_state and method == row.pending_method:
-        row.consecutive += 1
-        if probe not in row.probes:
-            row.probes = [*row.probes, probe]
-    else:
-        row.pending_state, row.pending_method, row.pending_since = state, method, effective_time(m)
-        row.consecutive = 1
-        row.probes = [probe]
+    when = effective_time(m)
+    pending = None
+    if row.pending_state is not None:
+        pending = Streak(state=(row.pending_state, row.pending_method), runs=row.consecutive,
+                         sources=tuple(row.probes), since=row.pending_since or when, until=when)
+    streak = extend(pending, (state, method), when, m.probe_id or "local")
+    if streak.runs == 1:
+        row.pending_state, row.pending_method, row.pending_since = state, method, when
         row.confirmed = False
-    if row.consecutive < policy.confirm_runs and len(row.probes) < policy.confirm_probes:
+    row.consecutive = streak.runs
+    if list(streak.sources) != list(row.probes):
+        row.probes = list(streak.sources)
+    verdict = confirmation(streak, policy.confirm_policy())
+    if verdict is None:
         return None
-    if len(row.probes) < policy.confirm_probes and (against := disagreeing()):
+    if verdict == "runs" and (against := disagreeing()):
         log.info("%s of %s stays pending: %d other vantage(s) disagree", state, row.target, len(against))
         return None
     previous, previous_method = row.state, row.method
@@ -245,7 +254,7 @@ def _step(
         kind = "unblocked"
     else:
         return None  # unknown -> reachable: nothing happened
-    return Event(
+    return NewEvent(
         at=since,
         kind=kind,
         status=None,

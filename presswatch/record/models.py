@@ -175,3 +175,21 @@ class SiteProfile(Base):
     host: Mapped[str] = mapped_column(String(255), unique=True)
     learned_at: Mapped[datetime]
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Outbox(Base):
+    """An event awaiting delivery (alerts, workers): written with its event, claimed by one consumer.
+
+    Delivery state, not evidence: the evidence log commits to the event, never to these rows.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "claimed_at", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(32), default="event")
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    event: Mapped[Event] = relationship(foreign_keys=[event_id])
