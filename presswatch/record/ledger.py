@@ -36,6 +36,7 @@ import logging
 import math
 import os
 import re
+import secrets
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -92,30 +94,10 @@ _MAX_REQUEST_RECORD = 4 * 1024 * 1024
 
 
 # -- canonical JSON ------------------------------------------------------------------------------
-def _number(x: float) -> str:
-    """ECMAScript ``Number.prototype.toString`` of a double, as RFC 8785 requires."""
-    if math.isnan(x) or math.isinf(x):
-        raise ValueError("NaN and infinities have no canonical JSON form")
-    if x == 0:
-        return "0"
-    sign = "-" if x < 0 else ""
-    mant, _, exp = repr(abs(x)).partition("e")
-    intpart, _, frac = mant.partition(".")
-    digits = intpart + frac
-    n = len(intpart) + (int(exp) if exp else 0)
-    stripped = digits.lstrip("0")
-    n -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0")
-    k = len(digits)
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + digits
-    e = n - 1
-    es = f"e{'+' if e >= 0 else '-'}{abs(e)}"
-    return sign + (digits if k == 1 else digits[0] + "." + digits[1:]) + es
+# RFC 8785 (JCS) by the ``rfc8785`` package. Two values JCS has no form for keep the form entries have
+# always had: datetimes/dates become ISO 8601 strings, and integers beyond ±(2**53 - 1) (outside I-JSON)
+# are written as their decimal digits, so entries written before stay byte-identical.
+_JCS_INT_MAX = 2**53 - 1
 
 
 def _timestamp(dt: datetime) -> str:
@@ -124,58 +106,42 @@ def _timestamp(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _encode(obj: Any, out: list[str]) -> None:
-    if obj is None:
-        out.append("null")
-    elif obj is True:
-        out.append("true")
-    elif obj is False:
-        out.append("false")
-    elif isinstance(obj, int):
-        out.append(str(obj))
-    elif isinstance(obj, float):
-        out.append(_number(obj))
-    elif isinstance(obj, str):
-        out.append(json.dumps(obj, ensure_ascii=False))
-    elif isinstance(obj, datetime):
-        out.append(json.dumps(_timestamp(obj)))
-    elif isinstance(obj, date):
-        out.append(json.dumps(obj.isoformat()))
-    elif isinstance(obj, dict):
-        items = []
+def _jcs_ready(obj: Any, big: dict[str, int], tag: str) -> Any:
+    """``obj`` with datetimes as strings and out-of-range integers as placeholders (keys in ``big``)."""
+    if obj is None or isinstance(obj, bool | str | float):
+        return obj
+    if isinstance(obj, int):
+        if -_JCS_INT_MAX <= obj <= _JCS_INT_MAX:
+            return obj
+        token = f"{tag}{len(big)}"
+        big[token] = int(obj)
+        return token
+    if isinstance(obj, datetime):
+        return _timestamp(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, dict):
         for key in obj:
             if not isinstance(key, str):
                 raise TypeError(f"canonical JSON object keys must be strings, not {type(key).__name__}")
-            items.append(key)
-        # RFC 8785 orders keys by their UTF-16 code units
-        items.sort(key=lambda s: s.encode("utf-16-be"))
-        out.append("{")
-        for i, key in enumerate(items):
-            if i:
-                out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
-            out.append(":")
-            _encode(obj[key], out)
-        out.append("}")
-    elif isinstance(obj, list | tuple):
-        out.append("[")
-        for i, item in enumerate(obj):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"{type(obj).__name__} has no canonical JSON form")
+        return {key: _jcs_ready(value, big, tag) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jcs_ready(item, big, tag) for item in obj]
+    raise TypeError(f"{type(obj).__name__} has no canonical JSON form")
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Canonical JSON bytes: sorted keys, no whitespace, UTF-8, ECMAScript numbers (RFC 8785-like).
+    """RFC 8785 canonical JSON bytes: sorted keys (UTF-16 order), no whitespace, UTF-8, ECMAScript numbers.
 
-    Datetimes become ISO 8601 UTC strings with microseconds and a ``Z``.
+    Datetimes become ISO 8601 UTC strings with microseconds and a ``Z``. Raises :class:`ValueError` for
+    NaN, infinities and strings that are not valid Unicode, :class:`TypeError` for other types.
     """
-    out: list[str] = []
-    _encode(obj, out)
-    return "".join(out).encode("utf-8")
+    big: dict[str, int] = {}
+    tag = "\x00pw-int-" + secrets.token_hex(8) + "-"  # cannot collide with a string of ``obj``
+    out = rfc8785.dumps(_jcs_ready(obj, big, tag))
+    for token, value in big.items():
+        out = out.replace(b'"' + token.encode("utf-8").replace(b"\x00", b"\\u0000") + b'"', str(value).encode())
+    return out
 
 
 # -- reports and tree heads ------------------------------------------------------------------------
