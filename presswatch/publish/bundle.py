@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 
 from presswatch import __version__
+from presswatch.archive.records import RecordReader
 from presswatch.clock import isoformat
 from presswatch.errors import ArchiveError, NotFound, VerificationError
 from presswatch.record.ledger import Ledger, SignedTreeHead, public_key_pem
@@ -61,21 +62,6 @@ def _sha256_file(path: Path) -> tuple[str, int]:
 
 def _dump(obj: Any) -> bytes:
     return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
-
-
-def _read_record(core: Presswatch, c: Capture) -> bytes:
-    path = (core.data_dir / c.warc_file).resolve()
-    if not path.is_relative_to(core.data_dir.resolve()):
-        raise ArchiveError(f"capture {c.id}: WARC path leaves the data folder")
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(c.offset)
-            raw = fh.read(c.length)
-    except OSError as exc:
-        raise ArchiveError(f"capture {c.id}: cannot read {c.warc_file}: {exc}") from exc
-    if len(raw) != c.length:
-        raise ArchiveError(f"capture {c.id}: {c.warc_file} is truncated")
-    return raw
 
 
 def _cdxj(warc: Path, out: Path) -> None:
@@ -144,9 +130,16 @@ def export_bundle(
         (tmp / "archive").mkdir()
         cap_index: list[dict[str, Any]] = []
         offsets = {GZ_WARC: 0, PLAIN_WARC: 0}
-        with open(tmp / GZ_WARC, "wb") as gz_out, open(tmp / PLAIN_WARC, "wb") as plain_out:
+        with (
+            RecordReader(core.data_dir) as reader,
+            open(tmp / GZ_WARC, "wb") as gz_out,
+            open(tmp / PLAIN_WARC, "wb") as plain_out,
+        ):
             for c in captures:
-                raw = _read_record(core, c)
+                try:
+                    raw = reader.raw(c.warc_file, c.offset, c.length)
+                except ArchiveError as exc:
+                    raise ArchiveError(f"capture {c.id} ({c.warc_file}@{c.offset}): {exc}") from exc
                 member, fh = (GZ_WARC, gz_out) if raw[:2] == b"\x1f\x8b" else (PLAIN_WARC, plain_out)
                 fh.write(raw)
                 cap_index.append({
