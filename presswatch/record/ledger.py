@@ -1,7 +1,7 @@
 """The tamper-evident evidence log: an append-only Merkle tree in the manner of Certificate Transparency.
 
 Every observation, measurement, demand, incident and event is appended as a leaf whose data is the
-entry's canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8). Appends run inside the
+entry's canonical JSON (RFC 8785, by the rfc8785 package). Appends run inside the
 caller's write transaction, so a crash leaves either the whole entry (and the updated frontier) or
 nothing. Tree heads are signed with an Ed25519 key kept in the data folder and can be published
 (``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies.
