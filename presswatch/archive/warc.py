@@ -280,12 +280,13 @@ class WarcArchive:
 
     def read_raw(self, warc_file: str, offset: int, length: int) -> bytes:
         """The record's bytes exactly as stored (one gzip member)."""
-        with open(self.path_of(warc_file), "rb") as fh:
-            fh.seek(offset)
-            data = fh.read(length)
-        if len(data) != length:
-            raise ArchiveError(f"{warc_file}@{offset}: truncated record ({len(data)} of {length} bytes)")
-        return data
+        from presswatch.archive.records import RecordReader
+
+        with RecordReader(self.data_dir) as reader:
+            try:
+                return reader.raw(warc_file, offset, length)
+            except ArchiveError as exc:
+                raise ArchiveError(f"{warc_file}@{offset}: {exc}") from exc
 
     def read(self, warc_file: str, offset: int, length: int) -> StoredRecord:
         return read_record(self.read_raw(warc_file, offset, length))

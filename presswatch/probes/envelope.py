@@ -1,6 +1,7 @@
 """Probe keys, OONI-like measurement envelopes and Ed25519 signatures (of envelopes and of requests).
 
-An envelope is signed over its canonical JSON (sorted keys, no spaces, UTF-8), so anyone holding the
+An envelope is signed over its RFC 8785 canonical JSON (:func:`presswatch.record.ledger.canonical_json`,
+the ``rfc8785`` package), so anyone holding the
 probe's public key can re-verify a stored measurement. Each HTTP request of a probe is signed too, over
 ``METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nSHA256(body)``: the server refuses stale timestamps and re-sent nonces.
 """
@@ -118,7 +119,11 @@ def sign_envelope(key: Ed25519PrivateKey, envelope: Mapping[str, Any]) -> str:
 
 def verify_envelope(public_key: str, envelope: Mapping[str, Any], signature: str) -> None:
     """Raise :class:`VerificationError` unless ``signature`` signs ``envelope`` under ``public_key``."""
-    _verify(public_key, canonical_json(envelope), signature, "envelope")
+    try:
+        message = canonical_json(envelope)
+    except (TypeError, ValueError) as exc:  # no canonical form: nothing can have signed it
+        raise VerificationError(f"envelope has no canonical JSON form: {exc}") from exc
+    _verify(public_key, message, signature, "envelope")
 
 
 # -- requests -----------------------------------------------------------------------------------------

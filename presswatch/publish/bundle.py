@@ -13,11 +13,9 @@ the log) — neither its content nor its captures.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -26,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 
 from presswatch import __version__
+from presswatch.archive.records import RecordReader
+from presswatch.archive.wacz_tool import pages_jsonl, write_wacz
 from presswatch.clock import isoformat
 from presswatch.errors import ArchiveError, NotFound, VerificationError
 from presswatch.record.ledger import Ledger, SignedTreeHead, public_key_pem
@@ -49,40 +49,8 @@ def is_private(record: Any) -> bool:
     )
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return "sha256:" + h.hexdigest(), size
-
-
 def _dump(obj: Any) -> bytes:
     return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
-
-
-def _read_record(core: Presswatch, c: Capture) -> bytes:
-    path = (core.data_dir / c.warc_file).resolve()
-    if not path.is_relative_to(core.data_dir.resolve()):
-        raise ArchiveError(f"capture {c.id}: WARC path leaves the data folder")
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(c.offset)
-            raw = fh.read(c.length)
-    except OSError as exc:
-        raise ArchiveError(f"capture {c.id}: cannot read {c.warc_file}: {exc}") from exc
-    if len(raw) != c.length:
-        raise ArchiveError(f"capture {c.id}: {c.warc_file} is truncated")
-    return raw
-
-
-def _cdxj(warc: Path, out: Path) -> None:
-    """A sorted CDXJ index of one WARC file (the bundle member's name as filename)."""
-    from cdxj_indexer.main import CDXJIndexer
-
-    CDXJIndexer(str(out), [str(warc)], sort=True).process_all()
 
 
 def export_bundle(
@@ -138,15 +106,21 @@ def export_bundle(
     captures = sorted({c.id: c for c in captures}.values(), key=lambda c: c.id)
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pw-bundle-") as tmpdir:
         tmp = Path(tmpdir)
-        (tmp / "archive").mkdir()
         cap_index: list[dict[str, Any]] = []
+        paths = {GZ_WARC: tmp / "data.warc.gz", PLAIN_WARC: tmp / "data.warc"}
         offsets = {GZ_WARC: 0, PLAIN_WARC: 0}
-        with open(tmp / GZ_WARC, "wb") as gz_out, open(tmp / PLAIN_WARC, "wb") as plain_out:
+        with (
+            RecordReader(core.data_dir) as reader,
+            open(paths[GZ_WARC], "wb") as gz_out,
+            open(paths[PLAIN_WARC], "wb") as plain_out,
+        ):
             for c in captures:
-                raw = _read_record(core, c)
+                try:
+                    raw = reader.raw(c.warc_file, c.offset, c.length)
+                except ArchiveError as exc:
+                    raise ArchiveError(f"capture {c.id} ({c.warc_file}@{c.offset}): {exc}") from exc
                 member, fh = (GZ_WARC, gz_out) if raw[:2] == b"\x1f\x8b" else (PLAIN_WARC, plain_out)
                 fh.write(raw)
                 cap_index.append({
@@ -156,56 +130,26 @@ def export_bundle(
                     "file": member, "offset": offsets[member], "length": len(raw),
                 })  # fmt: skip
                 offsets[member] += len(raw)
-        members: dict[str, Path] = {}
-        (tmp / "indexes").mkdir()
-        cdx_lines: list[str] = []
-        for name in (GZ_WARC, PLAIN_WARC):
-            if offsets[name] == 0:
-                (tmp / name).unlink()
-                continue
-            members[name] = tmp / name
-            part = tmp / "indexes" / (Path(name).name + ".cdxj")
-            _cdxj(tmp / name, part)
-            cdx_lines.extend(part.read_text("utf-8").splitlines())
-            part.unlink()
-        index_path = tmp / "indexes" / "index.cdxj"
-        index_path.write_text("".join(line + "\n" for line in sorted(cdx_lines)), "utf-8")
-        members["indexes/index.cdxj"] = index_path
+        warcs = {name: path for name, path in paths.items() if offsets[name]}
 
-        (tmp / "pages").mkdir()
-        pages = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Cited captures"})]
-        for c in captures:
-            if c.record_type in ("response", "revisit", "resource"):
-                page = {"id": f"capture-{c.id}", "url": c.url, "ts": isoformat(c.captured_at), "title": c.url}
-                pages.append(json.dumps(page))
-        (tmp / "pages" / "pages.jsonl").write_text("\n".join(pages) + "\n", "utf-8")
-        members["pages/pages.jsonl"] = tmp / "pages" / "pages.jsonl"
-
-        ev = tmp / "evidence"
-        ev.mkdir()
-        files: dict[str, bytes] = {
-            "entries.jsonl": b"".join(line + b"\n" for line in lines),
-            "records.json": _dump(docs),
-            "proofs.json": _dump({"tree_size": sth.tree_size, "hash": "sha256", "entries": proofs}),
-            "sth.json": _dump(sth.to_json()),
-            "log-key.pem": public_key_pem(ledger.public_key),
-            "captures.json": _dump(cap_index),
+        pages = [
+            {"id": f"capture-{c.id}", "url": c.url, "ts": isoformat(c.captured_at), "title": c.url}
+            for c in captures
+            if c.record_type in ("response", "revisit", "resource")
+        ]
+        evidence: dict[str, bytes] = {
+            "evidence/entries.jsonl": b"".join(line + b"\n" for line in lines),
+            "evidence/records.json": _dump(docs),
+            "evidence/proofs.json": _dump({"tree_size": sth.tree_size, "hash": "sha256", "entries": proofs}),
+            "evidence/sth.json": _dump(sth.to_json()),
+            "evidence/log-key.pem": public_key_pem(ledger.public_key),
+            "evidence/captures.json": _dump(cap_index),
         }
-        for fname, data in files.items():
-            (ev / fname).write_bytes(data)
-            members[f"evidence/{fname}"] = ev / fname
-
-        created = isoformat(core.clock.now().astimezone(UTC))
-        resources = []
-        for name, path in members.items():
-            digest, size = _sha256_file(path)
-            resources.append({"name": Path(name).name, "path": name, "hash": digest, "bytes": size})
         package = {
-            "profile": "data-package",
             "wacz_version": WACZ_VERSION,
             "title": f"presswatch evidence: log entries {_ranges(wanted)}",
             "description": "Log entries, inclusion proofs, a signed tree head, cited WARC records.",
-            "created": created,
+            "created": isoformat(core.clock.now().astimezone(UTC)),
             "software": f"presswatch {__version__}",
             "presswatch": {
                 "format": BUNDLE_FORMAT,
@@ -215,30 +159,10 @@ def export_bundle(
                 "entries": wanted,
                 "redacted": redacted,
             },  # fmt: skip
-            "resources": resources,
         }
-        package_bytes = _dump(package)
-        digest_doc = {
-            "path": "datapackage.json",
-            "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
-        }
-
-        tmp_out = out.with_name(f".{out.name}.tmp")
-        with zipfile.ZipFile(tmp_out, "w") as zf:
-            zf.writestr(_info("datapackage.json", zipfile.ZIP_DEFLATED), package_bytes)
-            zf.writestr(_info("datapackage-digest.json", zipfile.ZIP_DEFLATED), _dump(digest_doc))
-            for name, path in members.items():
-                method = zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
-                zf.write(path, name, compress_type=method)
-        tmp_out.replace(out)
+        write_wacz(out, warcs, pages_jsonl(pages, "Cited captures"), evidence, package=package, dump=_dump)
     log.info("wrote evidence bundle %s (%d entries, %d captures)", out, len(entries), len(captures))
     return out
-
-
-def _info(name: str, method: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-    info.compress_type = method
-    return info
 
 
 def _ranges(indices: Sequence[int]) -> str:

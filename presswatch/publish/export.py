@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from presswatch.clock import isoformat
 from presswatch.core import Presswatch
-from presswatch.errors import ArchiveError, NotFound
+from presswatch.errors import NotFound
 from presswatch.fetch.guard import validate_url
 from presswatch.pipeline import observation_json
 from presswatch.record.models import Capture, Event, Observation, Version, Watch
@@ -209,40 +209,14 @@ def wacz_pages(files: list[Path]) -> Iterator[dict[str, str]]:
 
 
 def export_wacz(core: Presswatch, out: Path) -> None:
-    """A WACZ of the whole archive, built with the ``wacz`` package.
+    """A WACZ of the whole archive, built in process by py-wacz (:func:`presswatch.archive.wacz_tool.create_wacz`).
 
     Written to a temporary file beside ``out`` and renamed into place only when py-wacz succeeded:
     a failed export leaves no file (and an earlier ``out`` untouched).
     """
-    import json
-    import os
-    import subprocess
-    import tempfile
+    from presswatch.archive.wacz_tool import create_wacz
 
     files = sorted((core.data_dir / "warc").glob("*.warc.gz"))
     if not files:
         raise NotFound("the archive is empty")
-    out = Path(out)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.part.wacz")
-    try:
-        with tempfile.TemporaryDirectory(prefix="presswatch-wacz-") as work:
-            pages = Path(work) / "pages.jsonl"
-            with open(pages, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n")
-                for page in wacz_pages(files):
-                    fh.write(json.dumps(page) + "\n")
-            proc = subprocess.run(
-                [sys.executable, "-m", "presswatch.archive.wacz_tool", "create", "-o", str(tmp),
-                 "--pages", str(pages), *map(str, files)],
-                capture_output=True, text=True,
-            )
-        if proc.returncode != 0 or not tmp.exists():
-            detail = (proc.stderr.strip() or proc.stdout.strip())[-500:]
-            raise ArchiveError(f"wacz failed: {detail}")
-        tmp.replace(out)
-    except ArchiveError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except Exception as exc:  # warcio raises many types on an unreadable WARC
-        tmp.unlink(missing_ok=True)
-        raise ArchiveError(f"wacz failed: {type(exc).__name__}: {exc}"[:600]) from exc
+    create_wacz(Path(out), files, wacz_pages(files), title="All Pages")

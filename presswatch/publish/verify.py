@@ -14,12 +14,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from presswatch.archive.records import check_record
 from presswatch.errors import VerificationError
 from presswatch.record.ledger import (
     SignedTreeHead,
     VerificationReport,
     canonical_json,
-    check_warc_record,
     key_id_of,
     load_public_key,
 )
@@ -242,15 +242,15 @@ def _check_captures(
         if len(raw) != length or offset < 0:
             report.fail(f"{label}: outside its WARC member")
             continue
-        problems, _info = check_warc_record(
+        rec = check_record(
             raw, payload_digest=c.get("payload_digest"), block_digest=c.get("block_digest"),
             record_id=c.get("record_id"), url=c.get("url"),
         )  # fmt: skip
-        for p in problems:
+        for p in rec.problems:
             report.fail(f"{label}: {p}")
-        if not problems:
+        if rec.ok:
             good.update(d for d in (c.get("payload_digest"), c.get("block_digest")) if d)
-            stored[str(cid)] = hashlib.sha256(raw).hexdigest()
+            stored[str(cid)] = rec.sha256
             report.count("capture_bytes", length)
     for index, doc in sorted(proven.items()):
         for d in doc.get("digests") or ():

@@ -1,7 +1,7 @@
 """The tamper-evident evidence log: an append-only Merkle tree in the manner of Certificate Transparency.
 
 Every observation, measurement, demand, incident and event is appended as a leaf whose data is the
-entry's canonical JSON (RFC 8785-like: sorted keys, no whitespace, UTF-8). Appends run inside the
+entry's canonical JSON (RFC 8785, by the rfc8785 package). Appends run inside the
 caller's write transaction, so a crash leaves either the whole entry (and the updated frontier) or
 nothing. Tree heads are signed with an Ed25519 key kept in the data folder and can be published
 (``published/sth-<size>.json`` and an Atom feed) so outsiders hold copies.
@@ -30,30 +30,33 @@ import base64
 import binascii
 import functools
 import hashlib
-import io
 import json
 import logging
 import math
 import os
 import re
+import secrets
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
-from warcio.archiveiterator import ArchiveIterator
 
-from presswatch.errors import DatabaseError, VerificationError
+from presswatch.archive.records import (
+    RecordReader,
+    check_warc_record,
+)
+from presswatch.errors import ArchiveError, DatabaseError, VerificationError
 from presswatch.fsutil import atomic_write
 from presswatch.record.ledger_models import LogEntry, LogState, TreeHead
 from presswatch.record.merkle import EMPTY_ROOT, CompactRange, MerkleTree, leaf_hash, verify_consistency
@@ -92,30 +95,10 @@ _MAX_REQUEST_RECORD = 4 * 1024 * 1024
 
 
 # -- canonical JSON ------------------------------------------------------------------------------
-def _number(x: float) -> str:
-    """ECMAScript ``Number.prototype.toString`` of a double, as RFC 8785 requires."""
-    if math.isnan(x) or math.isinf(x):
-        raise ValueError("NaN and infinities have no canonical JSON form")
-    if x == 0:
-        return "0"
-    sign = "-" if x < 0 else ""
-    mant, _, exp = repr(abs(x)).partition("e")
-    intpart, _, frac = mant.partition(".")
-    digits = intpart + frac
-    n = len(intpart) + (int(exp) if exp else 0)
-    stripped = digits.lstrip("0")
-    n -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0")
-    k = len(digits)
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + digits
-    e = n - 1
-    es = f"e{'+' if e >= 0 else '-'}{abs(e)}"
-    return sign + (digits if k == 1 else digits[0] + "." + digits[1:]) + es
+# RFC 8785 (JCS) by the ``rfc8785`` package. Two values JCS has no form for keep the form entries have
+# always had: datetimes/dates become ISO 8601 strings, and integers beyond ±(2**53 - 1) (outside I-JSON)
+# are written as their decimal digits, so entries written before stay byte-identical.
+_JCS_INT_MAX = 2**53 - 1
 
 
 def _timestamp(dt: datetime) -> str:
@@ -124,58 +107,42 @@ def _timestamp(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _encode(obj: Any, out: list[str]) -> None:
-    if obj is None:
-        out.append("null")
-    elif obj is True:
-        out.append("true")
-    elif obj is False:
-        out.append("false")
-    elif isinstance(obj, int):
-        out.append(str(obj))
-    elif isinstance(obj, float):
-        out.append(_number(obj))
-    elif isinstance(obj, str):
-        out.append(json.dumps(obj, ensure_ascii=False))
-    elif isinstance(obj, datetime):
-        out.append(json.dumps(_timestamp(obj)))
-    elif isinstance(obj, date):
-        out.append(json.dumps(obj.isoformat()))
-    elif isinstance(obj, dict):
-        items = []
+def _jcs_ready(obj: Any, big: dict[str, int], tag: str) -> Any:
+    """``obj`` with datetimes as strings and out-of-range integers as placeholders (keys in ``big``)."""
+    if obj is None or isinstance(obj, bool | str | float):
+        return obj
+    if isinstance(obj, int):
+        if -_JCS_INT_MAX <= obj <= _JCS_INT_MAX:
+            return obj
+        token = f"{tag}{len(big)}"
+        big[token] = int(obj)
+        return token
+    if isinstance(obj, datetime):
+        return _timestamp(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, dict):
         for key in obj:
             if not isinstance(key, str):
                 raise TypeError(f"canonical JSON object keys must be strings, not {type(key).__name__}")
-            items.append(key)
-        # RFC 8785 orders keys by their UTF-16 code units
-        items.sort(key=lambda s: s.encode("utf-16-be"))
-        out.append("{")
-        for i, key in enumerate(items):
-            if i:
-                out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
-            out.append(":")
-            _encode(obj[key], out)
-        out.append("}")
-    elif isinstance(obj, list | tuple):
-        out.append("[")
-        for i, item in enumerate(obj):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"{type(obj).__name__} has no canonical JSON form")
+        return {key: _jcs_ready(value, big, tag) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jcs_ready(item, big, tag) for item in obj]
+    raise TypeError(f"{type(obj).__name__} has no canonical JSON form")
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Canonical JSON bytes: sorted keys, no whitespace, UTF-8, ECMAScript numbers (RFC 8785-like).
+    """RFC 8785 canonical JSON bytes: sorted keys (UTF-16 order), no whitespace, UTF-8, ECMAScript numbers.
 
-    Datetimes become ISO 8601 UTC strings with microseconds and a ``Z``.
+    Datetimes become ISO 8601 UTC strings with microseconds and a ``Z``. Raises :class:`ValueError` for
+    NaN, infinities and strings that are not valid Unicode, :class:`TypeError` for other types.
     """
-    out: list[str] = []
-    _encode(obj, out)
-    return "".join(out).encode("utf-8")
+    big: dict[str, int] = {}
+    tag = "\x00pw-int-" + secrets.token_hex(8) + "-"  # cannot collide with a string of ``obj``
+    out = rfc8785.dumps(_jcs_ready(obj, big, tag))
+    for token, value in big.items():
+        out = out.replace(b'"' + token.encode("utf-8").replace(b"\x00", b"\\u0000") + b'"', str(value).encode())
+    return out
 
 
 # -- reports and tree heads ------------------------------------------------------------------------
@@ -337,111 +304,6 @@ def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
     return loaded
 
 
-# -- WARC record checks (shared with bundle verification) -------------------------------------------
-_HASHES = {
-    "sha1": "sha1",
-    "sha-1": "sha1",
-    "sha256": "sha256",
-    "sha-256": "sha256",
-    "sha512": "sha512",
-    "sha-512": "sha512",
-    "md5": "md5",
-}
-
-
-def digest_matches(label: str, data: bytes) -> bool:
-    """Does the WARC-style digest ``algo:value`` (base32 or hex value) describe ``data``?"""
-    algo, _, value = label.partition(":")
-    name = _HASHES.get(algo.lower())
-    if name is None or not value:
-        return False
-    raw = hashlib.new(name, data).digest()
-    b32 = base64.b32encode(raw).decode("ascii")
-    return value.rstrip("=").upper() == b32.rstrip("=") or value.lower() == raw.hex()
-
-
-def digest_algorithm_known(label: str) -> bool:
-    return label.partition(":")[0].lower() in _HASHES
-
-
-@dataclass
-class RecordInfo:
-    record_type: str | None = None
-    record_id: str | None = None
-    url: str | None = None
-    payload_digest: str | None = None
-    block_digest: str | None = None
-    block_bytes: int = 0
-    concurrent_to: str | None = None
-
-
-def check_warc_record(
-    raw: bytes,
-    *,
-    payload_digest: str | None,
-    block_digest: str | None = None,
-    record_id: str | None = None,
-    url: str | None = None,
-) -> tuple[list[str], RecordInfo]:
-    """Parse one stored WARC record (gzip member or plain) and recompute its digests.
-
-    Checks the WARC-Block-Digest and WARC-Payload-Digest headers against recomputed values and against
-    the digests and identity the database (or a bundle index) recorded. Returns the problems found.
-    """
-    problems: list[str] = []
-    info = RecordInfo()
-    try:
-        it = ArchiveIterator(io.BytesIO(raw), no_record_parse=True)
-        record = next(iter(it), None)
-        if record is None:
-            return ["no WARC record at this position"], info
-        block = record.raw_stream.read()
-        it.close()
-    except Exception as exc:  # warcio/zlib raise many types on corrupt input
-        return [f"unreadable WARC record ({type(exc).__name__}: {exc})"], info
-    headers = record.rec_headers
-    info.record_type = headers.get_header("WARC-Type")
-    info.record_id = headers.get_header("WARC-Record-ID")
-    info.url = headers.get_header("WARC-Target-URI")
-    info.payload_digest = headers.get_header("WARC-Payload-Digest")
-    info.block_digest = headers.get_header("WARC-Block-Digest")
-    info.concurrent_to = headers.get_header("WARC-Concurrent-To")
-    info.block_bytes = len(block)
-    declared = headers.get_header("Content-Length")
-    if declared is not None and declared.strip().isdigit() and int(declared) != len(block):
-        problems.append(f"block is {len(block)} bytes, Content-Length says {declared}")
-    if record_id is not None and info.record_id != record_id:
-        problems.append(f"WARC-Record-ID is {info.record_id}, expected {record_id}")
-    if url is not None and info.url != url:
-        problems.append(f"WARC-Target-URI is {info.url!r}, expected {url!r}")
-    # block digest: header vs recomputation vs recorded
-    if info.block_digest:
-        if not digest_matches(info.block_digest, block):
-            problems.append(f"WARC-Block-Digest {info.block_digest} does not match the record block")
-    if block_digest and not digest_matches(block_digest, block):
-        problems.append(f"block digest {block_digest} recorded for this capture does not match the block")
-    # payload digest: revisits carry the original payload's digest and no payload
-    ctype = (headers.get_header("Content-Type") or "").lower()
-    payload: bytes | None
-    if info.record_type == "revisit":
-        payload = None
-    elif ctype.startswith("application/http"):
-        head, sep, body = block.partition(b"\r\n\r\n")
-        payload = body if sep else b""
-    else:
-        payload = block
-    if payload is not None:
-        if info.payload_digest and not digest_matches(info.payload_digest, payload):
-            problems.append(f"WARC-Payload-Digest {info.payload_digest} does not match the payload")
-        if payload_digest and not digest_matches(payload_digest, payload):
-            problems.append(f"payload digest {payload_digest} does not match the recomputed payload digest")
-    elif payload_digest and info.payload_digest != payload_digest:
-        problems.append(f"revisit names payload digest {info.payload_digest}, expected {payload_digest}")
-    if not info.block_digest and not info.payload_digest and not block_digest:
-        problems.append("record carries no digest to check")
-    return problems, info
-
-
 # -- the log ---------------------------------------------------------------------------------------
 def parse_ref(ref: str | None) -> tuple[str, str] | None:
     """``"observation:12"`` → ``("observation", "12")``; anything else → ``None``."""
@@ -525,28 +387,6 @@ def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) ->
     return out
 
 
-def _gzip_member(fh: IO[bytes], start: int, limit: int) -> bytes | None:
-    """The gzip member starting at ``start`` (None when there is none: end of file, not gzip, too long)."""
-    fh.seek(start)
-    if fh.read(2) != b"\x1f\x8b":
-        return None
-    fh.seek(start)
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    raw = bytearray()
-    try:
-        while not d.eof:
-            chunk = fh.read(65536)
-            if not chunk or len(raw) > limit:
-                return None
-            raw += chunk
-            d.decompress(chunk, 1 << 20)
-            while d.unconsumed_tail and not d.eof:
-                d.decompress(d.unconsumed_tail, 1 << 20)
-    except zlib.error:
-        return None
-    return bytes(raw[: len(raw) - len(d.unused_data)])
-
-
 def warc_commitment(data_dir: Path, capture: Mapping[str, Any]) -> dict[str, Any]:
     """What the log commits to in the WARC file for a capture row: the SHA-256 of the record's stored
     bytes, and the request record archived right after it (pointer, id, block digest, stored SHA-256).
@@ -556,10 +396,10 @@ def warc_commitment(data_dir: Path, capture: Mapping[str, Any]) -> dict[str, Any
     of this capture follows it (a capture archived without one).
     """
     start = int(capture["offset"]) + int(capture["length"])
-    with open(Path(data_dir) / str(capture["warc_file"]), "rb") as fh:
-        fh.seek(int(capture["offset"]))
-        stored = fh.read(int(capture["length"]))
-        raw = _gzip_member(fh, start, _MAX_REQUEST_RECORD)
+    warc_file = str(capture["warc_file"])
+    with RecordReader(Path(data_dir)) as reader:
+        stored = reader.raw(warc_file, int(capture["offset"]), int(capture["length"]))
+        raw = reader.member_at(warc_file, start, _MAX_REQUEST_RECORD)
     out: dict[str, Any] = {"sha256": hashlib.sha256(stored).hexdigest(), "request": None}
     if raw is not None:
         problems, info = check_warc_record(raw, payload_digest=None, record_id=None)
@@ -1001,97 +841,68 @@ class Ledger:
         from presswatch.record.models import Capture
 
         digests = sorted(cites)
-        files: dict[str, IO[bytes]] = {}
         checked_ids: set[int] = set()
-        try:
-            with self.core.db.session() as s:
-                for i in range(0, len(digests), 200):
-                    chunk = digests[i : i + 200]
-                    rows = s.scalars(
-                        select(Capture)
-                        .where(or_(Capture.payload_digest.in_(chunk), Capture.block_digest.in_(chunk)))
-                        .order_by(Capture.warc_file, Capture.offset)
-                    ).all()
-                    found: dict[str, list[Capture]] = {}
-                    for c in rows:
-                        for d in {c.payload_digest, c.block_digest}:
-                            if d in cites:
-                                found.setdefault(d, []).append(c)
-                    for d in chunk:
-                        if d not in found:
-                            report.fail(f"entry {cites[d][0]} cites {d}: no capture with this digest")
-                    for c in rows:
-                        if c.id in checked_ids:
-                            continue
-                        checked_ids.add(c.id)
-                        by = cites.get(c.payload_digest) or cites.get(c.block_digest or "") or [-1]
-                        self._check_capture(c, by[0], files, report)
-                        done += 1
-                        if progress and done % 100 == 0:
-                            progress(done, total + len(checked_ids))
-        finally:
-            for fh in files.values():
-                fh.close()
+        with RecordReader(self.core.data_dir) as reader, self.core.db.session() as s:
+            for i in range(0, len(digests), 200):
+                chunk = digests[i : i + 200]
+                rows = s.scalars(
+                    select(Capture)
+                    .where(or_(Capture.payload_digest.in_(chunk), Capture.block_digest.in_(chunk)))
+                    .order_by(Capture.warc_file, Capture.offset)
+                ).all()
+                found: dict[str, list[Capture]] = {}
+                for c in rows:
+                    for d in {c.payload_digest, c.block_digest}:
+                        if d in cites:
+                            found.setdefault(d, []).append(c)
+                for d in chunk:
+                    if d not in found:
+                        report.fail(f"entry {cites[d][0]} cites {d}: no capture with this digest")
+                for c in rows:
+                    if c.id in checked_ids:
+                        continue
+                    checked_ids.add(c.id)
+                    by = cites.get(c.payload_digest) or cites.get(c.block_digest or "") or [-1]
+                    self._check_capture(c, by[0], reader, report)
+                    done += 1
+                    if progress and done % 100 == 0:
+                        progress(done, total + len(checked_ids))
         report.count("cited_digests", len(digests))
 
     def _check_capture(
         self,
         c: Any,
         entry: int,
-        files: dict[str, IO[bytes]],
+        reader: RecordReader,
         report: VerificationReport,
         stored_sha256: str | None = None,
     ) -> None:
         label = f"capture {c.id} ({c.payload_digest}, {c.warc_file}@{c.offset}, cited by entry {entry})"
         report.count("captures")
-        raw = self._read_warc(label, c.warc_file, c.offset, c.length, files, report)
-        if raw is None:
+        try:
+            rec = reader.read(
+                c.warc_file, c.offset, c.length,
+                payload_digest=c.payload_digest, block_digest=c.block_digest, record_id=c.record_id, url=c.url,
+            )  # fmt: skip
+        except ArchiveError as exc:
+            report.fail(f"{label}: {exc}")
             return
-        if stored_sha256 is not None and hashlib.sha256(raw).hexdigest() != stored_sha256:
+        if stored_sha256 is not None and rec.sha256 != stored_sha256:
             report.fail(f"{label}: stored record bytes differ from those the log commits to")
-        problems, info = check_warc_record(
-            raw,
-            payload_digest=c.payload_digest,
-            block_digest=c.block_digest,
-            record_id=c.record_id,
-            url=c.url,
-        )
-        if info.record_type and info.record_type != c.record_type:
-            problems.append(f"WARC-Type is {info.record_type}, the capture row says {c.record_type}")
+        problems = list(rec.problems)
+        if rec.info.record_type and rec.info.record_type != c.record_type:
+            problems.append(f"WARC-Type is {rec.info.record_type}, the capture row says {c.record_type}")
         for p in problems:
             report.fail(f"{label}: {p}")
-        report.count("capture_bytes", len(raw))
-
-    def _read_warc(
-        self, label: str, warc_file: str, offset: int, length: int, files: dict[str, IO[bytes]],
-        report: VerificationReport,
-    ) -> bytes | None:
-        try:
-            fh = files.get(warc_file)
-            if fh is None:
-                path = (self.core.data_dir / warc_file).resolve()
-                if not path.is_relative_to(self.core.data_dir.resolve()):
-                    report.fail(f"{label}: WARC path leaves the data folder")
-                    return None
-                fh = files[warc_file] = open(path, "rb")  # noqa: SIM115 - closed by the caller
-            fh.seek(offset)
-            raw = fh.read(length)
-        except OSError as exc:
-            report.fail(f"{label}: cannot read WARC file: {exc}")
-            return None
-        if len(raw) != length:
-            report.fail(f"{label}: WARC file is truncated ({len(raw)} of {length} bytes)")
-            return None
-        return raw
+        report.count("capture_bytes", len(rec.raw))
 
     def _verify_committed_captures(self, rows: _RowsSeen, report: VerificationReport) -> None:
         """Every capture an entry commits to: its WARC record as committed, and its request record."""
-        files: dict[str, IO[bytes]] = {}
-        try:
+        with RecordReader(self.core.data_dir) as reader:
             for ref, (index, cap) in sorted(rows.captures.items(), key=lambda kv: (kv[1][1].warc_file,
                                                                                    kv[1][1].offset)):
                 committed = rows.warc.get(ref) or {}
-                self._check_capture(cap, index, files, report, committed.get("sha256"))
+                self._check_capture(cap, index, reader, report, committed.get("sha256"))
                 req = committed.get("request")
                 if not isinstance(req, dict):
                     continue
@@ -1105,23 +916,23 @@ class Ledger:
                 except (KeyError, TypeError, ValueError):
                     report.fail(f"{label}: malformed in the log")
                     continue
-                raw = self._read_warc(label, cap.warc_file, offset, length, files, report)
-                if raw is None:
+                try:
+                    rec = reader.read(
+                        cap.warc_file, offset, length,
+                        block_digest=req.get("block_digest"), record_id=req.get("record_id"),
+                    )  # fmt: skip
+                except ArchiveError as exc:
+                    report.fail(f"{label}: {exc}")
                     continue
-                if hashlib.sha256(raw).hexdigest() != req.get("sha256"):
+                if rec.sha256 != req.get("sha256"):
                     report.fail(f"{label}: stored record bytes differ from those the log commits to")
-                problems, info = check_warc_record(
-                    raw, payload_digest=None, block_digest=req.get("block_digest"), record_id=req.get("record_id")
-                )
-                if info.record_type != "request":
-                    problems.append(f"WARC-Type is {info.record_type}, the log says request")
-                if info.concurrent_to != cap.record_id:
-                    problems.append(f"WARC-Concurrent-To is {info.concurrent_to}, expected {cap.record_id}")
+                problems = list(rec.problems)
+                if rec.info.record_type != "request":
+                    problems.append(f"WARC-Type is {rec.info.record_type}, the log says request")
+                if rec.info.concurrent_to != cap.record_id:
+                    problems.append(f"WARC-Concurrent-To is {rec.info.concurrent_to}, expected {cap.record_id}")
                 for p in problems:
                     report.fail(f"{label}: {p}")
-        finally:
-            for fh in files.values():
-                fh.close()
 
     def _verify_rows(self, rows: _RowsSeen, superseded: set[int], report: VerificationReport) -> None:
         """Each described row, as stored now, against the commitment of the latest entry describing it."""

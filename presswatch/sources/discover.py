@@ -1,17 +1,18 @@
 """Discovery: article URLs from RSS/Atom feeds (feedparser) and sitemaps (ultimate-sitemap-parser),
 and feeds/sitemaps from a site's home page and robots.txt. Fetching goes through our fetcher (caps,
-SSRF guard); robots.txt is honoured for discovery unless disabled."""
+SSRF guard); robots.txt is honoured for discovery unless disabled, read by Protego (RFC 9309: the
+longest matching rule wins, ``*`` and ``$`` patterns, Sitemap lines)."""
 
 from __future__ import annotations
 
 import logging
 import re
-import urllib.robotparser
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import html as lxml_html
+from protego import Protego
 
 from presswatch.fetch.client import Fetcher, FetchResult
 
@@ -52,18 +53,17 @@ class RobotsCache:
     def __init__(self, fetcher: Fetcher, respect: bool) -> None:
         self.fetcher = fetcher
         self.respect = respect
-        self._parsers: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._parsers: dict[str, Protego | None] = {}
 
-    async def parser(self, url: str) -> urllib.robotparser.RobotFileParser | None:
+    async def parser(self, url: str) -> Protego | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._parsers:
             res = await self.fetcher.fetch(origin + "/robots.txt")
-            rp: urllib.robotparser.RobotFileParser | None = None
+            rp: Protego | None = None
             if _ok(res):
-                rp = urllib.robotparser.RobotFileParser()
                 assert res.body is not None
-                rp.parse(res.body.decode("utf-8", "replace").splitlines())
+                rp = Protego.parse(res.body.decode("utf-8", "replace"))
             self._parsers[origin] = rp
         return self._parsers[origin]
 
@@ -71,11 +71,11 @@ class RobotsCache:
         if not self.respect:
             return True
         rp = await self.parser(url)
-        return True if rp is None else rp.can_fetch(self.fetcher.settings.user_agent, url)
+        return True if rp is None else bool(rp.can_fetch(url, self.fetcher.settings.user_agent))
 
     async def sitemaps(self, url: str) -> list[str]:
         rp = await self.parser(url)
-        return list(rp.site_maps() or []) if rp else []
+        return list(rp.sitemaps) if rp else []
 
 
 async def discover_feed(fetcher: Fetcher, url: str) -> Discovery:
