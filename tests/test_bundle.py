@@ -270,3 +270,30 @@ def test_cli_verify_and_log_commands(store, bundle, tmp_path):
     res = runner.invoke(app, [*base, "verify", "--json"])
     assert res.exit_code == 1
     assert any("field 'status'" in f for f in json.loads(res.stdout)["failures"])
+
+
+def test_bundle_carries_only_the_captures_its_entries_name(tmp_path, simsite):  # type: ignore[no-untyped-def]
+    """Unrelated captures sharing a digest (every empty 304 body does) never ride along in a bundle."""
+    import asyncio
+
+    from presswatch.cases import incidents as inc
+    from presswatch.core import Presswatch
+    from presswatch.settings import Settings
+
+    core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True))
+    try:
+        a, b = simsite.article_urls()[:2]
+        for _ in range(2):  # new, then 304 Not Modified for both (same empty-body digest)
+            results = asyncio.run(core.check([a, b]))
+        assert {r["capture"]["payload_digest"] for r in results} and len(
+            {r["capture"]["payload_digest"] for r in results}) == 1
+        iid = inc.create_incident(core, "Only A")
+        inc.add_to_incident(core, iid, urls=[a])
+        out = tmp_path / "a.wacz"
+        export_bundle(core, inc.incident_entry_indices(core, iid, public=True), out)
+    finally:
+        core.close()
+    with zipfile.ZipFile(out) as zf:
+        caps = json.loads(zf.read("evidence/captures.json"))
+    assert caps and {c["url"] for c in caps} == {a}
+    assert verify_bundle(out).ok

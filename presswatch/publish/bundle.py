@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from presswatch import __version__
 from presswatch.archive.records import RecordReader
@@ -53,6 +54,51 @@ def _dump(obj: Any) -> bytes:
     return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
+def _cited_captures(s: Session, docs: list[dict[str, Any]]) -> list[Capture]:
+    """The captures the bundled entries commit to (and the responses their revisits refer to), by id.
+
+    Never "every capture with a cited digest": many unrelated captures share a digest (every empty 304
+    body does), and a public bundle must not carry pages its entries do not name. Entries that commit
+    to no capture rows (written before the log did, or citing a digest alone) fall back to their
+    digests: restricted to the URLs the entry names, or else the earliest response with each digest.
+    """
+    ids: set[int] = set()
+    legacy: list[tuple[set[str], set[str]]] = []
+    for doc in docs:
+        warc = doc.get("warc")
+        if isinstance(warc, dict) and warc:
+            ids.update(int(ref.partition(":")[2]) for ref in warc if ref.partition(":")[2].isdigit())
+        elif doc.get("digests"):
+            rec = doc.get("record") or {}
+            urls = {u for u in (rec.get("url"), rec.get("final_url")) if isinstance(u, str)}
+            legacy.append((set(doc["digests"]), urls))
+    found: dict[int, Capture] = {}
+    id_list = sorted(ids)
+    for i in range(0, len(id_list), 500):
+        for c in s.scalars(select(Capture).where(Capture.id.in_(id_list[i : i + 500]))):
+            found[c.id] = c
+    for digests, urls in legacy:
+        if urls:
+            q = select(Capture).where(
+                or_(Capture.payload_digest.in_(digests), Capture.block_digest.in_(digests)), Capture.url.in_(urls)
+            )
+            found.update((c.id, c) for c in s.scalars(q))
+            continue
+        for d in sorted(digests):
+            first = s.scalars(
+                select(Capture)
+                .where(Capture.record_type == "response", or_(Capture.payload_digest == d, Capture.block_digest == d))
+                .order_by(Capture.id)
+                .limit(1)
+            ).first()
+            if first is not None:
+                found[first.id] = first
+    refers = {c.refers_to_id for c in found.values() if c.refers_to_id and c.refers_to_id not in found}
+    if refers:
+        found.update((c.id, c) for c in s.scalars(select(Capture).where(Capture.id.in_(sorted(refers)))))
+    return sorted(found.values(), key=lambda c: c.id)
+
+
 def export_bundle(
     core: Presswatch, entry_indices: Sequence[int], out: Path, *, public_only: bool = True
 ) -> Path:
@@ -75,7 +121,6 @@ def export_bundle(
     docs: list[dict[str, Any]] = []
     proofs: dict[str, Any] = {}
     lines: list[bytes] = []
-    digests: list[str] = []
     redacted = 0
     for e in entries:
         doc = json.loads(e.canonical)
@@ -89,21 +134,10 @@ def export_bundle(
         else:
             lines.append(e.canonical)
             docs.append(doc)
-            digests.extend(d for d in doc.get("digests", ()) if d not in digests)
         proofs[str(e.index)] = proof
 
     with core.db.session() as s:
-        captures: list[Capture] = []
-        for i in range(0, len(digests), 200):
-            chunk = digests[i : i + 200]
-            captures.extend(
-                s.scalars(
-                    select(Capture).where(
-                        or_(Capture.payload_digest.in_(chunk), Capture.block_digest.in_(chunk))
-                    )
-                )
-            )
-    captures = sorted({c.id: c for c in captures}.values(), key=lambda c: c.id)
+        captures = _cited_captures(s, docs)
 
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix="pw-bundle-") as tmpdir:
