@@ -202,6 +202,10 @@ def test_demand_files_people_write(tmp_path: Path) -> None:
         res = pw(data, "demand", "add", "--json", str(bad))
         assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
         assert all(n in res.stderr for n in needles), res.stderr
+    listed = json_lines(pw(data, "demand", "list", "--json").stdout)  # one object per line
+    assert len(listed) == 3 and {d["sender"]["kind"] for d in listed} == {"ministry"}
+    table = pw(data, "demand", "list").stdout.splitlines()
+    assert table[0].split("\t")[:3] == ["id", "sent", "sender"] and len(table) == 4
     schema = json.loads(pw(data, "demand", "schema").stdout)
     assert {"title", "sender", "recipient", "actions"} <= set(schema["required"])
 

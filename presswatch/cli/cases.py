@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from presswatch.cli._support import err, fail, open_core, print_json
+from presswatch.cli._support import emit, err, fail, open_core, print_json, progress
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -256,16 +256,18 @@ def demand_list(
     with _errors():
         rows = dm.list_demands(core, country=country, response=response)
     if as_json:
-        print_json(rows)
+        for r in rows:
+            print_json(r)
         return
-    for r in rows:
-        s = r["sender"]
-        print(
-            f"#{r['id']}\t{(r['date_sent'] or r['date_received'] or '')[:10]}"
-            f"\t{s['name']} ({s['country'] or '?'})"
-            f"\t→ {r['recipient']['name']}\t{','.join(r['actions'])}\t{r['response']}\t{r['visibility']}"
-            f"\t{r['title']}"
-        )
+    emit(
+        ("id", "sent", "sender", "recipient", "demands", "response", "visibility", "title"),
+        (
+            (f"#{r['id']}", (r["date_sent"] or r["date_received"] or "")[:10],
+             f"{r['sender']['name']} ({r['sender']['country'] or '?'})", r["recipient"]["name"],
+             ",".join(r["actions"]), r["response"], r["visibility"], r["title"])
+            for r in rows
+        ),
+    )
 
 
 @demand_app.command("show")
@@ -365,7 +367,7 @@ def demand_import(
     """Import Lumen-style notices (``{"notices": [...]}`` or a list); duplicates are skipped."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors():
+    with _errors(), progress(f"importing {file}"):
         result = dm.import_demands(core, dm.load_json_file(file), by=by)
     for msg in result.skipped:
         err.print(msg)
@@ -493,10 +495,11 @@ def incident_list(
     core = open_core(ctx)
     rows = inc.list_incidents(core)
     if as_json:
-        print_json(rows)
+        for r in rows:
+            print_json(r)
         return
-    for r in rows:
-        print(f"#{r['id']}\t{r['kind'] or '-'}\t{r['updated_at']}\t{r['title']}")
+    emit(("id", "kind", "updated", "title"), ((f"#{r['id']}", r["kind"] or "-", r["updated_at"], r["title"])
+                                              for r in rows))
 
 
 @incident_app.command("show")
