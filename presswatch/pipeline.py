@@ -36,6 +36,7 @@ from presswatch.analyze import (
 from presswatch.archive.warc import CaptureRef, PriorPayload
 from presswatch.clock import isoformat
 from presswatch.core import Presswatch
+from presswatch.errors import NotFound, PresswatchError
 from presswatch.fetch.client import Fetcher, FetchResult
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
@@ -100,7 +101,7 @@ def analyze_page(
     return extracted, classify(facts, extracted, prior, profile)
 
 
-class AnalysisFailed(Exception):
+class AnalysisFailed(PresswatchError):
     """Analysing one page did not finish (deadline passed, or its worker died)."""
 
     def __init__(self, reason: str, message: str) -> None:
@@ -270,7 +271,7 @@ class Checker:
         with self.core.db.session() as s:
             w = s.get(Watch, watch_id)
             if w is None:
-                raise LookupError(watch_id)
+                raise NotFound(f"no watch {watch_id}")
             prior = None
             if w.current_version_id:
                 v = s.get(Version, w.current_version_id)
