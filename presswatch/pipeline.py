@@ -29,10 +29,10 @@ from presswatch.analyze import (
     Prior,
     SiteProfile,
     classify,
-    extract,
     learn_profile,
     probe_urls,
 )
+from presswatch.analyze.page import Page
 from presswatch.archive.warc import CaptureRef, PriorPayload
 from presswatch.clock import isoformat
 from presswatch.core import Presswatch
@@ -95,10 +95,11 @@ def analyze_page(
     facts: PageFacts, prior: Prior | None, profile: SiteProfile | None
 ) -> tuple[Extracted | None, Classification]:
     """Extract and classify (CPU-bound: runs in a worker process during ``run``)."""
+    page = Page(facts)  # the body is parsed once: extraction and classification share the tree
     extracted = None
     if facts.body and facts.error_reason is None and not facts.not_modified:
-        extracted = extract(facts.body, facts.final_url or facts.url, facts.headers.get("content-type"))
-    return extracted, classify(facts, extracted, prior, profile)
+        extracted = page.extracted
+    return extracted, classify(facts, extracted, prior, profile, page=page)
 
 
 class AnalysisFailed(PresswatchError):
