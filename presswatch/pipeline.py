@@ -617,8 +617,8 @@ def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any
         "title": obs.title,
         "text_digest": obs.text_digest,
         "capture": (
-            {"warc_file": capture.warc_file, "offset": capture.offset, "length": capture.length,
-             "payload_digest": capture.payload_digest, "record_type": capture.record_type}
+            {**capture.pointer.as_dict(), "payload_digest": capture.payload_digest,
+             "record_type": capture.record_type}
             if capture is not None else None
         ),
         "diff": {

@@ -4,6 +4,7 @@ from presswatch.archive.brotli_compat import install as _install_brotli_compat
 
 _install_brotli_compat()
 
+from presswatch.archive.pointer import CapturePointer  # noqa: E402
 from presswatch.archive.warc import CaptureRef, WarcArchive, read_record  # noqa: E402
 
-__all__ = ["CaptureRef", "WarcArchive", "read_record"]
+__all__ = ["CapturePointer", "CaptureRef", "WarcArchive", "read_record"]
