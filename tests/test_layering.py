@@ -10,6 +10,10 @@
       ↓
     record, archive   (storage; archive is the bottom)
 
+The core object (``presswatch.core.Presswatch``: settings, clock, database, archive) is handed to the
+stages, which import it for its type; it imports no stage itself, and no stage imports the orchestration
+(``pipeline``, ``runner``).
+
 Every package imports alone in a fresh interpreter (no import cycle), and the forbidden-import rules
 below hold for direct and indirect imports (``if TYPE_CHECKING:`` imports excluded: they never run).
 An exception a rule tolerates for now is an entry of ``IGNORED`` with its reason.
