@@ -128,3 +128,11 @@ def test_redirect_to_a_name_resolving_non_public_is_refused(port: int, tmp_path)
     with pytest.raises(BlockedTarget):
         asyncio.run(go())
     assert r.calls == ["a.test"]
+
+
+def test_tries_the_checked_addresses_in_the_resolvers_order(port: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # nothing listens on 127.0.0.2: the connection falls back to the next checked address, no new lookup
+    r = CountingResolver({"site.test": [["127.0.0.2", "127.0.0.1"]]})
+    res = _fetch(tmp_path, f"http://site.test:{port}/page", r)
+    assert res.error_reason is None and res.status == 200, res.error
+    assert r.calls == ["site.test"] and res.final is not None and res.final.ip == "127.0.0.1"

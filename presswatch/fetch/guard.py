@@ -299,7 +299,8 @@ class TargetGuard:
         if hit and now - hit[0] < self.ttl:
             addrs = hit[1]
         else:
-            addrs = sorted(set(await resolve_host(host, port, self.resolver)))
+            # in the resolver's order of preference: the connection tries them in this order
+            addrs = list(dict.fromkeys(await resolve_host(host, port, self.resolver)))
             self._cache[key] = (now, addrs)
         bad = refused(addrs, self.allow_private)
         if bad:
