@@ -29,7 +29,6 @@ from presswatch.analyze import (
     Prior,
     SiteProfile,
     classify,
-    extract,
     learn_profile,
     probe_urls,
 )
@@ -43,9 +42,11 @@ from presswatch.analyze.decision import (
     carried,
     decide,
 )
+from presswatch.analyze.page import Page
 from presswatch.archive.warc import CaptureRef, PriorPayload
 from presswatch.clock import isoformat
 from presswatch.core import Presswatch
+from presswatch.errors import NotFound, PresswatchError
 from presswatch.fetch.client import Fetcher, FetchResult
 from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
@@ -95,13 +96,14 @@ def analyze_page(
     facts: PageFacts, prior: Prior | None, profile: SiteProfile | None
 ) -> tuple[Extracted | None, Classification]:
     """Extract and classify (CPU-bound: runs in a worker process during ``run``)."""
+    page = Page(facts)  # the body is parsed once: extraction and classification share the tree
     extracted = None
     if facts.body and facts.error_reason is None and not facts.not_modified:
-        extracted = extract(facts.body, facts.final_url or facts.url, facts.headers.get("content-type"))
-    return extracted, classify(facts, extracted, prior, profile)
+        extracted = page.extracted
+    return extracted, classify(facts, extracted, prior, profile, page=page)
 
 
-class AnalysisFailed(Exception):
+class AnalysisFailed(PresswatchError):
     """Analysing one page did not finish (deadline passed, or its worker died)."""
 
     def __init__(self, reason: str, message: str) -> None:
@@ -271,7 +273,7 @@ class Checker:
         with self.core.db.session() as s:
             w = s.get(Watch, watch_id)
             if w is None:
-                raise LookupError(watch_id)
+                raise NotFound(f"no watch {watch_id}")
             prior = None
             if w.current_version_id:
                 v = s.get(Version, w.current_version_id)
@@ -582,8 +584,8 @@ def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any
         "title": obs.title,
         "text_digest": obs.text_digest,
         "capture": (
-            {"warc_file": capture.warc_file, "offset": capture.offset, "length": capture.length,
-             "payload_digest": capture.payload_digest, "record_type": capture.record_type}
+            {**capture.pointer.as_dict(), "payload_digest": capture.payload_digest,
+             "record_type": capture.record_type}
             if capture is not None else None
         ),
         "diff": {

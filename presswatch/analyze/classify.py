@@ -299,13 +299,15 @@ def _password_wall(page: Page, profile: SiteProfile | None) -> bool:
 
 
 def classify(
-    facts: PageFacts, extracted: Extracted | None, prior: Prior | None, profile: SiteProfile | None
+    facts: PageFacts, extracted: Extracted | None, prior: Prior | None, profile: SiteProfile | None,
+    *, page: Page | None = None,
 ) -> Classification:
     """Classify one check. ``extracted`` is computed from ``facts.body`` when None and needed.
 
     Without a prior (the article was never seen online) what would be a removal is ``missing``.
     """
-    page = Page(facts, extracted)  # parsed lazily, once, shared by every test below
+    if page is None:  # a caller that extracted from a Page passes it: its tree is parsed once
+        page = Page(facts, extracted)  # parsed lazily, once, shared by every test below
     result = _classify(facts, page, prior, profile)
     if result.status in ("removed", "withheld") and facts.body and facts.http_status and facts.http_status < 400:
         # what the page itself says: its own headline (not a sidebar heading), the notice's sentence

@@ -161,7 +161,15 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
 
     Never raises on bad input: an empty or hopeless document gives empty text.
     """
-    tree = parse_html(body or b"", content_type)
+    return extract_tree(parse_html(body or b"", content_type), url)
+
+
+def extract_tree(tree: lxml.html.HtmlElement | None, url: str) -> Extracted:
+    """:func:`extract` from a tree :func:`parse_html` already built (``None``: no document).
+
+    The tree is only read, never changed (trafilatura works on its own copy), so the caller may go on
+    using it for the page's other features: a body is parsed once per check.
+    """
     if tree is None:
         return _build(None, "", {}, None, 0, ())
     page_tokens = words(visible_text(tree))

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
+import lxml.html
 from lxml import etree
 
-from presswatch.analyze.extract import Extracted, extract, parse_html, visible_text
+from presswatch.analyze.extract import Extracted, extract_tree, parse_html, visible_text
 from presswatch.analyze.notices import notice_sentence, prepare, scan
 from presswatch.analyze.text import words
 from presswatch.analyze.thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
@@ -55,12 +56,11 @@ class Page:
     def extracted(self) -> Extracted:
         if self._extracted is not None:
             return self._extracted
-        return extract(
-            self.facts.body or b"", self.facts.final_url or self.facts.url, self.facts.content_type
-        )
+        return extract_tree(self._tree, self.facts.final_url or self.facts.url)
 
     @cached_property
-    def _tree(self) -> etree._Element | None:
+    def _tree(self) -> lxml.html.HtmlElement | None:
+        """The body parsed once; extraction and every feature below read this one tree."""
         return parse_html(self.facts.body or b"", self.facts.content_type)
 
     @cached_property

@@ -37,6 +37,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from presswatch import __version__
+from presswatch.archive.pointer import CapturePointer
 from presswatch.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,12 @@ class CaptureRef:
     http_status: int | None = None
     refers_to: str | None = None  # a revisit's WARC-Refers-To: the record id of the capture it points at
 
+    @property
+    def pointer(self) -> CapturePointer:
+        return CapturePointer(self.warc_file, self.offset, self.length)
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "warc_file": self.warc_file,
-            "offset": self.offset,
-            "length": self.length,
-            "payload_digest": self.payload_digest,
-        }
+        return {**self.pointer.as_dict(), "payload_digest": self.payload_digest}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import httpx
 from presswatch.clock import Clock, SystemClock
 from presswatch.errors import BlockedTarget, FetchError, InvalidURL
 from presswatch.fetch.decode import decode_content
-from presswatch.fetch.guard import GuardedNetworkBackend, TargetGuard
+from presswatch.fetch.guard import GuardedNetworkBackend, Resolver, TargetGuard, connect_to
 from presswatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,10 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # handles gzip and deflate. A server that sends br anyway is still archived as received
 # (presswatch.archive.brotli_compat keeps our own readers and exports working).
 ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
 
 
 def _deadline_message(deadline: float, hops: int) -> str:
@@ -144,10 +148,12 @@ class Fetcher:
         settings: Settings,
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.guard = TargetGuard(allow_private=settings.allow_private)
+        # the guard resolves each hop's host once; the connection goes to those checked addresses
+        self.guard = TargetGuard(allow_private=settings.allow_private, resolver=resolver)
         t = settings.timeout
         self._own_client = client is None
         if client is None:
@@ -157,7 +163,7 @@ class Fetcher:
             )
             transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
             # connect only to addresses the guard has checked (no DNS-rebinding window)
-            transport._pool._network_backend = GuardedNetworkBackend(settings.allow_private)
+            transport._pool._network_backend = GuardedNetworkBackend(settings.allow_private, resolver)
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(t, connect=min(t, 10.0)),
                 transport=transport,
@@ -205,7 +211,7 @@ class Fetcher:
                 t = time.monotonic()
                 try:
                     async with asyncio.timeout(left):
-                        await self.guard.check(current)
+                        addrs = await self.guard.check(current)
                 except (InvalidURL, BlockedTarget):
                     if current == url:
                         raise
@@ -214,7 +220,7 @@ class Fetcher:
                 except TimeoutError as exc:
                     raise FetchError("timeout", _deadline_message(deadline, len(result.hops))) from exc
                 spent += time.monotonic() - t
-                hop, took = await self._one(current, headers, deadline - spent, deadline, len(result.hops))
+                hop, took = await self._one(current, addrs, headers, deadline - spent, deadline, len(result.hops))
                 spent += took
                 result.hops.append(hop)
                 location = hop.header("location")
@@ -240,7 +246,7 @@ class Fetcher:
             result.elapsed = time.monotonic() - t0
 
     async def _one(
-        self, url: str, headers: Mapping[str, str], left: float, deadline: float, done: int
+        self, url: str, addrs: list[str], headers: Mapping[str, str], left: float, deadline: float, done: int
     ) -> tuple[Hop, float]:
         """One exchange within ``left`` seconds of the fetch's deadline; returns it and its network time."""
         host = urlsplit(url).hostname or ""
@@ -256,15 +262,17 @@ class Fetcher:
             hop_limit = self.settings.timeout * 1.5
             try:
                 async with asyncio.timeout(min(hop_limit, max(left, 0.0))):
-                    return await self._exchange(url, headers, fetched_at), time.monotonic() - t0
+                    return await self._exchange(url, addrs, headers, fetched_at), time.monotonic() - t0
             except TimeoutError as exc:
                 if left < hop_limit:
                     raise FetchError("timeout", _deadline_message(deadline, done)) from exc
                 raise
 
-    async def _exchange(self, url: str, headers: Mapping[str, str], fetched_at: datetime) -> Hop:
+    async def _exchange(self, url: str, addrs: list[str], headers: Mapping[str, str], fetched_at: datetime) -> Hop:
         req = self.client.build_request("GET", url, headers=headers)
-        resp = await self.client.send(req, stream=True)
+        # a new connection goes to the addresses the guard checked for this hop (no second lookup)
+        with connect_to(req.url.raw_host.decode("ascii"), req.url.port or _default_port(req.url.scheme), addrs):
+            resp = await self.client.send(req, stream=True)
         # WARC-IP-Address: the peer this response actually came from (not a resolver's answer)
         ip = _peer_address(resp)
         try:

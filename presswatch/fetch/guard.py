@@ -23,11 +23,13 @@ use them as stand-ins for public servers. :data:`DOCUMENTATION` lists them; refu
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import ipaddress
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -297,7 +299,8 @@ class TargetGuard:
         if hit and now - hit[0] < self.ttl:
             addrs = hit[1]
         else:
-            addrs = sorted(set(await resolve_host(host, port, self.resolver)))
+            # in the resolver's order of preference: the connection tries them in this order
+            addrs = list(dict.fromkeys(await resolve_host(host, port, self.resolver)))
             self._cache[key] = (now, addrs)
         bad = refused(addrs, self.allow_private)
         if bad:
@@ -308,12 +311,42 @@ class TargetGuard:
         return addrs
 
 
-class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that re-checks every address it connects to.
+_PINNED: contextvars.ContextVar[tuple[str, int, tuple[str, ...]] | None] = contextvars.ContextVar(
+    "presswatch_pinned_addresses", default=None
+)
 
-    The pre-flight :meth:`TargetGuard.check` gives a clear error early; this closes the DNS-rebinding
-    window: the name is resolved here, each address is checked, and the connection goes to the address
-    that was checked (TLS still verifies and sends SNI for the original host name).
+
+def _host_key(host: str) -> str:
+    return host.strip().lower().strip("[]").rstrip(".")
+
+
+@contextlib.contextmanager
+def connect_to(host: str, port: int, addrs: list[str]) -> Iterator[None]:
+    """Within this block (this task and what it awaits), a connection to ``host:port`` made through a
+    :class:`GuardedNetworkBackend` goes to ``addrs`` (the addresses :meth:`TargetGuard.check` resolved
+    and checked for this hop) without resolving the name again."""
+    token = _PINNED.set((_host_key(host), port, tuple(addrs)))
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
+def _pinned(host: str, port: int) -> list[str] | None:
+    pin = _PINNED.get()
+    if pin is None or pin[0] != _host_key(host) or pin[1] != port:
+        return None
+    return list(pin[2])
+
+
+class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that checks every address it connects to.
+
+    It connects only to checked addresses, so there is no DNS-rebinding window: inside
+    :func:`connect_to` (the fetcher, per hop) it takes the addresses the pre-flight
+    :meth:`TargetGuard.check` resolved and checked, and resolves nothing; otherwise it resolves the
+    name itself and checks each address. Either way the connection goes to an address that was
+    checked (TLS still verifies and sends SNI for the original host name).
     """
 
     def __init__(self, allow_private: bool, resolver: Resolver | None = None) -> None:
@@ -325,10 +358,12 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
-        try:
-            addrs = await resolve_host(host, port, self.resolver)
-        except FetchError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
+        addrs = _pinned(host, port)
+        if addrs is None:
+            try:
+                addrs = await resolve_host(host, port, self.resolver)
+            except FetchError as exc:
+                raise httpcore.ConnectError(str(exc)) from exc
         bad = refused(addrs, self.allow_private)
         if bad:
             raise httpcore.ConnectError(f"refused: {_refusal(host, *bad)}")

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from presswatch.errors import ConfigError
 from presswatch.fetch.guard import address_allowed, check_endpoint, ip_literal, validate_url
 from presswatch.measure import dnsstep
 from presswatch.measure.compare import is_bogon
@@ -27,7 +28,7 @@ CONTROL_BODY_CAP = 4 * 1024 * 1024
 MAX_ENDPOINTS = 8
 
 
-class ControlInputError(ValueError):
+class ControlInputError(ConfigError):
     """The URL or an endpoint given to the control is malformed (the API answers 422)."""
 
 

@@ -234,12 +234,7 @@ async def measure(
                 ip=final_hop.address.rsplit(":", 1)[0].strip("[]") if final_hop.address else None,
                 vantage=vantage.probe_id or vantage.country or "probe",
             )
-            result["capture"] = {
-                "warc_file": ref.warc_file,
-                "offset": ref.offset,
-                "length": ref.length,
-                "payload_digest": ref.payload_digest,
-            }
+            result["capture"] = ref.as_dict()  # its pointer and payload digest
         except Exception as exc:  # archiving must not lose the measurement
             log.error("archiving %s failed: %s", url, exc)
             result["capture_failure"] = str(exc)

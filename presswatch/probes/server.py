@@ -351,7 +351,7 @@ def probe_router(
         try:
             req = ControlRequest.model_validate_json(body)
             url, endpoints = check_control_input(req.url, req.endpoints)
-        except ValueError as exc:  # pydantic.ValidationError and ControlInputError
+        except (ValueError, ControlInputError) as exc:  # pydantic.ValidationError and ControlInputError
             raise HTTPException(422, f"bad control request: {exc}") from exc
         try:
             return await control_fn(url, endpoints)

@@ -111,8 +111,8 @@ def version_rows(core: Presswatch, url: str) -> list[dict[str, Any]]:
         return [
             {"number": n, "id": v.id, "first_seen_at": isoformat(v.first_seen_at),
              "last_seen_at": isoformat(v.last_seen_at), "title": v.title, "text": v.text, "meta": v.meta or {},
-             "capture": ({"id": c.id, "warc_file": c.warc_file, "offset": c.offset, "length": c.length,
-                          "payload_digest": c.payload_digest} if c is not None else None)}
+             "capture": ({"id": c.id, **c.pointer.as_dict(), "payload_digest": c.payload_digest}
+                         if c is not None else None)}
             for n, (v, c) in enumerate(s.execute(q).all(), start=1)
         ]
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from presswatch.archive.pointer import CapturePointer
 from presswatch.record.base import Base
 
 if TYPE_CHECKING:
@@ -85,6 +86,11 @@ class Capture(Base):
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
     vantage: Mapped[str] = mapped_column(String(64), default="origin")
+
+    @property
+    def pointer(self) -> CapturePointer:
+        """Where this capture's record is stored."""
+        return CapturePointer(self.warc_file, self.offset, self.length)
 
 
 def capture_row(s: Session, ref: CaptureRef, vantage: str) -> Capture:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from presswatch.core import Presswatch
-from presswatch.errors import NotFound
+from presswatch.errors import ConfigError, NotFound
 from presswatch.fetch.guard import validate_url
 from presswatch.record.models import Watch
 from presswatch.sources.urls import canonical_url
@@ -74,7 +74,7 @@ def upsert_watch(
 ) -> Watch:
     """Create the watch (due now) or update tags/interval/priority of an existing one."""
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        raise ConfigError(f"kind must be one of {', '.join(KINDS)}")
     url = canonical_url(validate_url(url))
     w = s.scalar(select(Watch).where(Watch.url == url))
     if w is None:
