@@ -6,6 +6,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+__all__ = ["as_utc", "Clock", "FakeClock", "isoformat", "ScaledClock", "SystemClock", "utcnow"]
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from presswatch.pipeline import Checker
     from presswatch.runner import Runner, RunStats, ShardPool
 
-__all__ = ["Operations", "Presswatch", "Progress", "Target"]
+__all__ = ["UNKNOWN_COUNTRY", "Operations", "Presswatch", "Progress", "Target"]
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,8 @@ from presswatch.core import Presswatch
 from presswatch.publish.export import event_rows
 from presswatch.settings import Settings
 
+__all__ = ["console", "demo_problems", "run_demo"]
+
 console = Console()
 
 

@@ -36,6 +36,18 @@ be caught as an error) and ``publish.web._TooLarge`` (a Starlette HTTP exception
 
 from __future__ import annotations
 
+__all__ = [
+    "ArchiveError",
+    "BlockedTarget",
+    "ConfigError",
+    "DatabaseError",
+    "FetchError",
+    "InvalidURL",
+    "NotFound",
+    "PresswatchError",
+    "VerificationError",
+]
+
 
 class PresswatchError(Exception):
     """Base class of every error presswatch raises on purpose."""

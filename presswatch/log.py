@@ -7,6 +7,8 @@ import logging
 import sys
 from typing import Any
 
+__all__ = ["configure", "JsonFormatter", "TextFormatter"]
+
 _STD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 

@@ -53,6 +53,18 @@ from presswatch.record.ledger import Ledger
 from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
 from presswatch.record.models import SiteProfile as SiteProfileRow
 
+__all__ = [
+    "PROFILE_MAX_AGE",
+    "SEEN_DIGESTS",
+    "WORKER_START_TIMEOUT",
+    "AnalysisFailed",
+    "AnalysisPool",
+    "analyze_page",
+    "Checker",
+    "observation_json",
+    "WatchState",
+]
+
 log = logging.getLogger(__name__)
 
 PROFILE_MAX_AGE = timedelta(days=7)

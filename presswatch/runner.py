@@ -28,6 +28,8 @@ from presswatch.sources.discover import Discovery, RobotsCache, discover_feed, d
 from presswatch.sources.schedule import next_check
 from presswatch.sources.watchlist import upsert_watch
 
+__all__ = ["due_watches", "make_pool", "run_sharded", "Runner", "RunStats", "shard_pool", "ShardPool"]
+
 log = logging.getLogger(__name__)
 
 

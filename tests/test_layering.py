@@ -10,9 +10,9 @@
       ↓
     record, archive   (storage; archive is the bottom)
 
-The core object (``presswatch.core.Presswatch``: settings, clock, database, archive) is handed to the
-stages, which import it for its type; it imports no stage itself, and no stage imports the orchestration
-(``pipeline``, ``runner``).
+The core object (``presswatch.core.Presswatch``) owns the operations the shells call and uses the
+stages to do them; the stages receive it and import it for its type only (``if TYPE_CHECKING:``), never
+at run time, and no stage imports the orchestration (``pipeline``, ``runner``).
 
 Every package imports alone in a fresh interpreter (no import cycle), and the forbidden-import rules
 below hold for direct and indirect imports (``if TYPE_CHECKING:`` imports excluded: they never run).
@@ -52,17 +52,17 @@ IGNORED: list[tuple[str, str, str]] = [
 # name -> (importers, forbidden imports)
 RULES: dict[str, tuple[list[str], list[str]]] = {
     "nothing below the shells imports a shell": (BELOW_SHELLS, SHELLS),
-    "the core object imports no stage and no orchestration":
-        (["presswatch.core"], [*STAGES, "presswatch.pipeline", "presswatch.runner"]),
-    "stages import no orchestration (pipeline, runner)": (
+    "stages import neither the core nor the orchestration (the core only for its type)": (
         [*[s for s in STAGES if s != "presswatch.publish"], *PUBLISH_BELOW_SHELLS],
-        ["presswatch.pipeline", "presswatch.runner"],
+        CORE,
     ),
     "record imports no stage and no core": (["presswatch.record"], [*STAGES, *CORE]),
     "archive imports no stage, no record, no core": (["presswatch.archive"], [*STAGES, *CORE, "presswatch.record"]),
-    "analyze imports neither record nor fetch (nor any other stage)": (
+    "analyze imports neither record nor fetch (nor any other stage but the pure schedule)": (
         ["presswatch.analyze"],
-        [*[s for s in STAGES if s != "presswatch.analyze"], *CORE, "presswatch.record", "presswatch.archive"],
+        [*[s for s in STAGES if s not in ("presswatch.analyze", "presswatch.sources")], *CORE,
+         "presswatch.record", "presswatch.archive",
+         *[f"presswatch.sources.{m}" for m in ("discover", "lease", "urls", "watchlist")]],
     ),
     "fetch imports no other stage, no record": (
         ["presswatch.fetch"],

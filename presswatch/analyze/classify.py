@@ -22,6 +22,16 @@ from presswatch.analyze.page import Page, PageFacts
 from presswatch.analyze.profile import SiteProfile
 from presswatch.analyze.text import normalize_text, words
 
+__all__ = [
+    "STATUSES",
+    "UNREACHABLE_REASONS",
+    "Classification",
+    "classify",
+    "Prior",
+    "redirect_kind",
+    "title_similarity",
+]
+
 STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable", "missing")
 UNREACHABLE_REASONS = (
     "dns",

@@ -12,6 +12,8 @@ from typing import Any
 from presswatch.analyze.extract import Extracted
 from presswatch.analyze.text import normalize_text
 
+__all__ = ["DIFF_BUDGET", "MAX_HUNK_CHARS", "MAX_HUNKS", "diff_texts", "diff_versions", "DiffSummary", "Opcode"]
+
 MAX_HUNKS = 50  # hunks kept in a summary (counts always cover everything)
 MAX_HUNK_CHARS = 2000  # text kept per side of one hunk
 # difflib's SequenceMatcher is quadratic (or worse) on hostile inputs: many distinct tokens in many

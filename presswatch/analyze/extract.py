@@ -20,6 +20,8 @@ from presswatch.analyze.fingerprint import sketch
 from presswatch.analyze.text import decode_html, normalize_text, words
 from presswatch.analyze.thresholds import DATELINE_DROP_MAX_WORDS, DATELINE_MAX_WORDS, LINK_LINE_MIN_WORDS
 
+__all__ = ["extract", "extract_tree", "Extracted", "parse_html", "text_digest", "visible_text"]
+
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

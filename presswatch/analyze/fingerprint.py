@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 
 from presswatch.analyze.thresholds import SHINGLE_WORDS, SKETCH_SIZE
 
+__all__ = ["containment", "jaccard", "shingles", "sketch", "sketch_novelty", "sketch_similarity"]
+
 
 def _h(s: str) -> int:
     # 48 bits: stable across processes and exact in JSON/JavaScript numbers

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 
 from presswatch.analyze.text import normalize_text
 
+__all__ = ["NOTICE_MAX_CHARS", "PATTERNS", "notice_sentence", "prepare", "scan"]
+
 _E = "[еёe]"  # Russian е/ё (and a Latin e typed by mistake)
 
 PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {

@@ -16,6 +16,8 @@ from presswatch.analyze.notices import notice_sentence, prepare, scan
 from presswatch.analyze.text import words
 from presswatch.analyze.thresholds import BODY_PARA_MIN_WORDS, NOTICE_PARA_MAX_WORDS
 
+__all__ = ["Page", "PageFacts", "url_words"]
+
 _PASSWORD = etree.XPath("boolean(//input[translate(@type,'PASWORD','pasword')='password'])")
 _H1 = etree.XPath("string(//h1)")
 _TITLE_SITE_SUFFIX = re.compile(r"\s+(?:\||—|–|::|·|-)\s+")

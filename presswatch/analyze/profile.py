@@ -15,6 +15,8 @@ from presswatch.analyze.page import Page, PageFacts, url_words
 from presswatch.analyze.text import words
 from presswatch.analyze.thresholds import NF_PAGE_MAX_WORDS, PROBE_DISAGREE_SIM
 
+__all__ = ["learn_profile", "probe_urls", "SiteProfile"]
+
 log = logging.getLogger(__name__)
 
 _MAX_NF_TEXT = 4000  # characters of a not-found page's main text kept in the profile

@@ -9,6 +9,8 @@ import unicodedata
 
 import charset_normalizer
 
+__all__ = ["decode_html", "normalize_text", "words"]
+
 log = logging.getLogger(__name__)
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)

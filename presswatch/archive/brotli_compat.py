@@ -17,6 +17,8 @@ from __future__ import annotations
 import brotli
 from warcio.bufferedreaders import BufferedReader
 
+__all__ = ["install", "WarcioBrotliDecompressor"]
+
 
 class WarcioBrotliDecompressor:
     """The brotlipy-style decompressor warcio's ``BufferedReader`` drives, over Google's Brotli."""

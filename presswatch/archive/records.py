@@ -23,6 +23,17 @@ from warcio.archiveiterator import ArchiveIterator
 
 from presswatch.errors import ArchiveError
 
+__all__ = [
+    "check_record",
+    "check_warc_record",
+    "CheckedRecord",
+    "digest_algorithm_known",
+    "digest_matches",
+    "read_checked",
+    "RecordInfo",
+    "RecordReader",
+]
+
 _HASHES = {
     "sha1": "sha1",
     "sha-1": "sha1",

@@ -30,6 +30,8 @@ from typing import Any
 from presswatch.archive.brotli_compat import install
 from presswatch.errors import ArchiveError
 
+__all__ = ["PAGES_HEADER", "create_wacz", "main", "pages_jsonl", "write_wacz"]
+
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages"}
 _FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # members' zip dates: a bundle's bytes depend on its content only
 

@@ -40,6 +40,17 @@ from presswatch import __version__
 from presswatch.archive.pointer import CapturePointer
 from presswatch.errors import ArchiveError
 
+__all__ = [
+    "CaptureRef",
+    "PriorPayload",
+    "read_record",
+    "repair_tail",
+    "sha256_digest",
+    "StoredRecord",
+    "warc_date",
+    "WarcArchive",
+]
+
 log = logging.getLogger(__name__)
 
 _counter = itertools.count()

@@ -36,6 +36,26 @@ from presswatch.record.models import Capture, Event, Observation, Watch
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
+__all__ = [
+    "ONLINE",
+    "REFUSAL_GRACE",
+    "add_note",
+    "add_to_incident",
+    "create_incident",
+    "incident_entry_indices",
+    "infer_outcome",
+    "InvalidIncident",
+    "link_kinds",
+    "list_incidents",
+    "members",
+    "Members",
+    "Outcome",
+    "override_outcome",
+    "show_incident",
+    "timeline",
+    "TimelineEntry",
+]
+
 log = logging.getLogger(__name__)
 
 REFUSAL_GRACE = timedelta(days=7)  # online and unchanged this long after the deadline = refused

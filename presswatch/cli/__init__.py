@@ -20,7 +20,7 @@ import typer.core
 
 from presswatch.cli._support import err, state_of
 
-__all__ = ["app", "command", "main"]
+__all__ = ["app", "command", "LogFormat", "LogLevel", "main", "main_options", "version"]
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,29 @@ from presswatch.cli._support import emit, err, fail, open_core, print_json, prog
 if TYPE_CHECKING:
     from types import ModuleType
 
-__all__ = ["demand_app", "incident_app", "register"]
+__all__ = [
+    "TEMPLATES",
+    "demand_add",
+    "demand_app",
+    "demand_export",
+    "demand_import",
+    "demand_list",
+    "demand_schema",
+    "demand_show",
+    "demand_template",
+    "demand_update",
+    "incident_add",
+    "incident_app",
+    "incident_list",
+    "incident_new",
+    "incident_note",
+    "incident_override",
+    "incident_show",
+    "incident_timeline",
+    "Opt",
+    "register",
+    "TemplateLang",
+]
 
 log = logging.getLogger(__name__)
 

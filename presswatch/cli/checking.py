@@ -28,7 +28,18 @@ from presswatch.cli.watching import parse_when
 if TYPE_CHECKING:
     from presswatch.publish.diffview import VersionDiff
 
-__all__ = ["check_line", "pass_line", "register"]
+__all__ = [
+    "check",
+    "check_line",
+    "diff",
+    "DiffFormat",
+    "EventKind",
+    "history",
+    "pass_line",
+    "register",
+    "run",
+    "timeline",
+]
 
 
 def check_line(r: dict[str, Any]) -> str:

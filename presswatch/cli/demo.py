@@ -8,7 +8,7 @@ import typer
 
 from presswatch.cli._support import EXIT_FINDINGS, err, errors_as_usage, state_of
 
-__all__ = ["register"]
+__all__ = ["demo", "register"]
 
 
 def demo(

@@ -10,7 +10,7 @@ import typer
 
 from presswatch.cli._support import err, errors_as_usage, fail, open_core, out, progress
 
-__all__ = ["register"]
+__all__ = ["export", "ExportFormat", "register", "repair_warc"]
 
 
 class ExportFormat(StrEnum):

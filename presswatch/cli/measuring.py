@@ -22,7 +22,23 @@ from presswatch.cli._support import (
     run_until_signal,
 )
 
-__all__ = ["lists_app", "measure_cmd", "probe_app", "register", "status_cmd"]
+__all__ = [
+    "UNKNOWN_COUNTRY",
+    "Country",
+    "lists_app",
+    "lists_import",
+    "lists_show",
+    "measure_cmd",
+    "probe_app",
+    "probe_enroll",
+    "probe_list",
+    "probe_revoke",
+    "probe_run",
+    "register",
+    "status_cmd",
+    "token_app",
+    "token_create",
+]
 
 log = logging.getLogger(__name__)
 

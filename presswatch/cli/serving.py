@@ -8,7 +8,7 @@ import typer
 
 from presswatch.cli._support import err, open_core
 
-__all__ = ["register"]
+__all__ = ["register", "serve"]
 
 
 def serve(

@@ -13,7 +13,7 @@ from presswatch.cli._support import Json, country_code, emit, errors_as_usage, f
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["parse_when", "refuse_non_public", "register"]
+__all__ = ["ALLOW_HINT", "list_cmd", "parse_when", "refuse_non_public", "register", "unwatch", "watch"]
 
 ALLOW_HINT = (
     "to watch a private, loopback or link-local address (a test site on this machine), "

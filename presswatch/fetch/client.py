@@ -27,6 +27,8 @@ from presswatch.fetch.decode import decode_content
 from presswatch.fetch.guard import GuardedNetworkBackend, Resolver, TargetGuard, connect_to
 from presswatch.settings import Settings
 
+__all__ = ["ACCEPT_ENCODING", "REDIRECTS", "Fetcher", "FetchResult", "Hop"]
+
 log = logging.getLogger(__name__)
 
 REDIRECTS = (301, 302, 303, 307, 308)

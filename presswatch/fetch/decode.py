@@ -6,6 +6,8 @@ import zlib
 
 from presswatch.errors import FetchError
 
+__all__ = ["decode_content"]
+
 _CHUNK = 64 * 1024
 
 

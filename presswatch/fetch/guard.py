@@ -37,6 +37,27 @@ import httpcore
 
 from presswatch.errors import BlockedTarget, FetchError, InvalidURL
 
+__all__ = [
+    "DOCUMENTATION",
+    "NON_PUBLIC",
+    "address_allowed",
+    "check_endpoint",
+    "connect_to",
+    "embedded_ipv4",
+    "GuardedNetworkBackend",
+    "ip_literal",
+    "IPAddress",
+    "is_public_address",
+    "looks_numeric",
+    "non_public_reason",
+    "refused",
+    "resolve_host",
+    "Resolver",
+    "system_resolve",
+    "TargetGuard",
+    "validate_url",
+]
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """``(host, port) -> addresses``; injectable so tests never use the machine's resolver."""

@@ -6,3 +6,5 @@ vantage points are :mod:`presswatch.probes`.
 """
 
 from __future__ import annotations
+
+__all__: list[str] = []

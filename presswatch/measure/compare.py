@@ -31,6 +31,26 @@ from typing import Any
 
 from presswatch.fetch.guard import ip_literal, is_public_address
 
+__all__ = [
+    "COMMON_HEADERS",
+    "FRAMING_HEADERS",
+    "IGNORED_HEADERS",
+    "LOCAL_ROUTE_FAILURES",
+    "THROTTLE_MIN_BODY",
+    "THROTTLE_MIN_SECONDS",
+    "THROTTLE_RATIO",
+    "body_proportion",
+    "classify",
+    "dns_consistency",
+    "headers_match",
+    "is_bogon",
+    "scheme_of",
+    "server_side_block",
+    "status_code_match",
+    "throttling",
+    "title_match",
+]
+
 COMMON_HEADERS = frozenset(
     "date content-type server cache-control vary set-cookie location expires x-powered-by content-encoding "
     "last-modified accept-ranges pragma x-frame-options etag x-content-type-options age via p3p "

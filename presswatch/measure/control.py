@@ -21,6 +21,17 @@ from presswatch.measure.httpstep import default_port, extract_title, get_chain
 from presswatch.measure.tcpstep import Timeouts, endpoint, split_endpoint, tcp_connect
 from presswatch.measure.tlsstep import tls_handshake
 
+__all__ = [
+    "CONTROL_BODY_CAP",
+    "MAX_ENDPOINTS",
+    "check_control_input",
+    "control_measure",
+    "ControlFn",
+    "ControlInputError",
+    "local_control",
+    "static_control",
+]
+
 log = logging.getLogger(__name__)
 
 ControlFn = Callable[[str, list[str]], Awaitable[dict[str, Any]]]

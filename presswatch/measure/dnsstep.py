@@ -21,6 +21,18 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+__all__ = [
+    "addresses",
+    "DnsQuery",
+    "DnsReply",
+    "getaddrinfo_query",
+    "lookup_failure",
+    "parse_hostport",
+    "query_udp",
+    "resolve",
+    "system_resolver",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -26,6 +26,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from presswatch.settings import Settings
 
+__all__ = [
+    "BUILTIN_FILES",
+    "DATA_DIR",
+    "PATTERN_TYPES",
+    "default_fingerprints",
+    "Fingerprint",
+    "Fingerprints",
+    "read_file",
+    "user_files",
+]
+
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

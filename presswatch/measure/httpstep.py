@@ -24,6 +24,20 @@ from presswatch.fetch.decode import decode_content
 from presswatch.measure.tcpstep import failure_string, open_tcp
 from presswatch.measure.tlsstep import client_context, peer_chain
 
+__all__ = [
+    "BODY_CAP",
+    "REDIRECT_CODES",
+    "REQUEST_HEADERS",
+    "USER_AGENT",
+    "default_port",
+    "extract_title",
+    "fetch_once",
+    "get_chain",
+    "Hop",
+    "is_ip",
+    "ResolveFn",
+]
+
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) presswatch-measure/0.1"
 REQUEST_HEADERS: list[tuple[str, str]] = [
     ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ControlFn", "Timeouts", "Vantage", "measure"]
+__all__ = ["SCHEMA_VERSION", "ControlFn", "measure", "Timeouts", "Vantage"]
 
 SCHEMA_VERSION = "presswatch-wc/1"
 

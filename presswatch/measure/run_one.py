@@ -16,6 +16,8 @@ from presswatch.measure.control import control_measure, local_control, static_co
 from presswatch.measure.fingerprints import Fingerprints
 from presswatch.measure.measurement import Timeouts, Vantage, measure
 
+__all__ = ["main"]
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="presswatch.measure.run_one", description=__doc__)

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["endpoint", "failure_string", "open_tcp", "split_endpoint", "ssl_failure", "tcp_connect", "Timeouts"]
+
 _ERRNO = {
     errno.ECONNREFUSED: "connection_refused",
     errno.ECONNRESET: "connection_reset",

@@ -14,6 +14,8 @@ from cryptography.x509.oid import NameOID
 
 from presswatch.measure.tcpstep import failure_string, open_tcp
 
+__all__ = ["cert_info", "client_context", "peer_chain", "tls_handshake"]
+
 _DER = 2  # _ssl.ENCODING_DER
 
 

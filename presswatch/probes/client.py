@@ -31,6 +31,25 @@ from presswatch.record.models import capture_row
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
+__all__ = [
+    "ControlFn",
+    "engine_measure",
+    "enroll",
+    "flush",
+    "load_probe",
+    "measure_local",
+    "MeasureContext",
+    "MeasureFn",
+    "probe_dir",
+    "ProbeClient",
+    "ProbeConfig",
+    "ProbeError",
+    "run_forever",
+    "run_once",
+    "RunReport",
+    "ServerUnreachable",
+]
+
 log = logging.getLogger(__name__)
 
 ControlFn = Callable[[str, list[str]], Awaitable[dict[str, Any]]]

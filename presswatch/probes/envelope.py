@@ -29,6 +29,29 @@ from presswatch.errors import ConfigError, VerificationError
 from presswatch.fsutil import atomic_write
 from presswatch.record.ledger import canonical_json
 
+__all__ = [
+    "DATA_FORMAT_VERSION",
+    "H_NONCE",
+    "H_PROBE",
+    "H_SIGNATURE",
+    "H_TIMESTAMP",
+    "SOFTWARE_NAME",
+    "TEST_NAME",
+    "build_envelope",
+    "digest",
+    "generate_key",
+    "load_key",
+    "parse_public_key",
+    "public_key_b64",
+    "ReplayError",
+    "request_message",
+    "save_key",
+    "sign_envelope",
+    "sign_request",
+    "verify_envelope",
+    "verify_request",
+]
+
 SOFTWARE_NAME = "presswatch-probe"
 TEST_NAME = "web_connectivity"
 DATA_FORMAT_VERSION = "0.2.0"

@@ -11,16 +11,20 @@ import io
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from presswatch.core import Presswatch
 from presswatch.errors import ConfigError
 from presswatch.record.measure_models import TestListEntry
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
+
+__all__ = ["COLUMNS", "import_test_list", "ImportReport", "list_entries", "parse_test_list", "read_source"]
 
 log = logging.getLogger(__name__)
 

@@ -47,6 +47,21 @@ from presswatch.record.models import Capture, Event, Watch
 if TYPE_CHECKING:
     from presswatch.settings import Settings
 
+__all__ = [
+    "METHOD_NAMES",
+    "apply_measurement",
+    "check_measured_at",
+    "describe",
+    "effective_time",
+    "InvalidMeasurement",
+    "measurement_dict",
+    "observed_state",
+    "reachability_dict",
+    "record_measurement",
+    "status_rows",
+    "StatusPolicy",
+]
+
 log = logging.getLogger(__name__)
 
 METHOD_NAMES = {

@@ -35,7 +35,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -45,7 +45,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from presswatch.clock import as_utc, isoformat
-from presswatch.core import Presswatch
 from presswatch.errors import NotFound, VerificationError
 from presswatch.measure.control import MAX_ENDPOINTS, ControlInputError, check_control_input
 from presswatch.probes import envelope as env
@@ -60,6 +59,23 @@ from presswatch.probes.reachability import (
 from presswatch.record.ledger import Ledger
 from presswatch.record.measure_models import EnrollmentToken, Measurement, Probe, ProbeNonce, TestListEntry
 from presswatch.record.models import Watch
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
+
+__all__ = [
+    "assignments_for",
+    "ControlFn",
+    "ControlRequest",
+    "create_token",
+    "EnrollRequest",
+    "hash_token",
+    "list_probes",
+    "probe_dict",
+    "probe_router",
+    "revoke_probe",
+    "Submission",
+]
 
 log = logging.getLogger(__name__)
 

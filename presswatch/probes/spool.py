@@ -16,6 +16,8 @@ from typing import Any
 
 from presswatch.probes.envelope import atomic_write
 
+__all__ = ["Spool", "SpooledMeasurement"]
+
 log = logging.getLogger(__name__)
 _SAFE = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 

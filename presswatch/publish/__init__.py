@@ -1,1 +1,3 @@
 """Publish stage: exports, feeds, the web app and verifiable evidence bundles."""
+
+__all__: list[str] = []

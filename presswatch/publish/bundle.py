@@ -35,6 +35,8 @@ from presswatch.record.models import Capture
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
+__all__ = ["BUNDLE_FORMAT", "GZ_WARC", "PLAIN_WARC", "WACZ_VERSION", "export_bundle", "is_private", "load_sth"]
+
 log = logging.getLogger(__name__)
 
 WACZ_VERSION = "1.1.1"

@@ -15,13 +15,14 @@ from typing import Any
 
 __all__ = [
     "INTERNAL_META",
+    "MAX_PARAGRAPHS",
     "MAX_WORDS_FOR_WORD_DIFF",
     "MIN_WORD_SIMILARITY",
     "Change",
-    "Side",
-    "VersionDiff",
     "paragraphs",
+    "Side",
     "version_diff",
+    "VersionDiff",
 ]
 
 MAX_WORDS_FOR_WORD_DIFF = 1500

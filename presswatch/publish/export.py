@@ -8,18 +8,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from presswatch.clock import isoformat
-from presswatch.core import Presswatch
 from presswatch.errors import NotFound
 from presswatch.fetch.guard import validate_url
 from presswatch.pipeline import observation_json
 from presswatch.record.models import Capture, Event, Observation, Version, Watch
 from presswatch.sources.urls import canonical_url
 from presswatch.sources.watchlist import WatchFilter
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
+
+__all__ = [
+    "CSV_FIELDS",
+    "HTML_TYPES",
+    "event_rows",
+    "EventFilter",
+    "export_csv",
+    "export_json",
+    "export_wacz",
+    "export_warc",
+    "flatten",
+    "history_rows",
+    "version_rows",
+    "wacz_pages",
+]
 
 CSV_FIELDS = [
     "url", "checked_at", "vantage", "status", "reason", "confirmed", "http_status", "final_url", "title",

@@ -17,6 +17,8 @@ from sqlalchemy import select
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
+__all__ = ["public_view", "PublicView"]
+
 
 @dataclass(frozen=True)
 class PublicView:

@@ -19,6 +19,8 @@ from presswatch import __version__
 from presswatch.core import Presswatch
 from presswatch.errors import PresswatchError
 
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "BodyLimit", "create_app"]
+
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 
 

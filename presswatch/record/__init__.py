@@ -1,1 +1,3 @@
 """Record stage (storage only): the data model, the database and its single writer, migrations, the evidence log."""
+
+__all__: list[str] = []

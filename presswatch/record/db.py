@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from presswatch.errors import DatabaseError
 
+__all__ = ["MIGRATIONS", "Database"]
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 

@@ -15,6 +15,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from presswatch.record.base import Base
 
+__all__ = [
+    "ACTIONS",
+    "CHANNELS",
+    "DEMAND_TYPES",
+    "INCIDENT_LINK_KINDS",
+    "RECIPIENT_KINDS",
+    "RESPONSES",
+    "SENDER_KINDS",
+    "STATE_SENDER_KINDS",
+    "VISIBILITIES",
+    "Demand",
+    "DemandDocument",
+    "DemandRevision",
+    "DemandTarget",
+    "Incident",
+    "IncidentLink",
+    "IncidentNote",
+]
+
 DEMAND_TYPES = (
     "government-request", "court-order", "law-enforcement-request", "regulator-order", "data-protection",
     "defamation", "copyright", "other",

@@ -22,7 +22,7 @@ from presswatch.record.models import Event, Observation, Outbox
 if TYPE_CHECKING:
     from presswatch.record.db import Database
 
-__all__ = ["NewEvent", "OutboxItem", "add_events", "claim_outbox", "mark_delivered", "release_stale"]
+__all__ = ["EVENT_TOPIC", "add_events", "claim_outbox", "mark_delivered", "NewEvent", "OutboxItem", "release_stale"]
 
 EVENT_TOPIC = "event"
 

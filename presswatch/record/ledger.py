@@ -64,6 +64,29 @@ from presswatch.record.merkle import EMPTY_ROOT, CompactRange, MerkleTree, leaf_
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
+__all__ = [
+    "BACKLINKED_TABLES",
+    "ENTRY_VERSION",
+    "KEY_FILE",
+    "LOGGED_TABLES",
+    "MUTABLE_COLUMNS",
+    "PUBLISHED_DIR",
+    "STH_TYPE",
+    "UNCOMMITTED_COLUMNS",
+    "canonical_json",
+    "key_id_of",
+    "Ledger",
+    "load_or_create_key",
+    "load_public_key",
+    "parse_ref",
+    "public_key_pem",
+    "read_row_commitments",
+    "row_commitment",
+    "SignedTreeHead",
+    "VerificationReport",
+    "warc_commitment",
+]
+
 log = logging.getLogger(__name__)
 
 ENTRY_VERSION = 2  # 2: entries commit to the rows they describe ("rows") and their request records

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from presswatch.record.base import Base
 
+__all__ = ["LogEntry", "LogState", "TreeHead"]
+
 
 class LogEntry(Base):
     """One leaf of the log. Never updated or deleted: corrections are new entries (``supersedes``)."""

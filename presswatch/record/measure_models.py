@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from presswatch.record.base import Base
 
+__all__ = ["EnrollmentToken", "Measurement", "Probe", "ProbeNonce", "Reachability", "TestListEntry"]
+
 
 class Probe(Base):
     """A vantage point that enrolled with this server (its Ed25519 public key)."""

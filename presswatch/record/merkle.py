@@ -15,6 +15,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "CompactRange",
+    "consistency_proof",
+    "inclusion_proof",
+    "leaf_hash",
+    "MerkleTree",
+    "node_hash",
+    "root",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 

@@ -29,6 +29,19 @@ from presswatch.record.base import Base
 if TYPE_CHECKING:
     from presswatch.archive.warc import CaptureRef
 
+__all__ = [
+    "REASONS",
+    "STATUSES",
+    "Capture",
+    "capture_row",
+    "Event",
+    "Observation",
+    "Outbox",
+    "SiteProfile",
+    "Version",
+    "Watch",
+]
+
 STATUSES = ("new", "unchanged", "edited", "removed", "withheld", "unreachable")
 REASONS = {
     "removed": ("http-404", "http-410", "soft-404", "redirect-home", "removal-notice", "content-replaced"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+__all__ = ["MODEL_MODULES", "import_all_models"]
+
 MODEL_MODULES = (
     "presswatch.record.models",
     "presswatch.record.measure_models",

@@ -24,6 +24,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+__all__ = ["KZ_BLOCKPAGE", "BlockpageServer", "DnsServer", "loopback_kz_vantage", "LoopbackCensor", "wait_port"]
+
 log = logging.getLogger(__name__)
 
 KZ_BLOCKPAGE = """<!DOCTYPE html>

@@ -16,6 +16,17 @@ from protego import Protego
 
 from presswatch.fetch.client import Fetcher, FetchResult
 
+__all__ = [
+    "FEED_TYPES",
+    "MAX_SITEMAPS",
+    "discover_feed",
+    "discover_site",
+    "discover_sitemap",
+    "Discovery",
+    "parse_feed",
+    "RobotsCache",
+]
+
 log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 50

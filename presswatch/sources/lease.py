@@ -14,12 +14,17 @@ import socket
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from presswatch.core import Presswatch
 from presswatch.record.models import Watch
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
+
+__all__ = ["CHUNK", "claim", "new_owner", "release", "renew"]
 
 CHUNK = 500  # ids per statement
 

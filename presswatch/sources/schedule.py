@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+__all__ = ["ADAPTIVE", "CONFIRM", "FEED", "OLD", "PRIORITY", "next_check"]
+
 # (age since last change below …, re-check every …) — NewsDiffs' get_update_delay
 ADAPTIVE = (
     (timedelta(hours=3), timedelta(minutes=15)),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+__all__ = ["TRACKING_NAMES", "TRACKING_PREFIXES", "canonical_url"]
+
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
 TRACKING_NAMES = {"fbclid", "gclid", "yclid", "dclid", "msclkid", "igshid", "_ga", "ref_src", "cmpid", "ncid"}
 

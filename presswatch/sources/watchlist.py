@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from presswatch.core import Presswatch
 from presswatch.errors import ConfigError, NotFound
 from presswatch.fetch.guard import validate_url
 from presswatch.record.models import Watch
 from presswatch.sources.urls import canonical_url
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
 
 __all__ = ["KINDS", "WatchFilter", "add_watch", "get_watch", "list_watches", "remove_watch", "upsert_watch"]
 

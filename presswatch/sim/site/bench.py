@@ -16,6 +16,8 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+__all__ = ["cpu_seconds", "main", "measure"]
+
 
 def _worker(url: str, paths: list[str], gzip: bool, deadline: float, counts: list[int], slot: int) -> None:
     parts = urlsplit(url)

@@ -7,6 +7,8 @@ import struct
 import zlib
 from collections.abc import Iterator
 
+__all__ = ["brotli_bomb", "gzip_bomb", "huge_body", "zeros_crc32"]
+
 _SEGMENT = 1 << 24  # 16 MiB of zeros per repeated compressed segment
 
 

@@ -6,6 +6,43 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+__all__ = [
+    "EN_CONNECTORS",
+    "EN_FACTS",
+    "EN_FIRST",
+    "EN_HEAD_SUBJECTS",
+    "EN_HEAD_VERBS",
+    "EN_LAST",
+    "EN_OBJECTS",
+    "EN_QUOTES",
+    "EN_ROLES",
+    "EN_SUBJECTS",
+    "EN_TAILS",
+    "EN_VERBS",
+    "REMOVAL_NOTICES",
+    "RU_CONNECTORS",
+    "RU_ENDINGS",
+    "RU_FACTS",
+    "RU_FEMALE",
+    "RU_FIRST",
+    "RU_LAST",
+    "RU_OBJECTS",
+    "RU_QUOTES",
+    "RU_ROLES",
+    "RU_SUBJECTS",
+    "RU_TAILS",
+    "RU_VERB_STEMS",
+    "SECTION_NAMES",
+    "SECTIONS_EN",
+    "Article",
+    "headline",
+    "make_article",
+    "paragraph",
+    "replacement_article",
+    "sentence",
+    "variant_b",
+]
+
 # --- English -----------------------------------------------------------------------------------------
 
 EN_SUBJECTS = [

@@ -14,6 +14,33 @@ from html import escape
 from presswatch.clock import isoformat
 from presswatch.sim.site.content import SECTION_NAMES, SECTIONS_EN, Article
 
+__all__ = [
+    "CSS",
+    "LABELS",
+    "NOT_FOUND_TEXT",
+    "SCRIPT",
+    "SITE_NAME",
+    "article_head",
+    "article_main",
+    "article_page",
+    "atom",
+    "Boiler",
+    "etag_for",
+    "legal_451",
+    "link",
+    "listing_page",
+    "login_form",
+    "not_found_page",
+    "notice_page",
+    "page",
+    "pick",
+    "robots",
+    "rss",
+    "sitemap_articles",
+    "sitemap_index",
+    "sitemap_news",
+]
+
 SITE_NAME = "The Meridian Post"
 
 LABELS = {

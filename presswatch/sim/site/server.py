@@ -49,6 +49,8 @@ from presswatch.sim.site.render import (
     sitemap_news,
 )
 
+__all__ = ["HTML", "STATES", "Cached", "http_date", "Request", "Response", "SimSite", "Stream", "Writer"]
+
 log = logging.getLogger(__name__)
 
 STATES = (
