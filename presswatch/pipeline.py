@@ -44,10 +44,10 @@ from presswatch.analyze.decision import (
 )
 from presswatch.analyze.page import Page
 from presswatch.archive.warc import CaptureRef, PriorPayload
-from presswatch.clock import isoformat
 from presswatch.core import Presswatch
 from presswatch.errors import NotFound, PresswatchError
 from presswatch.fetch.client import Fetcher, FetchResult
+from presswatch.publish.rows import observation_json
 from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
@@ -61,7 +61,6 @@ __all__ = [
     "AnalysisPool",
     "analyze_page",
     "Checker",
-    "observation_json",
     "WatchState",
 ]
 
@@ -580,35 +579,6 @@ def _apply_update(w: Watch, u: WatchUpdate, version_id: int | None) -> None:
         w.current_version_id = version_id
     w.last_change_at = u.last_change_at
     w.next_check_at = u.next_check_at
-
-
-def observation_json(obs: Observation, capture: Capture | None) -> dict[str, Any]:
-    diff = obs.diff or {}
-    return {
-        "url": obs.url,
-        "checked_at": isoformat(obs.checked_at),
-        "vantage": obs.vantage,
-        "status": obs.status,
-        "reason": obs.reason,
-        "confirmed": obs.confirmed,
-        "http_status": obs.http_status,
-        "final_url": obs.final_url,
-        "title": obs.title,
-        "text_digest": obs.text_digest,
-        "capture": (
-            {**capture.pointer.as_dict(), "payload_digest": capture.payload_digest,
-             "record_type": capture.record_type}
-            if capture is not None else None
-        ),
-        "diff": {
-            "paragraphs_added": int(diff.get("paragraphs_added", 0)),
-            "paragraphs_removed": int(diff.get("paragraphs_removed", 0)),
-            "words_added": int(diff.get("words_added", 0)),
-            "words_removed": int(diff.get("words_removed", 0)),
-        },
-        "error": obs.error,
-        "notice": (obs.details or {}).get("notice"),
-    }
 
 
 def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str, Any],

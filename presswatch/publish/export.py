@@ -15,7 +15,7 @@ from sqlalchemy import select
 from presswatch.clock import isoformat
 from presswatch.errors import NotFound
 from presswatch.fetch.guard import validate_url
-from presswatch.pipeline import observation_json
+from presswatch.publish.rows import observation_json
 from presswatch.record.models import Capture, Event, Observation, Version, Watch
 from presswatch.sources.urls import canonical_url
 from presswatch.sources.watchlist import WatchFilter
