@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["as_utc", "Clock", "FakeClock", "isoformat", "ScaledClock", "SystemClock", "utcnow"]
+__all__ = ["as_utc", "Clock", "FakeClock", "isoformat", "parse_when", "ScaledClock", "SystemClock", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -73,3 +73,23 @@ class ScaledClock:
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=(self._mono() - self._t0) * self._factor)
+
+
+def parse_when(value: object) -> datetime | None:
+    """A UTC datetime from ``YYYY-MM-DD``, ISO 8601, a date or datetime; None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                d = date.fromisoformat(text)
+                return datetime(d.year, d.month, d.day, tzinfo=UTC)
+            return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise ValueError(f"invalid date {value!r} (use YYYY-MM-DD or ISO 8601)")

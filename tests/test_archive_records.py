@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from presswatch.archive.records import RecordReader, check_record, read_checked
+from presswatch.archive.records import RecordReader, check_record
 from presswatch.archive.warc import PriorPayload, WarcArchive
 from presswatch.errors import ArchiveError
 
@@ -29,8 +29,9 @@ def _archive(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_intact_records_check_clean(tmp_path: Path) -> None:
     _a, ref, rev = _archive(tmp_path)
     for r in (ref, rev):
-        rec = read_checked(tmp_path, r.warc_file, r.offset, r.length, payload_digest=r.payload_digest,
-                           block_digest=r.block_digest, record_id=r.record_id, url=r.url)
+        with RecordReader(tmp_path) as reader:
+            rec = reader.read(r.warc_file, r.offset, r.length, payload_digest=r.payload_digest,
+                              block_digest=r.block_digest, record_id=r.record_id, url=r.url)
         assert rec.ok, rec.problems
         assert rec.info.record_type == r.record_type and rec.info.record_id == r.record_id
     with RecordReader(tmp_path) as reader:

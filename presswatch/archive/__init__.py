@@ -5,7 +5,7 @@ from presswatch.archive.brotli_compat import install as _install_brotli_compat
 _install_brotli_compat()
 
 from presswatch.archive.pointer import CapturePointer  # noqa: E402
-from presswatch.archive.records import CheckedRecord, RecordReader, check_record, read_checked  # noqa: E402
+from presswatch.archive.records import CheckedRecord, RecordReader, check_record  # noqa: E402
 from presswatch.archive.warc import CaptureRef, WarcArchive, read_record  # noqa: E402
 
 __all__ = [
@@ -15,6 +15,5 @@ __all__ = [
     "RecordReader",
     "WarcArchive",
     "check_record",
-    "read_checked",
     "read_record",
 ]

@@ -29,7 +29,6 @@ __all__ = [
     "CheckedRecord",
     "digest_algorithm_known",
     "digest_matches",
-    "read_checked",
     "RecordInfo",
     "RecordReader",
 ]
@@ -258,22 +257,3 @@ class RecordReader:
     def member_at(self, warc_file: str, start: int, limit: int) -> bytes | None:
         """The gzip member starting at ``start`` (None: end of file, not gzip, or longer than ``limit``)."""
         return _gzip_member(self._file(warc_file), start, limit)
-
-
-def read_checked(
-    data_dir: Path,
-    warc_file: str,
-    offset: int,
-    length: int,
-    *,
-    payload_digest: str | None = None,
-    block_digest: str | None = None,
-    record_id: str | None = None,
-    url: str | None = None,
-) -> CheckedRecord:
-    """Read the record at one pointer and check its digests (see :class:`RecordReader`)."""
-    with RecordReader(data_dir) as reader:
-        return reader.read(
-            warc_file, offset, length,
-            payload_digest=payload_digest, block_digest=block_digest, record_id=record_id, url=url,
-        )  # fmt: skip

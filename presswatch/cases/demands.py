@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
@@ -31,7 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from presswatch.clock import as_utc, isoformat
+from presswatch.clock import as_utc, isoformat, parse_when
 from presswatch.errors import ConfigError, NotFound, PresswatchError
 from presswatch.record.demand_models import (
     ACTIONS,
@@ -165,26 +165,6 @@ def country_code(value: str) -> str:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:
         raise InvalidDemand(f"unknown country {value!r} (use an ISO 3166 code such as KG or KZ)") from None
-
-
-def parse_when(value: object) -> datetime | None:
-    """A UTC datetime from ``YYYY-MM-DD``, ISO 8601, a date or datetime; None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 10:
-                d = date.fromisoformat(text)
-                return datetime(d.year, d.month, d.day, tzinfo=UTC)
-            return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-        except ValueError:
-            pass
-    raise ValueError(f"invalid date {value!r} (use YYYY-MM-DD or ISO 8601)")
 
 
 def _choice(allowed: Sequence[str], what: str) -> Any:

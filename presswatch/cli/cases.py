@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from presswatch.cli._support import emit, err, fail, open_core, print_json, progress
+from presswatch.cli._support import emit, err, errors_as_usage, fail, open_core, print_json, progress
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -62,16 +61,6 @@ def _inc() -> ModuleType:
     from presswatch.cases import incidents
 
     return incidents
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    from presswatch.errors import PresswatchError
-
-    try:
-        yield
-    except PresswatchError as exc:
-        fail(str(exc))
 
 
 def _law(value: str) -> dict[str, Any]:
@@ -156,7 +145,7 @@ def demand_add(
     """Record a demand; its target URLs are watched closely until the deadline + 14 days."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         data = _read_json_object(from_json) if from_json else {}
         snd = _party_dict(data.get("sender"), "sender")
         for key, value in (
@@ -275,7 +264,7 @@ def demand_list(
     """List recorded demands."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         rows = dm.list_demands(core, country=country, response=response)
     if as_json:
         for r in rows:
@@ -301,7 +290,7 @@ def demand_show(
     """Show one demand with its revision history."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         rec = dm.get_demand(core, demand_id, history=True)
     if as_json:
         print_json(rec)
@@ -359,7 +348,7 @@ def demand_update(
     """Change a demand: a new revision (the old state is kept and logged)."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         changes = _read_json_object(from_json) if from_json else {}
         for key, value in (
             ("response", response),
@@ -389,7 +378,7 @@ def demand_import(
     """Import Lumen-style notices (``{"notices": [...]}`` or a list); duplicates are skipped."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors(), progress(f"importing {file}"):
+    with errors_as_usage(), progress(f"importing {file}"):
         result = dm.import_demands(core, dm.load_json_file(file), by=by)
     for msg in result.skipped:
         err.print(msg)
@@ -407,7 +396,7 @@ def demand_export(
     """Export demands as Lumen-compatible JSON."""
     dm = _dm()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         data = dm.export_demands(core, public=public)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out is None:
@@ -431,7 +420,7 @@ def incident_new(
     """Open an incident."""
     inc = _inc()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         iid = inc.create_incident(core, title, description=description, kind=kind, visibility=visibility)
     err.print(f"opened incident #{iid}")
     print(iid)
@@ -452,7 +441,7 @@ def incident_add(
     """Add demands, articles, sites, countries or a note to an incident."""
     inc = _inc()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         added = inc.add_to_incident(
             core,
             incident_id,
@@ -482,7 +471,7 @@ def incident_note(
     """Add an analyst note to the incident's timeline."""
     inc = _inc()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         nid = inc.add_note(core, incident_id, text, author=author)
     err.print(f"incident #{incident_id}: note #{nid} added")
 
@@ -501,7 +490,7 @@ def incident_override(
     core = open_core(ctx)
     if outcome is None and not clear:
         fail("give an OUTCOME or --clear")
-    with _errors():
+    with errors_as_usage():
         inc.override_outcome(core, incident_id, None if clear else outcome, by=by, why=why)
     err.print(
         f"incident #{incident_id}: outcome " + ("override cleared" if clear else f"set to {outcome!r}")
@@ -533,7 +522,7 @@ def incident_show(
     """Show an incident: members and outcome (inferred, and the editor's override)."""
     inc = _inc()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         rec = inc.show_incident(core, incident_id)
     if as_json:
         print_json(rec)
@@ -569,7 +558,7 @@ def incident_timeline(
     """The incident's timeline, oldest first, and its outcome."""
     inc = _inc()
     core = open_core(ctx)
-    with _errors():
+    with errors_as_usage():
         entries = inc.timeline(core, incident_id)
         outcome = inc.infer_outcome(core, incident_id).as_dict()
     if as_json:

@@ -23,7 +23,7 @@ from presswatch.cli._support import (
     run_until_signal,
     shorten,
 )
-from presswatch.cli.watching import parse_when
+from presswatch.cli.watching import parse_tags, parse_when
 
 if TYPE_CHECKING:
     from presswatch.publish.diffview import VersionDiff
@@ -227,12 +227,7 @@ def timeline(
     """State changes (edits, removals, restorations, blocks), oldest first; what changed under each edit."""
     from presswatch.publish.export import EventFilter, event_rows
 
-    tags = {}
-    for t in tag or []:
-        k, sep, v = t.partition("=")
-        if not sep:
-            fail(f"--tag must look like key=value, got {t!r}")
-        tags[k.strip()] = v.strip()
+    tags = parse_tags(tag or [])
     if outlet:
         tags["outlet"] = outlet
     kinds = tuple(k.value for k in kind or ())

@@ -13,7 +13,7 @@ from presswatch.cli._support import Json, country_code, emit, errors_as_usage, f
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["ALLOW_HINT", "list_cmd", "parse_when", "refuse_non_public", "register", "unwatch", "watch"]
+__all__ = ["ALLOW_HINT", "list_cmd", "parse_tags", "parse_when", "refuse_non_public", "register", "unwatch", "watch"]
 
 ALLOW_HINT = (
     "to watch a private, loopback or link-local address (a test site on this machine), "
@@ -32,19 +32,16 @@ def refuse_non_public(core: Presswatch, urls: list[str]) -> None:
 
 def parse_when(value: str | None, option: str) -> datetime | None:
     """``YYYY-MM-DD`` or ISO 8601 (UTC when no offset is given), or a usage error naming the option."""
-    if value is None:
-        return None
-    from datetime import UTC
+    from presswatch.clock import parse_when as parse
 
     try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse(value)
     except ValueError:
         fail(f"{option} must be a date (YYYY-MM-DD) or an ISO 8601 time, not {value!r}")
         raise  # unreachable
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _parse_tags(tags: list[str]) -> dict[str, str]:
+def parse_tags(tags: list[str]) -> dict[str, str]:
     parsed: dict[str, str] = {}
     for t in tags:
         k, sep, v = t.partition("=")
@@ -75,7 +72,7 @@ def watch(
     outlet: Annotated[str | None, typer.Option(metavar="NAME", help="Outlet name tag.")] = None,
 ) -> None:
     """Watch articles, feeds, sitemaps or whole sites."""
-    tags: dict[str, Any] = dict(_parse_tags(tag or []))
+    tags: dict[str, Any] = dict(parse_tags(tag or []))
     if outlet:
         tags["outlet"] = outlet
     codes = [c for c in (country_code(c) for c in country or []) if c]
@@ -131,7 +128,7 @@ def list_cmd(
         statuses=tuple(status or ()),
         reason=reason,
         country=country_code(country),
-        tags=_parse_tags(tag or []) | ({"outlet": outlet} if outlet else {}),
+        tags=parse_tags(tag or []) | ({"outlet": outlet} if outlet else {}),
         kind=kind,
         confirmed=confirmed,
         since=parse_when(since, "--since"),
