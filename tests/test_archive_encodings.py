@@ -12,10 +12,8 @@ import gzip
 import http.server
 import json
 import random
-import socketserver
 import subprocess
 import sys
-import threading
 import zlib
 from argparse import Namespace
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import brotli
 import pytest
+from runsupport import local_http
 from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
@@ -64,17 +63,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    srv = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with local_http(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def warcio_check_api(path: Path) -> int:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import socketserver
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from runsupport import local_http
 
 from presswatch.fetch.client import Fetcher
 from presswatch.settings import Settings
@@ -41,17 +40,11 @@ class SlowRedirects(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
 
 @pytest.fixture()
 def origin() -> Iterator[str]:
-    srv = Server(("127.0.0.1", 0), SlowRedirects)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with local_http(SlowRedirects) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 async def _fetch(settings: Settings, url: str, patch=None):  # type: ignore[no-untyped-def]

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import socketserver
-import threading
 from collections.abc import Iterator
 
 import pytest
+from runsupport import local_http
 
 from presswatch.fetch.client import Fetcher
 from presswatch.settings import Settings
@@ -43,17 +42,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
 
 @pytest.fixture()
 def port() -> Iterator[int]:
-    srv = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with local_http(Handler) as port:
+        yield port
 
 
 class CountingResolver:

@@ -7,12 +7,11 @@ import gzip
 import hashlib
 import http.server
 import os
-import socketserver
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from runsupport import local_http
 from warcio.archiveiterator import ArchiveIterator
 
 from presswatch.archive.warc import WarcArchive, sha256_digest
@@ -42,17 +41,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
 
 @pytest.fixture()
 def origin() -> Iterator[int]:
-    srv = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with local_http(Handler) as port:
+        yield port
 
 
 def _measure(url: str, archive: WarcArchive) -> dict:  # type: ignore[type-arg]
