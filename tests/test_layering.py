@@ -32,7 +32,7 @@ import pytest
 import presswatch
 
 ROOT = Path(presswatch.__file__).parent
-SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "presswatch.__main__"]
+SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "presswatch.web", "presswatch.__main__"]
 CORE = ["presswatch.core", "presswatch.pipeline", "presswatch.runner"]
 STAGES = [f"presswatch.{p}" for p in
           ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish")]
