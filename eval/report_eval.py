@@ -1,0 +1,160 @@
+"""Evaluate press-report extraction: precision / recall / F1 per field over eval/reports/*.txt.
+
+    python eval/report_eval.py [--split tune|heldout|all] [--founding PATH] [--verbose]
+
+Each ``NAME.txt`` has its labels in ``NAME.json`` (``split`` says whether the rules were tuned on it).
+Prints the tuning split, the held-out split and the founding story's report (when present) apart.
+
+Matching: a predicted sender/recipient matches a gold one when their names match after normalization
+(lower case, lemmas for Russian, one name containing the other or sharing half of its words), or, for
+state bodies, when kind and country are the same. Actions, blocked countries and dates are compared as
+sets per report; the outcome as one label (a hit counts for precision and recall; ``unknown`` predicted
+is no prediction, ``unknown`` gold is no item).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from presswatch.reports.extract import STATE_KINDS, _name_key, extract  # noqa: E402
+
+FIELDS = ("sender", "recipient", "action", "blocked-country", "dates", "outcome")
+FOUNDING = Path(__file__).resolve().parents[3] / "shared" / "data" / "reports" / "founding-story-en.txt"
+# the founding story's labels (its text is third-party and stays outside the repository)
+FOUNDING_LABELS: dict[str, Any] = {
+    "language": "en", "report_date": "2015-11-27", "split": "heldout",
+    "sender": [{"name": "Kyrgyz Interior Ministry", "kind": "government", "country": "KG"},
+               {"name": "Kazakh authorities", "kind": "government", "country": "KZ"}],
+    "recipient": [{"name": "Bektur Iskender", "kind": "journalist"}],
+    "actions": ["demand-removal", "referral-prosecutor", "ban", "block"],
+    "blocked_countries": ["KZ"], "dates": ["2015-11-25", "2015-11-26"], "outcome": "refused",
+}
+
+
+def _names_match(a: str, b: str) -> bool:
+    ka, kb = _name_key(a), _name_key(b)
+    if not ka or not kb:
+        return False
+    if ka in kb or kb in ka:
+        return True
+    wa, wb = set(ka.split()), set(kb.split())
+    return len(wa & wb) * 2 >= min(len(wa), len(wb)) and len(wa & wb) >= 1 and min(len(wa), len(wb)) > 1
+
+
+def _actor_match(p: dict[str, Any], g: dict[str, Any]) -> bool:
+    if _names_match(p["name"], g["name"]):
+        return True
+    return bool(g.get("kind") in STATE_KINDS and p["kind"] == g.get("kind") and g.get("country")
+                and p.get("country") == g.get("country"))
+
+
+def _match_actors(pred: list[dict[str, Any]], gold: list[dict[str, Any]]) -> tuple[int, int, int]:
+    used: set[int] = set()
+    tp = 0
+    for g in gold:
+        for i, p in enumerate(pred):
+            if i not in used and _actor_match(p, g):
+                used.add(i)
+                tp += 1
+                break
+    return tp, len(pred) - len(used), len(gold) - tp
+
+
+def _sets(pred: set[str], gold: set[str]) -> tuple[int, int, int]:
+    return len(pred & gold), len(pred - gold), len(gold - pred)
+
+
+def score(doc: dict[str, Any], label: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    actors = doc["actors"]
+    out = {
+        "sender": _match_actors([a for a in actors if a["role"] == "sender"], label["sender"]),
+        "recipient": _match_actors([a for a in actors if a["role"] == "recipient"], label["recipient"]),
+        "action": _sets({a["kind"] for a in doc["actions"]}, set(label["actions"])),
+        "blocked-country": _sets(set(doc["blocked_countries"]), set(label["blocked_countries"])),
+        "dates": _sets(set(doc["dates"]), set(label["dates"])),
+    }
+    p, g = doc["outcome"], label["outcome"]
+    out["outcome"] = (int(p == g and g != "unknown"), int(p != "unknown" and p != g),
+                      int(g != "unknown" and p != g))
+    return out
+
+
+def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool) -> tuple[dict[str, list[int]], float]:
+    totals = {f: [0, 0, 0] for f in FIELDS}
+    t0 = time.perf_counter()
+    for name, text, label in items:
+        draft = extract(text, language=label["language"], report_date=date.fromisoformat(label["report_date"]))
+        doc = draft.as_dict()
+        for f, (tp, fp, fn) in score(doc, label).items():
+            totals[f][0] += tp
+            totals[f][1] += fp
+            totals[f][2] += fn
+            if verbose and (fp or fn):
+                print(f"  {name} {f}: fp={fp} fn={fn}", file=sys.stderr)
+        if verbose:
+            print(f"  {name}: senders={[(a['name'], a['country']) for a in doc['actors'] if a['role'] == 'sender']}"
+                  f" recipients={[a['name'] for a in doc['actors'] if a['role'] == 'recipient']}"
+                  f" actions={sorted({a['kind'] for a in doc['actions']})} blocked={doc['blocked_countries']}"
+                  f" dates={doc['dates']} outcome={doc['outcome']}", file=sys.stderr)
+    return totals, time.perf_counter() - t0
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def report(title: str, totals: dict[str, list[int]], n: int, secs: float) -> None:
+    print(f"\n{title} ({n} reports, {secs * 1000 / max(n, 1):.1f} ms/report)")
+    print(f"  {'field':<16}{'P':>7}{'R':>7}{'F1':>7}   tp/fp/fn")
+    for f in FIELDS:
+        tp, fp, fn = totals[f]
+        p, r, f1 = _prf(tp, fp, fn)
+        print(f"  {f:<16}{p:>7.3f}{r:>7.3f}{f1:>7.3f}   {tp}/{fp}/{fn}")
+
+
+def load(split: str) -> list[tuple[str, str, dict[str, Any]]]:
+    out = []
+    for txt in sorted((ROOT / "reports").glob("*.txt")):
+        label = json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))
+        if split in ("all", label["split"]):
+            out.append((txt.stem, txt.read_text(encoding="utf-8"), label))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("tune", "heldout", "all", "both"), default="both")
+    ap.add_argument("--founding", type=Path, default=FOUNDING)
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--lang", choices=("en", "ru"), default=None)
+    args = ap.parse_args()
+    extract("warm up the lemmatizer and the date parser on 1 May 2025.", language="en")
+    extract("Разогрев 1 мая 2025 года.", language="ru")
+    splits = ("tune", "heldout") if args.split == "both" else (args.split,)
+    for split in splits:
+        items = [i for i in load(split) if args.lang in (None, i[2]["language"])]
+        totals, secs = run(items, args.verbose)
+        report(f"split: {split}", totals, len(items), secs)
+    if args.founding.exists():
+        text = args.founding.read_text(encoding="utf-8")
+        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose)
+        report("founding story (held out)", totals, 1, secs)
+    else:
+        print(f"\nfounding story: {args.founding} absent, skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,800 @@
+"""Extract a structured draft from a press report's text, offline (rules, gazetteers, pymorphy3 lemmas,
+dateparser).
+
+:func:`extract` is pure: text (and the report's date) in, :class:`Draft` out. Each sentence is read
+with the rules of its own language (so a mixed English/Russian text is read in both), as a *key
+string* — tokens lower-cased (English) or lemmatized (Russian), country words replaced by ``CTRY``.
+Every extracted field keeps the sentence it came from (``quote`` with ``offsets`` into the text) and a
+``confidence``. The JSON shape (:meth:`Draft.as_dict`) is the stable contract of ``report add --json``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from presswatch.reports import gazetteer, lang_en, lang_ru
+
+__all__ = [
+    "ACTION_KINDS",
+    "ACTOR_KINDS",
+    "CLAIM_KINDS",
+    "OUTCOMES",
+    "ROLES",
+    "STATE_KINDS",
+    "Action",
+    "Actor",
+    "Claim",
+    "Draft",
+    "Quote",
+    "detect_language",
+    "draft_from_dict",
+    "extract",
+]
+
+ROLES = ("sender", "recipient", "third-party")
+ACTOR_KINDS = ("government", "court", "regulator", "law-enforcement", "outlet", "journalist", "platform", "other")
+STATE_KINDS = frozenset({"government", "court", "regulator", "law-enforcement"})
+ACTION_KINDS = ("demand-removal", "demand-edit", "warning", "referral-prosecutor", "ban", "block", "lawsuit",
+                "arrest", "other")
+OUTCOMES = ("complied", "refused", "partly", "unknown")
+CLAIM_KINDS = ("online", "removed", "blocked", "edited")
+
+_LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
+_TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
+_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su))\b",
+                     re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
+_CYR = re.compile(r"[А-Яа-яЁё]")
+_LAT = re.compile(r"[A-Za-z]")
+_PERSON_WORD = {"en": r"(?:businessman|businesswoman|entrepreneur|official|politician|deputy)",
+                "ru": r"(?:бизнесмен|предприниматель|чиновник|депутат)"}
+_THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would) (?:to )?(?:an? )?$"),
+           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь) (?:\S+ )?$")}
+_LEGAL = {
+    "en": re.compile(r"((?:[Aa]rticles?\s+[\dA-Za-z./-]+(?:\s+of\s+(?:the\s+|its\s+)?(?:Law|Criminal|Code|"
+                     r"Civil|Administrative)[^.;]{0,70}?(?=[.;]|\s+after\b|$))?)|(?:the\s+)?[Ll]aw\s+(?:on|No\.?)\s+"
+                     r"[^.;,]{1,70}?(?=[.;,]|\s+after\b|$)|(?:the\s+)?(?:Criminal|Civil|Administrative)\s+Code)"),
+    "ru": re.compile(r"((?:стать[юяиейе]\s+[\d./A-Za-zА-я]+\s+(?:закона\s+(?:№\s*\d+|«[^»]+»)|[А-Яа-я]+\s+кодекса|"
+                     r"кодекса)?)|(?:закон[аеу]?\s+(?:№\s*\d+|«[^»]+»)))"),
+}
+
+
+# -- results -----------------------------------------------------------------------------------------
+@dataclass
+class Quote:
+    text: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"quote": self.text, "offsets": [self.start, self.end]}
+
+
+@dataclass
+class Actor:
+    name: str
+    kind: str
+    country: str | None
+    quote: Quote
+    confidence: float
+    role: str = "third-party"
+    domain: str | None = None
+    key: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "kind": self.kind, "country": self.country,
+                "domain": self.domain, **self.quote.as_dict(), "confidence": self.confidence}
+
+
+@dataclass
+class Action:
+    kind: str
+    by: str | None
+    against: str | None
+    date: str | None
+    legal_basis: str | None
+    quote: Quote
+    confidence: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "by": self.by, "against": self.against, "date": self.date,
+                "legal_basis": self.legal_basis, **self.quote.as_dict(), "confidence": self.confidence}
+
+
+@dataclass
+class Claim:
+    kind: str
+    country: str | None
+    as_of: str | None
+    quote: Quote
+    confidence: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "country": self.country, "as_of": self.as_of, **self.quote.as_dict(),
+                "confidence": self.confidence}
+
+
+@dataclass
+class Draft:
+    language: str
+    report_date: str
+    actors: list[Actor] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    blocked: list[tuple[str, Quote]] = field(default_factory=list)
+    dates: list[tuple[str, Quote, float]] = field(default_factory=list)
+    outcome: str = "unknown"
+    outcome_quote: Quote | None = None
+    claims: list[Claim] = field(default_factory=list)
+    outlets: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def blocked_countries(self) -> list[str]:
+        return list(dict.fromkeys(c for c, _ in self.blocked))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.actions or self.claims)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract of ``report add --json`` (plus ``id`` and ``source``, added by the caller)."""
+        return {
+            "language": self.language,
+            "report_date": self.report_date,
+            "actors": [a.as_dict() for a in self.actors],
+            "actions": [a.as_dict() for a in self.actions],
+            "blocked_countries": self.blocked_countries,
+            "dates": list(dict.fromkeys(d for d, _, _ in self.dates)),
+            "outcome": self.outcome,
+            "claims": [c.as_dict() for c in self.claims],
+            "targets": {"outlets": self.outlets, "articles": self.articles},
+            "evidence": {
+                "blocked_countries": [{"country": c, **q.as_dict(), "confidence": 0.8} for c, q in self.blocked],
+                "dates": [{"date": d, **q.as_dict(), "confidence": conf} for d, q, conf in self.dates],
+                "outcome": (
+                    {"outcome": self.outcome, **self.outcome_quote.as_dict(), "confidence": 0.7}
+                    if self.outcome_quote else {"outcome": "unknown", "quote": None, "offsets": None,
+                                                "confidence": 0.5}
+                ),
+            },
+            "empty": self.empty,
+        }
+
+
+def draft_from_dict(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate an edited draft (the ``report accept --edit`` JSON); returns it normalized.
+
+    Raises ``ValueError`` naming the first bad field.
+    """
+    out = dict(data)
+    for i, a in enumerate(out.get("actors") or []):
+        if a.get("role") not in ROLES:
+            raise ValueError(f"actors[{i}].role must be one of {', '.join(ROLES)}")
+        if a.get("kind") not in ACTOR_KINDS:
+            raise ValueError(f"actors[{i}].kind must be one of {', '.join(ACTOR_KINDS)}")
+        if not str(a.get("name") or "").strip():
+            raise ValueError(f"actors[{i}].name is empty")
+        cc = a.get("country")
+        if cc is not None and (not isinstance(cc, str) or not re.fullmatch(r"[A-Z]{2}", cc)):
+            raise ValueError(f"actors[{i}].country must be an ISO 3166-1 alpha-2 code or null")
+    for i, a in enumerate(out.get("actions") or []):
+        if a.get("kind") not in ACTION_KINDS:
+            raise ValueError(f"actions[{i}].kind must be one of {', '.join(ACTION_KINDS)}")
+    for i, c in enumerate(out.get("claims") or []):
+        if c.get("kind") not in CLAIM_KINDS:
+            raise ValueError(f"claims[{i}].kind must be one of {', '.join(CLAIM_KINDS)}")
+        cc = c.get("country")
+        if cc is not None and (not isinstance(cc, str) or not re.fullmatch(r"[A-Z]{2}", cc)):
+            raise ValueError(f"claims[{i}].country must be an ISO 3166-1 alpha-2 code or null")
+    if out.get("outcome", "unknown") not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    for cc in out.get("blocked_countries") or []:
+        if not isinstance(cc, str) or not re.fullmatch(r"[A-Z]{2}", cc):
+            raise ValueError(f"blocked_countries: {cc!r} is not an alpha-2 code")
+    return out
+
+
+# -- language, sentences, tokens -----------------------------------------------------------------------
+def detect_language(text: str) -> str | None:
+    """``ru`` or ``en`` by script (Cyrillic vs Latin letters), None for text with neither."""
+    cyr, lat = len(_CYR.findall(text)), len(_LAT.findall(text))
+    if cyr + lat == 0:
+        return None
+    return "ru" if cyr >= lat else "en"
+
+
+@functools.cache
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@functools.lru_cache(maxsize=65536)
+def _lemma(word: str) -> str:
+    return str(_morph().parse(word.lower())[0].normal_form)
+
+
+@dataclass
+class _Tok:
+    text: str
+    start: int  # absolute offsets in the report text
+    end: int
+    key: str
+    country: str | None
+
+
+@dataclass
+class _Sentence:
+    text: str
+    start: int
+    lang: str
+    toks: list[_Tok]
+    keystr: str
+    pos: list[int]  # start of each token's key in keystr
+
+    def tok_range(self, a: int, b: int) -> tuple[int, int] | None:
+        """Token indices covering keystr[a:b]."""
+        idx = [i for i, p in enumerate(self.pos) if a <= p < b]
+        return (idx[0], idx[-1]) if idx else None
+
+    def span_text(self, i: int, j: int) -> str:
+        return self.text[self.toks[i].start - self.start : self.toks[j].end - self.start]
+
+    def tok_at(self, offset: int) -> int:
+        for i, p in enumerate(self.pos):
+            if p >= offset:
+                return i
+        return len(self.toks)
+
+    @property
+    def quote(self) -> Quote:
+        return Quote(self.text, self.start, self.start + len(self.text))
+
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    out = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append((pos, text[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, text[pos:]))
+    res = []
+    for start, s in out:
+        stripped = s.strip()
+        if stripped:
+            res.append((start + s.index(stripped), stripped))
+    return res
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_full_participle(word: str) -> bool:
+    return "PRTF" in _morph().parse(word.lower())[0].tag
+
+
+def _key(word: str, lang: str) -> tuple[str, str | None]:
+    if lang == "ru" and _CYR.search(word):
+        lemma = _lemma(word)
+        if _is_full_participle(word):
+            lemma += "~"  # "задержанных" is no "задержать"
+        cc = gazetteer.country_words_ru().get(lemma)
+        return ("CTRY" if cc else lemma), cc
+    w = gazetteer.normalize_word(word)
+    cc = gazetteer.country_words_en().get(w) if word[:1].isupper() or lang == "en" else None
+    if cc and not word[:1].isupper():  # "turkey", "china": only capitalised words name a country
+        cc = None
+    return ("CTRY" if cc else w.replace("’", "'")), cc
+
+
+def _analyse(start: int, text: str, default_lang: str) -> _Sentence:
+    lang = detect_language(text) or default_lang
+    toks: list[_Tok] = []
+    for m in _TOKEN.finditer(text):
+        key, cc = _key(m.group(), lang)
+        toks.append(_Tok(m.group(), start + m.start(), start + m.end(), key, cc))
+    pos, parts, n = [], [], 0
+    for t in toks:
+        pos.append(n)
+        parts.append(t.key)
+        n += len(t.key) + 1
+    return _Sentence(text, start, lang, toks, " ".join(parts), pos)
+
+
+@functools.cache
+def _compiled(lang: str, name: str) -> list[tuple[re.Pattern[str], Any]]:
+    rules = getattr(_LANGS[lang], name)
+    return [(re.compile(r"(?<!\S)(?:" + p + r")(?!\S)" if name == "BODY_RULES" else p), v) for p, v in rules]
+
+
+# -- actors ------------------------------------------------------------------------------------------
+def _clean_name(name: str) -> str:
+    name = re.sub(r"^(?:the|a|an|an?other)\s+", "", name.strip(" ,.;:"), flags=re.IGNORECASE)
+    name = re.sub(r"\s*\(\s*\)$", "", name)
+    name = re.sub(r"(?:'s|’s|'|’)$", "", name)
+    return name.strip(" ,.;:")
+
+
+def _name_key(name: str) -> str:
+    words = [_lemma(w) if _CYR.search(w) else gazetteer.normalize_word(w) for w in re.findall(r"\w+", name)]
+    return " ".join(w for w in words if w not in ("the", "of", "a", "an"))
+
+
+def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
+    found: list[tuple[int, int, str]] = []
+    for rx, kind in _compiled(s.lang, "BODY_RULES"):
+        for m in rx.finditer(s.keystr):
+            r = s.tok_range(m.start(), m.end())
+            if r is not None:
+                found.append((r[0], r[1], kind))
+    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+    taken: set[int] = set()
+    out = []
+    for i, j, kind in found:
+        if any(k in taken for k in range(i, j + 1)):
+            continue
+        # a lone country word is no actor (the patterns always need a body word)
+        if all(s.toks[k].key == "CTRY" for k in range(i, j + 1)):
+            continue
+        taken.update(range(i, j + 1))
+        name = _clean_name(s.span_text(i, j))
+        country = next((s.toks[k].country for k in range(i, j + 1) if s.toks[k].country), None)
+        if country is None:
+            country = next((gazetteer.BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
+                            if s.toks[k].key in gazetteer.BODY_COUNTRY), None)
+        conf = 0.9 if j > i or kind in ("regulator", "platform") else 0.75
+        out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name))))
+    return out
+
+
+def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
+    """Outlets and people: named after a trigger noun ("the news website X", «X» after «издание»)."""
+    mod = _LANGS[s.lang]
+    out: list[tuple[int, int, Actor]] = []
+
+    def add(a: int, b: int, name: str, kind: str, conf: float, domain: str | None = None) -> None:
+        name = _clean_name(name)
+        if not name or gazetteer.country_of_word(name) or name.lower() in ("the", "its"):
+            return
+        i, j = s.tok_at_abs(a), s.tok_at_abs(b - 1)
+        out.append((i, j, Actor(name, kind, None, s.quote, conf, domain=domain, key=_name_key(name))))
+
+    text = s.text
+    if s.lang == "en":
+        cap = r"(?:[A-Z0-9][\w’'.-]*|[a-z0-9-]+\.[a-z]{2,})"
+        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z0-9][\w’'.-]*))?"
+                        r"(?:\s+(?:[A-Z][\w’'.-]*)){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
+        for m in rx.finditer(text):
+            name = re.sub(r"(?:'s|’s)$", "", m.group(1))
+            words = name.split()
+            while words and (words[-1].lower() in ("said", "has", "had", "was", "is", "on", "the", "in")
+                             or gazetteer.country_of_word(words[-1])):
+                words.pop()
+            if words:
+                add(s.start + m.start(1), s.start + m.start(1) + len(" ".join(words)), " ".join(words), "outlet",
+                    0.8, (m.group(2) or "").lower() or None)
+                more = re.compile(r"\s*(?:,|\band\b)\s+(" + cap + r"(?:\s+(?:[A-Z0-9][\w’'.-]*)){0,2})")
+                pos = m.end()
+                while (m2 := more.match(text, pos)) is not None:
+                    add(s.start + m2.start(1), s.start + m2.end(1), m2.group(1), "outlet", 0.7)
+                    pos = m2.end()
+        prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
+        for m in prx.finditer(text):
+            add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
+        orx = re.compile(r"(?i:\b" + _PERSON_WORD["en"] + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
+        for m in orx.finditer(text):
+            add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.7)
+    else:
+        outlet_rx = re.compile(r"^" + mod.OUTLET_NOUNS + r"$")
+        for m in re.finditer(r"«([^»]{2,60})»", text):
+            before = s.tok_at_abs(s.start + m.start()) - 1
+            keys = [s.toks[k].key for k in range(max(0, before - 3), before + 1)]
+            if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]):
+                continue
+            if any(outlet_rx.match(k) for k in keys):
+                add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
+        for kind, words in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
+            wrx = re.compile(r"^" + words + r"$")
+            for k, t in enumerate(s.toks):
+                if not wrx.match(t.key):
+                    continue
+                names = []
+                for t2 in s.toks[k + 1 : k + 4]:
+                    if t2.text[:1].isupper() and _CYR.search(t2.text):
+                        names.append(t2)
+                    else:
+                        break
+                if len(names) >= 2:
+                    name = " ".join(_person_nominative(t2.text) for t2 in names)
+                    out.append((k + 1, k + len(names), Actor(name, kind, None, s.quote, 0.8, key=_name_key(name))))
+    for m in _DOMAIN.finditer(text):
+        dom = m.group(1).lower()
+        if any(a.domain == dom for _, _, a in out):
+            continue
+        add(s.start + m.start(1), s.start + m.end(1), dom, "outlet", 0.6, dom)
+    return out
+
+
+def _person_nominative(word: str) -> str:
+    p = _morph().parse(word)
+    best = next((x for x in p if {"Name", "Surn", "Patr"} & set(x.tag.grammemes)), p[0])
+    return str(best.normal_form).capitalize()
+
+
+def _tok_at_abs(self: _Sentence, offset: int) -> int:
+    for i, t in enumerate(self.toks):
+        if t.end > offset:
+            return i
+    return max(0, len(self.toks) - 1)
+
+
+_Sentence.tok_at_abs = _tok_at_abs  # type: ignore[attr-defined]
+
+
+# -- dates -------------------------------------------------------------------------------------------
+def _parse_date(span: str, lang: str, base: date) -> date | None:
+    import dateparser
+
+    dt = dateparser.parse(span, languages=[lang], settings={
+        "RELATIVE_BASE": datetime(base.year, base.month, base.day, 12), "PREFER_DATES_FROM": "past",
+        "REQUIRE_PARTS": ["day", "month"], "PREFER_DAY_OF_MONTH": "first"})
+    return dt.date() if dt else None
+
+
+def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
+    mod = _LANGS[s.lang]
+    out = []
+    for rx in mod.DATE_PATTERNS:
+        for m in rx.finditer(s.text):
+            has_year = bool(m.group(3))
+            d = _parse_date(m.group(0), s.lang, base)
+            if d is None:
+                continue
+            if not has_year:
+                d = d.replace(year=base.year)
+                if d > base + timedelta(days=30):
+                    d = d.replace(year=base.year - 1)
+            out.append((m.start(), d, 0.95))
+    for m in re.finditer(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})\.(\d{2})\.(\d{4})\b", s.text):
+        try:
+            d = (date(int(m[1]), int(m[2]), int(m[3])) if m[1] else date(int(m[6]), int(m[5]), int(m[4])))
+        except ValueError:
+            continue
+        out.append((m.start(), d, 0.95))
+    return sorted(out, key=lambda x: x[0])
+
+
+def _relative_dates(s: _Sentence, base: date, prev: date | None) -> list[tuple[int, date, float]]:
+    mod = _LANGS[s.lang]
+    out = []
+    for rx, delta in _compiled(s.lang, "RELATIVE"):
+        for m in rx.finditer(s.keystr):
+            t = s.tok_at(m.start())
+            if t < len(s.toks) and t > 0 and s.toks[t].text[:1].isupper():
+                continue  # "Kuzbass Today" names an outlet
+            if isinstance(delta, int):
+                out.append((m.start(), base + timedelta(days=delta), 0.75))
+            elif prev is not None:
+                out.append((m.start(), prev + timedelta(days=int(delta[4:])), 0.6))
+    for wd, name in enumerate(mod.WEEKDAYS):
+        for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
+            back = (base.weekday() - wd) % 7
+            out.append((m.start(), base - timedelta(days=back), 0.65))
+    return out
+
+
+# -- the extraction ----------------------------------------------------------------------------------
+def extract(text: str, *, language: str | None = None, report_date: date | None = None) -> Draft:
+    """The draft of one report. ``language`` (en|ru) overrides detection for sentences in no clear
+    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today)."""
+    base = report_date or date.today()
+    lang = language or detect_language(text) or "en"
+    if lang not in _LANGS:
+        raise ValueError(f"unsupported language {lang!r} (en or ru)")
+    draft = Draft(language=lang, report_date=base.isoformat())
+    sents = [_analyse(st, t, lang) for st, t in _sentences(text)]
+
+    # countries mentioned, for actors whose country the text leaves implicit
+    mentions = Counter(t.country for s in sents for t in s.toks if t.country)
+    dominant = mentions.most_common(1)[0][0] if mentions else None
+
+    actors: dict[str, Actor] = {}
+    per_sentence: list[list[tuple[int, int, Actor]]] = []
+    for s in sents:
+        found = _body_actors(s)
+        found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
+        resolved = []
+        for i, j, a in found:
+            prior = actors.get(a.key) or _same_actor(actors, a)
+            if prior is None:
+                actors[a.key] = a
+                prior = a
+            resolved.append((i, j, prior))
+        per_sentence.append(resolved)
+    # later mentions of a known outlet or person by name (no trigger noun)
+    named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
+    for s, found in zip(sents, per_sentence, strict=True):
+        for a in named:
+            for m in re.finditer(r"(?<!\w)" + re.escape(a.name) + r"(?!\w)", s.text):
+                i = s.tok_at_abs(s.start + m.start())  # type: ignore[attr-defined]
+                if not any(x[2] is a for x in found):
+                    found.append((i, i, a))
+    for a in actors.values():
+        if a.country is None and a.kind in STATE_KINDS:
+            a.country = dominant
+        if a.kind == "outlet" and a.domain:
+            tld = a.domain.rsplit(".", 1)[-1].upper()
+            a.country = tld if len(tld) == 2 and tld not in ("TV", "FM") else a.country
+
+    # dates, in text order (relative ones lean on the last date seen)
+    prev: date | None = None
+    sentence_dates: list[list[tuple[int, date, float]]] = []
+    for s in sents:
+        ds = _absolute_dates(s, base)
+        ds_key = []
+        rel = _relative_dates(s, base, ds[-1][1] if ds else prev)
+        ds_key.extend(rel)
+        for pos, d, conf in sorted(ds + ds_key, key=lambda x: x[0]):
+            draft.dates.append((d.isoformat(), s.quote, conf))
+        allds = ds + ds_key
+        sentence_dates.append(allds)
+        if allds:
+            prev = max(allds, key=lambda x: x[0])[1]
+
+    # actions
+    last_state: Actor | None = None
+    last_against: Actor | None = None
+    main_outlet = next((a for a in actors.values() if a.kind == "outlet"), None)
+    main_target = main_outlet or next((a for a in actors.values() if a.kind == "journalist"), None)
+    senders: dict[str, Actor] = {}
+    recipients: dict[str, Actor] = {}
+    legal_first: str | None = None
+    for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
+        state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS]
+        legal = _legal_basis(s)
+        legal_first = legal_first or legal
+        kinds_seen: set[str] = set()
+        acted_by: Actor | None = None
+        for rx, kind in _compiled(s.lang, "ACTION_RULES"):
+            m = rx.search(s.keystr)
+            if m is None or kind in kinds_seen:
+                continue
+            before = s.keystr[: m.start()]
+            if _THREAT[s.lang].search(before[-40:]) or (
+                    kind in ("block", "ban", "warning", "arrest") and re.search(
+                        _LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
+                continue
+            kinds_seen.add(kind)
+            t_at = s.tok_at(m.start())
+            by = _pick_by(s, kind, t_at, state, found)
+            conf = 0.8
+            if by is None and last_state is not None and kind != "other":
+                by, conf = last_state, 0.6
+            against = _pick_against(kind, t_at, found)
+            if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
+                against = last_against or main_target  # a headline names its own parties or none
+            if kind == "referral-prosecutor" and by is not None and by.kind == "law-enforcement" and state:
+                pass
+            when = min(sds, key=lambda x: abs(x[0] - m.start()))[1].isoformat() if sds else None
+            draft.actions.append(Action(kind, by.name if by else None, against.name if against else None, when,
+                                        legal, s.quote, conf))
+            if by is not None:
+                senders[by.key] = by
+                acted_by = by
+            if against is not None:
+                recipients[against.key] = against
+                last_against = against
+                for i, _, a in found:  # "two outlets, X and Y"
+                    if a.kind == against.kind == "outlet" and i >= t_at:
+                        recipients[a.key] = a
+            # "at the request of X": X asked for it too
+            rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
+            if rq and kind in ("block", "ban", "demand-removal"):
+                after = [a for i, _, a in state if s.pos[i] >= rq.end() and a is not by]
+                if after:
+                    senders[after[0].key] = after[0]
+            if kind == "block":
+                for cc in _block_countries(s, by):
+                    if cc not in (c for c, _ in draft.blocked):
+                        draft.blocked.append((cc, s.quote))
+        if acted_by is not None:
+            last_state = acted_by
+        else:
+            free = [a for i, _, a in state if i == 0 or s.toks[i - 1].key not in ("to", "в", "во", "at")]
+            if free:
+                last_state = free[-1]
+    if not draft.actions:
+        senders, recipients = {}, {}
+    for key, a in list(senders.items()):  # "the Tajik authorities" is the specific body named beside it
+        if _concept(a) == "authorities":
+            other = next((b for b in senders.values() if b is not a and b.country == a.country
+                          and _concept(b) != "authorities"), None)
+            if other is not None:
+                del senders[key]
+                actors.pop(a.key, None)
+                for act in draft.actions:
+                    act.by = other.name if act.by == a.name else act.by
+    for a in actors.values():
+        a.role = "sender" if a.key in senders else "recipient" if a.key in recipients else "third-party"
+    if legal_first:
+        for act in draft.actions:
+            if act.legal_basis is None and act.kind.startswith("demand"):
+                act.legal_basis = legal_first
+                break
+    draft.actors = list(actors.values())
+
+    # outcome, claims
+    draft.outcome, draft.outcome_quote = _outcome(sents)
+    draft.claims = _claims(sents, sentence_dates, draft, base)
+    draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
+                     if a.kind == "outlet" and a.role == "recipient"] or [
+        {"name": a.name, "domain": a.domain} for a in draft.actors if a.kind == "outlet"][:1]
+    draft.articles = _articles(text, sents)
+    return draft
+
+
+_CONCEPTS = [
+    ("interior", re.compile(r"interior|internal affairs|внутренний дело|\bмвд\b")),
+    ("natsec", re.compile(r"national security|\bgknb\b|\bгкнб\b|национальный безопасность")),
+    ("prosecutor", re.compile(r"prosecutor|прокур")),
+    ("roskomnadzor", re.compile(r"roskomnadzor|роскомнадзор|\bркн\b")),
+    ("governor", re.compile(r"governor|губернатор")),
+    ("head-office", re.compile(r"администрация (?:глава|президент)|presidential administration")),
+    ("police", re.compile(r"police|полиция|милиция")),
+    ("authorities", re.compile(r"^(?:\w+ )?(?:authorities|government|officials|власть|правительство)(?: \w+)?$")),
+]
+
+
+def _concept(a: Actor) -> str | None:
+    for name, rx in _CONCEPTS:
+        if rx.search(a.key):
+            return name
+    return None
+
+
+def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
+    """A shorter or longer mention of an actor already seen ("the Kyrgyz Interior Ministry" → "Interior
+    Ministry"), or its abbreviation in parentheses."""
+    for b in actors.values():
+        if b.kind != a.kind:
+            continue
+        same_concept = a.kind in STATE_KINDS and _concept(a) is not None and _concept(a) == _concept(b)
+        if a.key and b.key and (a.key in b.key or b.key in a.key or same_concept) and (
+                a.country is None or b.country is None or a.country == b.country):
+            if len(a.key) > len(b.key):
+                b.name, b.key = a.name, a.key
+                b.country = b.country or a.country
+            return b
+    return None
+
+
+def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Actor]],
+             found: list[tuple[int, int, Actor]]) -> Actor | None:
+    if kind in ("lawsuit",):
+        cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
+        if cands:
+            return cands[-1][1]
+    before = [(i, a) for i, _, a in state if i <= t_at]
+    if kind == "referral-prosecutor":
+        before = [(i, a) for i, a in before if not (a.kind == "law-enforcement" and "прокур" in a.key
+                                                    or "prosecutor" in a.key)] or before
+    if before:
+        return before[-1][1]
+    after = [(i, a) for i, _, a in state if i > t_at]
+    if after and kind not in ("referral-prosecutor",):
+        i, a = after[0]
+        prev = s.toks[i - 1].key if i > 0 else ""
+        if prev not in ("to", "в", "во"):
+            return a
+    return None
+
+
+def _pick_against(kind: str, t_at: int, found: list[tuple[int, int, Actor]]) -> Actor | None:
+    targets = [(i, a) for i, _, a in found if a.kind in ("outlet", "journalist", "platform")]
+    if kind in ("arrest", "lawsuit"):
+        people = [(i, a) for i, a in targets if a.kind == "journalist"]
+        targets = people or targets
+    after = [a for i, a in targets if i >= t_at]
+    if after:
+        return after[0]
+    return targets[0][1] if targets else None
+
+
+def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
+    place = re.compile(_LANGS[s.lang].BLOCK_PLACE)
+    out = []
+    for m in place.finditer(s.keystr):
+        end = m.end() - len("CTRY")
+        t = s.tok_at(end)
+        if t < len(s.toks) and s.toks[t].country:
+            lead = s.keystr[max(0, m.start() - 30): m.start()]
+            if re.search(r"(?:outside|beyond|за предел|accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead):
+                continue
+            out.append(s.toks[t].country)
+    if not out and by is not None and by.country:
+        out.append(by.country)
+    return list(dict.fromkeys(c for c in out if c))
+
+
+def _legal_basis(s: _Sentence) -> str | None:
+    m = _LEGAL[s.lang].search(s.text)
+    return m.group(1).strip(" ,.") if m else None
+
+
+def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
+    hits: dict[str, Quote] = {}
+    for s in sents:
+        for rx, label in _compiled(s.lang, "OUTCOME_RULES"):
+            for m in rx.finditer(s.keystr):
+                before = s.keystr[max(0, m.start() - 90): m.start()]
+                if label != "refused" and re.search(_LANGS[s.lang].NEGATION + r"(?:\s+\S+){0,3}\s*$", before):
+                    continue
+                if label == "complied" and re.search(r"(?:ask|asked|demand|told|urged|order|требование|потребовать|требовать|попросить|просить|обязать|"
+                                                    r"предписание)\w*\b[^.]*$", before):
+                    continue
+                hits.setdefault(label, s.quote)
+    if "partly" in hits:
+        return "partly", hits["partly"]
+    if "refused" in hits and "complied" in hits:
+        return "partly", hits["complied"]
+    for label in ("refused", "complied"):
+        if label in hits:
+            return label, hits[label]
+    return "unknown", None
+
+
+def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]], draft: Draft,
+            base: date) -> list[Claim]:
+    out: list[Claim] = []
+    seen: set[tuple[str, str | None]] = set()
+    for s, ds in zip(sents, sdates, strict=True):
+        as_of = (ds[0][1] if ds else base).isoformat()
+        for rx, kind in _compiled(s.lang, "CLAIM_RULES"):
+            m = rx.search(s.keystr)
+            if m is None:
+                continue
+            before = s.keystr[max(0, m.start() - 20): m.start()]
+            if re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before) and kind != "online":
+                continue
+            country = None
+            if kind == "online":
+                loc = re.search(r"(?:accessible|available|online|доступный|доступен) (?:only )?(?:in|в) CTRY",
+                                s.keystr[m.start():])
+                if loc:
+                    t = s.tok_at(m.start() + loc.end() - 4)
+                    country = s.toks[t].country if t < len(s.toks) else None
+                if any(c == country for c, _ in draft.blocked) and country is not None:
+                    continue
+            if (kind, country) in seen:
+                continue
+            seen.add((kind, country))
+            out.append(Claim(kind, country, as_of, s.quote, 0.8))
+    for cc, q in draft.blocked:
+        s_idx = next((k for k, s in enumerate(sents) if s.start == q.start), None)
+        ds = sdates[s_idx] if s_idx is not None else []
+        as_of = (ds[0][1] if ds else base).isoformat()
+        if ("blocked", cc) not in seen:
+            seen.add(("blocked", cc))
+            out.append(Claim("blocked", cc, as_of, q, 0.8))
+    return out
+
+
+def _articles(text: str, sents: list[_Sentence]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for m in _URL.finditer(text):
+        url = m.group().rstrip(".,;)")
+        if urlsplit(url).path.strip("/"):
+            out.append({"url": url, "title": None, "offsets": [m.start(), m.start() + len(url)]})
+    title_rx = re.compile(r"(?:article|report|story|investigation|material|interview|video|статья|статью|материал|"
+                          r"расследование|интервью|публикаци[юя])\s+(?:titled\s+|headlined\s+|под названием\s+)?"
+                          r"[\"“«]([^\"”»]{8,160})[\"”»]", re.IGNORECASE)
+    for m in title_rx.finditer(text):
+        out.append({"url": None, "title": m.group(1).strip(), "offsets": [m.start(1), m.end(1)]})
+    return out

@@ -1,0 +1,121 @@
+"""English rules. Patterns run over a sentence's *key string*: its tokens lower-cased, possessives
+stripped, every word that names a country replaced by ``CTRY``, joined by single spaces."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "LANG", "OUTCOME_RULES", "RELATIVE", "WEEKDAYS",
+           "ANAPHORA", "BLOCK_PLACE", "NEGATION", "OUTLET_NOUNS", "PERSON_NOUNS", "REQUEST_OF"]
+
+LANG = "en"
+
+_DOM = (r"(?:internal|affairs|interior|information|culture|tourism|digital|development|transport|social|justice|"
+        r"foreign|communications?|education|health|emergency|situations|defen[cs]e|economy|youth|sports?|"
+        r"religious|media|technolog(?:y|ies)|innovation|mass|press|public|security|and|,)")
+_REG = (r"(?:information|and|communications?|technolog(?:y|ies)|radio|television|supreme|telecommunications?|"
+        r"mass|media|broadcasting|high|state|digital|internet|,)")
+_OF_C = r"(?: (?:of|in|under) (?:the )?(?:government of )?(?:CTRY|republic of CTRY|CTRY republic))?"
+
+# (pattern over the key string, actor kind)
+BODY_RULES: list[tuple[str, str]] = [
+    (r"(?:CTRY )?(?:media |telecoms? |telecommunications? |internet |state )?regulator(?: ,)? roskomnadzor", "regulator"),
+    (r"(?:CTRY )?(?:roskomnadzor|btk|rtük|rtuk)", "regulator"),
+    (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
+     r"inspectorate)" + _OF_C, "regulator"),
+    (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
+    (r"(?:CTRY )?ministry of (?:the )?" + _DOM + r"(?: " + _DOM + r"){0,6}" + _OF_C, "government"),
+    (r"(?:CTRY )?(?:interior|internal affairs|foreign|information|culture|justice|digital) ministry", "government"),
+    (r"(?:CTRY )?minister of " + _DOM + r"(?: " + _DOM + r"){0,4}", "government"),
+    (r"governor of (?:the )?(?:CTRY|[a-z]+) region|(?:CTRY )?(?:regional )?governor|mayor of CTRY|"
+     r"(?:CTRY )?mayor 's office|(?:CTRY )?presidential administration", "government"),
+    (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) of CTRY", "government"),
+    (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?", "law-enforcement"),
+    (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors", "law-enforcement"),
+    (r"(?:CTRY )?(?:state committee for national security|national security committee|state security "
+     r"(?:service|committee)|security service|gknb|fsb|kgb)(?: of CTRY)?(?: \( gknb \))?", "law-enforcement"),
+    (r"(?:CTRY )?(?:city |regional |traffic )?police(?: department| officers| officials)?(?: in CTRY| of CTRY)?", "law-enforcement"),
+    (r"(?:officers|investigators) from (?:the )?(?:CTRY )?(?:city )?police(?: department)?", "law-enforcement"),
+    (r"(?:an? |the )?(?:CTRY )?(?:[a-z]+ )?(?:district|regional|city|supreme|constitutional|criminal|appeals?|"
+     r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
+    (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)", "court"),
+    (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
+]
+
+# generic back-references: (pattern, kind it refers to)
+ANAPHORA: list[tuple[str, str]] = [
+    (r"the ministry", "government"), (r"the regulator", "regulator"), (r"the court", "court"),
+    (r"the service", "regulator"), (r"the police", "law-enforcement"), (r"the authorities", "government"),
+    (r"the prosecutors?", "law-enforcement"), (r"the committee", "law-enforcement"),
+]
+
+OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
+                r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
+                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers)),?")
+PERSON_NOUNS = r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist)"
+
+# (pattern over the key string, action kind); the first match of each kind per sentence counts
+_REMOVE = r"(?:remove|delete|take down|withdraw|delist|unpublish|removal|deletion|takedown)"
+ACTION_RULES: list[tuple[str, str]] = [
+    (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
+     r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent)"
+     r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
+    (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
+    (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring)"
+     r"\b[^.]{0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|change the (?:text|headline))\b", "demand-edit"),
+    (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
+     r"(?:retraction|correction|rebuttal)", "demand-edit"),
+    (r"\b(?:warned|warning|warns|warn)\b", "warning"),
+    (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
+     r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
+    (r"forwarded the case to|referred the case to", "referral-prosecutor"),
+    (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|access ban|\bextremist materials\b|"
+     r"\bbanned\b|\bbanning\b|outlaw(?:ed)?", "ban"),
+    (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
+     r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
+     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|blocked in CTRY", "block"),
+    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel)\b",
+     "lawsuit"),
+    (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody)\b(?! (?:journalists|"
+     r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
+]
+NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
+REQUEST_OF = r"at the request of|on the orders? of|following a (?:request|complaint) from|on the demand of"
+BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
+
+# claimed outcome: (pattern over the key string, outcome)
+OUTCOME_RULES: list[tuple[str, str]] = [
+    (r"\bpart(?:ly|ially)\b|\bpart of (?:the )?[a-z]+ remains?|\bsome of (?:the )?[a-z]+\b[^.]*\bremov", "partly"),
+    (r"\b(?:refused|refuse|refuses|refusing|declined|rejected|rejects)\b|\b(?:would|will|did) not "
+     r"(?:delete|remove|take|comply|change|edit)|\bstands? by (?:its|their|the) report|\bwill continue "
+     r"(?:publishing|to publish|working)|\bwill appeal\b|\bhas not removed\b", "refused"),
+    (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"\bno choice\b", "complied"),
+]
+
+# claims: (pattern over the key string, claim kind)
+CLAIM_RULES: list[tuple[str, str]] = [
+    (r"\b(?:remains?|remained|is|are|was|were) (?:still )?(?:online|available|accessible|up|on (?:its|the|their) "
+     r"(?:website|site|channel))\b|\bstill (?:online|available|accessible|on (?:its|the|their) (?:website|site))|"
+     r"\bworking normally\b|\bcan still be (?:reached|read|opened)", "online"),
+    (r"\b(?:was|were|has been|have been|had been|is|got) (?:later )?(?:removed|deleted|taken down|unpublished)\b|"
+     r"\b(?:removed|deleted|took down) (?:the|its|their|it|them)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"\bnow returns an error|\bno longer (?:available|online)", "removed"),
+    (r"\b(?:edited|amended|rewrote|rewritten|changed the headline|was changed)\b", "edited"),
+]
+
+# relative dates: (pattern over the key string, days relative to the report date, or "prev+N" for the last date)
+RELATIVE: list[tuple[str, int | str]] = [
+    (r"\byesterday\b", -1), (r"\btoday\b|\bthis morning\b|\bearlier today\b", 0), (r"\blast week\b", -7),
+    (r"\bthe (?:next|following) day\b", "prev+1"), (r"\bthe same day\b", "prev+0"),
+    (r"\bthe day before\b|\bthe previous day\b", "prev-1"), (r"\btwo days later\b", "prev+2"),
+]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_MON = "|".join(m.capitalize() for m in MONTHS) + "|" + "|".join(m[:3].capitalize() + r"\." for m in MONTHS)
+DATE_PATTERNS = [
+    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + _MON + r")(?:,?\s+(\d{4}))?\b"),
+    re.compile(r"\b(" + _MON + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b"),
+]
