@@ -3,7 +3,8 @@
 ``Presswatch`` holds the settings, the clock, the database and the archive, and owns the
 operations the shells call: :meth:`~Presswatch.watch`, :meth:`~Presswatch.unwatch`,
 :meth:`~Presswatch.check`, :meth:`~Presswatch.run_pass`, :meth:`~Presswatch.measure`,
-:meth:`~Presswatch.add_demand`. Operations that fetch run in a :meth:`~Presswatch.session`, which
+:meth:`~Presswatch.add_demand`, :meth:`~Presswatch.add_report`,
+:meth:`~Presswatch.check_report`. Operations that fetch run in a :meth:`~Presswatch.session`, which
 creates one :class:`~presswatch.fetch.client.Fetcher`, one :class:`~presswatch.pipeline.Checker`
 and (if asked) an analysis pool, and closes them on exit; :meth:`~Presswatch.shards` does the
 same for a pool of shard processes. It does no I/O until an operation asks for it, and
@@ -18,6 +19,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from presswatch.cases.demands import DemandIn
     from presswatch.fetch.client import Fetcher
     from presswatch.pipeline import Checker
+    from presswatch.reports.checking import Vantage
     from presswatch.runner import Runner, RunStats, ShardPool
 
 __all__ = ["UNKNOWN_COUNTRY", "Operations", "Presswatch", "Progress", "Target"]
@@ -197,6 +200,21 @@ class Presswatch:
         cc = country or self.settings.country or UNKNOWN_COUNTRY
         return await measure_local(self, url, country=cc, network=network, resolver=resolver,
                                    control_resolver=control_resolver)
+
+    async def add_report(self, source: str, *, language: str | None = None, report_date: date | None = None,
+                         by: str | None = None) -> dict[str, Any]:
+        """Ingest a press report (URL: fetched, archived and watched; or a text/HTML file) and extract its
+        draft, which stays outside the evidence log until accepted; the draft as JSON with ``id``."""
+        from presswatch.reports.ingest import add_report
+
+        return await add_report(self, source, language=language, report_date=report_date, by=by)
+
+    async def check_report(self, report_id: int, *, vantages: Sequence[Vantage] = (),
+                           ooni_base: str | None = None) -> list[dict[str, Any]]:
+        """Check every claim of an accepted report now (captures, measurements, OONI as a third party)."""
+        from presswatch.reports.checking import check_report
+
+        return await check_report(self, report_id, vantages=vantages, ooni_base=ooni_base)
 
     def add_demand(self, data: Mapping[str, Any] | DemandIn, *, documents: Sequence[Path | tuple[str, bytes]] = (),
                    by: str | None = None) -> int:

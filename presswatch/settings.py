@@ -86,6 +86,16 @@ class Settings(BaseSettings):
         default=2, ge=1, description="…from at least this many distinct probes (or runs from one vantage)."
     )
 
+    # press reports
+    report_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1, description="Largest report file `report add` reads (bytes)."
+    )
+    ooni_api: str | None = Field(
+        default=None,
+        description="OONI measurement API base URL (e.g. https://api.ooni.io) consulted for a claimed block "
+        "where presswatch has no vantage of its own; None = never ask OONI. Requests pass the SSRF guard.",
+    )
+
     @field_validator("country")
     @classmethod
     def _iso_country(cls, value: str | None) -> str | None:

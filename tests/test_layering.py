@@ -35,7 +35,7 @@ ROOT = Path(presswatch.__file__).parent
 SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "presswatch.web", "presswatch.__main__"]
 CORE = ["presswatch.core", "presswatch.pipeline", "presswatch.runner"]
 STAGES = [f"presswatch.{p}" for p in
-          ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish")]
+          ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish", "reports")]
 PUBLISH_BELOW_SHELLS = [
     f"presswatch.publish.{m}" for m in ("bundle", "diffview", "export", "rows", "verify", "visibility")
 ]
@@ -73,6 +73,10 @@ RULES: dict[str, tuple[list[str], list[str]]] = {
     "sources import no analysis, measurement, probes, cases or publish": (
         ["presswatch.sources"],
         ["presswatch.analyze", "presswatch.measure", "presswatch.probes", "presswatch.cases", "presswatch.publish"],
+    ),
+    "reports import no publishing and no probe internals (they measure through the core)": (
+        ["presswatch.reports"],
+        ["presswatch.publish", "presswatch.probes"],
     ),
     "the simulator is independent of presswatch's stages": (["presswatch.sim"], [*STAGES, *CORE, "presswatch.record"]),
 }

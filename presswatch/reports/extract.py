@@ -255,6 +255,13 @@ class _Sentence:
                 return i
         return len(self.toks)
 
+    def tok_at_abs(self, offset: int) -> int:
+        """The token at (or first after) an absolute offset."""
+        for i, t in enumerate(self.toks):
+            if t.end > offset:
+                return i
+        return max(0, len(self.toks) - 1)
+
     @property
     def quote(self) -> Quote:
         return Quote(self.text, self.start, self.start + len(self.text))
@@ -400,8 +407,8 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 continue
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
-        for kind, words in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
-            wrx = re.compile(r"^" + words + r"$")
+        for kind, word_rx in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
+            wrx = re.compile(r"^" + word_rx + r"$")
             for k, t in enumerate(s.toks):
                 if not wrx.match(t.key):
                     continue
@@ -428,14 +435,6 @@ def _person_nominative(word: str) -> str:
     return str(best.normal_form).capitalize()
 
 
-def _tok_at_abs(self: _Sentence, offset: int) -> int:
-    for i, t in enumerate(self.toks):
-        if t.end > offset:
-            return i
-    return max(0, len(self.toks) - 1)
-
-
-_Sentence.tok_at_abs = _tok_at_abs  # type: ignore[attr-defined]
 
 
 # -- dates -------------------------------------------------------------------------------------------
@@ -523,7 +522,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     for s, found in zip(sents, per_sentence, strict=True):
         for a in named:
             for m in re.finditer(r"(?<!\w)" + re.escape(a.name) + r"(?!\w)", s.text):
-                i = s.tok_at_abs(s.start + m.start())  # type: ignore[attr-defined]
+                i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
                     found.append((i, i, a))
     for a in actors.values():
@@ -541,7 +540,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         ds_key = []
         rel = _relative_dates(s, base, ds[-1][1] if ds else prev)
         ds_key.extend(rel)
-        for pos, d, conf in sorted(ds + ds_key, key=lambda x: x[0]):
+        for _pos, d, conf in sorted(ds + ds_key, key=lambda x: x[0]):
             draft.dates.append((d.isoformat(), s.quote, conf))
         allds = ds + ds_key
         sentence_dates.append(allds)
@@ -563,9 +562,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         kinds_seen: set[str] = set()
         acted_by: Actor | None = None
         for rx, kind in _compiled(s.lang, "ACTION_RULES"):
-            m = rx.search(s.keystr)
-            if m is None or kind in kinds_seen:
+            found_m = rx.search(s.keystr)
+            if found_m is None or kind in kinds_seen:
                 continue
+            m = found_m
             before = s.keystr[: m.start()]
             if _THREAT[s.lang].search(before[-40:]) or (
                     kind in ("block", "ban", "warning", "arrest") and re.search(
@@ -728,6 +728,10 @@ def _legal_basis(s: _Sentence) -> str | None:
     return m.group(1).strip(" ,.") if m else None
 
 
+_DEMANDED = (r"(?:ask|asked|demand|told|urged|order|требование|потребовать|требовать|попросить|просить|обязать|"
+             r"предписание)\w*\b[^.]*$")
+
+
 def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
     hits: dict[str, Quote] = {}
     for s in sents:
@@ -736,8 +740,7 @@ def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
                 before = s.keystr[max(0, m.start() - 90): m.start()]
                 if label != "refused" and re.search(_LANGS[s.lang].NEGATION + r"(?:\s+\S+){0,3}\s*$", before):
                     continue
-                if label == "complied" and re.search(r"(?:ask|asked|demand|told|urged|order|требование|потребовать|требовать|попросить|просить|обязать|"
-                                                    r"предписание)\w*\b[^.]*$", before):
+                if label == "complied" and re.search(_DEMANDED, before):
                     continue
                 hits.setdefault(label, s.quote)
     if "partly" in hits:
@@ -757,18 +760,18 @@ def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]],
     for s, ds in zip(sents, sdates, strict=True):
         as_of = (ds[0][1] if ds else base).isoformat()
         for rx, kind in _compiled(s.lang, "CLAIM_RULES"):
-            m = rx.search(s.keystr)
-            if m is None:
+            hit = rx.search(s.keystr)
+            if hit is None:
                 continue
-            before = s.keystr[max(0, m.start() - 20): m.start()]
+            before = s.keystr[max(0, hit.start() - 20): hit.start()]
             if re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before) and kind != "online":
                 continue
             country = None
             if kind == "online":
                 loc = re.search(r"(?:accessible|available|online|доступный|доступен) (?:only )?(?:in|в) CTRY",
-                                s.keystr[m.start():])
+                                s.keystr[hit.start():])
                 if loc:
-                    t = s.tok_at(m.start() + loc.end() - 4)
+                    t = s.tok_at(hit.start() + loc.end() - 4)
                     country = s.toks[t].country if t < len(s.toks) else None
                 if any(c == country for c, _ in draft.blocked) and country is not None:
                     continue

@@ -19,7 +19,8 @@ _OF_C = r"(?: (?:of|in|under) (?:the )?(?:government of )?(?:CTRY|republic of CT
 
 # (pattern over the key string, actor kind)
 BODY_RULES: list[tuple[str, str]] = [
-    (r"(?:CTRY )?(?:media |telecoms? |telecommunications? |internet |state )?regulator(?: ,)? roskomnadzor", "regulator"),
+    (r"(?:CTRY )?(?:media |telecoms? |telecommunications? |internet |state )?regulator(?: ,)? roskomnadzor",
+     "regulator"),
     (r"(?:CTRY )?(?:roskomnadzor|btk|rtük|rtuk)", "regulator"),
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
      r"inspectorate)" + _OF_C, "regulator"),
@@ -30,11 +31,13 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"governor of (?:the )?(?:CTRY|[a-z]+) region|(?:CTRY )?(?:regional )?governor|mayor of CTRY|"
      r"(?:CTRY )?mayor 's office|(?:CTRY )?presidential administration", "government"),
     (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) of CTRY", "government"),
-    (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?", "law-enforcement"),
+    (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?",
+     "law-enforcement"),
     (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors", "law-enforcement"),
     (r"(?:CTRY )?(?:state committee for national security|national security committee|state security "
      r"(?:service|committee)|security service|gknb|fsb|kgb)(?: of CTRY)?(?: \( gknb \))?", "law-enforcement"),
-    (r"(?:CTRY )?(?:city |regional |traffic )?police(?: department| officers| officials)?(?: in CTRY| of CTRY)?", "law-enforcement"),
+    (r"(?:CTRY )?(?:city |regional |traffic )?police(?: department| officers| officials)?(?: in CTRY| of CTRY)?",
+     "law-enforcement"),
     (r"(?:officers|investigators) from (?:the )?(?:CTRY )?(?:city )?police(?: department)?", "law-enforcement"),
     (r"(?:an? |the )?(?:CTRY )?(?:[a-z]+ )?(?:district|regional|city|supreme|constitutional|criminal|appeals?|"
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
