@@ -428,8 +428,53 @@ def timeline(core: Presswatch, incident_id: int) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(as_utc(n.at), "note", f"note — {who}{n.text}", ref=f"incident_note:{n.id}")
             )
+        entries.extend(_report_entries(s, incident_id))
     entries.sort(key=lambda t: (t.at, _KIND_ORDER.get(t.kind, 5)))
     return entries
+
+
+def _report_refs(s: Session, incident_id: int) -> list[str]:
+    """Log refs of the press reports accepted into the incident and of their claims' checks."""
+    try:
+        from presswatch.record.report_models import ClaimCheck, PressReport, ReportClaim
+    except ModuleNotFoundError:  # the reports stage is optional
+        return []
+    reports = select(PressReport.id).where(PressReport.incident_id == incident_id)
+    refs = [f"press_report:{i}" for i in s.scalars(reports)]
+    claims = select(ReportClaim.id).where(ReportClaim.incident_id == incident_id)
+    refs += [f"claim_check:{i}" for i in s.scalars(select(ClaimCheck.id).where(ClaimCheck.claim_id.in_(claims)))]
+    return refs
+
+
+def _report_entries(s: Session, incident_id: int) -> list[TimelineEntry]:
+    """"reported by … on …" with the report's claims and their latest statuses, and each claim check."""
+    try:
+        from presswatch.record.report_models import ClaimCheck, PressReport, ReportClaim
+    except ModuleNotFoundError:  # the reports stage is optional
+        return []
+    out: list[TimelineEntry] = []
+    for rep in s.scalars(select(PressReport).where(PressReport.incident_id == incident_id).order_by(PressReport.id)):
+        claims = list(s.scalars(select(ReportClaim).where(ReportClaim.report_id == rep.id).order_by(ReportClaim.id)))
+        parts, details = [], []
+        for c in claims:
+            checks = list(s.scalars(select(ClaimCheck).where(ClaimCheck.claim_id == c.id).order_by(ClaimCheck.id)))
+            status = checks[-1].status if checks else "unchecked"
+            what = c.kind + (f" in {c.country}" if c.country else "")
+            parts.append(f"{what}: {status}")
+            details.append({"claim_id": c.id, "kind": c.kind, "country": c.country, "status": status})
+            for chk in checks:
+                out.append(TimelineEntry(
+                    as_utc(chk.at), "claim-check",
+                    f"claim “{what}” (report #{rep.id}) {chk.status}: {chk.summary}", ref=f"claim_check:{chk.id}",
+                    country=c.country, details={"claim_id": c.id, "source": chk.source, "evidence": chk.evidence},
+                ))  # fmt: skip
+        day = datetime(rep.report_date.year, rep.report_date.month, rep.report_date.day)
+        summary = f"reported by {rep.source} on {rep.report_date.isoformat()}"
+        if parts:
+            summary += " — claims: " + "; ".join(parts)
+        out.append(TimelineEntry(as_utc(day), "reported", summary, ref=f"press_report:{rep.id}",
+                                 details={"report_id": rep.id, "title": rep.title, "claims": details}))
+    return out
 
 
 def _event_entry(e: Event, watches: dict[int, Watch]) -> TimelineEntry:
@@ -730,6 +775,7 @@ def incident_entry_indices(core: Presswatch, incident_id: int, *, public: bool =
             )
         refs.update(f"event:{e.id}" for e in _events(s, m))
         refs.update(f"measurement:{i}" for i in _measurement_ids(s, m))
+        refs.update(_report_refs(s, incident_id))
         ordered = sorted(refs)
         found: set[int] = set()
         for i in range(0, len(ordered), 500):

@@ -41,7 +41,7 @@ __all__ = ["EVIDENCE_WINDOW", "Vantage", "check_report", "find_article", "parse_
 log = logging.getLogger(__name__)
 
 EVIDENCE_WINDOW = timedelta(days=30)  # measurements this long before the claim's date still count
-_BAD = ("removed", "withheld", "unreachable")
+_BAD = ("removed", "withheld", "missing", "unreachable")
 
 
 @dataclass(frozen=True)

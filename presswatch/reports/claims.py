@@ -18,7 +18,7 @@ __all__ = ["ONLINE_STATUSES", "REMOVED_STATUSES", "ClaimFacts", "MeasurementFact
            "judge"]
 
 ONLINE_STATUSES = frozenset({"new", "unchanged", "edited"})
-REMOVED_STATUSES = frozenset({"removed", "withheld"})
+REMOVED_STATUSES = frozenset({"removed", "withheld", "missing"})  # missing: gone before our first check
 
 
 @dataclass(frozen=True)

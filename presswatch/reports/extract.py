@@ -728,6 +728,8 @@ def _legal_basis(s: _Sentence) -> str | None:
     return m.group(1).strip(" ,.") if m else None
 
 
+_CONTINUES = re.compile(r"(?:however|but|meanwhile|still|yet|at the same time|однако|но|при этом|тем не менее|"
+                       r"между тем)\b", re.IGNORECASE)
 _DEMANDED = (r"(?:ask|asked|demand|told|urged|order|требование|потребовать|требовать|попросить|просить|обязать|"
              r"предписание)\w*\b[^.]*$")
 
@@ -757,8 +759,14 @@ def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]],
             base: date) -> list[Claim]:
     out: list[Claim] = []
     seen: set[tuple[str, str | None]] = set()
+    prev_day: date | None = None
+    as_of_of: dict[int, str] = {}
     for s, ds in zip(sents, sdates, strict=True):
-        as_of = (ds[0][1] if ds else base).isoformat()
+        # "As of November 26, … remains online. However, … blocked in Kazakhstan": the date carries over
+        day = ds[0][1] if ds else (prev_day if _CONTINUES.match(s.text) else None)
+        as_of = (day or base).isoformat()
+        as_of_of[s.start] = as_of
+        prev_day = ds[0][1] if ds else day
         for rx, kind in _compiled(s.lang, "CLAIM_RULES"):
             hit = rx.search(s.keystr)
             if hit is None:
@@ -780,9 +788,7 @@ def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]],
             seen.add((kind, country))
             out.append(Claim(kind, country, as_of, s.quote, 0.8))
     for cc, q in draft.blocked:
-        s_idx = next((k for k, s in enumerate(sents) if s.start == q.start), None)
-        ds = sdates[s_idx] if s_idx is not None else []
-        as_of = (ds[0][1] if ds else base).isoformat()
+        as_of = as_of_of.get(q.start, base.isoformat())
         if ("blocked", cc) not in seen:
             seen.add(("blocked", cc))
             out.append(Claim("blocked", cc, as_of, q, 0.8))
