@@ -121,7 +121,7 @@ def test_remains_online_contradicted_by_a_removal(core, simsite, site_url, tmp_p
     simsite.set_state(slug, "removal-notice", lang="ru")
     [r] = asyncio.run(core.check_report(doc["id"]))
     assert r["status"] == "contradicted"
-    assert "removed" in r["summary"] and r["evidence"][0].startswith("observation:")
+    assert "removal-notice" in r["summary"] and r["evidence"][0].startswith("observation:")
 
 
 def test_removed_claim_corroborated_and_unchecked_country_unverified(core, simsite, site_url, tmp_path):

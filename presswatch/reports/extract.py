@@ -774,6 +774,8 @@ def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]],
             before = s.keystr[max(0, hit.start() - 20): hit.start()]
             if re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before) and kind != "online":
                 continue
+            if kind == "removed" and re.search(_DEMANDED, s.keystr[: hit.start()]):
+                continue  # "demanded that it remove the article" is no removal
             country = None
             if kind == "online":
                 loc = re.search(r"(?:accessible|available|online|доступный|доступен) (?:only )?(?:in|в) CTRY",

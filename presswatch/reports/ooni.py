@@ -176,7 +176,10 @@ def query_url(base: str, url: str, country: str, *, since: date | None = None, u
 
 
 async def _get_json(fetcher: Fetcher, url: str) -> Any:
-    res = await fetcher.fetch(url, extra_headers={"Accept": "application/json"})
+    try:
+        res = await fetcher.fetch(url, extra_headers={"Accept": "application/json"})
+    except PresswatchError as exc:  # refused by the SSRF guard, or not a URL
+        raise OoniError(f"OONI API {url}: {exc}") from exc
     if res.error_reason is not None or res.body is None:
         raise OoniError(f"OONI API {url}: {res.error_reason}: {res.error}")
     if res.status != 200:
