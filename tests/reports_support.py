@@ -48,7 +48,8 @@ def ooni_api(measurements: list[dict[str, Any]]) -> Iterator[tuple[str, list[str
             base = f"http://127.0.0.1:{self.server.server_address[1]}"
             if parts.path == "/api/v1/measurements":
                 rows = [m for m in measurements
-                        if m["input"] == q.get("input", m["input"]) and m["probe_cc"] == q.get("probe_cc", m["probe_cc"])
+                        if m["input"] == q.get("input", m["input"])
+                        and m["probe_cc"] == q.get("probe_cc", m["probe_cc"])
                         and m["test_name"] == q.get("test_name", m["test_name"])]
                 body = {"metadata": {"count": len(rows), "limit": int(q.get("limit", 100)), "offset": 0},
                         "results": [{

@@ -141,7 +141,8 @@ def test_removed_claim_corroborated_and_unchecked_country_unverified(core, simsi
 def test_article_found_by_title_on_the_outlets_feed(core, simsite, tmp_path):
     slug = simsite.slugs()[4]
     title = simsite.article(slug).title
-    text = f"The prosecutor's office of Bishkek demanded that the outlet remove the article “{title}”. It remains online."
+    text = (f"The prosecutor's office of Bishkek demanded that the outlet remove the article “{title}”. "
+            "It remains online.")
     doc = _add(core, tmp_path, text, report_date=date(2026, 3, 6))
     assert doc["targets"]["articles"][0]["title"] == title
     res = accept_report(core, doc["id"], edit={"targets": {**doc["targets"], "outlets": [

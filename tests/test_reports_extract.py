@@ -8,8 +8,16 @@ import pytest
 from reports_support import FOUNDING, founding_like
 
 from presswatch.reports import gazetteer
-from presswatch.reports.extract import (ACTION_KINDS, ACTOR_KINDS, CLAIM_KINDS, OUTCOMES, ROLES, detect_language,
-                                        draft_from_dict, extract)
+from presswatch.reports.extract import (
+    ACTION_KINDS,
+    ACTOR_KINDS,
+    CLAIM_KINDS,
+    OUTCOMES,
+    ROLES,
+    detect_language,
+    draft_from_dict,
+    extract,
+)
 
 
 def _senders(doc):

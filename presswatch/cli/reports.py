@@ -12,7 +12,7 @@ import typer
 
 from presswatch.cli._support import emit, err, errors_as_usage, fail, open_core, print_json, shorten
 
-__all__ = ["register", "report_accept", "report_add", "report_app", "report_check", "report_list",
+__all__ = ["Opt", "register", "report_accept", "report_add", "report_app", "report_check", "report_list",
            "report_reject", "report_show"]
 
 report_app = typer.Typer(help="Read press reports into draft incidents and check their claims.",

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from presswatch.core import Presswatch
     from presswatch.fetch.client import Fetcher
 
-__all__ = ["EVIDENCE_WINDOW", "Vantage", "check_report", "find_article", "parse_vantage"]
+__all__ = ["EVIDENCE_WINDOW", "Vantage", "as_utc_date", "check_report", "find_article", "parse_vantage"]
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +230,7 @@ async def check_report(core: Presswatch, report_id: int, *, vantages: Sequence[V
 
 
 def as_utc_date(d: Any) -> Any:
+    """Midnight UTC of a date."""
     from datetime import UTC, datetime
 
     return datetime(d.year, d.month, d.day, tzinfo=UTC)

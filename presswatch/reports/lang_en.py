@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "LANG", "OUTCOME_RULES", "RELATIVE", "WEEKDAYS",
+__all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES", "RELATIVE", "WEEKDAYS",
            "ANAPHORA", "BLOCK_PLACE", "NEGATION", "OUTLET_NOUNS", "PERSON_NOUNS", "REQUEST_OF"]
 
 LANG = "en"
