@@ -14,6 +14,7 @@ from reports_support import FOUNDING, founding_like
 from sqlalchemy import func, select
 
 from presswatch.cases.incidents import timeline
+from presswatch.record.ledger import Ledger
 from presswatch.record.ledger_models import LogEntry
 from presswatch.record.report_models import PressReport, ReportDraft
 from presswatch.reports.checking import Vantage
@@ -88,6 +89,36 @@ def test_founding_like_report_end_to_end_all_claims_corroborated(core, simsite, 
     assert reported and reported[0].summary.startswith("reported by report.txt on 2015-11-27")
     assert "blocked in KZ: corroborated" in reported[0].summary
     assert sum(e.kind == "claim-check" for e in entries) == 2
+    # the report, its claims and their checks are in the log, and the whole store still verifies
+    report = Ledger(core).verify_store()
+    assert report.ok, report.failures
+    with core.db.session() as s:
+        kinds = {e.kind for e in s.scalars(select(LogEntry))}
+    assert {"report", "claim-check", "incident", "demand"} <= kinds
+    assert any(e.ref == f"press_report:{doc['id']}" for e in _entries(core))
+
+
+def _entries(core):
+    with core.db.session() as s:
+        return list(s.scalars(select(LogEntry)))
+
+
+def test_report_tables_match_the_migration(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from presswatch.record.base import Base
+    from presswatch.record.db import Database
+    from presswatch.record.registry import import_all_models
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    Database(url).migrate()
+    import_all_models()
+    mine = {"press_report", "report_draft", "report_claim", "claim_check", "ooni_observation"}
+    with create_engine(url).connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if mine & set(str(d).split("'"))] == []
 
 
 @pytest.mark.skipif(not FOUNDING.exists(), reason="the founding story's report is not in shared/data")
