@@ -88,7 +88,9 @@ class Settings(BaseSettings):
 
     # press reports
     report_max_bytes: int = Field(
-        default=5 * 1024 * 1024, ge=1, description="Largest report file `report add` reads (bytes)."
+        default=2 * 1024 * 1024, ge=1,
+        description="Largest report file `report add` reads (bytes); the extraction reads the first 200,000 "
+        "characters of its text.",
     )
     ooni_api: str | None = Field(
         default=None,

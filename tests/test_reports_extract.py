@@ -127,3 +127,9 @@ def test_founding_story_draft():
     claims = {(c["kind"], c["country"]): c for c in doc["claims"]}
     assert claims[("blocked", "KZ")]["as_of"] == "2015-11-26"
     assert claims[("online", None)]["as_of"] == "2015-11-26"
+
+
+def test_huge_text_is_cut_not_crashed():
+    text = "The Interior Ministry asked the news website Big One to remove a report. " + "filler words " * 20_000
+    doc = extract(text, report_date=date(2025, 5, 5)).as_dict()
+    assert doc["truncated"] is True and doc["actions"][0]["kind"] == "demand-removal"

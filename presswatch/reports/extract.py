@@ -27,6 +27,7 @@ __all__ = [
     "CLAIM_KINDS",
     "OUTCOMES",
     "ROLES",
+    "MAX_TEXT_CHARS",
     "STATE_KINDS",
     "Action",
     "Actor",
@@ -47,6 +48,7 @@ OUTCOMES = ("complied", "refused", "partly", "unknown")
 CLAIM_KINDS = ("online", "removed", "blocked", "edited")
 
 _LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
+MAX_TEXT_CHARS = 200_000  # a press report is a few thousand characters; past this the text is cut (``truncated``)
 _TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
 _DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su))\b",
@@ -135,6 +137,7 @@ class Draft:
     claims: list[Claim] = field(default_factory=list)
     outlets: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
 
     @property
     def blocked_countries(self) -> list[str]:
@@ -166,6 +169,7 @@ class Draft:
                 ),
             },
             "empty": self.empty,
+            "truncated": self.truncated,
         }
 
 
@@ -438,6 +442,7 @@ def _person_nominative(word: str) -> str:
 
 
 # -- dates -------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
 def _parse_date(span: str, lang: str, base: date) -> date | None:
     import dateparser
 
@@ -497,8 +502,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     lang = language or detect_language(text) or "en"
     if lang not in _LANGS:
         raise ValueError(f"unsupported language {lang!r} (en or ru)")
-    draft = Draft(language=lang, report_date=base.isoformat())
-    sents = [_analyse(st, t, lang) for st, t in _sentences(text)]
+    draft = Draft(language=lang, report_date=base.isoformat(), truncated=len(text) > MAX_TEXT_CHARS)
+    sents = [_analyse(st, t, lang) for st, t in _sentences(text[:MAX_TEXT_CHARS])]
 
     # countries mentioned, for actors whose country the text leaves implicit
     mentions = Counter(t.country for s in sents for t in s.toks if t.country)

@@ -95,6 +95,7 @@ def _pycountry_names() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def country_words_en() -> dict[str, str]:
     """Every single English word that names a country (names, demonyms, capitals)."""
     return {**_pycountry_names(), **_EN_ALIASES, **_EN_CITIES}
@@ -102,7 +103,7 @@ def country_words_en() -> dict[str, str]:
 
 def country_words_ru() -> dict[str, str]:
     """Russian lemmas that name a country (names, adjectives, cities)."""
-    return dict(_RU_ALIASES)
+    return _RU_ALIASES
 
 
 def country_of_word(word: str, *, lemma: str | None = None) -> str | None:
