@@ -14,6 +14,7 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
     │   │   ├── DuplicateDemand   cases.demands: the same demand again
     │   │   ├── InvalidDocument   cases.demands: an attached document refused
     │   │   └── InvalidIncident   cases.incidents: an incident that cannot be recorded
+    │   ├── InvalidReport      reports.ingest: a press report that cannot be read or reviewed
     │   └── ControlInputError  measure.control: a malformed control request (API answers 422)
     ├── InvalidURL             not an http(s) URL we can fetch
     ├── BlockedTarget          SSRF guard: private/loopback/link-local target refused
@@ -24,6 +25,7 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
     ├── ArchiveError           a WARC could not be written or read back
     ├── DatabaseError          the database is unreachable or inconsistent
     ├── NotFound               a watch, demand, incident … does not exist
+    ├── OoniError              reports.ooni: OONI's API unreadable or a measurement not in its format
     ├── InvalidMeasurement     probes.reachability: a submitted envelope lacks what a measurement needs
     ├── ProbeError             probes.client: the server refused a probe request (``status``)
     ├── ServerUnreachable      probes.client: the probe server could not be reached
