@@ -215,6 +215,12 @@ def accept_report(core: Presswatch, report_id: int, *, edit: Mapping[str, Any] |
         draft = draft_from_dict(draft)
     except ValueError as exc:
         raise InvalidReport(f"draft: {exc}") from exc
+    as_of: list[date | None] = []
+    for c in draft.get("claims") or []:  # checked before anything is recorded
+        try:
+            as_of.append(date.fromisoformat(str(c["as_of"])[:10]) if c.get("as_of") else None)
+        except ValueError as exc:
+            raise InvalidReport(f"claim as_of {c['as_of']!r} is not a date") from exc
     label = f"report #{report_id} ({source}, {day.isoformat()})"
     senders = [a["name"] for a in draft.get("actors") or [] if a.get("role") == "sender"]
     recips = [a["name"] for a in draft.get("actors") or [] if a.get("role") == "recipient"]
@@ -240,15 +246,9 @@ def accept_report(core: Presswatch, report_id: int, *, edit: Mapping[str, Any] |
         if rep.status != "draft":
             raise InvalidReport(f"report #{report_id} is already {rep.status}")
         claims = []
-        for c in draft.get("claims") or []:
-            as_of = None
-            if c.get("as_of"):
-                try:
-                    as_of = date.fromisoformat(str(c["as_of"])[:10])
-                except ValueError as exc:
-                    raise InvalidReport(f"claim as_of {c['as_of']!r} is not a date") from exc
+        for c, when in zip(draft.get("claims") or [], as_of, strict=True):
             row = ReportClaim(report_id=report_id, incident_id=iid, kind=c["kind"], country=c.get("country"),
-                              as_of=as_of, quote=str(c.get("quote") or ""), offsets=list(c.get("offsets") or []),
+                              as_of=when, quote=str(c.get("quote") or ""), offsets=list(c.get("offsets") or []),
                               target_url=url, target_title=art_title, outlet=site or outlet, created_at=now)
             s.add(row)
             claims.append(row)
