@@ -216,3 +216,39 @@ def test_accept_on_both_databases(db_url, tmp_path):
         assert again["id"] == doc["id"] and again["duplicate"] is True
     finally:
         core.close()
+
+
+def test_bad_edit_is_refused_and_records_nothing(core, tmp_path):
+    from presswatch.reports.ingest import InvalidReport
+    from presswatch.reports.review import edit_draft
+
+    doc = _add(core, tmp_path, "The Interior Ministry asked the news website Foo Bar to remove a video. It refused.")
+    before = _log_size(core)
+    with pytest.raises(InvalidReport, match="outcome"):
+        edit_draft(core, doc["id"], {"outcome": "perhaps"})
+    with pytest.raises(InvalidReport, match="as_of"):
+        accept_report(core, doc["id"], edit={"claims": [{"kind": "online", "country": None, "as_of": "soon"}]})
+    assert _log_size(core) == before
+    from presswatch.cases.incidents import list_incidents
+
+    assert list_incidents(core) == []
+    assert get_report(core, doc["id"])["status"] == "draft"
+
+
+def test_probes_in_the_country_are_asked_to_measure(core, tmp_path):
+    from datetime import UTC, datetime
+
+    from presswatch.record.measure_models import Probe
+    from presswatch.record.models import Watch
+
+    core.db.write(lambda s: s.add(Probe(id="p-kz", public_key="k" * 43, country="KZ", network="AS1",
+                                        enrolled_at=datetime(2026, 1, 1, tzinfo=UTC))))
+    url = "http://127.0.0.1:9/2026/03/article"
+    doc = _add(core, tmp_path, f"The site {url} has been blocked in Kazakhstan, the outlet said on 3 March 2026.",
+               report_date=date(2026, 3, 6))
+    accept_report(core, doc["id"])
+    [r] = asyncio.run(core.check_report(doc["id"]))
+    assert r["status"] == "unverified"  # no measurement yet: the probe has it assigned
+    with core.db.session() as s:
+        w = s.scalar(select(Watch).where(Watch.url == url))
+        assert w is not None and w.tags.get("measure_in") == ["KZ"]
