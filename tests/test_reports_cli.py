@@ -166,3 +166,18 @@ def test_report_from_a_url_is_archived_evidence(tmp_path: Path):
         assert shown["capture_id"] is not None and shown["watch_id"] is not None
         refused = cli(["report", "add", url], {k: v for k, v in env.items() if k != "PRESSWATCH_ALLOW_PRIVATE"})
         assert refused.returncode == 2 and "non-public" in refused.stderr
+
+
+def test_ooni_import_from_a_file(tmp_path: Path):
+    from reports_support import web_connectivity
+
+    env = cli_env(tmp_path / "data")
+    f = tmp_path / "ooni.jsonl"
+    f.write_text("\n".join(json.dumps(web_connectivity("https://a.example/x", "KZ", f"u{i}", "dns", False))
+                           for i in range(3)) + "\n", encoding="utf-8")
+    r = cli(["report", "ooni-import", str(f)], env)
+    assert r.returncode == 0 and "imported 3" in r.stdout, r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"test_name": "ndt"}', encoding="utf-8")
+    r = cli(["report", "ooni-import", str(bad)], env)
+    assert r.returncode == 2 and "Web Connectivity" in r.stderr

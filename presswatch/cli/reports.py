@@ -13,7 +13,7 @@ import typer
 from presswatch.cli._support import emit, err, errors_as_usage, fail, open_core, print_json, shorten
 
 __all__ = ["Opt", "register", "report_accept", "report_add", "report_app", "report_check", "report_list",
-           "report_reject", "report_show"]
+           "report_ooni_import", "report_reject", "report_show"]
 
 report_app = typer.Typer(help="Read press reports into draft incidents and check their claims.",
                          no_args_is_help=True)
@@ -191,6 +191,25 @@ def report_check(
         else:
             cc = f" in {r['country']}" if r.get("country") else ""
             typer.echo(f"claim #{r['claim_id']} {r['kind']}{cc}: {r['status']} — {r['summary']}")
+
+
+@report_app.command("ooni-import")
+def report_ooni_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(
+        help="OONI Web Connectivity measurements: JSON, JSON lines, or an API listing.")],
+) -> None:
+    """Import OONI's published measurements (a third party's verdicts) for claim checks."""
+    from presswatch.reports import ooni
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    core = open_core(ctx)
+    with errors_as_usage():
+        ids = ooni.import_records(core, ooni.parse_jsonl(text, source_url=path.resolve().as_uri()))
+    typer.echo(f"imported {len(ids)} OONI measurements (third-party source)")
 
 
 def register(app: typer.Typer) -> None:
