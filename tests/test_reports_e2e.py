@@ -149,10 +149,12 @@ def test_remains_online_contradicted_by_a_removal(core, simsite, site_url, tmp_p
     doc = _add(core, tmp_path, text, report_date=date(2026, 3, 6))
     assert [c["kind"] for c in doc["claims"]] == ["online"]
     accept_report(core, doc["id"])
+    assert asyncio.run(core.check([url]))[0]["status"] == "new"  # presswatch had captured it online
     simsite.set_state(slug, "removal-notice", lang="ru")
     [r] = asyncio.run(core.check_report(doc["id"]))
     assert r["status"] == "contradicted"
-    assert "removal-notice" in r["summary"] and r["evidence"][0].startswith("observation:")
+    assert "removed (removal-notice)" in r["summary"] and r["evidence"][0].startswith("observation:")
+    assert r["confidence"] >= 0.9  # the removal was confirmed by a second check
 
 
 def test_removed_claim_corroborated_and_unchecked_country_unverified(core, simsite, site_url, tmp_path):
