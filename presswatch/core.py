@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from presswatch.archive.warc import WarcArchive
     from presswatch.cases.demands import DemandIn
     from presswatch.fetch.client import Fetcher
+    from presswatch.fetch.limits import HostLimiter
     from presswatch.pipeline import Checker
     from presswatch.runner import Runner, RunStats, ShardPool
 
@@ -73,6 +74,11 @@ class Operations:
     async def run_pass(self, concurrency: int | None = None, progress: Progress | None = None) -> RunStats:
         """One pass over what is due now (discovery first; only watches this pass leased)."""
         return await self.runner.run_once(concurrency, progress=progress)
+
+    async def check_batch(self, batch: str, ids: Sequence[int], concurrency: int | None = None) -> RunStats:
+        """Check one batch a scheduler claimed under ``batch`` (what a scale-out worker task runs;
+        the same checks as a pass, see :meth:`~presswatch.runner.Runner.check_batch`)."""
+        return await self.runner.check_batch(batch, ids, concurrency)
 
 
 class Presswatch:
@@ -142,14 +148,15 @@ class Presswatch:
 
     # -- fetching ------------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
-    async def session(self, *, workers: int | None = 0,
-                      shard: tuple[int, int] | None = None) -> AsyncIterator[Operations]:
+    async def session(self, *, workers: int | None = 0, shard: tuple[int, int] | None = None,
+                      limiter: HostLimiter | None = None) -> AsyncIterator[Operations]:
         """``async with core.session() as ops:`` — one fetcher and one checker for the operations
         inside, closed on exit.
 
         ``workers``: analysis processes (0 = analyse in-process, ``None`` = one per CPU), shut down
         on exit. ``shard=(k, n)``: passes check only article watches with ``id % n == k`` (and
-        discover only in shard 0).
+        discover only in shard 0). ``limiter``: per-host politeness shared beyond this process
+        (default: per process, see :mod:`presswatch.fetch.limits`).
         """
         from presswatch.fetch.client import Fetcher
         from presswatch.pipeline import Checker
@@ -157,7 +164,7 @@ class Presswatch:
 
         pool = make_pool(workers)
         try:
-            async with Fetcher(self.settings, self.clock) as fetcher:
+            async with Fetcher(self.settings, self.clock, limiter=limiter) as fetcher:
                 checker = Checker(self, fetcher, pool)
                 yield Operations(self, fetcher, checker, Runner(self, fetcher, checker=checker, shard=shard), pool)
         finally:
