@@ -109,14 +109,16 @@ def claim(core: Presswatch, owner: str, ids: Sequence[int], *,
     return core.db.write(fn)
 
 
-def claim_due(core: Presswatch, owner: str, limit: int, *, seconds: int | None = None) -> list[tuple[int, str, str]]:
-    """Lease up to ``limit`` due and free watches, most overdue first, for ``seconds`` (default
-    ``dispatch_lease_seconds``); (id, kind, url) of each. Concurrent claimers get disjoint watches
+def claim_due(core: Presswatch, limit: int, batch_size: int, *,
+              seconds: int | None = None) -> list[tuple[str, list[tuple[int, str, str]]]]:
+    """Lease up to ``limit`` due and free watches, most overdue first, in batches of ``batch_size``,
+    each under a new :func:`batch_owner` for ``seconds`` (default ``dispatch_lease_seconds``);
+    returns (owner, [(id, kind, url), …]) per batch. Concurrent claimers get disjoint watches
     (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writers)."""
     now = core.clock.now()
     until = now + timedelta(seconds=seconds or core.settings.dispatch_lease_seconds)
 
-    def fn(s: Session) -> list[tuple[int, str, str]]:
+    def fn(s: Session) -> list[tuple[str, list[tuple[int, str, str]]]]:
         live = s.scalars(select(Watch.lease_owner).distinct().where(Watch.lease_until >= now)).all()
         dead = [o for o in live if o and _owner_is_dead(o)]
         free = or_(Watch.lease_until.is_(None), Watch.lease_until < now)
@@ -129,11 +131,14 @@ def claim_due(core: Presswatch, owner: str, limit: int, *, seconds: int | None =
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        got = [(r[0], r[1], r[2]) for r in rows]
-        for k in range(0, len(got), CHUNK):
-            s.execute(update(Watch).where(Watch.id.in_([g[0] for g in got[k:k + CHUNK]]))
+        out = []
+        for k in range(0, len(rows), max(batch_size, 1)):
+            part = [(r[0], r[1], r[2]) for r in rows[k:k + batch_size]]
+            owner = batch_owner()
+            s.execute(update(Watch).where(Watch.id.in_([p[0] for p in part]))
                       .values(lease_until=until, lease_owner=owner).execution_options(synchronize_session=False))
-        return got
+            out.append((owner, part))
+        return out
 
     return core.db.write(fn)
 
