@@ -105,7 +105,13 @@ class Presswatch:
     def archive(self) -> WarcArchive:
         from presswatch.archive.warc import WarcArchive
 
-        archive = WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes)
+        prefix = "presswatch"
+        if self.settings.mode == "scale-out":  # many machines may share the folder: names carry the host
+            import re
+            import socket
+
+            prefix += "_" + re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40]
+        archive = WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes, prefix=prefix)
         self.db.before_commit.append(archive.sync)
         return archive
 

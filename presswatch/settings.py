@@ -100,6 +100,10 @@ class Settings(BaseSettings):
         default=3600, ge=1, description="Redis broker: seconds before an unacknowledged task is redelivered."
     )
     worker_concurrency: int = Field(default=8, ge=1, description="Concurrent checks inside one worker task.")
+    queue_prefix: str = Field(
+        default="presswatch.", description="Prefix of the broker's queue names and the limiter's keys (one "
+        "deployment per prefix can share a broker)."
+    )
 
     # blocking measurements
     fingerprints: Annotated[list[Path], NoDecode] = Field(

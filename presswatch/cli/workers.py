@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from presswatch.core import Presswatch
     from presswatch.settings import Settings
 
-__all__ = ["import_cmd", "Pool", "register", "run_scheduler", "scheduler", "worker"]
+__all__ = ["Broker", "import_cmd", "Pool", "register", "run_scheduler", "scheduler", "worker"]
 
 Broker = Annotated[
     str | None, typer.Option("--broker", metavar="URL", help="Broker URL (default: the broker_url setting).")
@@ -46,7 +46,8 @@ def worker(
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, metavar="N",
                                              help="Worker processes (1 = this process only).")] = 1,
     queues: Annotated[str, typer.Option("--queues", "-Q", metavar="Q,…",
-                                        help="Queues to consume.")] = "checks,measure,alerts",
+                                        help="Queues to consume (checks, measure, alerts).")]
+    = "checks,measure,alerts",
     pool: Annotated[Pool | None, typer.Option("--pool", help="Celery pool (default solo for 1, else prefork).")]
     = None,
     broker: Broker = None,
@@ -55,7 +56,7 @@ def worker(
     """Run a Celery worker (checks, measurements, alert delivery) until stopped."""
     from presswatch.core import Presswatch
     from presswatch.errors import PresswatchError
-    from presswatch.workers.celery_app import make_app
+    from presswatch.workers.celery_app import make_app, queue_name
 
     settings = _with_broker(state_of(ctx).settings(), broker)
     try:  # migrate once here, and fork the pool with no database connection open
@@ -65,7 +66,8 @@ def worker(
         fail(str(exc))
     chosen = pool or (Pool.solo if concurrency == 1 else Pool.prefork)
     node = name or f"presswatch-{os.getpid()}@{socket.gethostname()}"
-    app.worker_main(["worker", "--loglevel", "WARNING", "--concurrency", str(concurrency), "--queues", queues,
+    app.worker_main(["worker", "--loglevel", "WARNING", "--concurrency", str(concurrency), "--queues",
+                     ",".join(queue_name(settings, q.strip()) for q in queues.split(",") if q.strip()),
                      "--pool", chosen.value, "--hostname", node, "--without-gossip", "--without-mingle",
                      "--without-heartbeat"])
 

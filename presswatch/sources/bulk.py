@@ -29,7 +29,7 @@ from presswatch.sources.watchlist import KINDS
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["INSERT_CHUNK", "ImportResult", "import_watches", "read_lines"]
+__all__ = ["INSERT_CHUNK", "VET_CONCURRENCY", "ImportResult", "import_watches", "read_lines"]
 
 INSERT_CHUNK = 5_000  # rows per executemany
 VET_CONCURRENCY = 32  # hosts resolved at once

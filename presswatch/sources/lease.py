@@ -100,6 +100,10 @@ def claim(core: Presswatch, owner: str, ids: Sequence[int], *,
             if free:
                 s.execute(update(Watch).where(Watch.id.in_(free)).values(lease_until=until, lease_owner=owner)
                           .execution_options(synchronize_session=False))
+            gone = [o for o in takeable if o != owner]
+            if gone:  # what a dead run or the handed-over batch held but is no longer due: free it
+                s.execute(update(Watch).where(Watch.id.in_(chunk), Watch.lease_owner.in_(gone))
+                          .values(lease_until=None, lease_owner=None).execution_options(synchronize_session=False))
             for wid, kind, url in s.execute(
                 select(Watch.id, Watch.kind, Watch.url).where(Watch.id.in_(chunk), Watch.lease_owner == owner)
             ).all():

@@ -18,13 +18,19 @@ if TYPE_CHECKING:
 
     from presswatch.settings import Settings
 
-__all__ = ["QUEUES", "SETTINGS_KEY", "TASK_ALERTS", "TASK_CHECK", "TASK_MEASURE", "make_app", "settings_of"]
+__all__ = ["QUEUES", "SETTINGS_KEY", "TASK_ALERTS", "TASK_CHECK", "TASK_MEASURE", "make_app", "queue_name",
+           "settings_of"]
 
 TASK_CHECK = "presswatch.check_batch"
 TASK_MEASURE = "presswatch.measure"
 TASK_ALERTS = "presswatch.deliver_alerts"
-QUEUES = {TASK_CHECK: "checks", TASK_MEASURE: "measure", TASK_ALERTS: "alerts"}
+QUEUES = {TASK_CHECK: "checks", TASK_MEASURE: "measure", TASK_ALERTS: "alerts"}  # task -> queue (unprefixed)
 SETTINGS_KEY = "presswatch_settings"  # the app's configuration carries the settings to its tasks
+
+
+def queue_name(settings: Settings, queue: str) -> str:
+    """The broker's name of ``queue`` (``checks``, ``measure``, ``alerts``) for this deployment."""
+    return f"{settings.queue_prefix}{queue}"
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
@@ -53,8 +59,8 @@ def make_app(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_routes={name: {"queue": q} for name, q in QUEUES.items()},
-        task_default_queue="checks",
+        task_routes={name: {"queue": queue_name(settings, q)} for name, q in QUEUES.items()},
+        task_default_queue=queue_name(settings, "checks"),
         broker_transport_options=_transport_options(settings),
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,

@@ -24,11 +24,9 @@ from presswatch.fetch.limits import LocalLimiter
 if TYPE_CHECKING:
     from presswatch.settings import Settings
 
-__all__ = ["ACQUIRE", "PREFIX", "RedisLimiter", "limiter_for"]
+__all__ = ["ACQUIRE", "RedisLimiter", "limiter_for"]
 
 log = logging.getLogger(__name__)
-
-PREFIX = "presswatch:host:"
 
 # KEYS: holders (zset), next start (string). ARGV: token, limit, delay ms, hold ms.
 # Returns -1 when every slot is held, else the milliseconds to wait before starting (slot taken).
@@ -56,9 +54,11 @@ class RedisLimiter:
     """At most ``concurrency`` exchanges with one host at once across every process sharing
     ``url``, starting at least ``delay`` seconds apart; a hold lasts at most ``hold`` seconds."""
 
-    def __init__(self, url: str, concurrency: int, delay: float = 0.0, hold: float = 60.0) -> None:
+    def __init__(self, url: str, concurrency: int, delay: float = 0.0, hold: float = 60.0,
+                 namespace: str = "presswatch.") -> None:
         import redis.asyncio as aioredis
 
+        self.namespace = namespace
         self.url = url
         self.concurrency = max(concurrency, 1)
         self.delay = delay
@@ -67,10 +67,9 @@ class RedisLimiter:
         self._acquire = self._redis.register_script(ACQUIRE)
         self._fallback = LocalLimiter(concurrency, delay)
 
-    @staticmethod
-    def _keys(host: str) -> list[str]:
-        tag = "{" + host + "}"  # one hash slot per host (Redis Cluster)
-        return [f"{PREFIX}{tag}:holders", f"{PREFIX}{tag}:next"]
+    def _keys(self, host: str) -> list[str]:
+        base = f"{self.namespace}host:{{{host}}}"  # {host}: one hash slot per host (Redis Cluster)
+        return [f"{base}:holders", f"{base}:next"]
 
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -114,4 +113,5 @@ def limiter_for(settings: Settings) -> RedisLimiter | None:
                                    else None)
     if url is None:
         return None
-    return RedisLimiter(url, settings.per_host_concurrency, settings.per_host_delay, hold=settings.timeout * 1.5 + 30)
+    return RedisLimiter(url, settings.per_host_concurrency, settings.per_host_delay, hold=settings.timeout * 1.5 + 30,
+                        namespace=settings.queue_prefix)

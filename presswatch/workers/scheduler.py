@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from presswatch.sources import lease
-from presswatch.workers.celery_app import QUEUES, TASK_ALERTS, TASK_CHECK
+from presswatch.workers.celery_app import QUEUES, TASK_ALERTS, TASK_CHECK, queue_name
 from presswatch.workers.tasks import alerts_available
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Scheduler:
 
     def _send(self, batch: str, ids: list[int]) -> None:
         try:
-            self.app.send_task(TASK_CHECK, args=[batch, ids], queue=QUEUES[TASK_CHECK])
+            self.app.send_task(TASK_CHECK, args=[batch, ids], queue=queue_name(self.core.settings, QUEUES[TASK_CHECK]))
         except Exception:
             lease.release(self.core, batch)  # nothing was queued: the watches are due again now
             raise
@@ -70,7 +70,7 @@ class Scheduler:
             if n < CLAIM_CHUNK:
                 break
         if self.alerts:
-            self.app.send_task(TASK_ALERTS, queue=QUEUES[TASK_ALERTS])
+            self.app.send_task(TASK_ALERTS, queue=queue_name(self.core.settings, QUEUES[TASK_ALERTS]))
         if stats.claimed:
             log.info("scheduler.tick", extra={"claimed": stats.claimed, "batches": stats.batches})
         return stats

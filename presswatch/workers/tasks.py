@@ -102,7 +102,7 @@ def _check_batch(settings: Settings, batch: str, ids: list[int]) -> dict[str, An
 async def _once(rt: Runtime, key: str, coro: Coroutine[Any, Any, T]) -> T | None:
     if rt.limiter is None:
         return await coro
-    marker = f"presswatch:done:{key}"
+    marker = f"{rt.settings.queue_prefix}done:{key}"
     if await rt.limiter._redis.exists(marker):
         coro.close()
         return None
