@@ -137,11 +137,10 @@ def claim_due(core: Presswatch, limit: int, batch_size: int, *,
         ).all()
         out = []
         for k in range(0, len(rows), max(batch_size, 1)):
-            part = [(r[0], r[1], r[2]) for r in rows[k:k + batch_size]]
-            owner = batch_owner()
-            s.execute(update(Watch).where(Watch.id.in_([p[0] for p in part]))
-                      .values(lease_until=until, lease_owner=owner).execution_options(synchronize_session=False))
-            out.append((owner, part))
+            out.append((batch_owner(), [(r[0], r[1], r[2]) for r in rows[k:k + batch_size]]))
+        if out:  # one executemany (an UPDATE by primary key per row)
+            s.execute(update(Watch), [{"id": wid, "lease_owner": owner, "lease_until": until}
+                                      for owner, part in out for wid, _, _ in part])
         return out
 
     return core.db.write(fn)

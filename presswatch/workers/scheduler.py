@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from presswatch.sources import lease
 from presswatch.workers.celery_app import QUEUES, TASK_ALERTS, TASK_CHECK, queue_name
@@ -47,9 +47,10 @@ class Scheduler:
         self.app = app
         self.alerts = alerts_available()
 
-    def _send(self, batch: str, ids: list[int]) -> None:
+    def _send(self, batch: str, ids: list[int], producer: Any) -> None:
         try:
-            self.app.send_task(TASK_CHECK, args=[batch, ids], queue=queue_name(self.core.settings, QUEUES[TASK_CHECK]))
+            self.app.send_task(TASK_CHECK, args=[batch, ids], producer=producer,
+                               queue=queue_name(self.core.settings, QUEUES[TASK_CHECK]))
         except Exception:
             lease.release(self.core, batch)  # nothing was queued: the watches are due again now
             raise
@@ -62,8 +63,9 @@ class Scheduler:
         while room > 0:
             batches = lease.claim_due(self.core, min(CLAIM_CHUNK, room), st.batch_size)
             n = sum(len(part) for _, part in batches)
-            for batch, part in batches:
-                self._send(batch, [p[0] for p in part])
+            with self.app.producer_or_acquire() as producer:  # one connection for the chunk
+                for batch, part in batches:
+                    self._send(batch, [p[0] for p in part], producer)
             stats.batches += len(batches)
             stats.claimed += n
             room -= n
