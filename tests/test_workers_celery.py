@@ -49,9 +49,10 @@ def _leased(db: str) -> list[tuple[Any, ...]]:
         eng.dispose()
 
 
-@pytest.mark.parametrize("broker", ["redis", "amqp"])
-def test_a_worker_checks_each_due_watch_once(broker: str, request: pytest.FixtureRequest, pg_url: str,
-                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize(("broker", "args"), [("redis", ()), ("amqp", ("--concurrency", "2"))])
+def test_a_worker_checks_each_due_watch_once(broker: str, args: tuple[str, ...], request: pytest.FixtureRequest,
+                                             pg_url: str, tmp_path: Path) -> None:
+    """One worker process (Redis), or a worker with two forked pool processes (RabbitMQ)."""
     url = request.getfixturevalue(f"{broker}_url")
     env = scale_env(tmp_path / "data", pg_url, url)
     with simsite_process(12) as base:
@@ -60,7 +61,7 @@ def test_a_worker_checks_each_due_watch_once(broker: str, request: pytest.Fixtur
         assert r.returncode == 0 and "added 12 watches" in r.stdout, r.stdout + r.stderr
         assert _enqueue(env) == 12
         assert _enqueue(env) == 0  # claimed and queued: never handed out twice
-        with workers(env, 1) as procs:
+        with workers(env, 1, *args) as procs:
             wait_until(lambda: min(observations_per_watch(pg_url).values()) >= 1, 120, "every check", procs)
             wait_until(lambda: not _leased(pg_url), 60, "the leases freed", procs)
         assert set(observations_per_watch(pg_url).values()) == {1}

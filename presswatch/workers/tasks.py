@@ -23,6 +23,7 @@ import importlib
 import inspect
 import logging
 import os
+import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -69,16 +70,17 @@ class Runtime:
         self.loop.close()
 
 
-_runtime: Runtime | None = None
+_runtimes: dict[tuple[int, int], Runtime] = {}
 
 
 def runtime(settings: Settings) -> Runtime:
-    """This process's runtime (a forked child makes its own)."""
-    global _runtime
-    if _runtime is None or _runtime.pid != os.getpid():
-        _runtime = Runtime(settings)
-        atexit.register(_runtime.close)
-    return _runtime
+    """This process's (and thread's, with ``--pool threads``) runtime; a forked child makes its own."""
+    key = (os.getpid(), threading.get_ident())
+    rt = _runtimes.get(key)
+    if rt is None:
+        rt = _runtimes[key] = Runtime(settings)
+        atexit.register(rt.close)
+    return rt
 
 
 def alerts_available() -> bool:
