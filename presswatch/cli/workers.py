@@ -66,10 +66,12 @@ def worker(
         fail(str(exc))
     chosen = pool or (Pool.solo if concurrency == 1 else Pool.prefork)
     node = name or f"presswatch-{os.getpid()}@{socket.gethostname()}"
-    app.worker_main(["worker", "--loglevel", "WARNING", "--concurrency", str(concurrency), "--queues",
-                     ",".join(queue_name(settings, q.strip()) for q in queues.split(",") if q.strip()),
-                     "--pool", chosen.value, "--hostname", node, "--without-gossip", "--without-mingle",
-                     "--without-heartbeat"])
+    names = [queue_name(settings, q.strip()) for q in queues.split(",") if q.strip()]
+    err.print(f"worker {node}: {chosen.value} pool of {concurrency}, queues {', '.join(names)}", highlight=False,
+              markup=False)
+    app.worker_main(["--quiet", "worker", "--loglevel", "WARNING", "--concurrency", str(concurrency),
+                     "--queues", ",".join(names), "--pool", chosen.value, "--hostname", node, "--without-gossip",
+                     "--without-mingle", "--without-heartbeat"])
 
 
 def run_scheduler(core: Presswatch, once: bool, tick: float) -> None:
