@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from presswatch.archive.warc import WarcArchive
     from presswatch.cases.demands import DemandIn
     from presswatch.fetch.client import Fetcher
+    from presswatch.fetch.limits import HostLimiter
     from presswatch.pipeline import Checker
     from presswatch.reports.checking import Vantage
     from presswatch.runner import Runner, RunStats, ShardPool
@@ -77,6 +78,11 @@ class Operations:
         """One pass over what is due now (discovery first; only watches this pass leased)."""
         return await self.runner.run_once(concurrency, progress=progress)
 
+    async def check_batch(self, batch: str, ids: Sequence[int], concurrency: int | None = None) -> RunStats:
+        """Check one batch a scheduler claimed under ``batch`` (what a scale-out worker task runs;
+        the same checks as a pass, see :meth:`~presswatch.runner.Runner.check_batch`)."""
+        return await self.runner.check_batch(batch, ids, concurrency)
+
 
 class Presswatch:
     """Settings, clock, database and archive, and the operations over them."""
@@ -102,7 +108,13 @@ class Presswatch:
     def archive(self) -> WarcArchive:
         from presswatch.archive.warc import WarcArchive
 
-        archive = WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes)
+        prefix = "presswatch"
+        if self.settings.mode == "scale-out":  # many machines may share the folder: names carry the host
+            import re
+            import socket
+
+            prefix += "_" + re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40]
+        archive = WarcArchive(self.settings.data, max_bytes=self.settings.warc_max_bytes, prefix=prefix)
         self.db.before_commit.append(archive.sync)
         return archive
 
@@ -145,14 +157,15 @@ class Presswatch:
 
     # -- fetching ------------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
-    async def session(self, *, workers: int | None = 0,
-                      shard: tuple[int, int] | None = None) -> AsyncIterator[Operations]:
+    async def session(self, *, workers: int | None = 0, shard: tuple[int, int] | None = None,
+                      limiter: HostLimiter | None = None) -> AsyncIterator[Operations]:
         """``async with core.session() as ops:`` — one fetcher and one checker for the operations
         inside, closed on exit.
 
         ``workers``: analysis processes (0 = analyse in-process, ``None`` = one per CPU), shut down
         on exit. ``shard=(k, n)``: passes check only article watches with ``id % n == k`` (and
-        discover only in shard 0).
+        discover only in shard 0). ``limiter``: per-host politeness shared beyond this process
+        (default: per process, see :mod:`presswatch.fetch.limits`).
         """
         from presswatch.fetch.client import Fetcher
         from presswatch.pipeline import Checker
@@ -160,7 +173,7 @@ class Presswatch:
 
         pool = make_pool(workers)
         try:
-            async with Fetcher(self.settings, self.clock) as fetcher:
+            async with Fetcher(self.settings, self.clock, limiter=limiter) as fetcher:
                 checker = Checker(self, fetcher, pool)
                 yield Operations(self, fetcher, checker, Runner(self, fetcher, checker=checker, shard=shard), pool)
         finally:

@@ -10,12 +10,12 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from presswatch.core import Presswatch
@@ -28,7 +28,7 @@ from presswatch.sources.discover import Discovery, RobotsCache, discover_feed, d
 from presswatch.sources.schedule import next_check
 from presswatch.sources.watchlist import upsert_watch
 
-__all__ = ["due_watches", "make_pool", "run_sharded", "Runner", "RunStats", "shard_pool", "ShardPool"]
+__all__ = ["DUE_PAGE", "due_watches", "make_pool", "run_sharded", "Runner", "RunStats", "shard_pool", "ShardPool"]
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +42,29 @@ class RunStats:
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
-def due_watches(core: Presswatch, limit: int = 10_000) -> list[tuple[int, str, str]]:
+DUE_PAGE = 10_000  # watches per query when listing what is due
+
+
+def due_watches(core: Presswatch, limit: int | None = None) -> list[tuple[int, str, str]]:
+    """(id, kind, url) of every active watch due now (at most ``limit``), most overdue first,
+    read in pages of :data:`DUE_PAGE` (keyset on ``(next_check_at, id)``)."""
     now = core.clock.now()
+    out: list[tuple[int, str, str]] = []
+    after: tuple[Any, int] | None = None
     with core.db.session() as s:
-        rows = s.execute(
-            select(Watch.id, Watch.kind, Watch.url)
-            .where(Watch.active.is_(True), Watch.next_check_at <= now)
-            .order_by(Watch.next_check_at, Watch.id)
-            .limit(limit)
-        ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+        while limit is None or len(out) < limit:
+            page = DUE_PAGE if limit is None else min(DUE_PAGE, limit - len(out))
+            q = (select(Watch.id, Watch.kind, Watch.url, Watch.next_check_at)
+                 .where(Watch.active.is_(True), Watch.next_check_at <= now))
+            if after is not None:
+                q = q.where(or_(Watch.next_check_at > after[0],
+                                and_(Watch.next_check_at == after[0], Watch.id > after[1])))
+            rows = s.execute(q.order_by(Watch.next_check_at, Watch.id).limit(page)).all()
+            out.extend((r[0], r[1], r[2]) for r in rows)
+            if len(rows) < page:
+                break
+            after = (rows[-1][3], rows[-1][0])
+    return out
 
 
 def make_pool(workers: int | None = None) -> AnalysisPool | None:
@@ -121,17 +134,41 @@ class Runner:
         runs and freed when it ends.
         """
         owner = lease.new_owner()
+        async with self._leases(owner):
+            return await self._pass(owner, concurrency, progress)
+
+    async def check_batch(self, batch: str, ids: Sequence[int], concurrency: int | None = None) -> RunStats:
+        """Check one batch of watches a scheduler claimed under ``batch`` (the scale-out task).
+
+        The batch's leases are taken over by this run (a second delivery of the batch running at
+        the same time finds them taken); only watches still due are checked (what an earlier,
+        interrupted delivery checked is due no more), through the same :meth:`_check_claimed` as
+        an embedded pass; the leases are renewed while it runs and freed when it ends.
+        """
+        owner = lease.new_owner()
+        async with self._leases(owner, also=batch):
+            held = await asyncio.to_thread(lease.claim, self.core, owner, list(ids), handover=batch)
+            stats = RunStats()
+            await self._check_claimed(held, stats, concurrency, None)
+            return stats
+
+    @contextlib.asynccontextmanager
+    async def _leases(self, owner: str, also: str | None = None) -> AsyncIterator[None]:
+        """Renew ``owner``'s leases while the block runs; free them (and ``also``'s) after it."""
         renewer = asyncio.ensure_future(self._renew(owner))
         try:
-            return await self._pass(owner, concurrency, progress)
+            yield
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            try:
-                await asyncio.to_thread(lease.release, self.core, owner)
-            except DatabaseError as exc:  # they run out by themselves (settings.lease_seconds)
-                log.warning("lease.release_failed", extra={"error": str(exc)})
+            for who in (owner, also):
+                if who is None:
+                    continue
+                try:
+                    await asyncio.to_thread(lease.release, self.core, who)
+                except DatabaseError as exc:  # they run out by themselves (settings.lease_seconds)
+                    log.warning("lease.release_failed", extra={"error": str(exc)})
 
     async def _renew(self, owner: str) -> None:
         every = max(1.0, self.core.settings.lease_seconds / 3)
@@ -159,14 +196,25 @@ class Runner:
             sources = [d for d in due if d[1] != "article"]
             if not sources:
                 break
-            for wid, kind, url in sources:
-                try:
-                    stats.discovered += await self.discover(wid, kind, url)
-                except (InvalidURL, BlockedTarget) as exc:
-                    log.warning("discover.refused", extra={"url": url, "error": str(exc)})
-                    stats.errors += 1
+            await self._check_claimed(sources, stats, concurrency, None)
             due = await self._claim_due(owner)
-        articles = [d for d in due if d[1] == "article"]
+        await self._check_claimed([d for d in due if d[1] == "article"], stats, concurrency, progress)
+        return stats
+
+    async def _check_claimed(
+        self, held: Sequence[tuple[int, str, str]], stats: RunStats, concurrency: int | None,
+        progress: Callable[[int, int, dict[str, int]], None] | None,
+    ) -> None:
+        """Discover the sources and check the articles among ``held`` (watches this run leased)."""
+        for wid, kind, url in held:
+            if kind == "article":
+                continue
+            try:
+                stats.discovered += await self.discover(wid, kind, url)
+            except (InvalidURL, BlockedTarget) as exc:
+                log.warning("discover.refused", extra={"url": url, "error": str(exc)})
+                stats.errors += 1
+        articles = [d for d in held if d[1] == "article"]
         total = len(articles)
         sem = asyncio.Semaphore(concurrency or self.core.settings.concurrency)
         done = 0
@@ -188,7 +236,6 @@ class Runner:
                     progress(done, total, stats.by_status)
 
         await asyncio.gather(*(one(wid) for wid, _, _ in articles))
-        return stats
 
     async def run_forever(self, tick: float = 5.0, stop: asyncio.Event | None = None) -> None:
         while stop is None or not stop.is_set():

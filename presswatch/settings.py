@@ -8,7 +8,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -21,7 +21,10 @@ log = logging.getLogger(__name__)
 
 ENV_PREFIX = "PRESSWATCH_"
 #: ``PRESSWATCH_*`` variables that are not settings (read by the test suite only).
-NON_SETTING_VARIABLES = frozenset({"PRESSWATCH_TEST_PG", "PRESSWATCH_REQUIRE_PG"})
+NON_SETTING_VARIABLES = frozenset({
+    "PRESSWATCH_TEST_PG", "PRESSWATCH_REQUIRE_PG", "PRESSWATCH_TEST_REDIS", "PRESSWATCH_REQUIRE_REDIS",
+    "PRESSWATCH_TEST_AMQP", "PRESSWATCH_REQUIRE_AMQP",
+})
 
 
 class Settings(BaseSettings):
@@ -72,6 +75,35 @@ class Settings(BaseSettings):
     # schedule
     lease_seconds: int = Field(default=300, description="How long a run's claim on a due watch lasts (renewed).")
     default_interval: int | None = Field(default=None, description="Fixed re-check seconds; None = adaptive.")
+
+    # scale-out (presswatch/workers): Celery workers over a broker, the scheduler claiming due watches
+    mode: Literal["embedded", "scale-out"] = Field(
+        default="embedded", description="embedded: one process, no broker; scale-out: scheduler + Celery workers."
+    )
+    broker_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Celery broker (redis://… or amqp://…) for scale-out mode.",
+    )
+    limiter_url: str | None = Field(
+        default=None,
+        description="Redis URL of the cluster-wide per-host limiter (scale-out); default broker_url if it is "
+        "Redis, else per-process limits.",
+    )
+    batch_size: int = Field(default=25, ge=1, description="Watches per task the scheduler enqueues.")
+    dispatch_lease_seconds: int = Field(
+        default=900, ge=1, description="How long a queued batch's claim lasts before its watches fall due again."
+    )
+    max_queued: int = Field(
+        default=20_000, ge=1, description="Watches the scheduler keeps claimed-but-unchecked at most (backpressure)."
+    )
+    broker_visibility_timeout: int = Field(
+        default=3600, ge=1, description="Redis broker: seconds before an unacknowledged task is redelivered."
+    )
+    worker_concurrency: int = Field(default=8, ge=1, description="Concurrent checks inside one worker task.")
+    queue_prefix: str = Field(
+        default="presswatch.", description="Prefix of the broker's queue names and the limiter's keys (one "
+        "deployment per prefix can share a broker)."
+    )
 
     # blocking measurements
     fingerprints: Annotated[list[Path], NoDecode] = Field(

@@ -2,7 +2,7 @@
 
 ::
 
-    shells   cli, demo, publish.web, __main__
+    shells   cli, demo, publish.web, __main__, workers (Celery tasks and the scheduler)
       ↓
     core     core (the core object), pipeline (the check), runner
       ↓
@@ -32,7 +32,8 @@ import pytest
 import presswatch
 
 ROOT = Path(presswatch.__file__).parent
-SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "presswatch.web", "presswatch.__main__"]
+SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "presswatch.web", "presswatch.__main__",
+          "presswatch.workers"]
 CORE = ["presswatch.core", "presswatch.pipeline", "presswatch.runner"]
 STAGES = [f"presswatch.{p}" for p in
           ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish", "reports")]

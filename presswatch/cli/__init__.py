@@ -79,7 +79,8 @@ def version() -> None:
     print(__version__)
 
 
-_GROUPS = ("watching", "checking", "exporting", "demo", "measuring", "serving", "evidence", "cases", "reports")
+_GROUPS = ("watching", "checking", "exporting", "demo", "measuring", "serving", "evidence", "cases", "reports",
+           "workers")
 
 
 def _register() -> None:

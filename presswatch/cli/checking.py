@@ -111,6 +111,11 @@ def run(
     import asyncio
 
     core = open_core(ctx)
+    if core.settings.mode == "scale-out":  # the checks run on `presswatch worker`s; this is the scheduler
+        from presswatch.cli.workers import run_scheduler
+
+        run_scheduler(core, once, tick)
+        return
     passes = 0
 
     def report(stats: Any, t0: float) -> None:

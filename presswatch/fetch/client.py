@@ -13,7 +13,6 @@ import logging
 import socket
 import ssl
 import time
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +24,7 @@ from presswatch.clock import Clock, SystemClock
 from presswatch.errors import BlockedTarget, FetchError, InvalidURL
 from presswatch.fetch.decode import decode_content
 from presswatch.fetch.guard import GuardedNetworkBackend, Resolver, TargetGuard, connect_to
+from presswatch.fetch.limits import HostLimiter, LocalLimiter
 from presswatch.settings import Settings
 
 __all__ = ["ACCEPT_ENCODING", "REDIRECTS", "Fetcher", "FetchResult", "Hop"]
@@ -151,6 +151,7 @@ class Fetcher:
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         resolver: Resolver | None = None,
+        limiter: HostLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -175,10 +176,8 @@ class Fetcher:
             )
         self.client = client
         self._global = asyncio.Semaphore(max(settings.concurrency, 1))
-        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(max(settings.per_host_concurrency, 1))
-        )
-        self._last: dict[str, float] = {}
+        # per-host politeness (presswatch.fetch.limits): in this process, or shared by a cluster
+        self.limiter: HostLimiter = limiter or LocalLimiter(settings.per_host_concurrency, settings.per_host_delay)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -252,13 +251,8 @@ class Fetcher:
     ) -> tuple[Hop, float]:
         """One exchange within ``left`` seconds of the fetch's deadline; returns it and its network time."""
         host = urlsplit(url).hostname or ""
-        async with self._global, self._hosts[host]:
-            delay = self.settings.per_host_delay
-            if delay > 0:
-                wait = self._last.get(host, 0.0) + delay - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._last[host] = time.monotonic()
+        # the host's slot first: waiting for a slow host never holds a global slot
+        async with self.limiter.slot(host), self._global:
             fetched_at = self.clock.now()
             t0 = time.monotonic()
             hop_limit = self.settings.timeout * 1.5
