@@ -31,7 +31,7 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
         └── ReplayError        probes.envelope: a request/measurement id seen before, or stale
 
 Not in the tree, on purpose: ``cli._support._Interrupted`` (control flow for SIGINT/SIGTERM, must not
-be caught as an error) and ``publish.web._TooLarge`` (a Starlette HTTP exception, answered as 413).
+be caught as an error) and ``web.app._TooLarge`` (a Starlette HTTP exception, answered as 413).
 """
 
 from __future__ import annotations
