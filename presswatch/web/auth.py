@@ -118,7 +118,7 @@ def list_users(core: Presswatch) -> list[dict[str, Any]]:
 
     with core.db.session() as s:
         tokens = dict(s.execute(select(ApiToken.user_id, func.count()).where(ApiToken.revoked_at.is_(None))
-                                .group_by(ApiToken.user_id)).tuples().all())
+                                .group_by(ApiToken.user_id)).all())
         return [{"id": u.id, "name": u.name, "role": u.role, "disabled": u.disabled,
                  "created_at": isoformat(u.created_at), "api_tokens": int(tokens.get(u.id, 0))}
                 for u in s.scalars(select(User).order_by(User.id))]
