@@ -14,7 +14,9 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
     │   │   ├── DuplicateDemand   cases.demands: the same demand again
     │   │   ├── InvalidDocument   cases.demands: an attached document refused
     │   │   └── InvalidIncident   cases.incidents: an incident that cannot be recorded
-    │   └── ControlInputError  measure.control: a malformed control request (API answers 422)
+    │   ├── ControlInputError  measure.control: a malformed control request (API answers 422)
+    │   ├── InvalidUser        web.auth: a user name, role or password refused
+    │   └── InvalidSearch      web.search: a search with no words
     ├── InvalidURL             not an http(s) URL we can fetch
     ├── BlockedTarget          SSRF guard: private/loopback/link-local target refused
     ├── FetchError             a fetch failed; ``reason`` is an ``unreachable`` reason code
@@ -24,6 +26,8 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
     ├── ArchiveError           a WARC could not be written or read back
     ├── DatabaseError          the database is unreachable or inconsistent
     ├── NotFound               a watch, demand, incident … does not exist
+    ├── LoginRefused           web.auth: wrong user name or password
+    │   └── RateLimited        web.auth: too many failed sign-ins
     ├── InvalidMeasurement     probes.reachability: a submitted envelope lacks what a measurement needs
     ├── ProbeError             probes.client: the server refused a probe request (``status``)
     ├── ServerUnreachable      probes.client: the probe server could not be reached

@@ -50,7 +50,7 @@ def test_dashboard_article_diff_capture_pages(story: Story) -> None:
     assert cap
     cp = c.get(f"/captures/{cap.group(1)}")
     origin = story.core.settings.replay_origin
-    assert f'<iframe class="replay" sandbox="allow-scripts"' in cp.text
+    assert '<iframe class="replay" sandbox="allow-scripts"' in cp.text
     assert f'src="{origin}/c/{cap.group(1)}"' in cp.text
     assert f"{origin}/c/{cap.group(1)}/evidence" in cp.text and f"{origin}/c/{cap.group(1)}/raw" in cp.text
     host = story.urls["edited"].split("/")[2].split(":")[0]
@@ -102,7 +102,8 @@ def test_demand_form_records_a_demand_with_a_document(story: Story) -> None:
             "recipient_name": "Daily Simulated", "recipient_kind": "outlet", "date_received": "2026-02-01",
             "deadline": "2026-02-05", "actions": ["remove", "edit"], "targets": story.urls["plain"],
             "legal_citation": "Закон о СМИ, ст. 23", "response": "pending", "visibility": "public"}
-    r = c.post("/demands/new", data=form, files=[("documents", ("letter.pdf", b"%PDF-1.4\n1 0 obj\n", "application/pdf"))])
+    letter = ("letter.pdf", b"%PDF-1.4\n1 0 obj\n", "application/pdf")
+    r = c.post("/demands/new", data=form, files=[("documents", letter)])
     assert r.status_code == 303, r.text
     page = c.get(r.headers["location"])
     assert "Удалить статью о министре" in page.text and "letter.pdf" in page.text and "Закон о СМИ" in page.text

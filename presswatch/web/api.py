@@ -26,7 +26,15 @@ from presswatch.web.principal import Principal, Role, current_principal, require
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["MAX_LIMIT", "WatchIn", "WatchPatch", "api_router"]
+__all__ = [
+    "api_router",
+    "Limit",
+    "MAX_LIMIT",
+    "Offset",
+    "WatchIn",
+    "WatchPatch",
+    "writer",
+]
 
 MAX_LIMIT = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]

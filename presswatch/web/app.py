@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -27,13 +27,6 @@ from presswatch.errors import NotFound
 __all__ = ["DEFAULT_MAX_REQUEST_BYTES", "STATIC_DIR", "BodyLimit", "create_app"]
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-class _TooLarge(StarletteHTTPException):
-    """Raised from ``receive``: an HTTP exception, so the framework's body parsing passes it on as a 413."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"request body larger than {max_bytes} bytes")
 
 
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
@@ -149,7 +142,7 @@ def create_app(core: Presswatch) -> FastAPI:
 
     def wants_html(request: Request) -> bool:
         path = request.url.path
-        return not (path.startswith("/api/") or path.startswith("/static/")) and path not in ("/openapi.json",)
+        return not path.startswith(("/api/", "/static/")) and path != "/openapi.json"
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -174,5 +167,4 @@ def create_app(core: Presswatch) -> FastAPI:
             return render_error(request, 422, msg)
         return JSONResponse({"detail": json.loads(json.dumps(exc.errors(), default=str))}, status_code=422)
 
-    _ = HTTPException
     return app

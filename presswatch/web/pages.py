@@ -9,7 +9,6 @@ URLs: ``/`` dashboard, ``/watches/{id}`` article, ``/watches/{id}/diff?from=&to=
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import tempfile
@@ -18,7 +17,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -45,7 +43,14 @@ from presswatch.web.principal import Principal, current_principal, require_role
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["TEMPLATES", "page_router", "render", "render_error"]
+__all__ = [
+    "environment",
+    "language",
+    "page_router",
+    "render",
+    "render_error",
+    "TEMPLATES",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -513,5 +518,3 @@ def _write_incident(core: Presswatch, incident_id: int | None, spec: dict[str, A
     core.db.write(write)
     return iid
 
-
-_ = (contextlib, quote)

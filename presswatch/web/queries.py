@@ -29,22 +29,24 @@ if TYPE_CHECKING:
     from presswatch.record.models import Watch
 
 __all__ = [
-    "EVENT_KINDS",
-    "Audience",
     "article",
     "audience",
+    "Audience",
     "capture",
     "country",
     "dashboard",
     "demand",
     "demands",
     "diff",
+    "EVENT_KINDS",
+    "events",
     "incident",
     "incident_visible",
     "incidents",
     "measurement",
     "site",
     "versions",
+    "watch_dict",
     "watch_or_404",
 ]
 
@@ -269,7 +271,7 @@ def _calendar(caps: list[dict[str, Any]], month: str | None) -> dict[str, Any]:
     months = sorted({c["day"][:7] for c in caps})
     if not months:
         return {"month": None, "weeks": [], "prev": None, "next": None, "captures": []}
-    current = month if month in months else months[-1]
+    current: str = month if month is not None and month in months else months[-1]
     year, mon = (int(x) for x in current.split("-"))
     counts = Counter(c["day"] for c in caps if c["day"].startswith(current))
     weeks = [[{"day": d, "date": f"{current}-{d:02d}" if d else None,
@@ -400,7 +402,8 @@ def country(core: Presswatch, aud: Audience, cc: str) -> dict[str, Any]:
         raise NotFound(f"no country {cc!r}")
     reach = _reachability(core, aud, country=cc)
     with core.db.session() as s:
-        probes = [probe_dict(p) for p in s.scalars(select(Probe).where(Probe.country == cc, Probe.revoked_at.is_(None)))]
+        active = select(Probe).where(Probe.country == cc, Probe.revoked_at.is_(None))
+        probes = [probe_dict(p) for p in s.scalars(active)]
     watched = [watch_dict(w) for w in _visible_watches(core, aud)
                if cc in {*((w.tags or {}).get("measure_in") or []), (w.tags or {}).get("country")}]
     blocks = [r for r in reach if r["state"] == "blocked"]

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from presswatch.core import Presswatch
     from presswatch.web.queries import Audience
 
-__all__ = ["InvalidSearch", "SearchQuery", "refresh_index", "search"]
+__all__ = [
+    "InvalidSearch",
+    "MAX_RESULTS",
+    "refresh_index",
+    "search",
+    "SearchQuery",
+]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _refresh_lock = threading.Lock()
