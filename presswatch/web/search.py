@@ -90,7 +90,8 @@ def _drop(s: Session, kind: str, ref_id: int, keep: set[str]) -> None:
 
 
 def _demand_text(r: dict[str, Any]) -> str:
-    parts = [r.get("notes") or "", r["sender"].get("name") or "", r["recipient"].get("name") or ""]
+    parts = [r.get("notes") or ""]
+    parts += [str(party.get(k) or "") for party in (r["sender"], r["recipient"]) for k in ("name", "person")]
     parts += [f"{lb.get('citation') or ''} {lb.get('text') or ''}" for lb in r.get("legal_basis") or []]
     parts += [f"{t.get('url') or ''} {t.get('description') or ''}" for t in r.get("targets") or []]
     return "\n".join(p for p in parts if p)
