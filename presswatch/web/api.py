@@ -335,7 +335,7 @@ def api_router(core: Presswatch) -> APIRouter:
             m = q.measurement(core, aud(request), measurement_id)
         except NotFound as exc:
             raise not_found(exc) from exc
-        m.pop("keys", None)
+        m.pop("test_keys", None)
         return {"ok": True, "measurement": m}
 
     @r.get("/probes", tags=["probes"])

@@ -422,7 +422,7 @@ def measurement(core: Presswatch, aud: Audience, measurement_id: str) -> dict[st
         raise NotFound(f"no measurement {measurement_id}")
     out = measurement_dict(m, with_envelope=True)
     keys = (m.envelope or {}).get("test_keys") or {}
-    out["keys"] = keys if isinstance(keys, dict) else {}
+    out["test_keys"] = keys if isinstance(keys, dict) else {}
     out["host"] = m.host
     return out
 
