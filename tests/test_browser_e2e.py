@@ -97,7 +97,11 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
             page.wait_for_url(f"{base}/demands/*")
             assert "letter.pdf" in page.content() and "Law on Mass Media" in page.content()
             page.screenshot(path=str(shots / "demand.png"), full_page=True)
+            demand_page = page.url
 
+            page.goto(article_page)
+            check()  # the article, checked after the demand: still removed
+            page.goto(demand_page)
             page.click("text=Open an incident for this demand")
             page.fill("input[name=title]", "Ministry vs Daily Simulated")
             page.fill("input[name=description]", "A demand to remove a report; the report was taken down.")
@@ -110,6 +114,7 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
             page.wait_for_url(f"{base}/incidents/*")
             timeline = page.inner_text("ol.timeline")
             assert "demand" in timeline and "removed" in timeline
+            assert "complied" in page.inner_text("section.outcome")
             page.screenshot(path=str(shots / "incident.png"), full_page=True)
 
             with page.expect_download() as dl:
