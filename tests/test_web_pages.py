@@ -183,3 +183,27 @@ def test_json_api_pagination_and_filters(story: Story) -> None:
     assert "/static/docs/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert "/static/docs/redoc.standalone.js" in c.get("/redoc").text
     assert c.get("/static/docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_measurement_site_and_country_pages(story: Story) -> None:
+    import asyncio
+
+    core = story.core
+    plain = asyncio.run(core.measure(story.urls["plain"], country="KZ", network="AS9198 Test"))["measurement"]
+    hidden = asyncio.run(core.measure(story.urls["private"], country="KZ", network="AS9198 Test"))["measurement"]
+    c = client(core)
+    page = c.get(f"/measurements/{plain['id']}")
+    assert page.status_code == 200
+    for part in ("Accessible", "DNS", "TCP", "HTTP", "Raw JSON", "AS9198 Test", "consistent"):
+        assert part in page.text, part
+    assert c.get(f"/measurements/{hidden['id']}").status_code == 404
+    assert c.get(f"/api/v1/measurements/{hidden['id']}").status_code == 404
+    assert c.get(f"/api/v1/measurements/{plain['id']}").json()["measurement"]["country"] == "KZ"
+    host = story.urls["plain"].split("/")[2].split(":")[0]
+    site = c.get(f"/sites/{host}")
+    assert site.status_code == 200 and "reachable" in site.text and "KZ" in site.text
+    country = c.get("/countries/KZ")
+    assert "AS9198 Test" in country.text and story.urls["plain"] in country.text
+    assert story.urls["private"] not in country.text
+    sign_in(c, core, "val", "viewer")
+    assert c.get(f"/measurements/{hidden['id']}").status_code == 200
