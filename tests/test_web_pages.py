@@ -108,6 +108,9 @@ def test_demand_form_records_a_demand_with_a_document(story: Story) -> None:
     page = c.get(r.headers["location"])
     assert "Удалить статью о министре" in page.text and "letter.pdf" in page.text and "Закон о СМИ" in page.text
     assert len(c.get("/api/v1/demands").json()["rows"]) == before + 1
+    doc = re.search(r'href="(/demands/\d+/documents/[0-9a-f]{64})"', page.text)
+    assert doc and c.get(doc.group(1)).content.startswith(b"%PDF")
+    assert client(story.core).get(doc.group(1)).status_code in (303, 401, 404)  # not for anonymous visitors
     # bad input: a clear message, nothing recorded, the values kept
     bad = c.post("/demands/new", data={**form, "title": "Another", "sender_country": "Narnia", "actions": ["nuke"]})
     assert bad.status_code == 422 and "error" in bad.text and 'value="Another"' in bad.text

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "api_router",
+    "Id",
     "Limit",
     "MAX_LIMIT",
     "Offset",
@@ -39,6 +40,7 @@ __all__ = [
 MAX_LIMIT = 500
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class WatchIn(BaseModel):
@@ -129,14 +131,14 @@ def api_router(core: Presswatch) -> APIRouter:
         return {"ok": True, "id": wid, "watch": q.watch_dict(q.watch_or_404(core, q.audience(core, me), wid))}
 
     @r.get("/watches/{watch_id}", tags=["watches"])
-    def get_watch(request: Request, watch_id: int) -> dict[str, Any]:
+    def get_watch(request: Request, watch_id: Id) -> dict[str, Any]:
         try:
             return {"ok": True, "watch": q.watch_dict(q.watch_or_404(core, aud(request), watch_id))}
         except NotFound as exc:
             raise not_found(exc) from exc
 
     @r.patch("/watches/{watch_id}", tags=["watches"])
-    def update_watch(watch_id: int, body: WatchPatch, me: Principal = editor) -> dict[str, Any]:
+    def update_watch(watch_id: Id, body: WatchPatch, me: Principal = editor) -> dict[str, Any]:
         """Change a watch's tags (replaced), interval or active flag."""
         from presswatch.record.models import Watch
 
@@ -158,7 +160,7 @@ def api_router(core: Presswatch) -> APIRouter:
         return {"ok": True, "watch": q.watch_dict(q.watch_or_404(core, q.audience(core, me), watch_id))}
 
     @r.delete("/watches/{watch_id}", tags=["watches"])
-    def delete_watch(watch_id: int, me: Principal = editor) -> dict[str, Any]:
+    def delete_watch(watch_id: Id, me: Principal = editor) -> dict[str, Any]:
         """Stop checking a watch (its history is kept)."""
         try:
             w = q.watch_or_404(core, q.audience(core, me), watch_id)
@@ -168,7 +170,7 @@ def api_router(core: Presswatch) -> APIRouter:
         return {"ok": True, "id": watch_id, "active": False}
 
     @r.get("/watches/{watch_id}/observations", tags=["observations"])
-    def observations(request: Request, watch_id: int, limit: Limit = 100, offset: Offset = 0,
+    def observations(request: Request, watch_id: Id, limit: Limit = 100, offset: Offset = 0,
                      status: Annotated[str | None, Query(max_length=16)] = None) -> dict[str, Any]:
         """Checks of one watch, oldest first."""
         from presswatch.publish.rows import observation_json
@@ -193,7 +195,7 @@ def api_router(core: Presswatch) -> APIRouter:
         return {"ok": True, "total": total, "limit": limit, "offset": offset, "rows": rows}
 
     @r.get("/watches/{watch_id}/versions", tags=["versions"])
-    def versions(request: Request, watch_id: int, limit: Limit = 100, offset: Offset = 0,
+    def versions(request: Request, watch_id: Id, limit: Limit = 100, offset: Offset = 0,
                  text: bool = False) -> dict[str, Any]:
         """Distinct versions of an article, oldest first (``text=true`` includes the extracted text)."""
         try:
@@ -204,7 +206,7 @@ def api_router(core: Presswatch) -> APIRouter:
         return _page(rows, limit, offset)
 
     @r.get("/watches/{watch_id}/diff", tags=["versions"])
-    def diff(request: Request, watch_id: int, from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    def diff(request: Request, watch_id: Id, from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
              to: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
         """What changed between two versions (ids; default the last two): paragraphs, words, headline, metadata."""
         try:
@@ -216,7 +218,7 @@ def api_router(core: Presswatch) -> APIRouter:
                 "to": x["new"]["id"] if d else None, "diff": d.as_dict() if d else None}
 
     @r.get("/watches/{watch_id}/events", tags=["events"])
-    def watch_events(request: Request, watch_id: int, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    def watch_events(request: Request, watch_id: Id, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
         try:
             q.watch_or_404(core, aud(request), watch_id)
         except NotFound as exc:
@@ -226,7 +228,7 @@ def api_router(core: Presswatch) -> APIRouter:
 
     # -- captures -------------------------------------------------------------------------------
     @r.get("/captures/{capture_id}", tags=["captures"])
-    def capture(request: Request, capture_id: int) -> dict[str, Any]:
+    def capture(request: Request, capture_id: Id) -> dict[str, Any]:
         try:
             return {"ok": True, **q.capture(core, aud(request), capture_id)}
         except NotFound as exc:
@@ -234,7 +236,7 @@ def api_router(core: Presswatch) -> APIRouter:
 
     @r.get("/captures/{capture_id}/record", tags=["captures"],
            responses={200: {"content": {"application/warc": {}}, "description": "The stored WARC record."}})
-    def capture_record(request: Request, capture_id: int) -> Response:
+    def capture_record(request: Request, capture_id: Id) -> Response:
         """The WARC record exactly as stored (its digests in ``X-Payload-Digest`` / ``X-Block-Digest``)."""
         from presswatch.archive.records import RecordReader
 
@@ -310,7 +312,7 @@ def api_router(core: Presswatch) -> APIRouter:
         return {"ok": True, "id": did}
 
     @r.get("/demands/{demand_id}", tags=["demands"])
-    def demand(request: Request, demand_id: int) -> dict[str, Any]:
+    def demand(request: Request, demand_id: Id) -> dict[str, Any]:
         try:
             return {"ok": True, "demand": q.demand(core, aud(request), demand_id)}
         except NotFound as exc:
@@ -321,7 +323,7 @@ def api_router(core: Presswatch) -> APIRouter:
         return _page(q.incidents(core, aud(request)), limit, offset)
 
     @r.get("/incidents/{incident_id}", tags=["incidents"])
-    def incident(request: Request, incident_id: int) -> dict[str, Any]:
+    def incident(request: Request, incident_id: Id) -> dict[str, Any]:
         """An incident with its members, joined timeline and inferred outcome."""
         try:
             return {"ok": True, "incident": q.incident(core, aud(request), incident_id)}

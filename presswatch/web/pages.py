@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.background import BackgroundTask
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "environment",
+    "Id",
     "language",
     "page_router",
     "render",
@@ -53,6 +55,7 @@ __all__ = [
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
+Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
 def _dt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -163,7 +166,7 @@ def page_router(core: Presswatch) -> APIRouter:
     )
 
     r = APIRouter(include_in_schema=False)
-    editor = Depends(require_role("editor"))
+    editor, viewer = Depends(require_role("editor")), Depends(require_role("viewer"))
     choices = {"demand_types": DEMAND_TYPES, "sender_kinds": SENDER_KINDS, "recipient_kinds": RECIPIENT_KINDS,
                "channels": CHANNELS, "actions": ACTIONS, "responses": RESPONSES, "visibilities": VISIBILITIES}
 
@@ -218,11 +221,11 @@ def page_router(core: Presswatch) -> APIRouter:
         return render(request, "dashboard.html", {"d": q.dashboard(core, aud(request))})
 
     @r.get("/watches/{watch_id}")
-    def article(request: Request, watch_id: int, month: str | None = None) -> HTMLResponse:
+    def article(request: Request, watch_id: Id, month: str | None = None) -> HTMLResponse:
         return render(request, "article.html", {"a": q.article(core, aud(request), watch_id, month)})
 
     @r.get("/watches/{watch_id}/diff")
-    def diff(request: Request, watch_id: int) -> HTMLResponse:
+    def diff(request: Request, watch_id: Id) -> HTMLResponse:
         def num(name: str) -> int | None:
             v = request.query_params.get(name)
             if v is None or v == "":
@@ -234,7 +237,7 @@ def page_router(core: Presswatch) -> APIRouter:
         return render(request, "diff.html", {"x": q.diff(core, aud(request), watch_id, num("from"), num("to"))})
 
     @r.get("/captures/{capture_id}")
-    def capture(request: Request, capture_id: int) -> HTMLResponse:
+    def capture(request: Request, capture_id: Id) -> HTMLResponse:
         return render(request, "capture.html", {"c": q.capture(core, aud(request), capture_id)})
 
     @r.get("/sites/{host}")
@@ -290,7 +293,7 @@ def page_router(core: Presswatch) -> APIRouter:
         return RedirectResponse(f"/watches/{wid}", status_code=303)
 
     @r.post("/watches/{watch_id}/check")
-    async def check_now(request: Request, watch_id: int, me: Principal = editor) -> Response:
+    async def check_now(request: Request, watch_id: Id, me: Principal = editor) -> Response:
         await _form(request)
         q.watch_or_404(core, aud(request), watch_id)
         await core.check([watch_id])
@@ -322,12 +325,24 @@ def page_router(core: Presswatch) -> APIRouter:
         return RedirectResponse(f"/demands/{did}", status_code=303)
 
     @r.get("/demands/{demand_id}")
-    def demand(request: Request, demand_id: int) -> HTMLResponse:
+    def demand(request: Request, demand_id: Id) -> HTMLResponse:
         return render(request, "demand.html", {"d": q.demand(core, aud(request), demand_id), "error": None,
                                                **choices})
 
+    @r.get("/demands/{demand_id}/documents/{sha256}")
+    def demand_document(request: Request, demand_id: Id, sha256: str,
+                        me: Principal = viewer) -> Response:
+        """A demand's document, for signed-in users only, always as a download (never rendered)."""
+        record = q.demand(core, aud(request), demand_id)
+        doc = next((d for d in record["documents"] if d["sha256"] == sha256), None)
+        path = core.data_dir / "documents" / sha256
+        if doc is None or not path.is_file():
+            raise NotFound(f"demand #{demand_id} has no such document")
+        return FileResponse(path, media_type="application/octet-stream", filename=doc["filename"],
+                            headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+
     @r.post("/demands/{demand_id}/response")
-    async def demand_response(request: Request, demand_id: int, me: Principal = editor) -> Response:
+    async def demand_response(request: Request, demand_id: Id, me: Principal = editor) -> Response:
         from presswatch.cases.demands import set_response
 
         form = await _form(request)
@@ -368,11 +383,11 @@ def page_router(core: Presswatch) -> APIRouter:
         return await save_incident(request, me, None)
 
     @r.get("/incidents/{incident_id}")
-    def incident(request: Request, incident_id: int) -> HTMLResponse:
+    def incident(request: Request, incident_id: Id) -> HTMLResponse:
         return render(request, "incident.html", {"i": q.incident(core, aud(request), incident_id)})
 
     @r.get("/incidents/{incident_id}/edit")
-    def incident_edit(request: Request, incident_id: int, me: Principal = editor) -> HTMLResponse:
+    def incident_edit(request: Request, incident_id: Id, me: Principal = editor) -> HTMLResponse:
         i = q.incident(core, aud(request), incident_id)
         links = i["links"]
         v = {"title": i["title"], "description": i["description"], "body": i["page"]["body"],
@@ -386,12 +401,12 @@ def page_router(core: Presswatch) -> APIRouter:
                                                       "incident_id": incident_id, **choices})
 
     @r.post("/incidents/{incident_id}/edit")
-    async def incident_update(request: Request, incident_id: int, me: Principal = editor) -> Response:
+    async def incident_update(request: Request, incident_id: Id, me: Principal = editor) -> Response:
         q.incident(core, aud(request), incident_id)
         return await save_incident(request, me, incident_id)
 
     @r.get("/incidents/{incident_id}/bundle")
-    def incident_bundle(request: Request, incident_id: int) -> Response:
+    def incident_bundle(request: Request, incident_id: Id) -> Response:
         from presswatch.cases.incidents import incident_entry_indices
         from presswatch.publish.bundle import export_bundle
         from presswatch.publish.verify import verify_bundle

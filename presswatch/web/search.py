@@ -200,7 +200,12 @@ def search(core: Presswatch, aud: Audience, sq: SearchQuery) -> list[dict[str, A
     terms = _terms(sq.text)
     if not terms:
         raise InvalidSearch("type at least one word to search for")
-    since, until = (parse_when(sq.since) if sq.since else None), (parse_when(sq.until) if sq.until else None)
+    try:
+        since = parse_when(sq.since) if sq.since else None
+        last = parse_when(sq.until) if sq.until else None
+        until = last + timedelta(days=1) if last else None
+    except (ValueError, OverflowError) as exc:
+        raise InvalidSearch(str(exc)) from None
     refresh_index(core)
     audiences = ("all", "staff") if aud.staff else ("all", "public")
     with core.db.session() as s:
@@ -228,7 +233,7 @@ def search(core: Presswatch, aud: Audience, sq: SearchQuery) -> list[dict[str, A
         if since:
             q = q.where(SearchDoc.at >= since)
         if until:
-            q = q.where(SearchDoc.at < until + timedelta(days=1))
+            q = q.where(SearchDoc.at < until)
         docs = s.scalars(q.order_by(SearchDoc.at.desc(), SearchDoc.id.desc()).limit(MAX_RESULTS * 3)).all()
         watch_ids = {d.watch_id for d in docs if d.watch_id is not None}
         watches = {w.id: w for w in s.scalars(select(Watch).where(Watch.id.in_(watch_ids)))} if watch_ids else {}
