@@ -117,8 +117,8 @@ def test_demand_form_records_a_demand_with_a_document(story: Story) -> None:
     assert len(c.get("/api/v1/demands").json()["rows"]) == before + 1
     big = c.post("/demands/new", data={**form, "title": "Huge"},
                  files=[("documents", ("big.pdf", b"%PDF" + b"x" * (story.core.settings.max_request_bytes + 10),
-                                       "application/pdf"))])
-    assert big.status_code == 413
+                                       "application/pdf"))], headers={"Accept": "text/html"})
+    assert big.status_code == 413 and "nothing was recorded" in big.text
     assert len(c.get("/api/v1/demands").json()["rows"]) == before + 1
 
 
@@ -154,6 +154,14 @@ def test_incident_preview_publish_edit_and_bundle(story: Story, tmp_path) -> Non
     assert r.status_code == 303
     shown = anon.get(f"/incidents/{iid}")
     assert shown.status_code == 200 and "Блокировка (обновлено)" in shown.text and "Outcome" in shown.text
+    token = csrf_of(c.get(f"/incidents/{iid}").text)
+    assert c.post(f"/incidents/{iid}/notes", data={"csrf_token": token, "text": ""}).status_code == 422
+    assert c.post(f"/incidents/{iid}/notes", data={"csrf_token": token, "text": "Called the editor"}).status_code == 303
+    r = c.post(f"/incidents/{iid}/outcome", data={"csrf_token": token, "outcome": "refused", "why": "editor says so"})
+    assert r.status_code == 303
+    shown = anon.get(f"/incidents/{iid}").text
+    assert "Called the editor" in shown and "editor says so" in shown
+    assert anon.post(f"/incidents/{iid}/notes", data={"csrf_token": token, "text": "x"}).status_code in (303, 401, 403)
     b = anon.get(f"/incidents/{iid}/bundle")
     assert b.status_code == 200 and b.headers["content-type"].startswith("application/wacz")
     out = tmp_path / "b.wacz"

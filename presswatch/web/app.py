@@ -51,10 +51,18 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body larger than {self.max_bytes} bytes"}).encode()
+    async def _refuse(self, send: Send, scope: Scope | None = None) -> None:
+        message = f"request body larger than {self.max_bytes} bytes"
+        body, kind = json.dumps({"detail": message}).encode(), b"application/json"
+        path = str((scope or {}).get("path", ""))
+        accept = dict((scope or {}).get("headers", [])).get(b"accept", b"")
+        if b"text/html" in accept and not path.startswith("/api/"):  # a form posted from a page
+            kind = b"text/html; charset=utf-8"
+            body = ("<!doctype html><meta charset=utf-8><title>413</title><h1>Too large</h1>"
+                    f"<p>The upload is larger than {self.max_bytes // 1024} KiB; nothing was recorded. "
+                    "Go back and attach a smaller file.</p>").encode()
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
@@ -65,7 +73,7 @@ class BodyLimit:
         for name, value in scope.get("headers", []):
             if name.lower() == b"content-length":
                 if not value.strip().isdigit() or int(value) > self.max_bytes:
-                    await self._refuse(send)
+                    await self._refuse(send, scope)
                     return
         seen = 0
         started = False
@@ -92,7 +100,7 @@ class BodyLimit:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, scope)
 
 
 def _docs_assets() -> Path:

@@ -384,7 +384,7 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.get("/incidents/{incident_id}")
     def incident(request: Request, incident_id: Id) -> HTMLResponse:
-        return render(request, "incident.html", {"i": q.incident(core, aud(request), incident_id)})
+        return render(request, "incident.html", {"i": q.incident(core, aud(request), incident_id), "error": None})
 
     @r.get("/incidents/{incident_id}/edit")
     def incident_edit(request: Request, incident_id: Id, me: Principal = editor) -> HTMLResponse:
@@ -404,6 +404,31 @@ def page_router(core: Presswatch) -> APIRouter:
     async def incident_update(request: Request, incident_id: Id, me: Principal = editor) -> Response:
         q.incident(core, aud(request), incident_id)
         return await save_incident(request, me, incident_id)
+
+    @r.post("/incidents/{incident_id}/notes")
+    async def incident_note(request: Request, incident_id: Id, me: Principal = editor) -> Response:
+        from presswatch.cases.incidents import add_note
+
+        form = await _form(request)
+        i = q.incident(core, aud(request), incident_id)
+        text = _str(form, "text")
+        if not text:
+            return render(request, "incident.html", {"i": i, "error": "a note needs some text"}, status=422)
+        add_note(core, incident_id, text, author=me.name)
+        return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+    @r.post("/incidents/{incident_id}/outcome")
+    async def incident_outcome(request: Request, incident_id: Id, me: Principal = editor) -> Response:
+        """Set (or, with an empty outcome, clear) the editor's outcome beside the inferred one."""
+        from presswatch.cases.incidents import override_outcome
+
+        form = await _form(request)
+        i = q.incident(core, aud(request), incident_id)
+        try:
+            override_outcome(core, incident_id, _str(form, "outcome") or None, by=me.name, why=_str(form, "why"))
+        except (PresswatchError, ValueError) as exc:
+            return render(request, "incident.html", {"i": i, "error": str(exc)}, status=422)
+        return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
     @r.get("/incidents/{incident_id}/bundle")
     def incident_bundle(request: Request, incident_id: Id) -> Response:
