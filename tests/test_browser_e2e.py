@@ -6,7 +6,9 @@ the browser makes stays on 127.0.0.1. Screenshots of the main pages go to ``$PRE
 
 from __future__ import annotations
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ from browser import launch_chromium, serve_app
 from runsupport import cli, cli_env, control, simsite_process
 from websupport import open_core
 
+from presswatch.sim.censor import loopback_kz_vantage
 from presswatch.web.app import create_app
 from presswatch.web.auth import add_user
 
@@ -32,7 +35,8 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
     try:
         with simsite_process(articles=6, seed=5) as site, serve_app(create_app(core)) as base, \
                 launch_chromium() as browser:
-            article = control(site, "/_sim/articles")["urls"][0]
+            # watched by name, so a simulated Kazakh resolver can lie about it (as in the demo)
+            article = control(site, "/_sim/articles")["urls"][0].replace("127.0.0.1", "localhost")
             slug = article.rstrip("/").rsplit("/", 1)[-1]
             ctx = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900},
                                       locale="en-US")
@@ -64,9 +68,17 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
             check()
             check()
 
+            port = int(urlsplit(article).port or 80)
+            with loopback_kz_vantage("localhost", "127.0.0.1", port) as kz:
+                for _ in range(2):  # a block is confirmed by consistent measurements
+                    measure = core.measure(article, country="KZ", network="AS9198 Simulated KZ ISP",
+                                           resolver=kz.resolver, control_resolver=kz.control_resolver)
+                    with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
+                        pool.submit(asyncio.run, measure).result()
+
             page.goto(f"{base}/")
             events = page.inner_text("table.events")
-            assert "edited" in events and "removal-notice" in events
+            assert "edited" in events and "removal-notice" in events and "blocked" in events
             page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
 
             page.goto(article_page)
@@ -123,6 +135,7 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
             dl.value.save_as(str(bundle))
 
             page.goto(f"{base}/countries/KZ")
+            assert "blocked since" in page.inner_text("main") and "dns" in page.inner_text("main")
             page.screenshot(path=str(shots / "country.png"), full_page=True)
             page.goto(f"{base}/lang?set=ru&next=/")
             assert "Сводка" in page.content()
