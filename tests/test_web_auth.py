@@ -149,3 +149,23 @@ def test_private_mode_needs_sign_in_everywhere_but_login_and_probes(tmp_path, db
         assert c.get("/").status_code == 200 and c.get("/api/v1/watches").status_code == 200
     finally:
         closed.close()
+
+
+def test_user_commands(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from runsupport import CLI, cli, cli_env
+
+    env = cli_env(tmp_path / "data")
+    add = subprocess.run([*CLI, "user", "add", "Alice", "--role", "admin", "--password-stdin"], env=env,
+                         input="correct horse 1\n", capture_output=True, text=True, timeout=120)
+    assert add.returncode == 0 and add.stdout.strip() == "1", add.stderr
+    short = subprocess.run([*CLI, "user", "add", "bob", "--password-stdin"], env=env, input="short\n",
+                           capture_output=True, text=True, timeout=120)
+    assert short.returncode == 2 and "8 characters" in short.stderr and short.stdout == ""
+    token = cli(["user", "token", "alice"], env)
+    assert token.returncode == 0 and token.stdout.startswith("pwt_")
+    listing = cli(["user", "list", "--json"], env)
+    assert '"name": "alice"' in listing.stdout and '"role": "admin"' in listing.stdout
+    assert '"api_tokens": 1' in listing.stdout
+    assert cli(["user", "token", "nobody"], env).returncode == 2

@@ -157,6 +157,7 @@ def api_router(core: Presswatch) -> APIRouter:
             core.db.write(write)
         except NotFound as exc:
             raise not_found(exc) from exc
+        q.forget_views()
         return {"ok": True, "watch": q.watch_dict(q.watch_or_404(core, q.audience(core, me), watch_id))}
 
     @r.delete("/watches/{watch_id}", tags=["watches"])

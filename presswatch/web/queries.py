@@ -40,6 +40,7 @@ __all__ = [
     "diff",
     "EVENT_KINDS",
     "events",
+    "forget_views",
     "incident",
     "incident_visible",
     "incidents",
@@ -109,6 +110,12 @@ def audience(core: Presswatch, principal: Principal) -> Audience:
             _view_cache.clear()
             _view_cache[key] = view
     return Audience(principal, view)
+
+
+def forget_views() -> None:
+    """Drop the cached public view (after a write its fingerprint might not notice, e.g. changed tags)."""
+    with _cache_lock:
+        _view_cache.clear()
 
 
 def _iso(dt: datetime | None) -> str | None:
