@@ -69,6 +69,9 @@ def test_unknown_ids_are_404(story: Story) -> None:
 
 
 def test_anonymous_sees_no_private_record_anywhere(story: Story) -> None:
+    from presswatch.cases.incidents import add_to_incident
+
+    add_to_incident(story.core, story.public_incident, demands=[story.private_demand])  # a public case cites it
     c = client(story.core)
     private_url = story.urls["private"]
     pages = ["/", "/demands", "/incidents", f"/watches/{story.edited}", f"/incidents/{story.public_incident}",
@@ -86,6 +89,21 @@ def test_anonymous_sees_no_private_record_anywhere(story: Story) -> None:
                  f"/api/v1/demands/{story.private_demand}", f"/api/v1/incidents/{story.private_incident}",
                  f"/api/v1/watches/{story.private_target}", f"/api/v1/watches/{story.private_target}/observations"):
         assert c.get(path).status_code == 404, path
+    import io
+    import zipfile
+
+    bundle = c.get(f"/incidents/{story.public_incident}/bundle")
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as zf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            if name.endswith(".gz"):
+                import gzip
+
+                data = gzip.decompress(data)
+            assert SECRET.encode() not in data and private_url.encode() not in data, name
+    shown = c.get(f"/api/v1/incidents/{story.public_incident}").json()["incident"]
+    assert {"kind": "demand", "ref": str(story.private_demand)} not in shown["links"]
     # a signed-in viewer sees them
     sign_in(c, story.core, "val", "viewer")
     assert SECRET in c.get("/demands").text and SECRET in c.get(f"/incidents/{story.private_incident}").text

@@ -432,7 +432,6 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.get("/incidents/{incident_id}/bundle")
     def incident_bundle(request: Request, incident_id: Id) -> Response:
-        from presswatch.cases.incidents import incident_entry_indices
         from presswatch.publish.bundle import export_bundle
         from presswatch.publish.verify import verify_bundle
 
@@ -445,7 +444,7 @@ def page_router(core: Presswatch) -> APIRouter:
         os.close(fd)
         path = Path(name)
         try:
-            export_bundle(core, incident_entry_indices(core, incident_id, public=public), path, public_only=public)
+            export_bundle(core, q.bundle_entries(core, a, incident_id), path, public_only=public)
             report = verify_bundle(path)
         except (PresswatchError, ValueError) as exc:
             path.unlink(missing_ok=True)

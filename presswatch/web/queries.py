@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "article",
+    "bundle_entries",
     "audience",
     "Audience",
     "capture",
@@ -507,6 +508,10 @@ def incident(core: Presswatch, aud: Audience, incident_id: int) -> dict[str, Any
                           for d in rec["demands"] if d["id"] in shown]
         rec["watches"] = [w for w in rec["watches"] if w["id"] not in view.watch_ids]
         rec["hosts"] = [h for h in rec["hosts"] if not view.host_hidden(h)]
+        rec["links"] = [ln for ln in rec["links"] if not (
+            (ln["kind"] == "demand" and int(ln["ref"]) not in shown)
+            or (ln["kind"] == "watch" and int(ln["ref"]) in view.watch_ids)
+            or (ln["kind"] == "host" and view.host_hidden(ln["ref"])))]
         kept = []
         for e in entries:
             ref = e.get("ref") or ""
@@ -534,6 +539,39 @@ def incident(core: Presswatch, aud: Audience, incident_id: int) -> dict[str, Any
                     "outlets": page.outlets or [], "published": page.published} if page is not None else
                    {"body": "", "starts_at": None, "ends_at": None, "outlets": [], "published": True})
     return rec
+
+
+def bundle_entries(core: Presswatch, aud: Audience, incident_id: int) -> list[int]:
+    """The log entries of an incident's bundle for this audience: everything it cites for signed-in users;
+    for others the public entries less the observations, events and measurements of hidden articles."""
+    from presswatch.cases.incidents import incident_entry_indices
+    from presswatch.record.ledger_models import LogEntry
+    from presswatch.record.measure_models import Measurement
+    from presswatch.record.models import Event, Observation
+
+    if aud.view is None:
+        return incident_entry_indices(core, incident_id)
+    view = aud.view
+    indices = incident_entry_indices(core, incident_id, public=True)
+    keep: list[int] = []
+    with core.db.session() as s:
+        for i in range(0, len(indices), 500):
+            for index, ref in s.execute(select(LogEntry.index, LogEntry.ref).where(
+                    LogEntry.index.in_(indices[i : i + 500]))):
+                table, _, key = str(ref or "").partition(":")
+                hidden = False
+                if table == "observation" and key.isdigit():
+                    o = s.get(Observation, int(key))
+                    hidden = o is not None and (o.watch_id in view.watch_ids or view.url_hidden(o.url))
+                elif table == "event" and key.isdigit():
+                    e = s.get(Event, int(key))
+                    hidden = e is not None and not view.event_visible(e.watch_id, None, e.details)
+                elif table == "measurement":
+                    m = s.get(Measurement, key)
+                    hidden = m is not None and not view.target_visible("url", m.url)
+                if not hidden:
+                    keep.append(int(index))
+    return sorted(keep)
 
 
 def _demand_rows(core: Presswatch, incident_id: int) -> list[Any]:
