@@ -62,6 +62,7 @@ class Audience:
 
     principal: Principal
     view: PublicView | None
+    stamp: tuple[Any, ...] = ()  # what the cached public view and demand records were made for
 
     @property
     def staff(self) -> bool:
@@ -78,39 +79,50 @@ class Audience:
 
 
 _cache_lock = threading.Lock()
-_view_cache: dict[tuple[str, tuple[Any, ...]], PublicView] = {}
+_view_cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
 
-def audience(core: Presswatch, principal: Principal) -> Audience:
-    """The audience of ``principal``. The public view is cached while nothing it depends on changed
-    (demands, watches, test lists: counts and latest changes)."""
-    if principal.sees_private:
-        return Audience(principal, None)
-    from presswatch.publish.visibility import public_view
-    from presswatch.record.demand_models import Demand, DemandTarget
+def _stamp(core: Presswatch) -> tuple[Any, ...]:
+    """A fingerprint of what the public view and the demand records depend on (one query)."""
+    from presswatch.record.demand_models import Demand, DemandDocument, DemandTarget
     from presswatch.record.measure_models import TestListEntry
     from presswatch.record.models import Watch
 
     with core.db.session() as s:
-        stamp = tuple(s.execute(select(
+        return (core.db.url, *s.execute(select(
             select(func.count()).select_from(Demand).scalar_subquery(),
             select(func.max(Demand.updated_at)).scalar_subquery(),
             select(func.sum(Demand.revision)).scalar_subquery(),
             select(func.count()).select_from(DemandTarget).where(DemandTarget.watch_id.is_not(None))
             .scalar_subquery(),
+            select(func.count()).select_from(DemandDocument).scalar_subquery(),
             select(func.count()).select_from(Watch).scalar_subquery(),
             select(func.max(Watch.id)).scalar_subquery(),
             select(func.count()).select_from(TestListEntry).scalar_subquery(),
         )).one())
-    key = (core.db.url, stamp)
+
+
+def _cached(kind: str, key: tuple[Any, ...], make: Any) -> Any:
     with _cache_lock:
-        view = _view_cache.get(key)
-    if view is None:
-        view = public_view(core)
+        hit = _view_cache.get((kind, key))
+    if hit is None:
+        hit = make()
         with _cache_lock:
-            _view_cache.clear()
-            _view_cache[key] = view
-    return Audience(principal, view)
+            for k in [k for k in _view_cache if k[0] == kind]:
+                del _view_cache[k]
+            _view_cache[(kind, key)] = hit
+    return hit
+
+
+def audience(core: Presswatch, principal: Principal) -> Audience:
+    """The audience of ``principal``. The public view is cached while nothing it depends on changed
+    (demands, watches, test lists: counts and latest changes)."""
+    stamp = _stamp(core)
+    if principal.sees_private:
+        return Audience(principal, None, stamp)
+    from presswatch.publish.visibility import public_view
+
+    return Audience(principal, _cached("view", stamp, lambda: public_view(core)), stamp)
 
 
 def forget_views() -> None:
@@ -437,9 +449,11 @@ def measurement(core: Presswatch, aud: Audience, measurement_id: str) -> dict[st
 
 def demands(core: Presswatch, aud: Audience) -> list[dict[str, Any]]:
     """Demands, newest first: full records for signed-in users, else as published."""
+    import copy
+
     from presswatch.cases.demands import list_demands, public_record
 
-    rows = list_demands(core)
+    rows = copy.deepcopy(_cached("demands", aud.stamp or _stamp(core), lambda: list_demands(core)))
     if aud.view is not None:
         rows = [p for r in rows if (p := public_record(r)) is not None]
     return list(reversed(rows))
