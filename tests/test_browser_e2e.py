@@ -83,7 +83,14 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
 
             page.goto(article_page)
             assert "removal-notice" in page.inner_text("p.now")
+            first_capture = page.get_attribute("ul.captures a", "href")
+            assert first_capture and first_capture.startswith("/captures/")
             page.screenshot(path=str(shots / "article.png"), full_page=True)
+            page.goto(f"{base}{first_capture}")
+            frame = page.locator("iframe.replay")
+            assert frame.get_attribute("sandbox") == "allow-scripts"
+            assert frame.get_attribute("src") == f"{core.settings.replay_origin}/c/{first_capture.rsplit('/', 1)[1]}"
+            page.goto(article_page)
             page.click("text=Latest change")
             page.wait_for_url("**/diff*")
             assert page.locator("table.sbs ins").count() > 0 and page.locator("table.sbs del").count() > 0
