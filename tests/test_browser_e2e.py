@@ -144,6 +144,9 @@ def test_newsroom_story_in_a_browser(tmp_path: Path) -> None:
             page.goto(f"{base}/countries/KZ")
             assert "blocked since" in page.inner_text("main") and "dns" in page.inner_text("main")
             page.screenshot(path=str(shots / "country.png"), full_page=True)
+            page.goto(f"{base}/docs")  # the OpenAPI page renders from the app's own assets (no CDN)
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.locator(".opblock").count() > 10
             page.goto(f"{base}/lang?set=ru&next=/")
             assert "Сводка" in page.content()
             page.screenshot(path=str(shots / "dashboard-ru.png"), full_page=True)

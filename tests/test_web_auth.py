@@ -40,6 +40,8 @@ def test_sign_in_sets_a_httponly_samesite_session_and_sign_out_ends_it(core) -> 
     assert not cookie.secure  # plain HTTP here; Secure is set over HTTPS
     page = c.get("/")
     assert "ed (editor)" in page.text
+    me = c.get("/api/v1/me").json()
+    assert me["role"] == "editor" and me["via"] == "session" and me["csrf_token"] == csrf_of(page.text)
     r = c.post("/logout", data={"csrf_token": csrf_of(page.text)})
     assert r.status_code == 303
     assert "ed (editor)" not in c.get("/").text

@@ -86,6 +86,13 @@ def api_router(core: Presswatch) -> APIRouter:
     def not_found(exc: PresswatchError) -> HTTPException:
         return HTTPException(404, str(exc))
 
+    @r.get("/me", tags=["accounts"])
+    def me(request: Request) -> dict[str, Any]:
+        """Who the server takes the caller for (and, for a signed-in browser, the CSRF token its writes need)."""
+        p = current_principal(request)
+        token = getattr(request.state, "session_csrf", None) if p.via == "session" else None
+        return {"ok": True, "role": p.role, "name": p.name or None, "via": p.via, "csrf_token": token}
+
     @r.get("/schemas/demand.json", tags=["demands"])
     def demand_schema() -> dict[str, Any]:
         """The JSON Schema of demand files (``presswatch demand schema`` prints the same)."""
