@@ -15,7 +15,9 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
     │   │   ├── InvalidDocument   cases.demands: an attached document refused
     │   │   └── InvalidIncident   cases.incidents: an incident that cannot be recorded
     │   ├── InvalidReport      reports.ingest: a press report that cannot be read or reviewed
-    │   └── ControlInputError  measure.control: a malformed control request (API answers 422)
+    │   ├── ControlInputError  measure.control: a malformed control request (API answers 422)
+    │   ├── InvalidUser        web.auth: a user name, role or password refused
+    │   └── InvalidSearch      web.search: a search with no words
     ├── InvalidURL             not an http(s) URL we can fetch
     ├── BlockedTarget          SSRF guard: private/loopback/link-local target refused
     ├── FetchError             a fetch failed; ``reason`` is an ``unreachable`` reason code
@@ -26,6 +28,8 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
     ├── DatabaseError          the database is unreachable or inconsistent
     ├── NotFound               a watch, demand, incident … does not exist
     ├── OoniError              reports.ooni: OONI's API unreadable or a measurement not in its format
+    ├── LoginRefused           web.auth: wrong user name or password
+    │   └── RateLimited        web.auth: too many failed sign-ins
     ├── InvalidMeasurement     probes.reachability: a submitted envelope lacks what a measurement needs
     ├── ProbeError             probes.client: the server refused a probe request (``status``)
     ├── ServerUnreachable      probes.client: the probe server could not be reached
@@ -33,7 +37,7 @@ unknown kind, a malformed request) raises one of these, never a bare ``LookupErr
         └── ReplayError        probes.envelope: a request/measurement id seen before, or stale
 
 Not in the tree, on purpose: ``cli._support._Interrupted`` (control flow for SIGINT/SIGTERM, must not
-be caught as an error) and ``publish.web._TooLarge`` (a Starlette HTTP exception, answered as 413).
+be caught as an error) and ``web.app._TooLarge`` (a Starlette HTTP exception, answered as 413).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ ENV_PREFIX = "PRESSWATCH_"
 #: ``PRESSWATCH_*`` variables that are not settings (read by the test suite only).
 NON_SETTING_VARIABLES = frozenset({
     "PRESSWATCH_TEST_PG", "PRESSWATCH_REQUIRE_PG", "PRESSWATCH_TEST_REDIS", "PRESSWATCH_REQUIRE_REDIS",
-    "PRESSWATCH_TEST_AMQP", "PRESSWATCH_REQUIRE_AMQP",
+    "PRESSWATCH_TEST_AMQP", "PRESSWATCH_REQUIRE_AMQP", "PRESSWATCH_REQUIRE_BROWSER", "PRESSWATCH_ARTIFACTS",
 })
 
 
@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1, description="Largest request body the server reads (413 beyond)."
     )
+    public_read: bool = Field(
+        default=True,
+        description="Anonymous visitors may read public records (pages, API, search); off: everything needs sign-in.",
+    )
+    replay_origin: str = Field(
+        default="http://127.0.0.1:8091", description="Origin (scheme://host:port) of the archived-page replay."
+    )
+    session_hours: float = Field(default=24.0 * 14, gt=0, description="How long a web sign-in lasts, hours.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins per name or address within login_window before refusal."
+    )
+    login_window: float = Field(default=900.0, gt=0, description="Window of the sign-in rate limit, seconds.")
     measure_time_skew: float = Field(
         default=300.0, ge=0, description="Seconds a probe's measured_at may precede enrollment / follow receipt."
     )

@@ -15,7 +15,7 @@ import presswatch
 from presswatch import errors
 
 # Deliberately outside the tree (see errors.py's docstring).
-OUTSIDE = {"presswatch.cli._support._Interrupted", "presswatch.publish.web._TooLarge"}
+OUTSIDE = {"presswatch.cli._support._Interrupted", "presswatch.web.app._TooLarge"}
 
 
 def _project_exceptions() -> list[type[BaseException]]:

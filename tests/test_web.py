@@ -8,8 +8,8 @@ import httpx
 
 from presswatch.fetch.client import Fetcher
 from presswatch.pipeline import Checker
-from presswatch.publish.web import create_app
 from presswatch.sources.watchlist import add_watch
+from presswatch.web.app import create_app
 
 
 def test_api_serves_watches_history_events_and_openapi(core, simsite) -> None:  # type: ignore[no-untyped-def]

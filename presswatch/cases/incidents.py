@@ -54,6 +54,7 @@ __all__ = [
     "show_incident",
     "timeline",
     "TimelineEntry",
+    "update_incident",
 ]
 
 log = logging.getLogger(__name__)
@@ -802,3 +803,34 @@ def _measurement_ids(s: Session, m: Members) -> list[str]:
 
 def link_kinds() -> tuple[str, ...]:
     return INCIDENT_LINK_KINDS
+
+
+def update_incident(
+    core: Presswatch,
+    incident_id: int,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    kind: str | None = None,
+    visibility: str | None = None,
+) -> None:
+    """Change an incident's title, description, kind or visibility (logged like its creation)."""
+    if title is not None and not title.strip():
+        raise InvalidIncident("an incident needs a title")
+    if visibility is not None and visibility not in ("public", "redacted", "private"):
+        raise InvalidIncident(f"unknown visibility {visibility!r}")
+    now = core.clock.now()
+
+    def write(s: Session) -> None:
+        inc = _get(s, incident_id)
+        change: dict[str, Any] = {"action": "updated"}
+        for name, value in (("title", title.strip() if title is not None else None), ("description", description),
+                            ("kind", kind), ("visibility", visibility)):
+            if value is not None and getattr(inc, name) != value:
+                change[name] = {"old": getattr(inc, name), "new": value}
+                setattr(inc, name, value)
+        if len(change) > 1:
+            inc.updated_at = now
+            _log_incident(core, s, inc, change)
+
+    core.db.write(write)

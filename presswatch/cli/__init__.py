@@ -80,7 +80,7 @@ def version() -> None:
 
 
 _GROUPS = ("watching", "checking", "exporting", "demo", "measuring", "serving", "evidence", "cases", "reports",
-           "workers")
+           "workers", "users")
 
 
 def _register() -> None:

@@ -24,7 +24,7 @@ What a probe claims is checked against what the server knows:
 * ``/control`` takes at most :data:`~presswatch.measure.control.MAX_ENDPOINTS` ``ip:port`` endpoints (422
   otherwise); it connects only to public addresses (the SSRF guard) unless ``allow_private`` is set.
 * Request bodies larger than ``Settings.max_request_bytes`` are refused with 413 before they are read
-  (:class:`presswatch.publish.web.BodyLimit`, installed by ``create_app``).
+  (:class:`presswatch.web.app.BodyLimit`, installed by ``create_app``).
 """
 
 from __future__ import annotations

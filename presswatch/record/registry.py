@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "presswatch.record.ledger_models",
     "presswatch.record.demand_models",
     "presswatch.record.report_models",
+    "presswatch.record.web_models",
 )
 
 

@@ -1,0 +1,595 @@
+"""What the pages and the JSON API read, filtered for the caller.
+
+Every function takes an :class:`Audience`: a signed-in viewer (or above) sees every record; anyone else
+sees what :mod:`presswatch.publish.visibility` lets an anonymous reader see (no watch, event, observation or
+measurement a private or redacted demand hides; demands as :func:`~presswatch.cases.demands.public_record`
+publishes them) and only published, public incidents. Unknown or hidden ids are the same ``NotFound``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+
+from presswatch.clock import as_utc, isoformat
+from presswatch.errors import NotFound
+from presswatch.web.principal import Principal
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
+    from presswatch.publish.visibility import PublicView
+    from presswatch.record.demand_models import Incident
+    from presswatch.record.models import Watch
+
+__all__ = [
+    "article",
+    "bundle_entries",
+    "audience",
+    "Audience",
+    "capture",
+    "country",
+    "dashboard",
+    "demand",
+    "demands",
+    "diff",
+    "EVENT_KINDS",
+    "events",
+    "forget_views",
+    "incident",
+    "incident_visible",
+    "incidents",
+    "measurement",
+    "site",
+    "versions",
+    "watch_dict",
+    "watch_or_404",
+]
+
+#: the state changes the dashboard lists
+EVENT_KINDS = ("removed", "withheld", "edited", "blocked", "unblocked", "restored")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who reads: a principal and, for anyone not signed in, the public view to filter through."""
+
+    principal: Principal
+    view: PublicView | None
+    stamp: tuple[Any, ...] = ()  # what the cached public view and demand records were made for
+
+    @property
+    def staff(self) -> bool:
+        return self.view is None
+
+    def watch_ok(self, w: Watch) -> bool:
+        return self.view is None or self.view.watch_visible(w.id, w.url, w.tags)
+
+    def event_ok(self, watch_id: int | None, url: str | None, details: dict[str, Any] | None) -> bool:
+        return self.view is None or self.view.event_visible(watch_id, url, details)
+
+    def target_ok(self, scope: str | None, target: str | None) -> bool:
+        return self.view is None or self.view.target_visible(scope, target)
+
+
+_cache_lock = threading.Lock()
+_view_cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
+
+
+def _stamp(core: Presswatch) -> tuple[Any, ...]:
+    """A fingerprint of what the public view and the demand records depend on (one query)."""
+    from presswatch.record.demand_models import Demand, DemandDocument, DemandTarget
+    from presswatch.record.measure_models import TestListEntry
+    from presswatch.record.models import Watch
+
+    with core.db.session() as s:
+        return (core.db.url, *s.execute(select(
+            select(func.count()).select_from(Demand).scalar_subquery(),
+            select(func.max(Demand.updated_at)).scalar_subquery(),
+            select(func.sum(Demand.revision)).scalar_subquery(),
+            select(func.count()).select_from(DemandTarget).where(DemandTarget.watch_id.is_not(None))
+            .scalar_subquery(),
+            select(func.count()).select_from(DemandDocument).scalar_subquery(),
+            select(func.count()).select_from(Watch).scalar_subquery(),
+            select(func.max(Watch.id)).scalar_subquery(),
+            select(func.count()).select_from(TestListEntry).scalar_subquery(),
+        )).one())
+
+
+def _cached(kind: str, key: tuple[Any, ...], make: Any) -> Any:
+    with _cache_lock:
+        hit = _view_cache.get((kind, key))
+    if hit is None:
+        hit = make()
+        with _cache_lock:
+            for k in [k for k in _view_cache if k[0] == kind]:
+                del _view_cache[k]
+            _view_cache[(kind, key)] = hit
+    return hit
+
+
+def audience(core: Presswatch, principal: Principal) -> Audience:
+    """The audience of ``principal``. The public view is cached while nothing it depends on changed
+    (demands, watches, test lists: counts and latest changes)."""
+    stamp = _stamp(core)
+    if principal.sees_private:
+        return Audience(principal, None, stamp)
+    from presswatch.publish.visibility import public_view
+
+    return Audience(principal, _cached("view", stamp, lambda: public_view(core)), stamp)
+
+
+def forget_views() -> None:
+    """Drop the cached public view (after a write its fingerprint might not notice, e.g. changed tags)."""
+    with _cache_lock:
+        _view_cache.clear()
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return isoformat(dt) if dt else None
+
+
+def watch_dict(w: Watch) -> dict[str, Any]:
+    tags = w.tags or {}
+    return {"id": w.id, "url": w.url, "kind": w.kind, "host": w.host, "status": w.status, "reason": w.reason,
+            "confirmed": w.confirmed, "tags": tags, "outlet": tags.get("outlet"), "country": tags.get("country"),
+            "active": w.active, "interval": w.interval, "created_at": _iso(w.created_at),
+            "last_checked_at": _iso(w.last_checked_at), "last_change_at": _iso(w.last_change_at)}
+
+
+def watch_or_404(core: Presswatch, aud: Audience, watch_id: int) -> Watch:
+    from presswatch.record.models import Watch
+
+    with core.db.session() as s:
+        w = s.get(Watch, watch_id)
+    if w is None or not aud.watch_ok(w):
+        raise NotFound(f"no watch #{watch_id}")
+    return w
+
+
+def _event_dict(e: Any, url: str | None) -> dict[str, Any]:
+    d = e.details or {}
+    return {"id": e.id, "at": isoformat(e.at), "kind": e.kind, "status": e.status, "reason": e.reason,
+            "method": d.get("method") or (e.reason if e.kind in ("blocked", "unblocked") else None),
+            "country": e.country, "watch_id": e.watch_id, "url": url or d.get("url") or d.get("target"),
+            "summary": e.summary, "details": d, "observation_id": e.observation_id}
+
+
+def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_id: int | None = None,
+           country: str | None = None, reason: str | None = None, limit: int = 50, offset: int = 0,
+           hosts: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Events, newest first, filtered for the audience."""
+    from presswatch.record.models import Event, Watch
+
+    q = select(Event, Watch.url, Watch.tags).outerjoin(Watch, Event.watch_id == Watch.id)
+    if kinds:
+        q = q.where(Event.kind.in_(list(kinds)))
+    if watch_id is not None:
+        q = q.where(Event.watch_id == watch_id)
+    if country:
+        q = q.where(Event.country == country.upper())
+    if reason:
+        q = q.where(Event.reason == reason)
+    if hosts:
+        q = q.where(or_(Watch.host.in_(list(hosts)), Event.watch_id.is_(None)))
+    out: list[dict[str, Any]] = []
+    skipped = 0
+    with core.db.session() as s:
+        for e, url, _tags in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
+            if not aud.event_ok(e.watch_id, url, e.details):
+                continue
+            row = _event_dict(e, url)
+            if hosts and e.watch_id is None:
+                from urllib.parse import urlsplit
+
+                target = str(row.get("url") or "")
+                if (urlsplit(target).hostname or target) not in hosts:
+                    continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            out.append(row)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None) -> list[Watch]:
+    from presswatch.record.models import Watch
+
+    q = select(Watch).order_by(Watch.id)
+    if host:
+        q = q.where(Watch.host == host)
+    with core.db.session() as s:
+        return [w for w in s.scalars(q) if aud.watch_ok(w)]
+
+
+def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
+    """Latest confirmed state changes, counts by country and outlet, what needs review."""
+    from presswatch.record.measure_models import Reachability
+
+    watches = [w for w in _visible_watches(core, aud) if w.kind == "article"]
+    by_outlet: dict[str, Counter[str]] = defaultdict(Counter)
+    by_country: dict[str, Counter[str]] = defaultdict(Counter)
+    for w in watches:
+        tags = w.tags or {}
+        by_outlet[str(tags.get("outlet") or w.host)][w.status or "pending"] += 1
+        for cc in {*(tags.get("measure_in") or []), *([tags["country"]] if tags.get("country") else [])}:
+            by_country[str(cc)]["watched"] += 1
+    with core.db.session() as s:
+        for r in s.scalars(select(Reachability)):
+            if not aud.target_ok(r.scope, r.target):
+                continue
+            by_country[r.country][r.state] += 1
+    review = [watch_dict(w) for w in watches
+              if w.status in ("removed", "withheld", "unreachable") and not w.confirmed][:50]
+    pending = [d for d in demands(core, aud) if d["response"] == "pending"][:50]
+    drafts = [i for i in incidents(core, aud) if not i["published"]] if aud.staff else []
+    return {
+        "events": events(core, aud, kinds=EVENT_KINDS, limit=30),
+        "by_country": {k: dict(v) for k, v in sorted(by_country.items())},
+        "by_outlet": {k: dict(v) for k, v in sorted(by_outlet.items())},
+        "review": review, "pending_demands": pending, "draft_incidents": drafts,
+        "totals": {"articles": len(watches), "by_status": dict(Counter(w.status or "pending" for w in watches))},
+    }
+
+
+def versions(core: Presswatch, watch_id: int) -> list[dict[str, Any]]:
+    """A watch's distinct versions, oldest first, numbered from 1."""
+    from presswatch.record.models import Version
+
+    with core.db.session() as s:
+        rows = s.scalars(select(Version).where(Version.watch_id == watch_id)
+                         .order_by(Version.first_seen_at, Version.id)).all()
+    return [{"number": n, "id": v.id, "title": v.title, "text": v.text, "meta": v.meta or {},
+             "first_seen_at": isoformat(v.first_seen_at), "last_seen_at": isoformat(v.last_seen_at),
+             "seen_count": v.seen_count, "capture_id": v.capture_id}
+            for n, v in enumerate(rows, start=1)]
+
+
+def _reachability(core: Presswatch, aud: Audience, *, watch_id: int | None = None, host: str | None = None,
+                  country: str | None = None) -> list[dict[str, Any]]:
+    from presswatch.probes.reachability import reachability_dict
+    from presswatch.record.measure_models import Reachability
+
+    q = select(Reachability).order_by(Reachability.country, Reachability.network, Reachability.target)
+    conds = []
+    if watch_id is not None:
+        conds.append(Reachability.watch_id == watch_id)
+    if host is not None:
+        conds.append((Reachability.scope == "host") & (Reachability.target == host))
+        conds.append((Reachability.scope == "url") & Reachability.target.like(f"%://{host}/%"))
+    if conds:
+        q = q.where(or_(*conds))
+    if country is not None:
+        q = q.where(Reachability.country == country.upper())
+    with core.db.session() as s:
+        return [reachability_dict(r) for r in s.scalars(q) if aud.target_ok(r.scope, r.target)]
+
+
+def _captures(core: Presswatch, watch_id: int) -> list[dict[str, Any]]:
+    from presswatch.record.models import Capture, Observation
+
+    q = (select(Observation.id, Observation.checked_at, Observation.status, Observation.reason,
+                Observation.http_status, Capture.id, Capture.record_type)
+         .join(Capture, Observation.capture_id == Capture.id)
+         .where(Observation.watch_id == watch_id).order_by(Observation.checked_at, Observation.id))
+    with core.db.session() as s:
+        return [{"observation_id": oid, "at": isoformat(at), "day": as_utc(at).date().isoformat(),
+                 "status": st, "reason": rs, "http_status": hs, "capture_id": cid, "record_type": rt}
+                for oid, at, st, rs, hs, cid, rt in s.execute(q)]
+
+
+def _calendar(caps: list[dict[str, Any]], month: str | None) -> dict[str, Any]:
+    """One month of captures as weeks of days (Wayback-style), with the months before and after that have any."""
+    months = sorted({c["day"][:7] for c in caps})
+    if not months:
+        return {"month": None, "weeks": [], "prev": None, "next": None, "captures": []}
+    current: str = month if month is not None and month in months else months[-1]
+    year, mon = (int(x) for x in current.split("-"))
+    counts = Counter(c["day"] for c in caps if c["day"].startswith(current))
+    weeks = [[{"day": d, "date": f"{current}-{d:02d}" if d else None,
+               "count": counts.get(f"{current}-{d:02d}", 0) if d else 0} for d in week]
+             for week in calendar.Calendar().monthdayscalendar(year, mon)]
+    i = months.index(current)
+    return {"month": current, "weeks": weeks, "prev": months[i - 1] if i > 0 else None,
+            "next": months[i + 1] if i + 1 < len(months) else None,
+            "captures": [c for c in caps if c["day"].startswith(current)]}
+
+
+def article(core: Presswatch, aud: Audience, watch_id: int, month: str | None = None) -> dict[str, Any]:
+    """One watch's whole story."""
+    from presswatch.record.demand_models import DemandTarget, IncidentLink
+
+    w = watch_or_404(core, aud, watch_id)
+    caps = _captures(core, watch_id)
+    vs = versions(core, watch_id)
+    with core.db.session() as s:
+        demand_ids = sorted(set(s.scalars(select(DemandTarget.demand_id).where(DemandTarget.watch_id == watch_id))))
+        inc_ids = set(s.scalars(select(IncidentLink.incident_id).where(
+            or_((IncidentLink.kind == "watch") & (IncidentLink.ref == str(watch_id)),
+                (IncidentLink.kind == "demand") & IncidentLink.ref.in_([str(i) for i in demand_ids])))))
+    cited = [d for d in demands(core, aud) if d["id"] in demand_ids]
+    return {
+        "watch": watch_dict(w), "versions": [{k: v for k, v in x.items() if k != "text"} for x in vs],
+        "reachability": _reachability(core, aud, watch_id=watch_id, host=w.host),
+        "events": events(core, aud, watch_id=watch_id, limit=200),
+        "calendar": _calendar(caps, month), "capture_count": len(caps),
+        "demands": cited, "incidents": [i for i in incidents(core, aud) if i["id"] in inc_ids],
+    }
+
+
+def diff(core: Presswatch, aud: Audience, watch_id: int, from_id: int | None, to_id: int | None) -> dict[str, Any]:
+    """Two versions compared (default: the last two), with the neighbouring pairs for previous/next."""
+    from presswatch.publish.diffview import Side, version_diff
+
+    w = watch_or_404(core, aud, watch_id)
+    vs = versions(core, watch_id)
+    by_id = {v["id"]: v for v in vs}
+    if (from_id is not None and from_id not in by_id) or (to_id is not None and to_id not in by_id):
+        raise NotFound(f"no such version of watch #{watch_id}")
+    if len(vs) < 2 and (from_id is None or to_id is None):
+        return {"watch": watch_dict(w), "versions": vs, "diff": None, "prev": None, "next": None}
+    new = by_id[to_id] if to_id is not None else vs[-1]
+    old = by_id[from_id] if from_id is not None else vs[max(0, new["number"] - 2)]
+    if old["number"] > new["number"]:
+        old, new = new, old
+
+    def side(v: dict[str, Any]) -> Side:
+        return Side(v["number"], v["first_seen_at"], v["title"], {"id": v["capture_id"]} if v["capture_id"] else None)
+
+    d = version_diff(old["text"], new["text"], side(old), side(new), old_meta=old["meta"], new_meta=new["meta"])
+    n_old, n_new = old["number"] - 1, new["number"] - 1  # list indices
+    prev = (vs[n_old - 1]["id"], vs[n_old]["id"]) if n_old >= 1 else None
+    nxt = (vs[n_new]["id"], vs[n_new + 1]["id"]) if n_new + 1 < len(vs) else None
+    return {"watch": watch_dict(w), "versions": [{k: v for k, v in x.items() if k != "text"} for x in vs],
+            "old": old, "new": new, "diff": d, "prev": prev, "next": nxt}
+
+
+def capture(core: Presswatch, aud: Audience, capture_id: int) -> dict[str, Any]:
+    from presswatch.record.models import Capture, Observation, Watch
+
+    with core.db.session() as s:
+        c = s.get(Capture, capture_id)
+        if c is None:
+            raise NotFound(f"no capture #{capture_id}")
+        obs = s.scalars(select(Observation).where(Observation.capture_id == capture_id).limit(1)).first()
+        w = s.get(Watch, obs.watch_id) if obs is not None else s.scalars(
+            select(Watch).where(Watch.url == c.url)).first()
+    if (w is not None and not aud.watch_ok(w)) or (aud.view is not None and aud.view.url_hidden(c.url)):
+        raise NotFound(f"no capture #{capture_id}")
+    neighbours: dict[str, int | None] = {"prev": None, "next": None}
+    if w is not None:
+        caps = _captures(core, w.id)
+        ids = [x["capture_id"] for x in caps]
+        if capture_id in ids:
+            i = ids.index(capture_id)
+            neighbours = {"prev": ids[i - 1] if i > 0 else None, "next": ids[i + 1] if i + 1 < len(ids) else None}
+    return {"capture": {"id": c.id, "url": c.url, "captured_at": isoformat(c.captured_at), "warc_file": c.warc_file,
+                        "offset": c.offset, "length": c.length, "record_type": c.record_type,
+                        "record_id": c.record_id, "payload_digest": c.payload_digest,
+                        "block_digest": c.block_digest, "http_status": c.http_status, "vantage": c.vantage},
+            "observation": ({"id": obs.id, "status": obs.status, "reason": obs.reason, "title": obs.title,
+                             "checked_at": isoformat(obs.checked_at)} if obs is not None else None),
+            "watch": watch_dict(w) if w is not None else None, **neighbours}
+
+
+def site(core: Presswatch, aud: Audience, host: str) -> dict[str, Any]:
+    """An outlet: its articles, reachability per country over time, blocked-since lines."""
+    from presswatch.record.measure_models import Measurement
+
+    host = host.lower()
+    watches = _visible_watches(core, aud, host=host)
+    if aud.view is not None and aud.view.host_hidden(host):
+        raise NotFound(f"no site {host}")
+    reach = _reachability(core, aud, host=host)
+    if not watches and not reach:
+        raise NotFound(f"no site {host}")
+    table: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # country -> month -> cell
+    with core.db.session() as s:
+        q = select(Measurement).where(Measurement.host == host).order_by(Measurement.measured_at)
+        for m in s.scalars(q):
+            if not aud.target_ok("url", m.url):
+                continue
+            month = as_utc(m.measured_at).strftime("%Y-%m")
+            cell = table[m.country].setdefault(month, {"blocked": 0, "reachable": 0, "methods": Counter()})
+            if m.blocking:
+                cell["blocked"] += 1
+                cell["methods"][m.blocking] += 1
+            elif not m.down:
+                cell["reachable"] += 1
+    months = sorted({mo for cells in table.values() for mo in cells})
+    grid = {cc: [(mo, cells.get(mo)) for mo in months] for cc, cells in sorted(table.items())}
+    since = [r for r in reach if r["state"] == "blocked" and r["since"]]
+    return {"host": host, "watches": [watch_dict(w) for w in watches], "reachability": reach,
+            "months": months, "grid": grid, "blocked_since": since,
+            "events": events(core, aud, hosts=[host], limit=100)}
+
+
+def country(core: Presswatch, aud: Audience, cc: str) -> dict[str, Any]:
+    """One country: outlets reachable or blocked there per network, confirmed blocks, active probes."""
+    from presswatch.probes.server import probe_dict
+    from presswatch.record.measure_models import Probe
+
+    cc = cc.upper()
+    if len(cc) != 2 or not cc.isalpha():
+        raise NotFound(f"no country {cc!r}")
+    reach = _reachability(core, aud, country=cc)
+    with core.db.session() as s:
+        active = select(Probe).where(Probe.country == cc, Probe.revoked_at.is_(None))
+        probes = [probe_dict(p) for p in s.scalars(active)]
+    watched = [watch_dict(w) for w in _visible_watches(core, aud)
+               if cc in {*((w.tags or {}).get("measure_in") or []), (w.tags or {}).get("country")}]
+    blocks = [r for r in reach if r["state"] == "blocked"]
+    return {"country": cc, "reachability": reach, "blocks": blocks, "probes": probes if aud.staff else [],
+            "probe_count": len(probes), "watches": watched,
+            "events": events(core, aud, kinds=("blocked", "unblocked"), country=cc, limit=100)}
+
+
+def measurement(core: Presswatch, aud: Audience, measurement_id: str) -> dict[str, Any]:
+    from presswatch.probes.reachability import measurement_dict
+    from presswatch.record.measure_models import Measurement
+
+    with core.db.session() as s:
+        m = s.get(Measurement, measurement_id)
+    if m is None or not aud.target_ok("url", m.url):
+        raise NotFound(f"no measurement {measurement_id}")
+    out = measurement_dict(m, with_envelope=True)
+    keys = (m.envelope or {}).get("test_keys") or {}
+    out["test_keys"] = keys if isinstance(keys, dict) else {}
+    out["host"] = m.host
+    return out
+
+
+def demands(core: Presswatch, aud: Audience) -> list[dict[str, Any]]:
+    """Demands, newest first: full records for signed-in users, else as published."""
+    import copy
+
+    from presswatch.cases.demands import list_demands, public_record
+
+    rows = copy.deepcopy(_cached("demands", aud.stamp or _stamp(core), lambda: list_demands(core)))
+    if aud.view is not None:
+        rows = [p for r in rows if (p := public_record(r)) is not None]
+    return list(reversed(rows))
+
+
+def demand(core: Presswatch, aud: Audience, demand_id: int) -> dict[str, Any]:
+    from presswatch.cases.demands import get_demand, public_record
+
+    record = get_demand(core, demand_id, history=aud.staff)
+    if aud.view is not None:
+        published = public_record(record)
+        if published is None:
+            raise NotFound(f"no demand #{demand_id}")
+        return published
+    return record
+
+
+def _page(core: Presswatch, incident_id: int) -> Any:
+    from presswatch.record.web_models import IncidentPage
+
+    with core.db.session() as s:
+        return s.get(IncidentPage, incident_id)
+
+
+def incident_visible(aud: Audience, inc: Incident, page: Any) -> bool:
+    """Signed-in users see every incident; others only public ones whose page is published (an incident
+    without a page, made on the command line, counts as published)."""
+    if aud.staff:
+        return True
+    return inc.visibility == "public" and (page is None or bool(page.published))
+
+
+def incidents(core: Presswatch, aud: Audience) -> list[dict[str, Any]]:
+    from presswatch.record.demand_models import Incident
+    from presswatch.record.web_models import IncidentPage
+
+    with core.db.session() as s:
+        pages = {p.incident_id: p for p in s.scalars(select(IncidentPage))}
+        out = []
+        for inc in s.scalars(select(Incident).order_by(Incident.id.desc())):
+            page = pages.get(inc.id)
+            if not incident_visible(aud, inc, page):
+                continue
+            out.append({"id": inc.id, "title": inc.title, "description": inc.description, "kind": inc.kind,
+                        "visibility": inc.visibility, "published": page is None or page.published,
+                        "updated_at": isoformat(inc.updated_at)})
+    return out
+
+
+def incident(core: Presswatch, aud: Audience, incident_id: int) -> dict[str, Any]:
+    """An incident with its page, joined timeline and inferred outcome (hidden members left out)."""
+    from presswatch.cases.incidents import show_incident, timeline
+    from presswatch.record.demand_models import Incident
+
+    with core.db.session() as s:
+        inc = s.get(Incident, incident_id)
+    page = _page(core, incident_id)
+    if inc is None or not incident_visible(aud, inc, page):
+        raise NotFound(f"no incident #{incident_id}")
+    rec = show_incident(core, incident_id)
+    entries = [e.as_dict() for e in timeline(core, incident_id)]
+    if aud.view is not None:
+        view = aud.view
+        shown = {d["id"]: d for d in demands(core, aud)}
+        rec["demands"] = [{**d, "title": shown[d["id"]]["title"], "sender": shown[d["id"]]["sender"]["name"]}
+                          for d in rec["demands"] if d["id"] in shown]
+        rec["watches"] = [w for w in rec["watches"] if w["id"] not in view.watch_ids]
+        rec["hosts"] = [h for h in rec["hosts"] if not view.host_hidden(h)]
+        rec["links"] = [ln for ln in rec["links"] if not (
+            (ln["kind"] == "demand" and int(ln["ref"]) not in shown)
+            or (ln["kind"] == "watch" and int(ln["ref"]) in view.watch_ids)
+            or (ln["kind"] == "host" and view.host_hidden(ln["ref"])))]
+        kept = []
+        for e in entries:
+            ref = e.get("ref") or ""
+            if ref.startswith("demand:"):
+                did = int(ref.split(":")[1])
+                if did not in shown:
+                    continue
+                if e["kind"] == "demand":
+                    e = {**e, "summary": f"demand #{did}: {shown[did]['title']}",
+                         "details": {"title": shown[did]["title"]}}
+            det = e.get("details") or {}
+            if det.get("watch_id") is not None and det["watch_id"] in view.watch_ids:
+                continue
+            if view.url_hidden(det.get("url")) or not view.target_visible("url", det.get("url")):
+                continue
+            kept.append(e)
+        entries = kept
+        statements = rec["outcome"]["inferred"]["statements"]
+        hidden_demands = {d.id for d in _demand_rows(core, incident_id)} - set(shown)
+        rec["outcome"]["inferred"]["statements"] = [
+            st for st in statements if not any(f"demand #{i}" in st for i in hidden_demands)
+            and not any(u in st for u in view.urls)]
+    rec["timeline"] = entries
+    rec["page"] = ({"body": page.body, "starts_at": _iso(page.starts_at), "ends_at": _iso(page.ends_at),
+                    "outlets": page.outlets or [], "published": page.published} if page is not None else
+                   {"body": "", "starts_at": None, "ends_at": None, "outlets": [], "published": True})
+    return rec
+
+
+def bundle_entries(core: Presswatch, aud: Audience, incident_id: int) -> list[int]:
+    """The log entries of an incident's bundle for this audience: everything it cites for signed-in users;
+    for others the public entries less the observations, events and measurements of hidden articles."""
+    from presswatch.cases.incidents import incident_entry_indices
+    from presswatch.record.ledger_models import LogEntry
+    from presswatch.record.measure_models import Measurement
+    from presswatch.record.models import Event, Observation
+
+    if aud.view is None:
+        return incident_entry_indices(core, incident_id)
+    view = aud.view
+    indices = incident_entry_indices(core, incident_id, public=True)
+    keep: list[int] = []
+    with core.db.session() as s:
+        for i in range(0, len(indices), 500):
+            for index, ref in s.execute(select(LogEntry.index, LogEntry.ref).where(
+                    LogEntry.index.in_(indices[i : i + 500]))):
+                table, _, key = str(ref or "").partition(":")
+                hidden = False
+                if table == "observation" and key.isdigit():
+                    o = s.get(Observation, int(key))
+                    hidden = o is not None and (o.watch_id in view.watch_ids or view.url_hidden(o.url))
+                elif table == "event" and key.isdigit():
+                    e = s.get(Event, int(key))
+                    hidden = e is not None and not view.event_visible(e.watch_id, None, e.details)
+                elif table == "measurement":
+                    m = s.get(Measurement, key)
+                    hidden = m is not None and not view.target_visible("url", m.url)
+                if not hidden:
+                    keep.append(int(index))
+    return sorted(keep)
+
+
+def _demand_rows(core: Presswatch, incident_id: int) -> list[Any]:
+    from presswatch.cases.incidents import members
+
+    with core.db.session() as s:
+        return members(s, incident_id).demands
