@@ -133,6 +133,7 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     from presswatch.cases import incidents as inc
     from presswatch.publish.bundle import export_bundle
     from presswatch.publish.verify import verify_bundle
+    from presswatch.publish.visibility import public_incident_entries
     from presswatch.sim.censor import loopback_kz_vantage
 
     port = int(site.url.rsplit(":", 1)[1])
@@ -191,7 +192,7 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
         console.print(f"  inferred: [bold]{line}[/]")
 
     bundle = core.data_dir / f"incident-{iid}.wacz"
-    export_bundle(core, inc.incident_entry_indices(core, iid, public=True), bundle)
+    export_bundle(core, public_incident_entries(core, iid), bundle)
     report = verify_bundle(bundle)
     console.print(f"evidence bundle {bundle.name}: {'verifies offline' if report.ok else report.failures}")
     tampered = bundle.with_name("tampered.wacz")

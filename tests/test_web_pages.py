@@ -102,6 +102,19 @@ def test_anonymous_sees_no_private_record_anywhere(story: Story) -> None:
 
                 data = gzip.decompress(data)
             assert SECRET.encode() not in data and private_url.encode() not in data, name
+    # the CLI's public bundle of the same incident carries nothing private either
+    from presswatch.publish.bundle import export_bundle
+    from presswatch.publish.visibility import public_incident_entries
+
+    cli_bundle = story.core.data_dir / "public-incident.wacz"
+    export_bundle(story.core, public_incident_entries(story.core, story.public_incident), cli_bundle,
+                  public_only=True)
+    with zipfile.ZipFile(cli_bundle) as zf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            if name.endswith(".gz"):
+                data = gzip.decompress(data)
+            assert SECRET.encode() not in data and private_url.encode() not in data, name
     shown = c.get(f"/api/v1/incidents/{story.public_incident}").json()["incident"]
     assert {"kind": "demand", "ref": str(story.private_demand)} not in shown["links"]
     # a signed-in viewer sees them

@@ -50,10 +50,11 @@ def export(
         assert ident is not None and bundle is not None
         from presswatch.cases.incidents import incident_entry_indices
         from presswatch.publish.bundle import export_bundle
+        from presswatch.publish.visibility import public_incident_entries
 
         core = open_core(ctx)
         with errors_as_usage(), progress(f"bundling incident {ident}"):
-            indices = incident_entry_indices(core, ident, public=not private)
+            indices = incident_entry_indices(core, ident) if private else public_incident_entries(core, ident)
             export_bundle(core, indices, bundle, public_only=not private)
         err.print(f"wrote bundle of incident {ident} ({len(indices)} log entries) to {bundle}")
         return

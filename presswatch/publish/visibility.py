@@ -17,7 +17,7 @@ from sqlalchemy import select
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["public_view", "PublicView"]
+__all__ = ["public_incident_entries", "public_view", "PublicView"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,37 @@ def public_view(core: Presswatch) -> PublicView:
         urls=frozenset(hidden_urls), watch_ids=frozenset(hidden_watches), hosts=frozenset(u.hosts - known_hosts),
         demand_ids=u.demand_ids,
     )
+
+
+def public_incident_entries(core: Presswatch, incident_id: int, view: PublicView | None = None) -> list[int]:
+    """The log entries of an incident's public bundle: what it cites, less private demands and less the
+    observations, events and measurements of articles and hosts the public view hides.
+
+    Every public bundle (web download, ``export incident --bundle``, the demo) is built from this list.
+    """
+    from presswatch.cases.incidents import incident_entry_indices
+    from presswatch.record.ledger_models import LogEntry
+    from presswatch.record.measure_models import Measurement
+    from presswatch.record.models import Event, Observation
+
+    view = view if view is not None else public_view(core)
+    indices = incident_entry_indices(core, incident_id, public=True)
+    keep: list[int] = []
+    with core.db.session() as s:
+        for i in range(0, len(indices), 500):
+            for index, ref in s.execute(select(LogEntry.index, LogEntry.ref).where(
+                    LogEntry.index.in_(indices[i : i + 500]))):
+                table, _, key = str(ref or "").partition(":")
+                hidden = False
+                if table == "observation" and key.isdigit():
+                    o = s.get(Observation, int(key))
+                    hidden = o is not None and (o.watch_id in view.watch_ids or view.url_hidden(o.url))
+                elif table == "event" and key.isdigit():
+                    e = s.get(Event, int(key))
+                    hidden = e is not None and not view.event_visible(e.watch_id, None, e.details)
+                elif table == "measurement":
+                    m = s.get(Measurement, key)
+                    hidden = m is not None and not view.target_visible("url", m.url)
+                if not hidden:
+                    keep.append(int(index))
+    return sorted(keep)

@@ -556,36 +556,14 @@ def incident(core: Presswatch, aud: Audience, incident_id: int) -> dict[str, Any
 
 
 def bundle_entries(core: Presswatch, aud: Audience, incident_id: int) -> list[int]:
-    """The log entries of an incident's bundle for this audience: everything it cites for signed-in users;
-    for others the public entries less the observations, events and measurements of hidden articles."""
+    """The log entries of an incident's bundle for this audience: everything it cites for signed-in users,
+    the public entries (:func:`~presswatch.publish.visibility.public_incident_entries`) for others."""
     from presswatch.cases.incidents import incident_entry_indices
-    from presswatch.record.ledger_models import LogEntry
-    from presswatch.record.measure_models import Measurement
-    from presswatch.record.models import Event, Observation
+    from presswatch.publish.visibility import public_incident_entries
 
     if aud.view is None:
         return incident_entry_indices(core, incident_id)
-    view = aud.view
-    indices = incident_entry_indices(core, incident_id, public=True)
-    keep: list[int] = []
-    with core.db.session() as s:
-        for i in range(0, len(indices), 500):
-            for index, ref in s.execute(select(LogEntry.index, LogEntry.ref).where(
-                    LogEntry.index.in_(indices[i : i + 500]))):
-                table, _, key = str(ref or "").partition(":")
-                hidden = False
-                if table == "observation" and key.isdigit():
-                    o = s.get(Observation, int(key))
-                    hidden = o is not None and (o.watch_id in view.watch_ids or view.url_hidden(o.url))
-                elif table == "event" and key.isdigit():
-                    e = s.get(Event, int(key))
-                    hidden = e is not None and not view.event_visible(e.watch_id, None, e.details)
-                elif table == "measurement":
-                    m = s.get(Measurement, key)
-                    hidden = m is not None and not view.target_visible("url", m.url)
-                if not hidden:
-                    keep.append(int(index))
-    return sorted(keep)
+    return public_incident_entries(core, incident_id, aud.view)
 
 
 def _demand_rows(core: Presswatch, incident_id: int) -> list[Any]:
