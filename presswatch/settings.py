@@ -65,6 +65,23 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1, description="Largest request body the server reads (413 beyond)."
     )
+    # replay of archived pages (its own origin: the app's cookies never reach it)
+    replay_origin: str = Field(
+        default="http://127.0.0.1:8091", description="Public base URL of the replay origin (scheme://host:port)."
+    )
+    app_origin: str = Field(
+        default="http://127.0.0.1:8090", description="Public origin of the web app (the only frame ancestor of replay)."
+    )
+    replay_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port `serve` listens on for replay (default: replay_origin's)."
+    )
+    capture_requisites: bool = Field(
+        default=True, description="After a new page body is archived, archive its images, stylesheets and fonts."
+    )
+    requisites_max: int = Field(default=60, ge=0, description="Most requisites archived for one page.")
+    requisites_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=0, description="Most wire bytes of requisites archived for one page."
+    )
     measure_time_skew: float = Field(
         default=300.0, ge=0, description="Seconds a probe's measured_at may precede enrollment / follow receipt."
     )
@@ -96,6 +113,16 @@ class Settings(BaseSettings):
         if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
             raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {value!r}")
         return value.upper()
+
+    @field_validator("replay_origin", "app_origin")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        import re
+
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", value):
+            raise ValueError(f"not an origin (scheme://host[:port], no path): {value!r}")
+        return value.lower()
 
     @field_validator("fingerprints", mode="before")
     @classmethod
