@@ -43,6 +43,8 @@ def target(base: str, ref: str) -> tuple[str | None, str]:
     """``ref`` resolved against ``base``: ``(absolute http(s) URL without fragment, "#fragment")``, or
     ``(None, "")`` for anything else (``javascript:``, ``mailto:``, garbage)."""
     ref = ref.strip()
+    if not ref or ref.startswith("#"):
+        return None, ""
     try:
         url, frag = urldefrag(urljoin(base, ref))
         scheme = urlsplit(url).scheme.lower()
@@ -114,6 +116,8 @@ class HtmlRewriter:
     def _refs(self, doc: lxml.html.HtmlElement) -> set[str]:
         out: set[str] = set()
         for el in doc.iter(etree.Element):
+            if el.tag == "base":
+                continue
             for attr in _URL_ATTRS:
                 v = el.get(attr)
                 if v:
