@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 ENV_PREFIX = "PRESSWATCH_"
 #: ``PRESSWATCH_*`` variables that are not settings (read by the test suite only).
-NON_SETTING_VARIABLES = frozenset({"PRESSWATCH_TEST_PG", "PRESSWATCH_REQUIRE_PG"})
+NON_SETTING_VARIABLES = frozenset({"PRESSWATCH_TEST_PG", "PRESSWATCH_REQUIRE_PG", "PRESSWATCH_REQUIRE_BROWSER"})
 
 
 class Settings(BaseSettings):

@@ -131,7 +131,7 @@ def _loads(body: bytes) -> list[str]:
 
 
 def _inert_or_archive(u: str) -> bool:
-    return u.startswith("/w/") or u == PLACEHOLDER or u.startswith("#") or u.startswith("data:")
+    return u.startswith(("/w/", "#", "data:")) or u == PLACEHOLDER
 
 
 def test_replayed_page_points_only_into_the_archive(archived: Archived) -> None:
@@ -288,7 +288,8 @@ def test_rewriting_without_a_database() -> None:
         b"<html><head><base href='http://h/a/'><link rel=stylesheet href=s.css integrity=sha384-x>"
         b"<meta http-equiv=Set-Cookie content='a=b'><meta http-equiv=content-security-policy content='x'></head>"
         b"<body><img src=i.png srcset='i.png 1x, http://live/i2.png 2x'><a href='p#frag'>p</a>"
-        b"<a href='#top'>top</a><img src='data:image/gif;base64,R0lGOD'><p style='color:red'>\xd0\x96</p></body></html>",
+        b"<a href='#top'>top</a><img src='data:image/gif;base64,R0lGOD'>"
+        b"<p style='color:red'>\xd0\x96</p></body></html>",
         "text/html; charset=utf-8", "http://h/page")
     assert page.urls() == {"http://h/a/s.css", "http://h/a/i.png", "http://live/i2.png", "http://h/a/p"}
     held = {"http://h/a/s.css", "http://h/a/i.png", "http://h/a/p"}
