@@ -84,7 +84,7 @@ def _css_escape(url: str) -> str:
     return url.replace("\\", "\\\\").replace('"', "%22").replace("\n", "").replace("\r", "")
 
 
-def css_refs(text: str, base: str) -> set[str]:
+def _css_refs(text: str, base: str) -> set[str]:
     out = set()
     for m in CSS_URL.finditer(text):
         ref = m.group("u") if m.group("u") is not None else m.group("i")
@@ -130,9 +130,9 @@ class HtmlRewriter:
                     if u:
                         out.add(u)
             if el.get("style"):
-                out |= css_refs(el.get("style", ""), self.base)
+                out |= _css_refs(el.get("style", ""), self.base)
             if el.tag == "style" and el.text:
-                out |= css_refs(el.text, self.base)
+                out |= _css_refs(el.text, self.base)
         return out
 
     def urls(self) -> set[str]:
