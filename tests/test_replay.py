@@ -303,3 +303,41 @@ def test_rewriting_without_a_database() -> None:
                        lambda u: None) == (f'a{{b:url("{PLACEHOLDER}")}} @import "{PLACEHOLDER}"; c{{d:url("data:x")}}')
     assert rewrite_css('a{b:url(q.png)}', "http://h/", lambda u: '/w/1/x"y') == 'a{b:url("/w/1/x%22y")}'
     assert HtmlRewriter(b"", None, "http://h/").render(lambda u: None).startswith(b"<!doctype html>")
+
+
+def test_hidden_captures_only_through_a_signed_link(archived: Archived) -> None:
+    from presswatch.cases import demands as dm
+    from presswatch.web.replay import replay_url
+
+    a = archived
+    ts = timestamp(a.page.captured_at)
+    assert a.client.get(f"/c/{a.page.id}").status_code == 200
+    dm.add_demand(a.core, {
+        "title": "Private demand", "visibility": "private", "actions": ["remove"], "channel": "letter",
+        "sender": {"name": "Ministry", "kind": "ministry", "country": "KG"},
+        "recipient": {"name": "Outlet", "kind": "outlet", "country": "KG"},
+        "date_sent": "2026-03-01", "targets": [{"url": a.url}]})
+    for path in (f"/c/{a.page.id}", f"/c/{a.page.id}/evidence", f"/c/{a.page.id}/raw", f"/w/{ts}/{a.url}"):
+        r = a.client.get(path)
+        assert r.status_code == 404 and "Minister" not in r.text, path
+        _assert_safe_headers(r.headers, "static")
+
+    link = replay_url(a.core, a.page.id)
+    assert link.startswith(f"{REPLAY}/k/")
+    prefix = link.removeprefix(REPLAY).removesuffix(f"/c/{a.page.id}")
+    r = a.client.get(link)
+    assert r.status_code == 200 and "Minister resigns" in r.text
+    _assert_safe_headers(r.headers)
+    photo = lxml.html.document_fromstring(r.content).get_element_by_id("photo").get("src")
+    assert photo == f"{prefix}/w/{ts}/{a.site.base}/static/photo.png"  # links keep the grant
+    assert a.client.get(photo).content == PNG
+    assert a.client.get(replay_url(a.core, a.page.id, "raw")).status_code == 200
+
+    assert a.client.get(f"/k/1.forged/c/{a.page.id}").status_code == 403
+    assert a.client.get(prefix[:-2] + "xx" + f"/c/{a.page.id}").status_code == 403
+    clock = a.core.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=2))  # past the link's hour
+    expired = a.client.get(link)
+    assert expired.status_code == 403
+    _assert_safe_headers(expired.headers, "static")

@@ -23,16 +23,28 @@ Routes:
     the stored bytes and the result of checking them.
 ``/w/{timestamp}/{url}``
     the capture of ``url`` nearest ``timestamp`` (14 digits, or a prefix of them), as pywb addresses it.
+
+Since the replay origin reads no cookie, it knows no user: it serves only what an anonymous visitor
+may see (:func:`~presswatch.publish.visibility.public_view`: captures of URLs and hosts that private or
+redacted demands hide answer 404). The app hands a signed-in viewer a *signed link* instead
+(:func:`replay_url`): every route above under ``/k/{token}/``, where the token is an expiring HMAC
+(key ``DATA/replay.key``) that unlocks hidden captures until it expires; links inside a page replayed
+that way keep the prefix.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import os
 import re
+import secrets
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urljoin
 
 from sqlalchemy import select
@@ -48,13 +60,15 @@ from presswatch.clock import as_utc, isoformat
 from presswatch.errors import ArchiveError, FetchError
 from presswatch.fetch.decode import decode_content
 from presswatch.fetch.requisites import css_urls, is_html
+from presswatch.publish.visibility import public_view
 from presswatch.record.models import Capture
 from presswatch.web.rewrite import HtmlRewriter, Resolve, rewrite_css
 
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["CaptureStore", "Replayed", "create_replay_app", "parse_timestamp", "replay_csp", "timestamp"]
+__all__ = ["CaptureStore", "Replayed", "create_replay_app", "parse_timestamp", "replay_csp", "replay_token",
+           "replay_url", "timestamp", "token_valid"]
 
 _MAX_RAW_SHOWN = 4 * 1024 * 1024
 _CTYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
@@ -77,6 +91,52 @@ def parse_timestamp(ts: str) -> datetime | None:
         return datetime.strptime(full, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+def _key(core: Presswatch) -> bytes:
+    """The replay links' HMAC key (``DATA/replay.key``, made on first use, readable by its owner only)."""
+    path = core.data_dir / "replay.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    core.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def _mac(key: bytes, expires: int) -> str:
+    digest = hmac.new(key, f"presswatch-replay:{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
+
+
+def replay_token(core: Presswatch, ttl: float = 3600.0) -> str:
+    """A token that unlocks hidden captures on the replay origin for ``ttl`` seconds."""
+    expires = int(core.clock.now().timestamp() + ttl)
+    return f"{expires}.{_mac(_key(core), expires)}"
+
+
+def token_valid(core: Presswatch, token: str) -> bool:
+    """Is ``token`` one of ours and not expired?"""
+    stamp, _, mac = token.partition(".")
+    if not stamp.isdigit() or len(stamp) > 12:
+        return False
+    if int(stamp) < core.clock.now().timestamp():
+        return False
+    return hmac.compare_digest(mac, _mac(_key(core), int(stamp)))
+
+
+def replay_url(core: Presswatch, capture_id: int, view: Literal["", "evidence", "raw"] = "",
+               ttl: float = 3600.0) -> str:
+    """The signed replay link of a capture for a signed-in viewer (hidden captures included)."""
+    suffix = f"/{view}" if view else ""
+    return f"{core.settings.replay_origin}/k/{replay_token(core, ttl)}/c/{capture_id}{suffix}"
 
 
 def replay_csp(origin: str, ancestors: Sequence[str], kind: str) -> str:
@@ -234,6 +294,31 @@ class _Hardened:
         await self.app(scope, receive, hardened_send)
 
 
+class _Grants:
+    """ASGI middleware: ``/k/{token}/…`` is ``/…`` with hidden captures unlocked (403 for a bad token)."""
+
+    def __init__(self, app: ASGIApp, core: Presswatch, csp: str) -> None:
+        self.app = app
+        self.core = core
+        self.csp = csp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/k/"):
+            await self.app(scope, receive, send)
+            return
+        token, _, rest = path[3:].partition("/")
+        if not token_valid(self.core, token):
+            await PlainTextResponse("this replay link is invalid or has expired", 403,
+                                    headers={"Content-Security-Policy": self.csp})(scope, receive, send)
+            return
+        prefix = f"/k/{token}"
+        raw = scope.get("raw_path") or path.encode()
+        scope = {**scope, "path": "/" + rest, "raw_path": raw[len(prefix):] if raw.startswith(prefix.encode())
+                 else ("/" + rest).encode(), "presswatch.grant": prefix}
+        await self.app(scope, receive, send)
+
+
 def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) -> ASGIApp:
     """The replay origin's ASGI app. Its own public origin is ``settings.replay_origin``; it may be
     framed by ``settings.app_origin`` and by ``frame_ancestors``."""
@@ -246,16 +331,19 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
     def text(body: str, status: int = 200) -> Response:
         return PlainTextResponse(body, status_code=status, headers={"Content-Security-Policy": csp["static"]})
 
-    def resolver(cap: Capture, urls: Iterable[str]) -> Resolve:
+    def resolver(cap: Capture, urls: Iterable[str], grant: str) -> Resolve:
         held = store.held(urls)
+        if not grant:
+            view = public_view(core)
+            held = {u for u in held if view.target_visible("url", u)}
         ts = timestamp(cap.captured_at)
 
         def resolve(url: str) -> str | None:
-            return f"/w/{ts}/{quote(url, safe=_URL_SAFE)}" if url in held else None
+            return f"{grant}/w/{ts}/{quote(url, safe=_URL_SAFE)}" if url in held else None
 
         return resolve
 
-    def serve(cap: Capture, kind: str) -> Response:
+    def serve(cap: Capture, kind: str, grant: str) -> Response:
         try:
             rep = store.replayed(cap)
         except ArchiveError as exc:
@@ -266,21 +354,21 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         if 300 <= status < 400:
             if rep.location:
                 target = urljoin(cap.url, rep.location.strip())
-                if store.held([target]):
-                    ts = timestamp(cap.captured_at)
-                    return RedirectResponse(f"/w/{ts}/{quote(target, safe=_URL_SAFE)}", 302, headers=headers)
+                location = resolver(cap, [target], grant)(target)
+                if location:
+                    return RedirectResponse(location, 302, headers=headers)
                 return text(f"archived redirect ({rep.status}) to a page the archive does not hold:\n{target}\n")
             status = 200
         media = _media_type(rep.content_type)
         if is_html(media) or (media == "application/octet-stream" and rep.body.lstrip()[:1] == b"<"):
             page = HtmlRewriter(rep.body, rep.content_type, cap.url)
-            body = page.render(resolver(cap, page.urls()), evidence=kind == "evidence")
+            body = page.render(resolver(cap, page.urls(), grant), evidence=kind == "evidence")
             return Response(body, status, headers=headers, media_type="text/html; charset=utf-8")
         if kind == "evidence":
             return text("the evidence view shows HTML pages; this capture is " + media, 415)
         if media == "text/css":
             css = rep.body.decode(_charset(rep.content_type) or "utf-8", "replace")
-            body = rewrite_css(css, cap.url, resolver(cap, css_urls(css, cap.url))).encode("utf-8")
+            body = rewrite_css(css, cap.url, resolver(cap, css_urls(css, cap.url), grant)).encode("utf-8")
             return Response(body, status, headers=headers, media_type="text/css; charset=utf-8")
         if media.startswith(_FONT_TYPES) or (media == "application/octet-stream" and cap.url.lower().split("?")[0]
                                               .endswith((".woff", ".woff2", ".ttf", ".otf", ".eot"))):
@@ -289,19 +377,25 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         ctype = f"{media}; charset={charset}" if charset and media.startswith("text/") else media
         return Response(rep.body, status, headers=headers, media_type=ctype)
 
+    def grant(request: Request) -> str:
+        return str(request.scope.get("presswatch.grant", ""))
+
+    def hidden(request: Request, url: str) -> bool:
+        return not grant(request) and not public_view(core).target_visible("url", url)
+
     def capture_or_404(request: Request) -> Capture | Response:
         cap = store.get(int(request.path_params["capture_id"]))
-        if cap is None or cap.record_type not in ("response", "revisit"):
+        if cap is None or cap.record_type not in ("response", "revisit") or hidden(request, cap.url):
             return text("no such capture", 404)
         return cap
 
     def replay(request: Request) -> Response:
         cap = capture_or_404(request)
-        return cap if isinstance(cap, Response) else serve(cap, "replay")
+        return cap if isinstance(cap, Response) else serve(cap, "replay", grant(request))
 
     def evidence(request: Request) -> Response:
         cap = capture_or_404(request)
-        return cap if isinstance(cap, Response) else serve(cap, "evidence")
+        return cap if isinstance(cap, Response) else serve(cap, "evidence", grant(request))
 
     def raw(request: Request) -> Response:
         cap = capture_or_404(request)
@@ -346,9 +440,9 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         if query:
             url += "?" + query
         cap = store.nearest(url, when)
-        if cap is None:
+        if cap is None or hidden(request, cap.url):
             return text(f"not in the archive: {url}", 404)
-        return serve(cap, "replay")
+        return serve(cap, "replay", grant(request))
 
     def index(request: Request) -> Response:
         return text("presswatch replay origin\n/c/{capture_id}  /c/{capture_id}/evidence  /c/{capture_id}/raw  "
@@ -361,7 +455,7 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         Route("/c/{capture_id:int}/raw", raw),
         Route("/w/{ts}/{url:path}", wayback),
     ])
-    return _Hardened(app, origin, ancestors)
+    return _Hardened(_Grants(app, core, csp["static"]), origin, ancestors)
 
 
 def _http_date(dt: datetime) -> str:
