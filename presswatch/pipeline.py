@@ -460,10 +460,19 @@ class Checker:
                     select(Capture).where(Capture.url == url, Capture.record_type == "response")
                     .order_by(Capture.id.desc()).limit(SEEN_DIGESTS))}
 
+        since = self.core.clock.now() - timedelta(seconds=settings.requisites_refresh)
+
+        def fresh(urls: list[str]) -> set[str]:
+            with self.core.db.session() as s:
+                return {u for i in range(0, len(urls), 500) for u in s.scalars(
+                    select(Capture.url).where(Capture.url.in_(urls[i:i + 500]), Capture.captured_at >= since,
+                                              Capture.http_status == 200).distinct())}
+
         return await capture_requisites(
             self.fetcher, self.core.archive, page_url=res.final_url or res.url, body=res.body,
             page_record_id=page.record_id, vantage=settings.vantage, max_count=settings.requisites_max,
-            max_bytes=settings.requisites_max_bytes, known=known)
+            max_bytes=settings.requisites_max_bytes, known=known,
+            fresh=fresh if settings.requisites_refresh > 0 else None)
 
     def _failure_recorder(
         self, st: WatchState, res: FetchResult, captures: list[CaptureRef], exc: AnalysisFailed, checked_at: datetime

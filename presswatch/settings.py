@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     requisites_max_bytes: int = Field(
         default=20 * 1024 * 1024, ge=0, description="Most wire bytes of requisites archived for one page."
     )
+    requisites_refresh: float = Field(
+        default=86400.0, ge=0,
+        description="A requisite archived this many seconds ago or less is not fetched again (0: always fetch).",
+    )
     measure_time_skew: float = Field(
         default=300.0, ge=0, description="Seconds a probe's measured_at may precede enrollment / follow receipt."
     )

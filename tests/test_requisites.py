@@ -92,8 +92,14 @@ def test_check_archives_requisites_linked_to_the_page(tmp_path: Path, site: Site
         assert site.requisite_hits() == hits
         assert len(_captures(core)) == len(caps) + 1  # the page's revisit only
 
-        # a new body: requisites again; identical payloads are stored as revisits of the first ones
+        # a new body: requisites archived within requisites_refresh are not fetched again …
         article_site(site, version=2)
+        [edited] = asyncio.run(core.check([url]))
+        assert edited["status"] == "edited"
+        assert site.requisite_hits() == hits
+        # … older ones are; identical payloads are stored as revisits of the first ones
+        core.settings.requisites_refresh = 0
+        article_site(site, version=3)
         [edited] = asyncio.run(core.check([url]))
         assert edited["status"] == "edited"
         assert site.requisite_hits() > hits

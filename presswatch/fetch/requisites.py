@@ -167,13 +167,17 @@ class RequisiteFetch:
 
 
 async def fetch_requisites(fetcher: Fetcher, urls: Iterable[str], *, max_count: int, max_bytes: int,
-                           concurrency: int = 4) -> RequisiteFetch:
+                           concurrency: int = 4, fresh: Callable[[list[str]], set[str]] | None = None
+                           ) -> RequisiteFetch:
     """Fetch ``urls`` (and what fetched stylesheets load, one level of ``@import``/``url()`` deeper),
     at most ``max_count`` URLs and ``max_bytes`` wire bytes in all. Each fetch goes through the
-    fetcher: the SSRF guard refuses a target before any connection (listed in ``refused``)."""
+    fetcher: the SSRF guard refuses a target before any connection (listed in ``refused``). URLs that
+    ``fresh(urls)`` names (archived recently enough: a site's shared stylesheet, logo, fonts) are not
+    fetched again (listed in ``skipped``); it runs in a thread."""
     out = RequisiteFetch()
     queue: dict[str, int] = {u: 0 for u in urls}  # url -> depth
     done: set[str] = set()
+    tried = 0
     slots = asyncio.Semaphore(max(1, concurrency))
 
     async def one(url: str) -> FetchResult | None:
@@ -187,14 +191,16 @@ async def fetch_requisites(fetcher: Fetcher, urls: Iterable[str], *, max_count: 
 
     while queue:
         batch = []
+        recent = await asyncio.to_thread(fresh, list(queue)) if fresh is not None else set()
         for url, depth in list(queue.items()):
             del queue[url]
             if url in done:
                 continue
-            if len(done) >= max_count or out.bytes >= max_bytes:
+            done.add(url)
+            if url in recent or tried >= max_count or out.bytes >= max_bytes:
                 out.skipped.append(url)
                 continue
-            done.add(url)
+            tried += 1
             batch.append((url, depth))
         results = await asyncio.gather(*(one(u) for u, _ in batch))
         for (_url, depth), res in zip(batch, results, strict=True):
@@ -236,12 +242,13 @@ def archive_requisites(archive: WarcArchive, fetched: Iterable[FetchResult], *, 
 
 async def capture_requisites(fetcher: Fetcher, archive: WarcArchive, *, page_url: str, body: bytes,
                              page_record_id: str, vantage: str, max_count: int, max_bytes: int,
-                             known: Callable[[str], Mapping[str, PriorPayload]] | None = None) -> list[CaptureRef]:
+                             known: Callable[[str], Mapping[str, PriorPayload]] | None = None,
+                             fresh: Callable[[list[str]], set[str]] | None = None) -> list[CaptureRef]:
     """Find, fetch and archive the requisites of one page (see the module docstring); the records written."""
     urls = requisite_urls(body, page_url)
     if not urls:
         return []
-    fetched = await fetch_requisites(fetcher, urls, max_count=max_count, max_bytes=max_bytes)
+    fetched = await fetch_requisites(fetcher, urls, max_count=max_count, max_bytes=max_bytes, fresh=fresh)
     refs = await asyncio.to_thread(archive_requisites, archive, fetched.results, page_record_id=page_record_id,
                                    vantage=vantage, known=known)
     log.info("requisites", extra={"url": page_url, "found": len(urls), "archived": len(refs),
