@@ -341,3 +341,54 @@ def test_hidden_captures_only_through_a_signed_link(archived: Archived) -> None:
     expired = a.client.get(link)
     assert expired.status_code == 403
     _assert_safe_headers(expired.headers, "static")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_serve_runs_the_app_and_the_replay_origin_and_exits_cleanly(tmp_path: Path, sig: str, code: int) -> None:
+    import signal
+    import time
+
+    import httpx
+    from runsupport import cli_env, cli_start, cli_wait
+
+    port, rport = _free_port(), _free_port()
+    proc = cli_start(["serve", "--port", str(port), "--replay-port", str(rport)], cli_env(tmp_path / "data"))
+    try:
+        app = replay = None
+        for _ in range(300):
+            try:
+                app = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                replay = httpx.get(f"http://127.0.0.1:{rport}/c/1", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, proc.communicate()
+                time.sleep(0.1)
+        assert app is not None and app.status_code == 200
+        assert replay is not None and replay.status_code == 404  # the replay origin, with its headers
+        frame = replay.headers["content-security-policy"].split("frame-ancestors ")[1].split(";")[0].split()
+        assert frame == [APP, f"http://127.0.0.1:{port}"]  # the configured app origin and the served one
+        assert replay.headers["x-content-type-options"] == "nosniff"
+        proc.send_signal(getattr(signal, sig))
+        done = cli_wait(proc, 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert done.returncode == code, done.stderr
+    assert f"replay on http://127.0.0.1:{rport}/" in done.stderr
+    assert f"stopped on {sig}" in done.stderr
+
+
+def test_serve_refuses_one_port_for_both(tmp_path: Path) -> None:
+    from runsupport import cli, cli_env
+
+    port = _free_port()
+    done = cli(["serve", "--port", str(port), "--replay-port", str(port)], cli_env(tmp_path / "data"), timeout=60)
+    assert done.returncode == 2 and "port of its own" in done.stderr
