@@ -392,3 +392,13 @@ def test_serve_refuses_one_port_for_both(tmp_path: Path) -> None:
     port = _free_port()
     done = cli(["serve", "--port", str(port), "--replay-port", str(port)], cli_env(tmp_path / "data"), timeout=60)
     assert done.returncode == 2 and "port of its own" in done.stderr
+
+
+def test_replay_iframe_is_sandboxed_without_an_origin() -> None:
+    from presswatch.web.replay import replay_iframe
+
+    tag = replay_iframe('http://r/c/1?"><script>', "a \"title\"")
+    el = lxml.html.fragment_fromstring(tag)
+    assert el.tag == "iframe" and el.get("sandbox") == "allow-scripts"
+    assert el.get("src") == 'http://r/c/1?"><script>' and el.get("referrerpolicy") == "no-referrer"
+    assert "<script>" not in tag

@@ -1,10 +1,11 @@
 """Replay in a real headless Chromium: a hostile archived page runs nothing in the app's origin and loads
 nothing live; a simple article renders with its image and styles from the archive (its site stopped).
 
-The app origin here is a tiny embedding page (``<iframe sandbox="allow-scripts">``, as the web app embeds
-replay) on its own port; replay is served by uvicorn on another. Every request the browser makes is
-recorded; anything not addressed to those two origins is aborted before it leaves (and the browser's
-proxy is a closed local port, so nothing could leave anyway).
+The app origin here is a tiny embedding page on its own port, framing replay with
+:func:`~presswatch.web.replay.replay_iframe` (``<iframe sandbox="allow-scripts">``, as the web app does);
+replay is served by uvicorn on another port. Every request the browser makes is recorded; anything not
+addressed to those two origins is aborted before it leaves (and the browser's proxy is a closed local
+port, so nothing could leave anyway).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy import select
 from presswatch.core import Presswatch
 from presswatch.record.models import Capture
 from presswatch.settings import Settings
-from presswatch.web.replay import create_replay_app
+from presswatch.web.replay import create_replay_app, replay_iframe
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,7 +65,7 @@ EMBED = """<!doctype html><html><head><title>App</title><script>
 window.received = [];
 addEventListener("message", function (e) { window.received.push({origin: e.origin, data: String(e.data)}); });
 </script></head><body><h1>app page</h1>
-<iframe id=replay sandbox="allow-scripts" src="%s" width=900 height=700></iframe></body></html>"""
+%s</body></html>"""
 
 
 def _browser_or_skip() -> Any:
@@ -140,7 +141,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             q = parse_qs(urlsplit(self.path).query)
             src = replay_origin + q.get("src", ["/"])[0]
-            body = (EMBED % src).encode()
+            body = (EMBED % replay_iframe(src, "replay", width="900", height="700")).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

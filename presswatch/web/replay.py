@@ -67,8 +67,8 @@ from presswatch.web.rewrite import HtmlRewriter, Resolve, rewrite_css
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["CaptureStore", "Replayed", "create_replay_app", "parse_timestamp", "replay_csp", "replay_token",
-           "replay_url", "timestamp", "token_valid"]
+__all__ = ["CaptureStore", "Replayed", "create_replay_app", "parse_timestamp", "replay_csp", "replay_iframe",
+           "replay_token", "replay_url", "timestamp", "token_valid"]
 
 _MAX_RAW_SHOWN = 4 * 1024 * 1024
 _CTYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
@@ -137,6 +137,17 @@ def replay_url(core: Presswatch, capture_id: int, view: Literal["", "evidence", 
     """The signed replay link of a capture for a signed-in viewer (hidden captures included)."""
     suffix = f"/{view}" if view else ""
     return f"{core.settings.replay_origin}/k/{replay_token(core, ttl)}/c/{capture_id}{suffix}"
+
+
+def replay_iframe(src: str, title: str = "archived page", *, width: str = "100%", height: str = "800") -> str:
+    """The one way the app embeds a replay: a sandboxed iframe that may run the archived page's scripts
+    but never with an origin of its own (no ``allow-same-origin``), no popups, no top navigation,
+    no forms; no referrer sent."""
+    from html import escape
+
+    return (f'<iframe sandbox="allow-scripts" referrerpolicy="no-referrer" src="{escape(src, quote=True)}" '
+            f'title="{escape(title, quote=True)}" width="{escape(width, quote=True)}" '
+            f'height="{escape(height, quote=True)}"></iframe>')
 
 
 def replay_csp(origin: str, ancestors: Sequence[str], kind: str) -> str:
