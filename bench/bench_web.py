@@ -8,8 +8,9 @@ versions and events per watch, not real checks), serves it with ``presswatch ser
 subprocess on loopback, and drives each route with an async httpx client over a few concurrent
 connections, for at most ``--seconds`` and ``--requests`` per route. Routes: the dashboard ``/``, the
 article page ``/watches/{id}``, the diff view ``/watches/{id}/diff?from=&to=``, and the read API
-(``/api/v1/watches``, ``/api/v1/events``, ``/api/v1/history?url=``). A route the served app does not
-have is reported with its status (404) and no figures. Goal: ≥ 300 requests/s with p99 < 200 ms for
+(``/api/v1/watches``, ``/api/v1/events``, ``/api/v1/history?url=``); and on the replay origin, one
+archived article page (``/c/{id}``, rewritten) and one of its images (``/w/{ts}/{url}``). A route the
+served app does not have is reported with its status (404) and no figures. Goal: ≥ 300 requests/s with p99 < 200 ms for
 the read API and ≥ 100 pages/s for the dashboard.
 """
 
@@ -110,8 +111,27 @@ def build(core: Presswatch, watches: int, per_watch: int) -> dict[str, Any]:
             w.current_version_id = versions[wid][-1]
 
     core.db.write(set_current)
+    page_id, image = archive_page(core, urls[ids[0]])
     return {"ids": ids, "urls": urls, "versions": versions, "seconds": time.monotonic() - t0,
-            "observations": len(ids) * per_watch}
+            "observations": len(ids) * per_watch, "page": page_id, "image": image}
+
+
+def archive_page(core: Presswatch, url: str) -> tuple[int, str]:
+    """One archived article with 20 images and a stylesheet (written straight to the archive); its
+    capture id and the replay path of one image."""
+    from presswatch.record.models import capture_row
+    from presswatch.web.replay import timestamp
+
+    imgs = [f"{url}/img-{i}.png" for i in range(20)]
+    html = ("<!doctype html><html><head><link rel=stylesheet href=site.css><title>Article</title></head><body>"
+            + "".join(f"<p>Paragraph {i} <a href='/other-{i}'>link</a></p><img src='{u}'>" for i, u in enumerate(imgs))
+            + "</body></html>").encode()
+    exchanges = [(url, "text/html; charset=utf-8", html), (url + "/site.css", "text/css", b"p{color:red}")]
+    exchanges += [(u, "image/png", b"\x89PNG" + bytes(200)) for u in imgs]
+    refs = [core.archive.write_exchange(u, http_status=200, response_headers=[("Content-Type", ct)], body=body,
+                                        captured_at=START) for u, ct, body in exchanges]
+    rows = core.db.write(lambda s: [capture_row(s, r, "origin") for r in refs])
+    return rows[0].id, f"/w/{timestamp(START)}/{imgs[0]}"
 
 
 def free_port() -> int:
@@ -120,7 +140,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(data: Path, db: str) -> tuple[subprocess.Popen[str], str]:
+def serve(data: Path, db: str) -> tuple[subprocess.Popen[str], str, str]:
     port, rport = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_")}
     env.update({"PRESSWATCH_DATA": str(data), "PRESSWATCH_DB": db})
@@ -132,7 +152,7 @@ def serve(data: Path, db: str) -> tuple[subprocess.Popen[str], str]:
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return proc, base
+                return proc, base, f"http://127.0.0.1:{rport}"
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
@@ -206,12 +226,15 @@ def main() -> None:
             "/api/v1/history?url=": [str(httpx.URL("/api/v1/history", params={"url": built["urls"][w]}))
                                      for w in sample],
         }
-        proc, base = serve(data, db)
+        proc, base, replay_base = serve(data, db)
+        replay_routes = {"replay /c/{id} (page)": [f"/c/{built['page']}"], "replay /w/{ts}/{url} (image)": [
+            built["image"]]}
         try:
             print("| route | status | requests | req/s | p50 ms | p99 ms | first response bytes |")
             print("|---|---|---|---|---|---|---|")
-            for name, paths in routes.items():
-                r = asyncio.run(drive(base, paths, args.concurrency, args.seconds, args.requests))
+            for name, paths in [*routes.items(), *replay_routes.items()]:
+                origin = replay_base if name.startswith("replay") else base
+                r = asyncio.run(drive(origin, paths, args.concurrency, args.seconds, args.requests))
                 if "n" not in r:
                     print(f"| `{name}` | {r['status']} (not in this app) | – | – | – | – | – |")
                     continue

@@ -60,7 +60,7 @@ from presswatch.clock import as_utc, isoformat
 from presswatch.errors import ArchiveError, FetchError
 from presswatch.fetch.decode import decode_content
 from presswatch.fetch.requisites import css_urls, is_html
-from presswatch.publish.visibility import public_view
+from presswatch.publish.visibility import PublicView, public_view
 from presswatch.record.models import Capture
 from presswatch.web.rewrite import HtmlRewriter, Resolve, rewrite_css
 
@@ -305,6 +305,15 @@ class _Hardened:
         await self.app(scope, receive, hardened_send)
 
 
+@dataclass(frozen=True)
+class _Access:
+    """A request's access: the signed-link prefix it came through (``""``: none) and, without one,
+    the public view that decides what it may see."""
+
+    grant: str
+    view: PublicView | None
+
+
 class _Grants:
     """ASGI middleware: ``/k/{token}/…`` is ``/…`` with hidden captures unlocked (403 for a bad token)."""
 
@@ -342,10 +351,11 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
     def text(body: str, status: int = 200) -> Response:
         return PlainTextResponse(body, status_code=status, headers={"Content-Security-Policy": csp["static"]})
 
-    def resolver(cap: Capture, urls: Iterable[str], grant: str) -> Resolve:
+    def resolver(cap: Capture, urls: Iterable[str], access: _Access) -> Resolve:
         held = store.held(urls)
-        if not grant:
-            view = public_view(core)
+        grant = access.grant
+        if access.view is not None:
+            view = access.view
             held = {u for u in held if view.target_visible("url", u)}
         ts = timestamp(cap.captured_at)
 
@@ -354,7 +364,7 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
 
         return resolve
 
-    def serve(cap: Capture, kind: str, grant: str) -> Response:
+    def serve(cap: Capture, kind: str, access: _Access) -> Response:
         try:
             rep = store.replayed(cap)
         except ArchiveError as exc:
@@ -365,7 +375,7 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         if 300 <= status < 400:
             if rep.location:
                 target = urljoin(cap.url, rep.location.strip())
-                location = resolver(cap, [target], grant)(target)
+                location = resolver(cap, [target], access)(target)
                 if location:
                     return RedirectResponse(location, 302, headers=headers)
                 return text(f"archived redirect ({rep.status}) to a page the archive does not hold:\n{target}\n")
@@ -373,13 +383,13 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         media = _media_type(rep.content_type)
         if is_html(media) or (media == "application/octet-stream" and rep.body.lstrip()[:1] == b"<"):
             page = HtmlRewriter(rep.body, rep.content_type, cap.url)
-            body = page.render(resolver(cap, page.urls(), grant), evidence=kind == "evidence")
+            body = page.render(resolver(cap, page.urls(), access), evidence=kind == "evidence")
             return Response(body, status, headers=headers, media_type="text/html; charset=utf-8")
         if kind == "evidence":
             return text("the evidence view shows HTML pages; this capture is " + media, 415)
         if media == "text/css":
             css = rep.body.decode(_charset(rep.content_type) or "utf-8", "replace")
-            body = rewrite_css(css, cap.url, resolver(cap, css_urls(css, cap.url), grant)).encode("utf-8")
+            body = rewrite_css(css, cap.url, resolver(cap, css_urls(css, cap.url), access)).encode("utf-8")
             return Response(body, status, headers=headers, media_type="text/css; charset=utf-8")
         if media.startswith(_FONT_TYPES) or (media == "application/octet-stream" and cap.url.lower().split("?")[0]
                                               .endswith((".woff", ".woff2", ".ttf", ".otf", ".eot"))):
@@ -388,11 +398,17 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         ctype = f"{media}; charset={charset}" if charset and media.startswith("text/") else media
         return Response(rep.body, status, headers=headers, media_type=ctype)
 
-    def grant(request: Request) -> str:
-        return str(request.scope.get("presswatch.grant", ""))
+    def access(request: Request) -> _Access:
+        """Who may see what, computed once per request (the public view reads every watch)."""
+        got = getattr(request.state, "access", None)
+        if got is None:
+            grant = str(request.scope.get("presswatch.grant", ""))
+            got = request.state.access = _Access(grant, None if grant else public_view(core))
+        return got
 
     def hidden(request: Request, url: str) -> bool:
-        return not grant(request) and not public_view(core).target_visible("url", url)
+        view = access(request).view
+        return view is not None and not view.target_visible("url", url)
 
     def capture_or_404(request: Request) -> Capture | Response:
         cap = store.get(int(request.path_params["capture_id"]))
@@ -402,11 +418,11 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
 
     def replay(request: Request) -> Response:
         cap = capture_or_404(request)
-        return cap if isinstance(cap, Response) else serve(cap, "replay", grant(request))
+        return cap if isinstance(cap, Response) else serve(cap, "replay", access(request))
 
     def evidence(request: Request) -> Response:
         cap = capture_or_404(request)
-        return cap if isinstance(cap, Response) else serve(cap, "evidence", grant(request))
+        return cap if isinstance(cap, Response) else serve(cap, "evidence", access(request))
 
     def raw(request: Request) -> Response:
         cap = capture_or_404(request)
@@ -453,7 +469,7 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         cap = store.nearest(url, when)
         if cap is None or hidden(request, cap.url):
             return text(f"not in the archive: {url}", 404)
-        return serve(cap, "replay", grant(request))
+        return serve(cap, "replay", access(request))
 
     def index(request: Request) -> Response:
         return text("presswatch replay origin\n/c/{capture_id}  /c/{capture_id}/evidence  /c/{capture_id}/raw  "
