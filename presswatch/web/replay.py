@@ -305,6 +305,20 @@ class _Hardened:
         await self.app(scope, receive, hardened_send)
 
 
+_NOTHING_HIDDEN = PublicView(frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def _public(core: Presswatch) -> PublicView:
+    """:func:`public_view`, without its walk over every watch when no demand hides anything (the same
+    answer: with nothing unpublished no watch, URL or host is hidden)."""
+    from presswatch.cases.demands import unpublished
+
+    u = unpublished(core)
+    if not (u.demand_ids or u.urls or u.watch_ids or u.hosts):
+        return _NOTHING_HIDDEN
+    return public_view(core)
+
+
 @dataclass(frozen=True)
 class _Access:
     """A request's access: the signed-link prefix it came through (``""``: none) and, without one,
@@ -403,7 +417,7 @@ def create_replay_app(core: Presswatch, *, frame_ancestors: Sequence[str] = ()) 
         got = getattr(request.state, "access", None)
         if got is None:
             grant = str(request.scope.get("presswatch.grant", ""))
-            got = request.state.access = _Access(grant, None if grant else public_view(core))
+            got = request.state.access = _Access(grant, None if grant else _public(core))
         return got
 
     def hidden(request: Request, url: str) -> bool:
