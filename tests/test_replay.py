@@ -402,3 +402,16 @@ def test_replay_iframe_is_sandboxed_without_an_origin() -> None:
     assert el.tag == "iframe" and el.get("sandbox") == "allow-scripts"
     assert el.get("src") == 'http://r/c/1?"><script>' and el.get("referrerpolicy") == "no-referrer"
     assert "<script>" not in tag
+
+
+def test_serve_stops_both_when_the_replay_port_is_taken(tmp_path: Path) -> None:
+    import socket
+
+    from runsupport import cli, cli_env
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        done = cli(["serve", "--port", str(_free_port()), "--replay-port", str(taken.getsockname()[1])],
+                   cli_env(tmp_path / "data"), timeout=60)
+    assert done.returncode == 1 and "address already in use" in done.stderr
