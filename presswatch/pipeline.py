@@ -438,7 +438,41 @@ class Checker:
                 # recorded (the captures are kept) and retried soon; the watch's state is not touched
                 return await self.core.db.write_async(self._failure_recorder(st, res, captures, exc, checked_at))
 
-        return await self.core.db.write_async(self._recorder(st, res, captures, extracted, cls, checked_at))
+        record = self._recorder(st, res, captures, extracted, cls, checked_at)
+        requisites = await self._requisites(res, final_capture, new_body=not same_payload and not res.not_modified)
+        if requisites:
+            record = _indexing(record, requisites, vantage)
+        return await self.core.db.write_async(record)
+
+    async def _requisites(self, res: FetchResult, page: CaptureRef | None, *, new_body: bool) -> list[CaptureRef]:
+        """Archive a new page body's images, stylesheets and fonts (``Settings.capture_requisites``)."""
+        from presswatch.fetch.requisites import capture_requisites, wants_requisites
+
+        settings = self.core.settings
+        if page is None or res.body is None or res.error_reason is not None or not wants_requisites(
+                enabled=settings.capture_requisites, http_status=res.status, content_type=res.headers().get(
+                    "content-type"), record_type=page.record_type, new_body=new_body):
+            return []
+
+        def known(url: str) -> dict[str, PriorPayload]:
+            with self.core.db.session() as s:
+                return {c.payload_digest: PriorPayload(c.url, c.captured_at, c.record_id) for c in s.scalars(
+                    select(Capture).where(Capture.url == url, Capture.record_type == "response")
+                    .order_by(Capture.id.desc()).limit(SEEN_DIGESTS))}
+
+        since = self.core.clock.now() - timedelta(seconds=settings.requisites_refresh)
+
+        def fresh(urls: list[str]) -> set[str]:
+            with self.core.db.session() as s:
+                return {u for i in range(0, len(urls), 500) for u in s.scalars(
+                    select(Capture.url).where(Capture.url.in_(urls[i:i + 500]), Capture.captured_at >= since,
+                                              Capture.http_status == 200).distinct())}
+
+        return await capture_requisites(
+            self.fetcher, self.core.archive, page_url=res.final_url or res.url, body=res.body,
+            page_record_id=page.record_id, vantage=settings.vantage, max_count=settings.requisites_max,
+            max_bytes=settings.requisites_max_bytes, known=known,
+            fresh=fresh if settings.requisites_refresh > 0 else None)
 
     def _failure_recorder(
         self, st: WatchState, res: FetchResult, captures: list[CaptureRef], exc: AnalysisFailed, checked_at: datetime
@@ -563,6 +597,19 @@ class Checker:
             return out
 
         return fn
+
+
+def _indexing(record: Callable[[Session], dict[str, Any]], requisites: list[CaptureRef],
+              vantage: str) -> Callable[[Session], dict[str, Any]]:
+    """``record``, then the page requisites' capture rows, in the same transaction."""
+
+    def fn(s: Session) -> dict[str, Any]:
+        out = record(s)
+        for ref in requisites:
+            capture_row(s, ref, vantage)
+        return out
+
+    return fn
 
 
 def _apply_update(w: Watch, u: WatchUpdate, version_id: int | None) -> None:

@@ -72,14 +72,32 @@ class Settings(BaseSettings):
         default=True,
         description="Anonymous visitors may read public records (pages, API, search); off: everything needs sign-in.",
     )
-    replay_origin: str = Field(
-        default="http://127.0.0.1:8091", description="Origin (scheme://host:port) of the archived-page replay."
-    )
     session_hours: float = Field(default=24.0 * 14, gt=0, description="How long a web sign-in lasts, hours.")
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed sign-ins per name or address within login_window before refusal."
     )
     login_window: float = Field(default=900.0, gt=0, description="Window of the sign-in rate limit, seconds.")
+    # replay of archived pages (its own origin: the app's cookies never reach it)
+    replay_origin: str = Field(
+        default="http://127.0.0.1:8091", description="Public base URL of the replay origin (scheme://host:port)."
+    )
+    app_origin: str = Field(
+        default="http://127.0.0.1:8090", description="Public origin of the web app (the only frame ancestor of replay)."
+    )
+    replay_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port `serve` listens on for replay (default: replay_origin's)."
+    )
+    capture_requisites: bool = Field(
+        default=True, description="After a new page body is archived, archive its images, stylesheets and fonts."
+    )
+    requisites_max: int = Field(default=60, ge=0, description="Most requisites archived for one page.")
+    requisites_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=0, description="Most wire bytes of requisites archived for one page."
+    )
+    requisites_refresh: float = Field(
+        default=86400.0, ge=0,
+        description="A requisite archived this many seconds ago or less is not fetched again (0: always fetch).",
+    )
     measure_time_skew: float = Field(
         default=300.0, ge=0, description="Seconds a probe's measured_at may precede enrollment / follow receipt."
     )
@@ -152,6 +170,16 @@ class Settings(BaseSettings):
         if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
             raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {value!r}")
         return value.upper()
+
+    @field_validator("replay_origin", "app_origin")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        import re
+
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", value):
+            raise ValueError(f"not an origin (scheme://host[:port], no path): {value!r}")
+        return value.lower()
 
     @field_validator("fingerprints", mode="before")
     @classmethod

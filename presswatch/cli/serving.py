@@ -1,8 +1,14 @@
-"""``serve``: the JSON API and the probe API."""
+"""``serve``: the web app (pages, JSON API, probe API) on one port and archived-page replay on another."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import importlib.util
+import signal
+from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -11,42 +17,119 @@ from presswatch.cli._support import err, open_core
 __all__ = ["register", "serve"]
 
 
+def _app_factory() -> Any:
+    """The web application's factory: the full app when it is installed, else the JSON/probe API."""
+    if importlib.util.find_spec("presswatch.web.app") is not None:
+        from presswatch.web.app import create_app  # type: ignore[import-not-found,unused-ignore]
+
+        return create_app
+    from presswatch.publish.web import create_app as api_app
+
+    return api_app
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Listen address.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Listen port.")] = 8700,
+    replay_port: Annotated[int | None, typer.Option(
+        min=1, max=65535, metavar="PORT",
+        help="Listen port of the replay origin (default: settings replay_port, else the port of replay_origin).",
+    )] = None,
+    replay: Annotated[bool, typer.Option(help="Serve archived-page replay on its own port.")] = True,
 ) -> None:
-    """Run the server: JSON API (/docs) and the probe API (enrollment, submissions, control).
+    """Run the server: the web app and JSON API (/docs), the probe API, and archived-page replay on a
+    second port (its own origin, so the app's cookies never reach archived pages).
 
-    Ctrl-C or SIGTERM lets requests in flight finish, then exits 130 / 143.
+    Ctrl-C or SIGTERM lets requests in flight finish on both ports, then exits 130 / 143.
     """
     import uvicorn
 
-    from presswatch.publish.web import create_app
+    from presswatch.web.replay import create_replay_app
 
-    class Server(uvicorn.Server):
-        stopped_by: int | None = None
-
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            self.stopped_by = self.stopped_by or sig
-            super().handle_exit(sig, frame)
-            # we report the signal and exit with its code ourselves; uvicorn would re-raise it and a
-            # re-raised SIGTERM kills the process before the last line is printed
-            self._captured_signals.clear()
-
-    server = Server(uvicorn.Config(create_app(open_core(ctx)), host=host, port=port, log_level="warning"))
-    shown = f"[{host}]" if ":" in host else host
-    err.print(f"presswatch server on http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)",
-              highlight=False)
-    server.run()
-    if server.stopped_by:
-        import signal
-
-        err.print(f"serve: stopped on {signal.Signals(server.stopped_by).name}; requests in flight were finished",
+    core = open_core(ctx)
+    settings = core.settings
+    app_url = f"http://{_shown(host)}:{port}"
+    servers: list[_Server] = [_Server(uvicorn.Config(_app_factory()(core), host=host, port=port,
+                                                     log_level="warning"))]
+    replay_url = ""
+    if replay:
+        rport = replay_port or settings.replay_port or urlsplit(settings.replay_origin).port or 8091
+        if rport == port:
+            err.print("serve: the replay origin needs a port of its own (--replay-port)", highlight=False)
+            raise typer.Exit(2)
+        replay_url = f"http://{_shown(host)}:{rport}"
+        ancestors = [app_url] if host not in ("0.0.0.0", "::") else []
+        servers.append(_Server(uvicorn.Config(create_replay_app(core, frame_ancestors=ancestors), host=host,
+                                              port=rport, log_level="warning")))
+    err.print(f"presswatch server on {app_url}/  (API docs: {app_url}/docs)", highlight=False)
+    if replay:
+        err.print(f"archived-page replay on {replay_url}/  (public origin: {settings.replay_origin})",
                   highlight=False)
-        raise typer.Exit(128 + server.stopped_by)
-    if not server.started:
-        raise typer.Exit(1)  # e.g. the port is taken (uvicorn said why)
+    stopped_by = asyncio.run(_serve_all(servers))
+    if stopped_by:
+        err.print(f"serve: stopped on {signal.Signals(stopped_by).name}; requests in flight were finished",
+                  highlight=False)
+        raise typer.Exit(128 + stopped_by)
+    if not all(s.started for s in servers):
+        raise typer.Exit(1)  # e.g. a port is taken (uvicorn said why)
+
+
+class _Server:
+    """One uvicorn server whose signals the group handles (uvicorn's own handlers would let the last
+    server started take them all, and re-raise the signal before we report it)."""
+
+    def __init__(self, config: Any) -> None:
+        import uvicorn
+
+        class Quiet(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        self.server = Quiet(config)
+
+    @property
+    def started(self) -> bool:
+        return bool(self.server.started)
+
+    def stop(self, sig: int) -> None:
+        if self.server.should_exit and sig == signal.SIGINT:
+            self.server.force_exit = True
+        self.server.should_exit = True
+
+    async def run(self, group: list[_Server]) -> None:
+        try:
+            await self.server.serve()
+        except SystemExit:  # uvicorn exits when it cannot bind: stop the others
+            pass
+        finally:
+            for other in group:
+                other.server.should_exit = True
+
+
+async def _serve_all(servers: list[_Server]) -> int | None:
+    """Serve every server until a signal (returned) or until one of them stops."""
+    loop = asyncio.get_running_loop()
+    stopped: list[int] = []
+
+    def on_signal(sig: int) -> None:
+        stopped.append(sig)
+        for s in servers:
+            s.stop(sig)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        await asyncio.gather(*(s.run(servers) for s in servers))
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return stopped[0] if stopped else None
 
 
 def register(app: typer.Typer) -> None:

@@ -72,6 +72,7 @@ __all__ = [
     "hash_token",
     "list_probes",
     "probe_dict",
+    "ProbeError",
     "probe_router",
     "revoke_probe",
     "Submission",
@@ -150,6 +151,12 @@ def assignments_for(s: Session, country: str) -> list[dict[str, Any]]:
 
 
 # -- API ----------------------------------------------------------------------------------------------
+class ProbeError(BaseModel):
+    """An error answer: ``detail`` is a message, or (request validation) the list of failing fields."""
+
+    detail: str | list[dict[str, Any]]
+
+
 class EnrollRequest(BaseModel):
     token: str
     public_key: str
@@ -189,7 +196,9 @@ def probe_router(
     max_skew: float = 300.0,
 ) -> APIRouter:
     """The probe API bound to ``core``; ``control`` defaults to :func:`control_measure` run here."""
-    router = APIRouter(prefix="/api/v1", tags=["probes"])
+    router = APIRouter(prefix="/api/v1", tags=["probes"],
+                       responses={422: {"model": ProbeError, "description": "Invalid request (a message, or the "
+                                        "fields that failed validation)."}})
     policy = policy or StatusPolicy.from_settings(core.settings)
     control_fn = control or _default_control(core, control_resolver)
     skew = timedelta(seconds=max_skew)

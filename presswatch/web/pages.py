@@ -238,7 +238,15 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.get("/captures/{capture_id}")
     def capture(request: Request, capture_id: Id) -> HTMLResponse:
-        return render(request, "capture.html", {"c": q.capture(core, aud(request), capture_id)})
+        from presswatch.web.replay import replay_url
+
+        reader = aud(request)
+        c = q.capture(core, reader, capture_id)
+        base = f"{core.settings.replay_origin.rstrip('/')}/c/{capture_id}"
+        # signed-in readers get signed links, which also replay captures hidden from the public
+        links = ({v or "page": replay_url(core, capture_id, v) for v in ("", "evidence", "raw")} if reader.staff
+                 else {"page": base, "evidence": f"{base}/evidence", "raw": f"{base}/raw"})
+        return render(request, "capture.html", {"c": c, "replay": links})
 
     @r.get("/sites/{host}")
     def site(request: Request, host: str) -> HTMLResponse:

@@ -1,0 +1,253 @@
+"""Load benchmark of the web app: requests/s and p50/p99 latency with 100,000 observations stored.
+
+    python bench/bench_web.py [--watches 1000] [--per-watch 100] [--concurrency 8] [--seconds 5] [--requests 3000]
+                              [--db URL]
+
+Builds a database quickly (bulk inserts through the record models: watches, observations, a few
+versions and events per watch, not real checks), serves it with ``presswatch serve`` (uvicorn) in a
+subprocess on loopback, and drives each route with an async httpx client over a few concurrent
+connections, for at most ``--seconds`` and ``--requests`` per route. Routes: the dashboard ``/``, the
+article page ``/watches/{id}``, the diff view ``/watches/{id}/diff?from=&to=``, and the read API
+(``/api/v1/watches``, ``/api/v1/events``, ``/api/v1/history?url=``); and on the replay origin, one
+archived article page (``/c/{id}``, rewritten) and one of its images (``/w/{ts}/{url}``). A route the
+served app does not have is reported with its status (404) and no figures. Goal: ≥ 300 requests/s with p99 < 200 ms for
+the read API and ≥ 100 pages/s for the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from statistics import quantiles
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select
+
+from presswatch.core import Presswatch
+from presswatch.record.events import NewEvent, add_events
+from presswatch.record.models import Observation, Version, Watch
+from presswatch.settings import Settings
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def build(core: Presswatch, watches: int, per_watch: int) -> dict[str, Any]:
+    """``watches`` article watches with ``per_watch`` observations each, 3 versions and 2 events per watch."""
+    t0 = time.monotonic()
+    hosts = [f"news{i}.example" for i in range(20)]
+
+    def add_watches(s: Any) -> None:
+        s.execute(insert(Watch), [{
+            "url": f"https://{hosts[i % len(hosts)]}/2026/article-{i}", "kind": "article",
+            "host": hosts[i % len(hosts)], "tags": {"country": ["KZ", "RU", "BY"][i % 3]}, "active": True,
+            "created_at": START, "next_check_at": START + timedelta(days=30), "status": "unchanged",
+            "confirmed": False, "last_checked_at": START + timedelta(hours=per_watch),
+        } for i in range(watches)])
+
+    core.db.write(add_watches)
+    with core.db.session() as s:
+        ids = list(s.scalars(select(Watch.id).order_by(Watch.id)))
+        urls = dict(s.execute(select(Watch.id, Watch.url)).all())
+
+    def add_versions(s: Any) -> None:
+        s.execute(insert(Version), [{
+            "watch_id": wid, "text_digest": f"sha256:{wid}-{v}", "title": f"Article {wid} v{v}",
+            "text": "\n\n".join(f"Paragraph {p} of article {wid}, version {v if p == 2 else 0}: "
+                                f"the ministry said it would review the report." for p in range(8)),
+            "meta": {"page_words": 120}, "first_seen_at": START + timedelta(hours=v * 30),
+            "last_seen_at": START + timedelta(hours=v * 30 + 29), "seen_count": 30,
+        } for wid in ids for v in range(3)])
+
+    core.db.write(add_versions)
+    with core.db.session() as s:
+        versions: dict[int, list[int]] = {}
+        for vid, wid in s.execute(select(Version.id, Version.watch_id).order_by(Version.id)):
+            versions.setdefault(wid, []).append(vid)
+
+    batch = 20_000
+    rows: list[dict[str, Any]] = []
+
+    def flush(s: Any) -> None:
+        s.execute(insert(Observation), rows)
+
+    for wid in ids:
+        for k in range(per_watch):
+            v = min(2, k * 3 // per_watch)
+            status = "new" if k == 0 else ("edited" if k in (per_watch // 3, 2 * per_watch // 3) else "unchanged")
+            rows.append({
+                "watch_id": wid, "url": urls[wid], "checked_at": START + timedelta(hours=k), "vantage": "origin",
+                "status": status, "confirmed": status != "unchanged", "http_status": 200, "final_url": urls[wid],
+                "title": f"Article {wid} v{v}", "text_digest": f"sha256:{wid}-{v}", "version_id": versions[wid][v],
+                "details": {}, "diff": None,
+            })
+            if len(rows) >= batch:
+                core.db.write(flush)
+                rows = []
+    if rows:
+        core.db.write(flush)
+
+    def add_some_events(s: Any) -> None:
+        add_events(s, (NewEvent(kind=kind, at=START + timedelta(hours=h), status=st, watch_id=wid,
+                                summary=f"article {wid} {kind}")
+                       for wid in ids for kind, st, h in (("published", "new", 0), ("edited", "edited", 40))),
+                   now=START)
+
+    core.db.write(add_some_events)
+
+    def set_current(s: Any) -> None:
+        for wid in ids:
+            w = s.get(Watch, wid)
+            w.current_version_id = versions[wid][-1]
+
+    core.db.write(set_current)
+    page_id, image = archive_page(core, urls[ids[0]])
+    return {"ids": ids, "urls": urls, "versions": versions, "seconds": time.monotonic() - t0,
+            "observations": len(ids) * per_watch, "page": page_id, "image": image}
+
+
+def archive_page(core: Presswatch, url: str) -> tuple[int, str]:
+    """One archived article with 20 images and a stylesheet (written straight to the archive); its
+    capture id and the replay path of one image."""
+    from presswatch.record.models import capture_row
+    from presswatch.web.replay import timestamp
+
+    imgs = [f"{url}/img-{i}.png" for i in range(20)]
+    html = ("<!doctype html><html><head><link rel=stylesheet href=site.css><title>Article</title></head><body>"
+            + "".join(f"<p>Paragraph {i} <a href='/other-{i}'>link</a></p><img src='{u}'>" for i, u in enumerate(imgs))
+            + "</body></html>").encode()
+    exchanges = [(url, "text/html; charset=utf-8", html), (url + "/site.css", "text/css", b"p{color:red}")]
+    exchanges += [(u, "image/png", b"\x89PNG" + bytes(200)) for u in imgs]
+    refs = [core.archive.write_exchange(u, http_status=200, response_headers=[("Content-Type", ct)], body=body,
+                                        captured_at=START) for u, ct, body in exchanges]
+    rows = core.db.write(lambda s: [capture_row(s, r, "origin") for r in refs])
+    return rows[0].id, f"/w/{timestamp(START)}/{imgs[0]}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(data: Path, db: str) -> tuple[subprocess.Popen[str], str, str]:
+    port, rport = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_")}
+    env.update({"PRESSWATCH_DATA": str(data), "PRESSWATCH_DB": db})
+    proc = subprocess.Popen([sys.executable, "-m", "presswatch", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--replay-port", str(rport)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return proc, base, f"http://127.0.0.1:{rport}"
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start in 60 s")
+
+
+async def drive(base: str, paths: list[str], concurrency: int, seconds: float, max_requests: int) -> dict[str, Any]:
+    """Request ``paths`` (round robin) from ``concurrency`` connections; latencies and statuses."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        first = await client.get(paths[0])
+        if first.status_code in (404, 405):
+            return {"status": first.status_code}
+        for p in paths[:5]:  # warm-up
+            await client.get(p)
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        stop = time.monotonic() + seconds
+        issued = 0
+
+        async def worker() -> None:
+            nonlocal issued
+            while issued < max_requests and time.monotonic() < stop:
+                path = paths[issued % len(paths)]
+                issued += 1
+                t = time.perf_counter()
+                r = await client.get(path)
+                await r.aread()
+                latencies.append(time.perf_counter() - t)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - t0
+    q = quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else [latencies[0]] * 99
+    return {"status": ",".join(f"{k}×{v}" for k, v in sorted(statuses.items())), "n": len(latencies),
+            "rps": len(latencies) / wall, "p50": q[49] * 1000, "p99": q[98] * 1000, "bytes": len(first.content)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--watches", type=int, default=1000)
+    ap.add_argument("--per-watch", type=int, default=100)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=5.0, help="Most seconds per route.")
+    ap.add_argument("--requests", type=int, default=3000, help="Most requests per route.")
+    ap.add_argument("--db", default=None, help="SQLAlchemy URL (an empty database); default SQLite in a temp dir.")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="pw-bench-web-") as tmp:
+        data = Path(tmp) / "data"
+        settings = Settings(data=data, db=args.db)
+        core = Presswatch.open(settings)
+        built = build(core, args.watches, args.per_watch)
+        db = settings.db_url
+        core.close()
+        print(f"built {built['observations']:,} observations over {len(built['ids']):,} watches in "
+              f"{built['seconds']:.1f} s ({'SQLite' if db.startswith('sqlite') else 'PostgreSQL'})", file=sys.stderr)
+        rng = random.Random(7)
+        sample = rng.sample(built["ids"], min(50, len(built["ids"])))
+        routes = {
+            "/ (dashboard)": ["/"],
+            "/watches/{id}": [f"/watches/{w}" for w in sample],
+            "/watches/{id}/diff": [f"/watches/{w}/diff?from={built['versions'][w][0]}&to={built['versions'][w][-1]}"
+                                   for w in sample],
+            "/api/v1/watches": ["/api/v1/watches"],
+            "/api/v1/events": ["/api/v1/events"],
+            "/api/v1/history?url=": [str(httpx.URL("/api/v1/history", params={"url": built["urls"][w]}))
+                                     for w in sample],
+        }
+        proc, base, replay_base = serve(data, db)
+        replay_routes = {"replay /c/{id} (page)": [f"/c/{built['page']}"], "replay /w/{ts}/{url} (image)": [
+            built["image"]]}
+        try:
+            print("| route | status | requests | req/s | p50 ms | p99 ms | first response bytes |")
+            print("|---|---|---|---|---|---|---|")
+            for name, paths in [*routes.items(), *replay_routes.items()]:
+                origin = replay_base if name.startswith("replay") else base
+                r = asyncio.run(drive(origin, paths, args.concurrency, args.seconds, args.requests))
+                if "n" not in r:
+                    print(f"| `{name}` | {r['status']} (not in this app) | – | – | – | – | – |")
+                    continue
+                print(f"| `{name}` | {r['status']} | {r['n']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
+                      f"| {r['bytes']:,} |", flush=True)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+if __name__ == "__main__":
+    main()
