@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT.parent))
 from presswatch.reports.extract import STATE_KINDS, _name_key, extract  # noqa: E402
 
 FIELDS = ("sender", "recipient", "action", "blocked-country", "dates", "outcome")
-FOUNDING = Path(__file__).resolve().parents[3] / "shared" / "data" / "reports" / "founding-story-en.txt"
+FOUNDING = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports" / "founding-story-en.txt"
 # the founding story's labels (its text is third-party and stays outside the repository)
 FOUNDING_LABELS: dict[str, Any] = {
     "language": "en", "report_date": "2015-11-27", "split": "heldout",

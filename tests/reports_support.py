@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from runsupport import local_http
 
 DATA = Path(__file__).parent / "data" / "reports"
-FOUNDING = Path(__file__).resolve().parents[3] / "shared" / "data" / "reports" / "founding-story-en.txt"
+FOUNDING = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports" / "founding-story-en.txt"
 
 
 def founding_like(article_url: str) -> str:
