@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from presswatch.alerts.deliver import AlertWorker
 from presswatch.core import Presswatch
 from presswatch.errors import BlockedTarget, DatabaseError, InvalidURL
 from presswatch.fetch.client import Fetcher
@@ -73,6 +74,13 @@ class Runner:
         self.robots = RobotsCache(fetcher, core.settings.respect_robots)
         self.keep_results = keep_results
         self.shard = shard  # (k, n): only article watches with id % n == k; discovery only in shard 0
+        self.alerts: AlertWorker | None = None  # background alert delivery (settings.alerts_in_run)
+
+    async def aclose(self) -> None:
+        """Stop the background alert delivery (undelivered alerts stay pending for the next run)."""
+        if self.alerts is not None:
+            await self.alerts.aclose()
+            self.alerts = None
 
     async def discover(self, watch_id: int, kind: str, url: str) -> int:
         if kind == "feed":
@@ -122,8 +130,14 @@ class Runner:
         """
         owner = lease.new_owner()
         renewer = asyncio.ensure_future(self._renew(owner))
+        if self.core.settings.alerts_in_run and self.alerts is None:
+            self.alerts = AlertWorker(self.core)
+            self.alerts.start()  # delivers concurrently with the checks, in a task of its own
         try:
-            return await self._pass(owner, concurrency, progress)
+            stats = await self._pass(owner, concurrency, progress)
+            if self.alerts is not None:  # this pass's alerts go out before it returns (bounded wait)
+                await self.alerts.flush(self.core.settings.alert_flush_timeout)
+            return stats
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -35,9 +35,9 @@ ROOT = Path(presswatch.__file__).parent
 SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "presswatch.web", "presswatch.__main__"]
 CORE = ["presswatch.core", "presswatch.pipeline", "presswatch.runner"]
 STAGES = [f"presswatch.{p}" for p in
-          ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish")]
+          ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish", "alerts")]
 PUBLISH_BELOW_SHELLS = [
-    f"presswatch.publish.{m}" for m in ("bundle", "diffview", "export", "rows", "verify", "visibility")
+    f"presswatch.publish.{m}" for m in ("bundle", "diffview", "export", "feeds", "rows", "verify", "visibility")
 ]
 BELOW_SHELLS = [*CORE, *[s for s in STAGES if s != "presswatch.publish"], *PUBLISH_BELOW_SHELLS,
                 "presswatch.record", "presswatch.archive", "presswatch.sim", "presswatch.settings",
@@ -73,6 +73,10 @@ RULES: dict[str, tuple[list[str], list[str]]] = {
     "sources import no analysis, measurement, probes, cases or publish": (
         ["presswatch.sources"],
         ["presswatch.analyze", "presswatch.measure", "presswatch.probes", "presswatch.cases", "presswatch.publish"],
+    ),
+    "alerts import no measurement, probes or publish (they read events, not how they were made)": (
+        ["presswatch.alerts"],
+        ["presswatch.measure", "presswatch.probes", "presswatch.publish", "presswatch.analyze"],
     ),
     "the simulator is independent of presswatch's stages": (["presswatch.sim"], [*STAGES, *CORE, "presswatch.record"]),
 }

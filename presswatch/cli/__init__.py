@@ -79,7 +79,7 @@ def version() -> None:
     print(__version__)
 
 
-_GROUPS = ("watching", "checking", "exporting", "demo", "measuring", "serving", "evidence", "cases")
+_GROUPS = ("watching", "checking", "exporting", "demo", "measuring", "serving", "evidence", "cases", "alerts")
 
 
 def _register() -> None:

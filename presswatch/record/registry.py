@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "presswatch.record.measure_models",
     "presswatch.record.ledger_models",
     "presswatch.record.demand_models",
+    "presswatch.record.alert_models",
 )
 
 
