@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from presswatch.alerts import payload as pl
 from presswatch.alerts.channels import notify
 from presswatch.alerts.digest import due_digests, period_of
-from presswatch.alerts.flapping import HeldItem, LastSent, Release, settle
+from presswatch.alerts.flapping import HeldItem, LastSent, settle
 from presswatch.alerts.subscriptions import EventFacts, Filters, flap_key, matches, parse_filters
 from presswatch.alerts.webhooks import Answer, WebhookSender, outcome_of
 from presswatch.clock import as_utc
@@ -105,9 +105,9 @@ def load_records(s: Session, event_ids: Sequence[int]) -> dict[int, pl.EventReco
             .where(Event.id.in_(chunk))
         ).all()
         index = dict(s.execute(select(LogEntry.ref, LogEntry.index)
-                               .where(LogEntry.ref.in_([f"event:{e}" for e in chunk]))).tuples().all())
+                               .where(LogEntry.ref.in_([f"event:{e}" for e in chunk]))).all())
         versions = {w.current_version_id for _, _, _, w in rows if w is not None and w.current_version_id}
-        titles = dict(s.execute(select(Version.id, Version.title).where(Version.id.in_(versions))).tuples().all()) \
+        titles = dict(s.execute(select(Version.id, Version.title).where(Version.id.in_(versions))).all()) \
             if versions else {}
         for e, o, c, w in rows:
             cap = None
@@ -188,8 +188,8 @@ def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
                                  "key": flap_key(r.kind, r.watch_id, r.country, eid), "state": "held"})
         n = 0
         for i in range(0, len(rows), 1000):
-            res = s.execute(_insert(s, AlertItem).on_conflict_do_nothing(), rows[i:i + 1000])
-            n += int(getattr(res, "rowcount", 0) or 0)
+            stmt = _insert(s, AlertItem).on_conflict_do_nothing().returning(AlertItem.id)
+            n += len(s.scalars(stmt, rows[i:i + 1000]).all())
         return n
 
     return core.db.write(fn)
@@ -205,7 +205,7 @@ def _last_sent(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, LastSe
             .where(AlertItem.subscription_id == sub_id, AlertItem.state == "released",
                    AlertItem.key.in_(ks[i:i + 500]))
             .order_by(AlertItem.event_id)
-        ).tuples():
+        ):
             out[key] = LastSent(kind, as_utc(at))
     return out
 
@@ -220,7 +220,7 @@ def _pending_notes(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, st
             .where(AlertItem.subscription_id == sub_id, AlertItem.state == "suppressed",
                    AlertItem.message_id.is_(None), AlertItem.note.is_not(None), AlertItem.key.in_(ks[i:i + 500]))
             .order_by(AlertItem.id)
-        ).tuples():
+        ):
             notes.setdefault(key, []).append(note or "")
     return {k: "; ".join(dict.fromkeys(v)) for k, v in notes.items()}
 
@@ -271,19 +271,18 @@ def settle_all(core: Presswatch) -> tuple[int, int]:
                 last = _last_sent(s, sub_id, keys)
                 notes = _pending_notes(s, sub_id, keys)
                 for key, key_items in keys.items():
-                    rel: Release | None = settle([HeldItem(i.id, i.kind, as_utc(i.at)) for i in key_items],
-                                                 last.get(key), debounce=sub.debounce,
-                                                 window=settings.alert_flap_window, now=now)
-                    if rel is None:
-                        continue
-                    group = [by_id[i] for i in rel.items]
-                    if rel.suppressed:
-                        for it in group:
-                            it.state, it.note = "suppressed", rel.note
-                        suppressed += len(group)
-                        continue
-                    note = "; ".join(n for n in (notes.get(key), rel.note) if n) or None
-                    releases.append((f"event:{by_id[rel.primary].event_id}", group, by_id[rel.primary], note, None))
+                    for rel in settle([HeldItem(i.id, i.kind, as_utc(i.at)) for i in key_items],
+                                      last.get(key), debounce=sub.debounce,
+                                      window=settings.alert_flap_window, now=now):
+                        group = [by_id[i] for i in rel.items]
+                        if rel.suppressed:
+                            for it in group:
+                                it.state, it.note = "suppressed", rel.note
+                            suppressed += len(group)
+                            continue
+                        note = "; ".join(n for n in (notes.pop(key, None), rel.note) if n) or None
+                        releases.append((f"event:{by_id[rel.primary].event_id}", group, by_id[rel.primary], note,
+                                         None))
             if not releases:
                 continue
             records = load_records(s, sorted({it.event_id for _, g, _, _, _ in releases for it in g}))
@@ -306,7 +305,7 @@ def settle_all(core: Presswatch) -> tuple[int, int]:
             ids: dict[str, int] = {}
             for i in range(0, len(gkeys), 500):
                 ids.update(s.execute(select(AlertMessage.group_key, AlertMessage.id).where(
-                    AlertMessage.subscription_id == sub_id, AlertMessage.group_key.in_(gkeys[i:i + 500]))).tuples())
+                    AlertMessage.subscription_id == sub_id, AlertMessage.group_key.in_(gkeys[i:i + 500]))).all())
             for group_key, group, _, _, _ in releases:
                 for it in group:
                     it.state, it.message_id = "released", ids.get(group_key)

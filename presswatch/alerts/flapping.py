@@ -55,12 +55,8 @@ def _chain(items: Sequence[HeldItem]) -> str:
     return " → ".join(i.kind for i in items)
 
 
-def settle(held: Sequence[HeldItem], last: LastSent | None, *, debounce: float, window: float,
+def _group(items: Sequence[HeldItem], last: LastSent | None, debounce: float, window: float,
            now: datetime) -> Release | None:
-    """What to do now with one key's held items (oldest first); None: keep holding."""
-    if not held:
-        return None
-    items = sorted(held, key=lambda i: (i.at, i.id))
     primary = items[-1]
     ids = tuple(i.id for i in items)
     undo = [i for i in items if _undoes(i.kind, last)]
@@ -81,3 +77,27 @@ def settle(held: Sequence[HeldItem], last: LastSent | None, *, debounce: float, 
         what = "flapping" if flapped else f"{len(items)} events"
         note = f"{what}: {_chain(items)} between {isoformat(items[0].at)} and {isoformat(primary.at)}"
     return Release(ids, primary.id, note)
+
+
+def settle(held: Sequence[HeldItem], last: LastSent | None, *, debounce: float, window: float,
+           now: datetime) -> list[Release]:
+    """What to do now with one key's held items; an empty list: keep holding them.
+
+    Without debounce every item is its own message, in order, until a return to normal within the flap
+    window: it and whatever follows it wait together (and are suppressed if the state comes back)."""
+    items = sorted(held, key=lambda i: (i.at, i.id))
+    if not items:
+        return []
+    if debounce > 0:
+        rel = _group(items, last, debounce, window, now)
+        return [rel] if rel is not None else []
+    out: list[Release] = []
+    for n, it in enumerate(items):
+        if last is not None and _undoes(it.kind, last) and it.at < last.at + timedelta(seconds=window):
+            rel = _group(items[n:], last, 0, window, now)
+            if rel is not None:
+                out.append(rel)
+            break
+        out.append(Release((it.id,), it.id, None))
+        last = LastSent(it.kind, it.at)
+    return out
