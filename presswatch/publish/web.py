@@ -90,11 +90,13 @@ class BodyLimit:
 def create_app(core: Presswatch) -> FastAPI:
     from presswatch.probes.server import probe_router
     from presswatch.publish.export import event_rows, history_rows
+    from presswatch.publish.feeds import feeds_router
     from presswatch.publish.visibility import public_view
 
     app = FastAPI(title="presswatch", version=__version__,
                   description="Censorship observatory for online news: observations, events, probes.")
     app.include_router(probe_router(core))
+    app.include_router(feeds_router(core))
     app.add_middleware(BodyLimit, max_bytes=core.settings.max_request_bytes)
 
     def not_watched(url: str) -> HTTPException:
