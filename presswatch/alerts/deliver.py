@@ -140,7 +140,9 @@ def _facts(r: pl.EventRecord, incidents: dict[int, tuple[set[int], set[str]]]) -
 
         t = r.details.get("target")
         host = (t if r.details.get("scope") == "host" else urlsplit(str(t or "")).hostname) or None
-    inc = frozenset(i for i, (ws, hs) in incidents.items() if (r.watch_id in ws) or (host and host in hs))
+    sitewide = r.watch_id is None or r.details.get("scope") == "host"  # a host's block, not one article's
+    inc = frozenset(i for i, (ws, hs) in incidents.items()
+                    if r.watch_id in ws or (sitewide and bool(host) and host in hs))
     d = r.diff or {}
     return EventFacts(kind=r.kind, watch_id=r.watch_id, host=host, country=r.country,
                       watch_countries=frozenset(wc), tags=tags, incidents=inc,

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
-
     from presswatch.alerts.payload import EventRecord
     from presswatch.core import Presswatch
 
@@ -66,7 +65,8 @@ def _in_scope(spec: FeedSpec, r: EventRecord, incident: tuple[set[int], set[str]
         assert incident is not None
         watches, hosts = incident
         host = (r.host or (str(r.details.get("target")) if r.details.get("scope") == "host" else "")).lower()
-        return r.watch_id in watches or (bool(host) and host in hosts)
+        sitewide = r.watch_id is None or r.details.get("scope") == "host"  # a host's block, not one article's
+        return r.watch_id in watches or (sitewide and bool(host) and host in hosts)
     return True
 
 
@@ -184,8 +184,6 @@ def feed_etag(body: bytes) -> str:
 
 def feeds_router(core: Presswatch) -> APIRouter:
     """The feed routes (anonymous readers: the public view)."""
-    from fastapi import APIRouter, HTTPException, Request, Response
-
     router = APIRouter()
 
     def serve(request: Request, spec: FeedSpec) -> Response:
