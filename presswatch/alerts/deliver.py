@@ -52,7 +52,8 @@ from presswatch.record.models import Capture, Event, Observation, Version, Watch
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["AlertWorker", "DeliveryStats", "deliver_pending", "fan_out", "load_records", "send_due", "settle_all"]
+__all__ = ["DEFAULT_BODY", "DEFAULT_TITLE", "AlertWorker", "DeliveryStats", "deliver_pending", "fan_out",
+           "load_records", "new_consumer", "send_due", "settle_all"]
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from presswatch.alerts.payload import EventRecord
     from presswatch.core import Presswatch
 
-__all__ = ["FEED_KINDS", "FeedSpec", "atom_feed", "entry_html", "feed_etag", "feed_events", "feeds_router"]
+__all__ = ["FEED_KINDS", "MAX_ENTRIES", "FeedSpec", "atom_feed", "entry_html", "feed_etag", "feed_events",
+           "feeds_router"]
 
 FEED_KINDS = ("removed", "withheld", "unreachable", "edited", "restored", "blocked", "unblocked")
 MAX_ENTRIES = 100
