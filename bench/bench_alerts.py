@@ -135,7 +135,8 @@ def run_bench(pages: int, rounds: int) -> None:
                     core = Presswatch.open(Settings(data=Path(tmp), allow_private=True, alerts_in_run=on,
                                                     respect_robots=False))
                     try:
-                        add_subscription(core, webhook=url + "/hook", secret=SECRET, filters={"events": kinds or ["new"]})
+                        add_subscription(core, webhook=url + "/hook", secret=SECRET,
+                                         filters={"events": kinds or ["new"]})
                         for u in urls:
                             core.watch(u)
                         before = stats(url)["requests"]
@@ -155,7 +156,8 @@ def run_bench(pages: int, rounds: int) -> None:
     med = {m: sorted(v)[len(v) // 2] for m, v in times.items()}
     print(f"run pass of {pages} first captures (median of {rounds}), per check:")
     for m, v in med.items():
-        print(f"  delivery {m}: {v * 1000:.2f} ms" + ("" if m == "off" else f" ({(v - med['off']) / med['off'] * 100:+.1f} %)"))
+        added = "" if m == "off" else f" ({(v - med['off']) / med['off'] * 100:+.1f} %)"
+        print(f"  delivery {m}: {v * 1000:.2f} ms{added}")
 
 
 def main() -> None:
