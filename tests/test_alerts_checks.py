@@ -224,3 +224,20 @@ def test_debounce_collapses_a_flap_into_one_alert_with_a_note(tmp_path: Path) ->
             assert got.json["data"]["note"].startswith("flapping: removed → restored → removed")
     finally:
         core.close()
+
+
+def test_the_demo_receiver_shows_a_blocked_alert(tmp_path: Path) -> None:
+    from presswatch.alerts.demo import alert_receiver
+    from tests.test_alerts_delivery import events
+
+    core = Presswatch.open(Settings(data=tmp_path, allow_private=True), clock=FakeClock(T0))
+    try:
+        with alert_receiver(core, events=["blocked"]) as rx:
+            events(core, ["removed"])
+            events(core, ["blocked"], url="http://127.0.0.1:9/other", country="KZ")
+            asyncio.run(core.deliver_alerts())
+            assert rx.wait_for(1) and rx.rejected == 0
+            (line,) = rx.describe()
+            assert line.startswith("alert received: blocked in KZ") and "signature verified" in line
+    finally:
+        core.close()
