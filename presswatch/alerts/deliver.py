@@ -248,6 +248,8 @@ def settle_all(core: Presswatch) -> tuple[int, int]:
 
     def fn(s: Session) -> tuple[int, int]:
         made = suppressed = 0
+        cache: dict[int, pl.EventRecord] = {}
+        carried: set[str] = set()
         sub_ids = list(s.scalars(select(AlertItem.subscription_id).where(AlertItem.state == "held").distinct()))
         for sub_id in sub_ids:
             sub = s.get(AlertSubscription, sub_id)
@@ -283,12 +285,17 @@ def settle_all(core: Presswatch) -> tuple[int, int]:
                                 it.state, it.note = "suppressed", rel.note
                             suppressed += len(group)
                             continue
-                        note = "; ".join(n for n in (notes.pop(key, None), rel.note) if n) or None
+                        earlier = notes.pop(key, None)
+                        if earlier:
+                            carried.add(key)
+                        note = "; ".join(n for n in (earlier, rel.note) if n) or None
                         releases.append((f"event:{by_id[rel.primary].event_id}", group, by_id[rel.primary], note,
                                          None))
             if not releases:
                 continue
-            records = load_records(s, sorted({it.event_id for _, g, _, _, _ in releases for it in g}))
+            wanted = sorted({it.event_id for _, g, _, _, _ in releases for it in g} - cache.keys())
+            cache.update(load_records(s, wanted))
+            records = cache
             msgs: list[dict[str, Any]] = []
             for group_key, group, primary, note, period in releases:
                 if period is not None:
@@ -309,11 +316,13 @@ def settle_all(core: Presswatch) -> tuple[int, int]:
             for i in range(0, len(gkeys), 500):
                 ids.update(s.execute(select(AlertMessage.group_key, AlertMessage.id).where(
                     AlertMessage.subscription_id == sub_id, AlertMessage.group_key.in_(gkeys[i:i + 500]))).all())
+            done = [{"id": it.id, "state": "released", "message_id": ids.get(group_key)}
+                    for group_key, group, _, _, _ in releases for it in group]
+            for i in range(0, len(done), 1000):
+                s.execute(update(AlertItem), done[i:i + 1000])  # by primary key, in bulk
             for group_key, group, _, _, _ in releases:
-                for it in group:
-                    it.state, it.message_id = "released", ids.get(group_key)
                 # the flapping notes this message carried are now said
-                if group_key.startswith("event:"):
+                if group_key.startswith("event:") and group[-1].key in carried:
                     s.execute(update(AlertItem).where(
                         AlertItem.subscription_id == sub_id, AlertItem.key == group[-1].key,
                         AlertItem.state == "suppressed", AlertItem.message_id.is_(None),
@@ -374,47 +383,88 @@ def _claim_messages(core: Presswatch, consumer: str, limit: int) -> list[_Claime
     return core.db.write(fn)
 
 
-def _record(core: Presswatch, c: _Claimed, answer: Answer, consumer: str) -> Any:
+def _apply(s: Session, m: AlertMessage, answer: Answer, consumer: str, now: datetime,
+           schedule: Sequence[float]) -> str:
+    """Record one attempt's answer on its message (in the caller's transaction); the outcome."""
+    m.attempts += 1
+    out = outcome_of(answer, m.attempts, schedule, now)
+    s.add(AlertAttempt(message_id=m.id, attempt=m.attempts, at=now, status_code=answer.status,
+                       error=answer.error or out.error, duration=answer.duration, outcome=out.result))
+    if m.state != "pending":  # delivered (or disabled) meanwhile by another worker whose claim we took
+        return "late"
+    if m.claimed_by == consumer:
+        m.claimed_by = m.claimed_until = None
+    if out.result == "delivered":
+        m.state, m.delivered_at, m.last_error = "delivered", now, None
+    elif out.result == "retry":
+        m.next_attempt_at, m.last_error = now + timedelta(seconds=out.delay), out.error
+    elif out.result == "failed":
+        m.state, m.last_error = "failed", out.error
+    else:
+        m.state, m.last_error = "disabled", out.error
+        sub = s.get(AlertSubscription, m.subscription_id)
+        if sub is not None:
+            sub.enabled, sub.disabled_reason = False, f"endpoint answered 410 Gone at {now.isoformat()}"
+        s.execute(update(AlertMessage).where(
+            AlertMessage.subscription_id == m.subscription_id, AlertMessage.state == "pending",
+            AlertMessage.id != m.id).values(state="disabled", last_error="endpoint disabled (410 Gone)")
+            .execution_options(synchronize_session=False))
+    return out.result
+
+
+def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer: str) -> list[str]:
+    """Record many attempts in one transaction (their outcomes, in order)."""
     now = core.clock.now()
     schedule = core.settings.alert_retry_schedule
 
-    def fn(s: Session) -> str:
-        m = s.get(AlertMessage, c.id, with_for_update=True)
-        assert m is not None
-        m.attempts += 1
-        out = outcome_of(answer, m.attempts, schedule, now)
-        s.add(AlertAttempt(message_id=m.id, attempt=m.attempts, at=now, status_code=answer.status,
-                           error=answer.error or out.error, duration=answer.duration, outcome=out.result))
-        if m.state != "pending":  # delivered (or disabled) meanwhile by another worker whose claim we took
-            return "late"
-        if m.claimed_by == consumer:
-            m.claimed_by = m.claimed_until = None
-        if out.result == "delivered":
-            m.state, m.delivered_at, m.last_error = "delivered", now, None
-        elif out.result == "retry":
-            m.next_attempt_at, m.last_error = now + timedelta(seconds=out.delay), out.error
-        elif out.result == "failed":
-            m.state, m.last_error = "failed", out.error
-        else:
-            m.state, m.last_error = "disabled", out.error
-            sub = s.get(AlertSubscription, m.subscription_id)
-            if sub is not None:
-                sub.enabled, sub.disabled_reason = False, f"endpoint answered 410 Gone at {now.isoformat()}"
-            s.execute(update(AlertMessage).where(
-                AlertMessage.subscription_id == m.subscription_id, AlertMessage.state == "pending",
-                AlertMessage.id != m.id).values(state="disabled", last_error="endpoint disabled (410 Gone)")
-                .execution_options(synchronize_session=False))
-        return out.result
+    def fn(s: Session) -> list[str]:
+        ids = [c.id for c, _ in done]
+        q = select(AlertMessage).where(AlertMessage.id.in_(ids))
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update()
+        msgs = {m.id: m for m in s.scalars(q)}
+        return [_apply(s, msgs[c.id], answer, consumer, now, schedule) for c, answer in done]
 
-    return fn
+    return core.db.write(fn)
 
 
 async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500) -> DeliveryStats:
-    """Send every message due now (claimed in batches of ``limit``); stats of what happened."""
+    """Send every message due now (claimed in batches of ``limit``); stats of what happened.
+
+    Answers are recorded in small batches as they come (one transaction each, every 0.2 s at most), so a
+    slow receiver holds up only its own messages' records."""
     stats = DeliveryStats()
     guard = TargetGuard(allow_private=core.settings.allow_private, ttl=0.0)
     sem = asyncio.Semaphore(core.settings.alert_concurrency)
     timeout = core.settings.alert_timeout
+    done: list[tuple[_Claimed, Answer]] = []
+    arrived = asyncio.Event()
+
+    def count(result: str) -> None:
+        stats.attempts += 1
+        if result in ("delivered", "failed", "disabled"):
+            setattr(stats, result, getattr(stats, result) + 1)
+        elif result == "retry":
+            stats.retried += 1
+
+    async def flush() -> None:
+        while done:
+            chunk = done[:500]
+            del done[:500]
+            results = await asyncio.to_thread(_record, core, chunk, consumer)
+            for (c, answer), result in zip(chunk, results, strict=True):
+                count(result)
+                log.info("alert.attempt", extra={"message": c.id, "webhook_id": c.webhook_id,
+                                                 "status": answer.status, "error": answer.error, "result": result})
+
+    async def recorder(stop: asyncio.Event) -> None:
+        while not stop.is_set() or done:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(arrived.wait(), 0.2)
+            arrived.clear()
+            if not stop.is_set():
+                await asyncio.sleep(0.05)  # let a few more answers join this transaction
+            await flush()
 
     async def one(c: _Claimed) -> None:
         async with sem:
@@ -422,24 +472,21 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
                 answer = await sender.send(c.target, c.webhook_id, c.body, c.secrets)
             else:
                 answer = await notify(c.target, c.title, c.body, guard=guard, timeout=timeout)
-            result = await core.db.write_async(_record(core, c, answer, consumer))
-        stats.attempts += 1
-        if result == "delivered":
-            stats.delivered += 1
-        elif result == "retry":
-            stats.retried += 1
-        elif result == "failed":
-            stats.failed += 1
-        elif result == "disabled":
-            stats.disabled += 1
-        log.info("alert.attempt", extra={"message": c.id, "webhook_id": c.webhook_id, "status": answer.status,
-                                         "error": answer.error, "result": result})
+        done.append((c, answer))
+        arrived.set()
 
-    while True:
-        batch = await asyncio.to_thread(_claim_messages, core, consumer, limit)
-        if not batch:
-            break
-        await asyncio.gather(*(one(c) for c in batch))
+    stop = asyncio.Event()
+    rec = asyncio.ensure_future(recorder(stop))
+    try:
+        while True:
+            batch = await asyncio.to_thread(_claim_messages, core, consumer, limit)
+            if not batch:
+                break
+            await asyncio.gather(*(one(c) for c in batch))
+    finally:
+        stop.set()
+        arrived.set()
+        await rec
     return stats
 
 
