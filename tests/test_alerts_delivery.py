@@ -278,3 +278,26 @@ def test_removed_subscription_gets_nothing(core: Presswatch) -> None:
         events(core, ["removed"])
         deliver(core)
         assert rx.got == []
+
+
+def test_watch_site_and_incident_filters(core: Presswatch) -> None:
+    from presswatch.cases.incidents import add_to_incident, create_incident
+    from presswatch.errors import NotFound
+
+    other = "http://127.0.0.2:9/news/elsewhere"
+    with receiver(Receiver()) as rx:
+        core.watch(URL)
+        core.watch(other)
+        with pytest.raises(NotFound):
+            add_subscription(core, webhook=rx.url, secret=SECRET, filters={"watch": "http://127.0.0.1:9/nope"})
+        case = create_incident(core, "Case")
+        add_to_incident(core, case, urls=[other])
+        by_watch = add_subscription(core, webhook=rx.url, secret=SECRET, filters={"watch": URL})
+        by_site = add_subscription(core, webhook=rx.url, secret=SECRET, filters={"site": "127.0.0.2"})
+        by_case = add_subscription(core, webhook=rx.url, secret=SECRET, filters={"incident": case})
+        events(core, ["removed"])
+        events(core, ["withheld"], url=other)
+        deliver(core)
+        got = {(m["subscription"], m["type"]) for m in delivery_log(core)}
+        assert got == {(by_watch, "removed"), (by_site, "withheld"), (by_case, "withheld")}
+        assert len(rx.got) == 3
