@@ -169,8 +169,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--db", default=os.environ.get("PRESSWATCH_DB"))
     ap.add_argument("--skip-run", action="store_true")
+    ap.add_argument("--skip-fanout", action="store_true")
     a = ap.parse_args()
-    fan_out_bench(a.events, a.subs, a.db, a.concurrency)
+    if not a.skip_fanout:
+        fan_out_bench(a.events, a.subs, a.db, a.concurrency)
     if not a.skip_run:
         run_bench(a.pages, a.rounds)
 

@@ -495,6 +495,30 @@ def _has_subscriptions(core: Presswatch) -> bool:
         return s.scalar(select(AlertSubscription.id).where(AlertSubscription.enabled.is_(True)).limit(1)) is not None
 
 
+def _work(core: Presswatch, stale: datetime) -> tuple[bool, bool, bool]:
+    """(stale outbox claims, unclaimed events, held items): read first, so an idle round takes no write lock."""
+    from presswatch.record.models import Outbox
+
+    with core.db.session() as s:
+        def exists(q: Any) -> bool:
+            return s.scalar(q.limit(1)) is not None
+
+        return (
+            exists(select(Outbox.id).where(Outbox.delivered_at.is_(None), Outbox.claimed_at.is_not(None),
+                                           Outbox.claimed_at < stale)),
+            exists(select(Outbox.id).where(Outbox.claimed_at.is_(None))),
+            exists(select(AlertItem.id).where(AlertItem.state == "held")),
+        )
+
+
+def _due(core: Presswatch) -> bool:
+    now = core.clock.now()
+    with core.db.session() as s:
+        free = (AlertMessage.claimed_until.is_(None)) | (AlertMessage.claimed_until < now)
+        return s.scalar(select(AlertMessage.id).where(AlertMessage.state == "pending",
+                                                      AlertMessage.next_attempt_at <= now, free).limit(1)) is not None
+
+
 def _pending_count(core: Presswatch) -> int:
     from sqlalchemy import func
 
@@ -513,9 +537,11 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                                user_agent=core.settings.user_agent)
     try:
         has_subs = await asyncio.to_thread(_has_subscriptions, core)
-        if has_subs:
-            stale = datetime.now(UTC) - timedelta(seconds=core.settings.alert_claim_seconds)
+        stale = datetime.now(UTC) - timedelta(seconds=core.settings.alert_claim_seconds)
+        stale_claims, waiting, held = await asyncio.to_thread(_work, core, stale)
+        if has_subs and stale_claims:
             await asyncio.to_thread(release_stale, core.db, stale)
+        if has_subs and (waiting or stale_claims):
             while True:
                 claimed = await asyncio.to_thread(claim_outbox, core.db, consumer, limit)
                 if not claimed:
@@ -523,10 +549,12 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                 stats.events += len(claimed)
                 stats.items += await asyncio.to_thread(fan_out, core, [c.event_id for c in claimed])
                 await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
-        made, suppressed = await asyncio.to_thread(settle_all, core)
-        stats.messages += made
-        stats.suppressed += suppressed
-        stats.add(await send_due(core, consumer, sender, limit=limit))
+        if held or stats.items:
+            made, suppressed = await asyncio.to_thread(settle_all, core)
+            stats.messages += made
+            stats.suppressed += suppressed
+        if stats.messages or await asyncio.to_thread(_due, core):
+            stats.add(await send_due(core, consumer, sender, limit=limit))
         stats.pending = await asyncio.to_thread(_pending_count, core)
     finally:
         if own:
