@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         default=3600.0, ge=0, description="A return to normal this soon after an alert waits for a relapse (flapping)."
     )
     alerts_in_run: bool = Field(default=True, description="Deliver alerts in the background of `presswatch run`.")
-    alert_poll: float = Field(default=2.0, gt=0, description="Seconds between delivery rounds inside `run`.")
+    alert_poll: float = Field(default=5.0, gt=0, description="Seconds between delivery rounds inside `run`.")
     alert_flush_timeout: float = Field(
         default=15.0, ge=0, description="At the end of a pass, wait at most this long for its alerts to go out."
     )

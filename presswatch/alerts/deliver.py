@@ -179,7 +179,10 @@ def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
         subs = _subscriptions(s)
         if not subs:
             return 0
-        records = load_records(s, event_ids)
+        kinds = {k for _, f in subs for k in f.events}
+        wanted = [i for i, k in s.execute(select(Event.id, Event.kind).where(Event.id.in_(list(event_ids))))
+                  if k in kinds]  # e.g. the first captures of a pass, which few subscriptions want
+        records = load_records(s, wanted) if wanted else {}
         incidents = _incident_members(s, [f.incident for _, f in subs if f.incident is not None])
         rows: list[dict[str, Any]] = []
         for eid in sorted(records):
@@ -591,6 +594,8 @@ class AlertWorker:
                 await deliver_pending(self.core, consumer=self.consumer, sender=self._sender)
             except (DatabaseError, OSError) as exc:
                 log.warning("alerts.round_failed", extra={"error": str(exc)})
+            except Exception:  # noqa: BLE001 - the next round tries again; checks go on regardless
+                log.exception("alerts.round_crashed")
             finally:
                 self._running = False
             async with self._round_done:
