@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -171,7 +171,7 @@ def _subscriptions(s: Session) -> list[tuple[AlertSubscription, Filters]]:
             s.scalars(select(AlertSubscription).where(AlertSubscription.enabled.is_(True)).order_by(AlertSubscription.id))]
 
 
-def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
+def _fan_out_fn(core: Presswatch, event_ids: Sequence[int]) -> Callable[[Session], int]:
     """Insert the items of these events for every matching subscription; the number of new items."""
     now = core.clock.now()
 
@@ -198,7 +198,11 @@ def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
             n += len(s.scalars(stmt, rows[i:i + 1000]).all())
         return n
 
-    return core.db.write(fn)
+    return fn
+
+
+def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
+    return core.db.write(_fan_out_fn(core, event_ids))
 
 
 # -- 2. settle -------------------------------------------------------------------------------------------
@@ -243,7 +247,7 @@ def _render(sub: AlertSubscription, body: dict[str, Any]) -> tuple[str, str]:
     return title, "\n".join(line for line in text.splitlines() if line.strip() and not line.endswith(": "))
 
 
-def settle_all(core: Presswatch) -> tuple[int, int]:
+def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
     """Release what the policies release now; (messages made, items suppressed)."""
     now = core.clock.now()
     settings = core.settings
@@ -333,7 +337,11 @@ def settle_all(core: Presswatch) -> tuple[int, int]:
             made += len(msgs)
         return made, suppressed
 
-    return core.db.write(fn)
+    return fn
+
+
+def settle_all(core: Presswatch) -> tuple[int, int]:
+    return core.db.write(_settle_all_fn(core))
 
 
 # -- 3. send ---------------------------------------------------------------------------------------------
@@ -350,7 +358,7 @@ class _Claimed:
     subscription_id: int
 
 
-def _claim_messages(core: Presswatch, consumer: str, limit: int) -> list[_Claimed]:
+def _claim_messages_fn(core: Presswatch, consumer: str, limit: int) -> Callable[[Session], list[_Claimed]]:
     now = core.clock.now()
     until = now + timedelta(seconds=core.settings.alert_claim_seconds)
 
@@ -383,7 +391,11 @@ def _claim_messages(core: Presswatch, consumer: str, limit: int) -> list[_Claime
                                 sub.id))
         return out
 
-    return core.db.write(fn)
+    return fn
+
+
+def _claim_messages(core: Presswatch, consumer: str, limit: int) -> list[_Claimed]:
+    return core.db.write(_claim_messages_fn(core, consumer, limit))
 
 
 def _apply(s: Session, m: AlertMessage, answer: Answer, consumer: str, now: datetime,
@@ -415,7 +427,8 @@ def _apply(s: Session, m: AlertMessage, answer: Answer, consumer: str, now: date
     return out.result
 
 
-def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer: str) -> list[str]:
+def _record_fn(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]],
+               consumer: str) -> Callable[[Session], list[str]]:
     """Record many attempts in one transaction (their outcomes, in order)."""
     now = core.clock.now()
     schedule = core.settings.alert_retry_schedule
@@ -428,7 +441,11 @@ def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer:
         msgs = {m.id: m for m in s.scalars(q)}
         return [_apply(s, msgs[c.id], answer, consumer, now, schedule) for c, answer in done]
 
-    return core.db.write(fn)
+    return fn
+
+
+def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer: str) -> list[str]:
+    return core.db.write(_record_fn(core, done, consumer))
 
 
 async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500) -> DeliveryStats:
@@ -454,7 +471,7 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
         while done:
             chunk = done[:500]
             del done[:500]
-            results = await asyncio.to_thread(_record, core, chunk, consumer)
+            results = await core.db.write_async(_record_fn(core, chunk, consumer))
             for (c, answer), result in zip(chunk, results, strict=True):
                 count(result)
                 log.info("alert.attempt", extra={"message": c.id, "webhook_id": c.webhook_id,
@@ -482,7 +499,7 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
     rec = asyncio.ensure_future(recorder(stop))
     try:
         while True:
-            batch = await asyncio.to_thread(_claim_messages, core, consumer, limit)
+            batch = await core.db.write_async(_claim_messages_fn(core, consumer, limit))
             if not batch:
                 break
             await asyncio.gather(*(one(c) for c in batch))
@@ -550,10 +567,10 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                 if not claimed:
                     break
                 stats.events += len(claimed)
-                stats.items += await asyncio.to_thread(fan_out, core, [c.event_id for c in claimed])
+                stats.items += await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed]))
                 await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
         if held or stats.items:
-            made, suppressed = await asyncio.to_thread(settle_all, core)
+            made, suppressed = await core.db.write_async(_settle_all_fn(core))
             stats.messages += made
             stats.suppressed += suppressed
         if stats.messages or await asyncio.to_thread(_due, core):
