@@ -30,6 +30,7 @@ from presswatch.settings import Settings
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+    from presswatch.alerts.deliver import DeliveryStats
     from presswatch.archive.warc import WarcArchive
     from presswatch.cases.demands import DemandIn
     from presswatch.fetch.client import Fetcher
@@ -175,7 +176,11 @@ class Presswatch:
         try:
             async with Fetcher(self.settings, self.clock, limiter=limiter) as fetcher:
                 checker = Checker(self, fetcher, pool)
-                yield Operations(self, fetcher, checker, Runner(self, fetcher, checker=checker, shard=shard), pool)
+                runner = Runner(self, fetcher, checker=checker, shard=shard)
+                try:
+                    yield Operations(self, fetcher, checker, runner, pool)
+                finally:
+                    await runner.aclose()  # the background alert delivery, if a pass started it
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -235,3 +240,16 @@ class Presswatch:
         from presswatch.cases.demands import add_demand
 
         return add_demand(self, data, documents=documents, by=by)
+
+    # -- alerts ---------------------------------------------------------------------------------------
+    def subscribe(self, **options: Any) -> int:
+        """Add an alert subscription (see :func:`presswatch.alerts.manage.add_subscription`); its id."""
+        from presswatch.alerts.manage import add_subscription
+
+        return add_subscription(self, **options)
+
+    async def deliver_alerts(self) -> DeliveryStats:
+        """Deliver every pending alert that is due now (the same delivery ``run`` does in the background)."""
+        from presswatch.alerts.deliver import deliver_pending
+
+        return await deliver_pending(self)

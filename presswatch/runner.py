@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from presswatch.alerts.deliver import AlertWorker
 from presswatch.core import Presswatch
 from presswatch.errors import BlockedTarget, DatabaseError, InvalidURL
 from presswatch.fetch.client import Fetcher
@@ -86,6 +87,13 @@ class Runner:
         self.robots = RobotsCache(fetcher, core.settings.respect_robots)
         self.keep_results = keep_results
         self.shard = shard  # (k, n): only article watches with id % n == k; discovery only in shard 0
+        self.alerts: AlertWorker | None = None  # background alert delivery (settings.alerts_in_run)
+
+    async def aclose(self) -> None:
+        """Stop the background alert delivery (undelivered alerts stay pending for the next run)."""
+        if self.alerts is not None:
+            await self.alerts.aclose()
+            self.alerts = None
 
     async def discover(self, watch_id: int, kind: str, url: str) -> int:
         if kind == "feed":
@@ -134,8 +142,14 @@ class Runner:
         runs and freed when it ends.
         """
         owner = lease.new_owner()
+        if self.core.settings.alerts_in_run and self.alerts is None:
+            self.alerts = AlertWorker(self.core)
+            self.alerts.start()  # delivers concurrently with the checks, in a task of its own
         async with self._leases(owner):
-            return await self._pass(owner, concurrency, progress)
+            stats = await self._pass(owner, concurrency, progress)
+        if self.alerts is not None:  # this pass's alerts go out before it returns (bounded wait)
+            await self.alerts.flush(self.core.settings.alert_flush_timeout)
+        return stats
 
     async def check_batch(self, batch: str, ids: Sequence[int], concurrency: int | None = None) -> RunStats:
         """Check one batch of watches a scheduler claimed under ``batch`` (the scale-out task).

@@ -159,6 +159,28 @@ class Settings(BaseSettings):
         description="OONI measurement API base URL (e.g. https://api.ooni.io) consulted for a claimed block "
         "where presswatch has no vantage of its own; None = never ask OONI. Requests pass the SSRF guard.",
     )
+    # alerts (presswatch/alerts): webhook / apprise delivery of confirmed events
+    alert_retry_schedule: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        description="Seconds before each retry of an undelivered alert (Standard Webhooks' schedule); "
+        "Retry-After is honoured when longer. In the environment: a JSON list.",
+    )
+    alert_timeout: float = Field(default=10.0, gt=0, description="Timeout of one alert delivery attempt, seconds.")
+    alert_concurrency: int = Field(default=16, ge=1, description="Alert deliveries in flight at once.")
+    alert_claim_seconds: float = Field(
+        default=300.0, gt=0,
+        description="A delivery worker's claim on events and messages lasts this long; after a crash another "
+        "worker takes them over (resending with the same webhook-id).",
+    )
+    alert_flap_window: float = Field(
+        default=3600.0, ge=0, description="A return to normal this soon after an alert waits for a relapse (flapping)."
+    )
+    alerts_in_run: bool = Field(default=True, description="Deliver alerts in the background of `presswatch run`.")
+    alert_poll: float = Field(default=5.0, gt=0, description="Seconds between delivery rounds inside `run`.")
+    alert_flush_timeout: float = Field(
+        default=15.0, ge=0, description="At the end of a pass, wait at most this long for its alerts to go out."
+    )
+    public_url: str | None = Field(default=None, description="Base URL of this server, for links in alerts/feeds.")
 
     @field_validator("country")
     @classmethod

@@ -36,9 +36,9 @@ SHELLS = ["presswatch.cli", "presswatch.demo", "presswatch.publish.web", "pressw
           "presswatch.workers"]
 CORE = ["presswatch.core", "presswatch.pipeline", "presswatch.runner"]
 STAGES = [f"presswatch.{p}" for p in
-          ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish", "reports")]
+          ("sources", "fetch", "analyze", "measure", "probes", "cases", "publish", "reports", "alerts")]
 PUBLISH_BELOW_SHELLS = [
-    f"presswatch.publish.{m}" for m in ("bundle", "diffview", "export", "rows", "verify", "visibility")
+    f"presswatch.publish.{m}" for m in ("bundle", "diffview", "export", "feeds", "rows", "verify", "visibility")
 ]
 BELOW_SHELLS = [*CORE, *[s for s in STAGES if s != "presswatch.publish"], *PUBLISH_BELOW_SHELLS,
                 "presswatch.record", "presswatch.archive", "presswatch.sim", "presswatch.settings",
@@ -78,6 +78,10 @@ RULES: dict[str, tuple[list[str], list[str]]] = {
     "reports import no publishing and no probe internals (they measure through the core)": (
         ["presswatch.reports"],
         ["presswatch.publish", "presswatch.probes"],
+    ),
+    "alerts import no measurement, probes or publish (they read events, not how they were made)": (
+        ["presswatch.alerts"],
+        ["presswatch.measure", "presswatch.probes", "presswatch.publish", "presswatch.analyze"],
     ),
     "the simulator is independent of presswatch's stages": (["presswatch.sim"], [*STAGES, *CORE, "presswatch.record"]),
 }

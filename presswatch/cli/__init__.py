@@ -80,7 +80,7 @@ def version() -> None:
 
 
 _GROUPS = ("watching", "checking", "exporting", "demo", "measuring", "serving", "evidence", "cases", "reports",
-           "workers", "users")
+           "workers", "users", "alerts")
 
 
 def _register() -> None:

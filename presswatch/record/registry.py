@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "presswatch.record.demand_models",
     "presswatch.record.report_models",
     "presswatch.record.web_models",
+    "presswatch.record.alert_models",
 )
 
 

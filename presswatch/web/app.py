@@ -112,6 +112,7 @@ def _docs_assets() -> Path:
 def create_app(core: Presswatch) -> FastAPI:
     """The whole web application over ``core``."""
     from presswatch.probes.server import probe_router
+    from presswatch.publish.feeds import feeds_router
     from presswatch.web.api import api_router
     from presswatch.web.auth import AuthMiddleware
     from presswatch.web.pages import page_router, render_error
@@ -124,6 +125,7 @@ def create_app(core: Presswatch) -> FastAPI:
     app.state.core = core
     app.include_router(probe_router(core))
     app.include_router(api_router(core))
+    app.include_router(feeds_router(core))
     app.include_router(page_router(core))
     app.mount("/static/docs", StaticFiles(directory=_docs_assets()), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

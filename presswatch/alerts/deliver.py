@@ -1,0 +1,647 @@
+"""The delivery loop: outbox → items (one per event × subscription) → messages → attempts.
+
+1. **Fan out**: claim outbox rows (:func:`~presswatch.record.events.claim_outbox`), match each event
+   against every enabled subscription and insert one :class:`~presswatch.record.alert_models.AlertItem`
+   per match (``ON CONFLICT DO NOTHING`` on the (subscription, event) key), then acknowledge the rows.
+   A crash before the acknowledgement leaves the rows claimed; once the claim is stale they are released
+   and fanned out again, which adds nothing (the key exists).
+2. **Settle**: the pure policies (:mod:`.flapping`, :mod:`.digest`) release held items as messages, each
+   with a unique (subscription, group) key and a ``webhook_id`` and body fixed once; item and message are
+   written in one transaction.
+3. **Send**: claim due messages (a lease; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), POST / notify, and
+   record the attempt. A crash between sending and recording leaves the lease to expire; the message is
+   then sent again with the *same* ``webhook_id`` and body, which the receiver deduplicates. Nothing is
+   lost (the message stays pending until an attempt is recorded) and no event gets a second id.
+
+:func:`deliver_pending` is the one entry point (``alerts deliver --once``, the background task of
+``presswatch run`` (:class:`AlertWorker`), future workers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from presswatch.alerts import payload as pl
+from presswatch.alerts.channels import notify
+from presswatch.alerts.digest import due_digests, period_of
+from presswatch.alerts.flapping import HeldItem, LastSent, settle
+from presswatch.alerts.subscriptions import EventFacts, Filters, flap_key, matches, parse_filters
+from presswatch.alerts.webhooks import Answer, WebhookSender, outcome_of
+from presswatch.clock import as_utc
+from presswatch.errors import DatabaseError
+from presswatch.fetch.guard import TargetGuard
+from presswatch.record.alert_models import AlertAttempt, AlertItem, AlertMessage, AlertSubscription
+from presswatch.record.events import claim_outbox, mark_delivered, release_stale
+from presswatch.record.ledger_models import LogEntry
+from presswatch.record.models import Capture, Event, Observation, Version, Watch
+
+if TYPE_CHECKING:
+    from presswatch.core import Presswatch
+
+__all__ = ["DEFAULT_BODY", "DEFAULT_TITLE", "AlertWorker", "DeliveryStats", "deliver_pending", "fan_out",
+           "load_records", "new_consumer", "send_due", "settle_all"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TITLE = "presswatch: $status — $title"
+DEFAULT_BODY = "$summary\n$url\n$note\nevidence: $proof"
+
+
+@dataclass
+class DeliveryStats:
+    events: int = 0
+    items: int = 0
+    messages: int = 0
+    suppressed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    disabled: int = 0
+    attempts: int = 0
+    pending: int = 0  # messages left for a later attempt
+
+    def add(self, other: DeliveryStats) -> None:
+        for k in self.__dataclass_fields__:
+            if k != "pending":
+                setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.pending = other.pending
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _insert(s: Session, model: Any) -> Any:
+    return (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+def new_consumer() -> str:
+    return f"alerts:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+# -- reading events --------------------------------------------------------------------------------------
+def load_records(s: Session, event_ids: Sequence[int]) -> dict[int, pl.EventRecord]:
+    """The events with their observation, capture, watch, headline and evidence-log index."""
+    out: dict[int, pl.EventRecord] = {}
+    for i in range(0, len(event_ids), 500):
+        chunk = list(event_ids[i:i + 500])
+        rows = s.execute(
+            select(Event, Observation, Capture, Watch)
+            .outerjoin(Observation, Observation.id == Event.observation_id)
+            .outerjoin(Capture, Capture.id == Observation.capture_id)
+            .outerjoin(Watch, Watch.id == Event.watch_id)
+            .where(Event.id.in_(chunk))
+        ).all()
+        index = dict(s.execute(select(LogEntry.ref, LogEntry.index)
+                               .where(LogEntry.ref.in_([f"event:{e}" for e in chunk]))).all())
+        versions = {w.current_version_id for _, _, _, w in rows if w is not None and w.current_version_id}
+        titles = dict(s.execute(select(Version.id, Version.title).where(Version.id.in_(versions))).all()) \
+            if versions else {}
+        for e, o, c, w in rows:
+            cap = None
+            if c is not None:
+                cap = {"warc_file": c.warc_file, "offset": c.offset, "length": c.length,
+                       "payload_digest": c.payload_digest, "record_type": c.record_type}
+            title = (titles.get(w.current_version_id) if w is not None and w.current_version_id else None) or (
+                o.title if o is not None else None)
+            diff = (e.details or {}).get("diff") or (o.diff if o is not None and e.kind == "edited" else None)
+            out[e.id] = pl.EventRecord(
+                event_id=e.id, kind=e.kind, at=as_utc(e.at), summary=e.summary or "", status=e.status,
+                reason=e.reason, country=e.country, details=dict(e.details or {}),
+                watch_id=e.watch_id, url=w.url if w is not None else None, host=w.host if w is not None else None,
+                tags=dict(w.tags or {}) if w is not None else {}, observation_id=o.id if o is not None else None,
+                checked_at=as_utc(o.checked_at) if o is not None else None,
+                confirmed=bool(o.confirmed) if o is not None and e.kind in ("removed", "withheld", "unreachable")
+                else True,
+                title=title, capture=cap, evidence=index.get(f"event:{e.id}"), diff=diff,
+            )
+    return out
+
+
+def _facts(r: pl.EventRecord, incidents: dict[int, tuple[set[int], set[str]]]) -> EventFacts:
+    tags = r.tags
+    wc = {str(tags.get("country", "")).upper()} if tags.get("country") else set()
+    wc |= {str(c).upper() for c in (tags.get("measure_in") or []) if c}
+    host = r.host
+    if host is None:
+        from urllib.parse import urlsplit
+
+        t = r.details.get("target")
+        host = (t if r.details.get("scope") == "host" else urlsplit(str(t or "")).hostname) or None
+    sitewide = r.watch_id is None or r.details.get("scope") == "host"  # a host's block, not one article's
+    inc = frozenset(i for i, (ws, hs) in incidents.items()
+                    if r.watch_id in ws or (sitewide and bool(host) and host in hs))
+    d = r.diff or {}
+    return EventFacts(kind=r.kind, watch_id=r.watch_id, host=host, country=r.country,
+                      watch_countries=frozenset(wc), tags=tags, incidents=inc,
+                      words_changed=int(d.get("words_added") or 0) + int(d.get("words_removed") or 0),
+                      title_changed=bool(d.get("title_changed")))
+
+
+def _incident_members(s: Session, ids: Iterable[int]) -> dict[int, tuple[set[int], set[str]]]:
+    from presswatch.cases.incidents import members
+    from presswatch.errors import NotFound
+
+    out: dict[int, tuple[set[int], set[str]]] = {}
+    for i in set(ids):
+        try:
+            m = members(s, i)
+        except NotFound:
+            continue
+        out[i] = ({w.id for w in m.watches}, {h.lower() for h in m.hosts})
+    return out
+
+
+# -- 1. fan out ------------------------------------------------------------------------------------------
+def _subscriptions(s: Session) -> list[tuple[AlertSubscription, Filters]]:
+    return [(r, parse_filters(r.filters or {})) for r in
+            s.scalars(select(AlertSubscription).where(AlertSubscription.enabled.is_(True)).order_by(AlertSubscription.id))]
+
+
+def _fan_out_fn(core: Presswatch, event_ids: Sequence[int]) -> Callable[[Session], int]:
+    """Insert the items of these events for every matching subscription; the number of new items."""
+    now = core.clock.now()
+
+    def fn(s: Session) -> int:
+        subs = _subscriptions(s)
+        if not subs:
+            return 0
+        kinds = {k for _, f in subs for k in f.events}
+        wanted = [i for i, k in s.execute(select(Event.id, Event.kind).where(Event.id.in_(list(event_ids))))
+                  if k in kinds]  # e.g. the first captures of a pass, which few subscriptions want
+        records = load_records(s, wanted) if wanted else {}
+        incidents = _incident_members(s, [f.incident for _, f in subs if f.incident is not None])
+        rows: list[dict[str, Any]] = []
+        for eid in sorted(records):
+            r = records[eid]
+            facts = _facts(r, incidents)
+            for sub, f in subs:
+                if eid > sub.since_event_id and matches(f, facts):
+                    rows.append({"subscription_id": sub.id, "event_id": eid, "kind": r.kind, "at": now,
+                                 "key": flap_key(r.kind, r.watch_id, r.country, eid), "state": "held"})
+        n = 0
+        for i in range(0, len(rows), 1000):
+            stmt = _insert(s, AlertItem).on_conflict_do_nothing().returning(AlertItem.id)
+            n += len(s.scalars(stmt, rows[i:i + 1000]).all())
+        return n
+
+    return fn
+
+
+def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
+    return core.db.write(_fan_out_fn(core, event_ids))
+
+
+# -- 2. settle -------------------------------------------------------------------------------------------
+def _last_sent(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, LastSent]:
+    out: dict[str, LastSent] = {}
+    ks = list(set(keys))
+    for i in range(0, len(ks), 500):
+        for key, kind, at in s.execute(
+            select(AlertItem.key, AlertItem.kind, AlertItem.at)
+            .where(AlertItem.subscription_id == sub_id, AlertItem.state == "released",
+                   AlertItem.key.in_(ks[i:i + 500]))
+            .order_by(AlertItem.event_id)
+        ):
+            out[key] = LastSent(kind, as_utc(at))
+    return out
+
+
+def _pending_notes(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """Notes of suppressed (flapping) items not yet carried by a message, per key."""
+    notes: dict[str, list[str]] = {}
+    ks = list(set(keys))
+    for i in range(0, len(ks), 500):
+        for key, note in s.execute(
+            select(AlertItem.key, AlertItem.note)
+            .where(AlertItem.subscription_id == sub_id, AlertItem.state == "suppressed",
+                   AlertItem.message_id.is_(None), AlertItem.note.is_not(None), AlertItem.key.in_(ks[i:i + 500]))
+            .order_by(AlertItem.id)
+        ):
+            notes.setdefault(key, []).append(note or "")
+    return {k: "; ".join(dict.fromkeys(v)) for k, v in notes.items()}
+
+
+def _render(sub: AlertSubscription, body: dict[str, Any]) -> tuple[str, str]:
+    """(title, body text) of a message for this subscription's channel."""
+    values = pl.tokens_of(body)
+    if sub.channel == "webhook":
+        text = pl.render(sub.body_template, values, json_escape=True) if sub.body_template else json.dumps(
+            body, ensure_ascii=False, separators=(",", ":"))
+        return pl.render(sub.title_template or DEFAULT_TITLE, values), text
+    title = pl.render(sub.title_template or DEFAULT_TITLE, values)
+    text = pl.render(sub.body_template or DEFAULT_BODY, values)
+    return title, "\n".join(line for line in text.splitlines() if line.strip() and not line.endswith(": "))
+
+
+def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
+    """Release what the policies release now; (messages made, items suppressed)."""
+    now = core.clock.now()
+    settings = core.settings
+    base = settings.public_url
+
+    def fn(s: Session) -> tuple[int, int]:
+        made = suppressed = 0
+        cache: dict[int, pl.EventRecord] = {}
+        carried: set[str] = set()
+        sub_ids = list(s.scalars(select(AlertItem.subscription_id).where(AlertItem.state == "held").distinct()))
+        for sub_id in sub_ids:
+            sub = s.get(AlertSubscription, sub_id)
+            if sub is None:
+                continue
+            held = list(s.scalars(select(AlertItem).where(AlertItem.subscription_id == sub_id,
+                                                          AlertItem.state == "held").order_by(AlertItem.id)))
+            if not sub.enabled:
+                for it in held:
+                    it.state, it.note = "suppressed", f"subscription disabled: {sub.disabled_reason}"
+                continue
+            by_id = {it.id: it for it in held}
+            releases: list[tuple[str, list[AlertItem], AlertItem, str | None, tuple[datetime, datetime] | None]] = []
+            if sub.digest:
+                views = [HeldItem(it.id, it.kind, as_utc(it.at)) for it in held]
+                for start, due in due_digests(views, sub.digest, now).items():
+                    group = [by_id[v.id] for v in due]
+                    releases.append((f"digest:{start.isoformat()}", group, group[-1], None,
+                                     period_of(start, sub.digest)))
+            else:
+                keys: dict[str, list[AlertItem]] = {}
+                for it in held:
+                    keys.setdefault(it.key, []).append(it)
+                last = _last_sent(s, sub_id, keys)
+                notes = _pending_notes(s, sub_id, keys)
+                for key, key_items in keys.items():
+                    for rel in settle([HeldItem(i.id, i.kind, as_utc(i.at)) for i in key_items],
+                                      last.get(key), debounce=sub.debounce,
+                                      window=settings.alert_flap_window, now=now):
+                        group = [by_id[i] for i in rel.items]
+                        if rel.suppressed:
+                            for it in group:
+                                it.state, it.note = "suppressed", rel.note
+                            suppressed += len(group)
+                            continue
+                        earlier = notes.pop(key, None)
+                        if earlier:
+                            carried.add(key)
+                        note = "; ".join(n for n in (earlier, rel.note) if n) or None
+                        releases.append((f"event:{by_id[rel.primary].event_id}", group, by_id[rel.primary], note,
+                                         None))
+            if not releases:
+                continue
+            wanted = sorted({it.event_id for _, g, _, _, _ in releases for it in g} - cache.keys())
+            cache.update(load_records(s, wanted))
+            records = cache
+            msgs: list[dict[str, Any]] = []
+            for group_key, group, primary, note, period in releases:
+                if period is not None:
+                    pairs = [(records[it.event_id], it.note) for it in group if it.event_id in records]
+                    body = pl.digest_payload(pairs, period[0], period[1], now, base_url=base)
+                    kind, etype = "digest", "digest"
+                else:
+                    body = pl.event_payload(records[primary.event_id], now, base_url=base, note=note)
+                    kind, etype = "event", primary.kind
+                title, text = _render(sub, body)
+                msgs.append({"subscription_id": sub_id, "webhook_id": "msg_" + uuid.uuid4().hex,
+                             "group_key": group_key, "kind": kind, "event_type": etype, "title": title, "body": text,
+                             "created_at": now, "state": "pending", "attempts": 0, "next_attempt_at": now})
+            for i in range(0, len(msgs), 1000):
+                s.execute(_insert(s, AlertMessage).on_conflict_do_nothing(), msgs[i:i + 1000])
+            gkeys = [m["group_key"] for m in msgs]
+            ids: dict[str, int] = {}
+            for i in range(0, len(gkeys), 500):
+                ids.update(s.execute(select(AlertMessage.group_key, AlertMessage.id).where(
+                    AlertMessage.subscription_id == sub_id, AlertMessage.group_key.in_(gkeys[i:i + 500]))).all())
+            done = [{"id": it.id, "state": "released", "message_id": ids.get(group_key)}
+                    for group_key, group, _, _, _ in releases for it in group]
+            for i in range(0, len(done), 1000):
+                s.execute(update(AlertItem), done[i:i + 1000])  # by primary key, in bulk
+            for group_key, group, _, _, _ in releases:
+                # the flapping notes this message carried are now said
+                if group_key.startswith("event:") and group[-1].key in carried:
+                    s.execute(update(AlertItem).where(
+                        AlertItem.subscription_id == sub_id, AlertItem.key == group[-1].key,
+                        AlertItem.state == "suppressed", AlertItem.message_id.is_(None),
+                    ).values(message_id=ids.get(group_key)).execution_options(synchronize_session=False))
+            made += len(msgs)
+        return made, suppressed
+
+    return fn
+
+
+def settle_all(core: Presswatch) -> tuple[int, int]:
+    return core.db.write(_settle_all_fn(core))
+
+
+# -- 3. send ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    webhook_id: str
+    attempts: int
+    title: str
+    body: str
+    channel: str
+    target: str
+    secrets: tuple[str, ...]
+    subscription_id: int
+
+
+def _claim_messages_fn(core: Presswatch, consumer: str, limit: int) -> Callable[[Session], list[_Claimed]]:
+    now = core.clock.now()
+    until = now + timedelta(seconds=core.settings.alert_claim_seconds)
+
+    def fn(s: Session) -> list[_Claimed]:
+        free = (AlertMessage.claimed_until.is_(None)) | (AlertMessage.claimed_until < now)
+        pick = (select(AlertMessage.id)
+                .where(AlertMessage.state == "pending", AlertMessage.next_attempt_at <= now, free)
+                .order_by(AlertMessage.next_attempt_at, AlertMessage.id).limit(limit))
+        if s.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        wanted = list(s.scalars(pick))
+        if not wanted:
+            return []
+        got = list(s.scalars(
+            update(AlertMessage)
+            .where(AlertMessage.id.in_(wanted), AlertMessage.state == "pending", free)
+            .values(claimed_by=consumer, claimed_until=until)
+            .returning(AlertMessage.id)
+            .execution_options(synchronize_session=False)))
+        out = []
+        subs: dict[int, AlertSubscription | None] = {}
+        for m in s.scalars(select(AlertMessage).where(AlertMessage.id.in_(got)).order_by(AlertMessage.id)):
+            if m.subscription_id not in subs:
+                subs[m.subscription_id] = s.get(AlertSubscription, m.subscription_id)
+            sub = subs[m.subscription_id]
+            assert sub is not None
+            secrets = tuple(x for x in (sub.secret, sub.old_secret if sub.old_secret_until is None
+                                        or as_utc(sub.old_secret_until) > now else None) if x)
+            out.append(_Claimed(m.id, m.webhook_id, m.attempts, m.title, m.body, sub.channel, sub.target, secrets,
+                                sub.id))
+        return out
+
+    return fn
+
+
+def _claim_messages(core: Presswatch, consumer: str, limit: int) -> list[_Claimed]:
+    return core.db.write(_claim_messages_fn(core, consumer, limit))
+
+
+def _apply(s: Session, m: AlertMessage, answer: Answer, consumer: str, now: datetime,
+           schedule: Sequence[float]) -> str:
+    """Record one attempt's answer on its message (in the caller's transaction); the outcome."""
+    m.attempts += 1
+    out = outcome_of(answer, m.attempts, schedule, now)
+    s.add(AlertAttempt(message_id=m.id, attempt=m.attempts, at=now, status_code=answer.status,
+                       error=answer.error or out.error, duration=answer.duration, outcome=out.result))
+    if m.state != "pending":  # delivered (or disabled) meanwhile by another worker whose claim we took
+        return "late"
+    if m.claimed_by == consumer:
+        m.claimed_by = m.claimed_until = None
+    if out.result == "delivered":
+        m.state, m.delivered_at, m.last_error = "delivered", now, None
+    elif out.result == "retry":
+        m.next_attempt_at, m.last_error = now + timedelta(seconds=out.delay), out.error
+    elif out.result == "failed":
+        m.state, m.last_error = "failed", out.error
+    else:
+        m.state, m.last_error = "disabled", out.error
+        sub = s.get(AlertSubscription, m.subscription_id)
+        if sub is not None:
+            sub.enabled, sub.disabled_reason = False, f"endpoint answered 410 Gone at {now.isoformat()}"
+        s.execute(update(AlertMessage).where(
+            AlertMessage.subscription_id == m.subscription_id, AlertMessage.state == "pending",
+            AlertMessage.id != m.id).values(state="disabled", last_error="endpoint disabled (410 Gone)")
+            .execution_options(synchronize_session=False))
+    return out.result
+
+
+def _record_fn(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]],
+               consumer: str) -> Callable[[Session], list[str]]:
+    """Record many attempts in one transaction (their outcomes, in order)."""
+    now = core.clock.now()
+    schedule = core.settings.alert_retry_schedule
+
+    def fn(s: Session) -> list[str]:
+        ids = [c.id for c, _ in done]
+        q = select(AlertMessage).where(AlertMessage.id.in_(ids))
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update()
+        msgs = {m.id: m for m in s.scalars(q)}
+        return [_apply(s, msgs[c.id], answer, consumer, now, schedule) for c, answer in done]
+
+    return fn
+
+
+def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer: str) -> list[str]:
+    return core.db.write(_record_fn(core, done, consumer))
+
+
+async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500) -> DeliveryStats:
+    """Send every message due now (claimed in batches of ``limit``); stats of what happened.
+
+    Answers are recorded in small batches as they come (one transaction each, every 0.2 s at most), so a
+    slow receiver holds up only its own messages' records."""
+    stats = DeliveryStats()
+    guard = TargetGuard(allow_private=core.settings.allow_private, ttl=0.0)
+    sem = asyncio.Semaphore(core.settings.alert_concurrency)
+    timeout = core.settings.alert_timeout
+    done: list[tuple[_Claimed, Answer]] = []
+    arrived = asyncio.Event()
+
+    def count(result: str) -> None:
+        stats.attempts += 1
+        if result in ("delivered", "failed", "disabled"):
+            setattr(stats, result, getattr(stats, result) + 1)
+        elif result == "retry":
+            stats.retried += 1
+
+    async def flush() -> None:
+        while done:
+            chunk = done[:500]
+            del done[:500]
+            results = await core.db.write_async(_record_fn(core, chunk, consumer))
+            for (c, answer), result in zip(chunk, results, strict=True):
+                count(result)
+                log.info("alert.attempt", extra={"message": c.id, "webhook_id": c.webhook_id,
+                                                 "status": answer.status, "error": answer.error, "result": result})
+
+    async def recorder(stop: asyncio.Event) -> None:
+        while not stop.is_set() or done:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(arrived.wait(), 0.2)
+            arrived.clear()
+            if not stop.is_set():
+                await asyncio.sleep(0.05)  # let a few more answers join this transaction
+            await flush()
+
+    async def one(c: _Claimed) -> None:
+        async with sem:
+            if c.channel == "webhook":
+                answer = await sender.send(c.target, c.webhook_id, c.body, c.secrets)
+            else:
+                answer = await notify(c.target, c.title, c.body, guard=guard, timeout=timeout)
+        done.append((c, answer))
+        arrived.set()
+
+    stop = asyncio.Event()
+    rec = asyncio.ensure_future(recorder(stop))
+    try:
+        while True:
+            batch = await core.db.write_async(_claim_messages_fn(core, consumer, limit))
+            if not batch:
+                break
+            await asyncio.gather(*(one(c) for c in batch))
+    finally:
+        stop.set()
+        arrived.set()
+        await rec
+    return stats
+
+
+def _has_subscriptions(core: Presswatch) -> bool:
+    with core.db.session() as s:
+        return s.scalar(select(AlertSubscription.id).where(AlertSubscription.enabled.is_(True)).limit(1)) is not None
+
+
+def _work(core: Presswatch, stale: datetime) -> tuple[bool, bool, bool]:
+    """(stale outbox claims, unclaimed events, held items): read first, so an idle round takes no write lock."""
+    from presswatch.record.models import Outbox
+
+    with core.db.session() as s:
+        def exists(q: Any) -> bool:
+            return s.scalar(q.limit(1)) is not None
+
+        return (
+            exists(select(Outbox.id).where(Outbox.delivered_at.is_(None), Outbox.claimed_at.is_not(None),
+                                           Outbox.claimed_at < stale)),
+            exists(select(Outbox.id).where(Outbox.claimed_at.is_(None))),
+            exists(select(AlertItem.id).where(AlertItem.state == "held")),
+        )
+
+
+def _due(core: Presswatch) -> bool:
+    now = core.clock.now()
+    with core.db.session() as s:
+        free = (AlertMessage.claimed_until.is_(None)) | (AlertMessage.claimed_until < now)
+        return s.scalar(select(AlertMessage.id).where(AlertMessage.state == "pending",
+                                                      AlertMessage.next_attempt_at <= now, free).limit(1)) is not None
+
+
+def _pending_count(core: Presswatch) -> int:
+    from sqlalchemy import func
+
+    with core.db.session() as s:
+        return s.scalar(select(func.count()).select_from(AlertMessage).where(AlertMessage.state == "pending")) or 0
+
+
+async def deliver_pending(core: Presswatch, *, consumer: str | None = None, sender: WebhookSender | None = None,
+                          limit: int = 500) -> DeliveryStats:
+    """Fan out every committed event, settle, and send everything due now (retries due later stay pending)."""
+    consumer = consumer or new_consumer()
+    stats = DeliveryStats()
+    own = sender is None
+    if sender is None:
+        sender = WebhookSender(allow_private=core.settings.allow_private, timeout=core.settings.alert_timeout,
+                               user_agent=core.settings.user_agent)
+    try:
+        has_subs = await asyncio.to_thread(_has_subscriptions, core)
+        stale = datetime.now(UTC) - timedelta(seconds=core.settings.alert_claim_seconds)
+        stale_claims, waiting, held = await asyncio.to_thread(_work, core, stale)
+        if has_subs and stale_claims:
+            await asyncio.to_thread(release_stale, core.db, stale)
+        if has_subs and (waiting or stale_claims):
+            while True:
+                claimed = await asyncio.to_thread(claim_outbox, core.db, consumer, limit)
+                if not claimed:
+                    break
+                stats.events += len(claimed)
+                stats.items += await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed]))
+                await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
+        if held or stats.items:
+            made, suppressed = await core.db.write_async(_settle_all_fn(core))
+            stats.messages += made
+            stats.suppressed += suppressed
+        if stats.messages or await asyncio.to_thread(_due, core):
+            stats.add(await send_due(core, consumer, sender, limit=limit))
+        stats.pending = await asyncio.to_thread(_pending_count, core)
+    finally:
+        if own:
+            await sender.aclose()
+    return stats
+
+
+@dataclass
+class AlertWorker:
+    """Delivery in the background of ``presswatch run``: rounds every ``settings.alert_poll`` seconds in a
+    task of its own (a stalled receiver delays only this task), :meth:`flush` after a pass."""
+
+    core: Presswatch
+    consumer: str = field(default_factory=new_consumer)
+    _task: asyncio.Task[None] | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _rounds: int = 0
+    _running: bool = False
+    _round_done: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _sender: WebhookSender | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            s = self.core.settings
+            self._sender = WebhookSender(allow_private=s.allow_private, timeout=s.alert_timeout,
+                                         user_agent=s.user_agent)
+            self._task = asyncio.ensure_future(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            started = self._rounds
+            self._running = True
+            try:
+                await deliver_pending(self.core, consumer=self.consumer, sender=self._sender)
+            except (DatabaseError, OSError) as exc:
+                log.warning("alerts.round_failed", extra={"error": str(exc)})
+            except Exception:  # noqa: BLE001 - the next round tries again; checks go on regardless
+                log.exception("alerts.round_crashed")
+            finally:
+                self._running = False
+            async with self._round_done:
+                self._rounds = started + 1
+                self._round_done.notify_all()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.core.settings.alert_poll)
+
+    async def flush(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` s) for a round that started after this call to end."""
+        if self._task is None or timeout <= 0:
+            return
+        target = self._rounds + (2 if self._running else 1)  # a running round may predate the caller's events
+        self._wake.set()
+
+        async def wait() -> None:
+            async with self._round_done:
+                await self._round_done.wait_for(lambda: self._rounds >= target)
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wait(), timeout)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._sender is not None:
+            await self._sender.aclose()
+            self._sender = None
