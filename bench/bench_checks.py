@@ -109,6 +109,7 @@ def main() -> None:
 
     proc, base = start_site(args.pages)
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
+    print(f"data folder   : {tmp}", file=sys.stderr)
     clock = FakeClock(utcnow())
     settings = Settings(data=tmp, db=args.db, allow_private=True, concurrency=args.concurrency,
                         per_host_concurrency=args.concurrency, timeout=30)

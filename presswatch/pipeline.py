@@ -318,7 +318,7 @@ class Checker:
                 .order_by(Capture.id.desc())
                 .limit(SEEN_DIGESTS)
             ):
-                known.setdefault(c.payload_digest, PriorPayload(c.url, c.captured_at, c.record_id))
+                known.setdefault(c.payload_digest, PriorPayload(c.url, c.captured_at, c.record_id, c.payload_digest))
             return WatchState(
                 id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
                 confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
@@ -389,6 +389,8 @@ class Checker:
 
         # archive every hop (redirects included); dedup the final payload against the last capture
         captures: list[CaptureRef] = []
+        plain = self.fetcher.plain_request_headers
+        validated = st.known_payloads.get(st.last_payload_digest) if st.last_payload_digest and conditional else None
         for hop in res.hops:
             captures.append(
                 await asyncio.to_thread(
@@ -404,6 +406,8 @@ class Checker:
                     vantage=vantage,
                     http_version=hop.http_version or "HTTP/1.1",
                     known=st.known_payloads,
+                    not_modified=validated if hop is res.hops[-1] else None,
+                    plain_request=plain,
                 )
             )
         final_capture = captures[-1] if captures else None

@@ -37,6 +37,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # handles gzip and deflate. A server that sends br anyway is still archived as received
 # (presswatch.archive.brotli_compat keeps our own readers and exports working).
 ACCEPT_ENCODING = "gzip, deflate"
+_PLAIN = (("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+          ("Accept-Encoding", ACCEPT_ENCODING))  # what every GET asks for (client headers besides)
 
 
 def _default_port(scheme: str) -> int:
@@ -179,6 +181,7 @@ class Fetcher:
             lambda: asyncio.Semaphore(max(settings.per_host_concurrency, 1))
         )
         self._last: dict[str, float] = {}
+        self._plain: tuple[tuple[str, str], ...] | None = None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -190,6 +193,16 @@ class Fetcher:
         if self._own_client:
             await self.client.aclose()
 
+    @property
+    def plain_request_headers(self) -> tuple[tuple[str, str], ...]:
+        """The headers, ``Host`` aside, of a plain GET as sent (no conditional or extra header)."""
+        if self._plain is None:
+            req = self.client.build_request("GET", "http://plain.invalid/", headers=dict(_PLAIN))
+            self._plain = tuple(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in req.headers.raw if k.lower() != b"host"
+            )
+        return self._plain
+
     async def fetch(
         self, url: str, *, conditional: Mapping[str, str] | None = None, extra_headers: Mapping[str, str] | None = None
     ) -> FetchResult:
@@ -197,8 +210,7 @@ class Fetcher:
         result = FetchResult(url=url, started_at=self.clock.now())
         t0 = time.monotonic()
         current = url
-        headers = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                   "Accept-Encoding": ACCEPT_ENCODING}
+        headers = dict(_PLAIN)
         if extra_headers:
             headers.update(extra_headers)
         if conditional:
