@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,6 +88,7 @@ class WatchState:
     last_title: str | None
     last_text_digest: str | None
     last_notice: str | None = None  # a removal notice's sentence, carried while the same page is served
+    current_version_id: int | None = None
 
 
 def _facts(res: FetchResult) -> PageFacts:
@@ -287,25 +288,16 @@ class Checker:
                 raise NotFound(f"no watch {watch_id}")
             prior = None
             if w.current_version_id:
-                v = s.get(Version, w.current_version_id)
-                if v is not None:
-                    seen = {
-                        d: c
-                        for d, c in s.execute(
-                            select(Version.text_digest, Version.seen_count)
-                            .where(Version.watch_id == w.id)
-                            .order_by(Version.last_seen_at.desc())
-                            .limit(SEEN_DIGESTS)
-                        ).all()
-                    }
+                # the current version without its text: an unchanged check (304, same payload) never
+                # reads it; the text and the recent digests are loaded only when the page is analysed
+                row = s.execute(
+                    select(Version.title, Version.text_digest, Version.meta).where(Version.id == w.current_version_id)
+                ).first()
+                if row is not None:
+                    title, digest, meta = row
                     prior = Prior(
-                        title=v.title,
-                        paragraphs=tuple(p for p in v.text.split("\n\n") if p),
-                        text_digest=v.text_digest,
-                        page_words=int(v.meta.get("page_words", 0)),
-                        fingerprint=tuple(v.meta.get("fingerprint", ())),
-                        seen_digests=seen,
-                        last_digest=v.text_digest,
+                        title=title, paragraphs=(), text_digest=digest, page_words=int(meta.get("page_words", 0)),
+                        fingerprint=tuple(meta.get("fingerprint", ())), seen_digests={}, last_digest=digest,
                     )
             last_obs = s.scalars(
                 select(Observation).where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
@@ -321,6 +313,7 @@ class Checker:
                 known.setdefault(c.payload_digest, PriorPayload(c.url, c.captured_at, c.record_id, c.payload_digest))
             return WatchState(
                 id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
+                current_version_id=w.current_version_id,
                 confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
                 last_payload_digest=w.last_payload_digest, prior=prior, known_payloads=known,
                 last_http_status=last_obs.http_status if last_obs else None,
@@ -328,6 +321,24 @@ class Checker:
                 last_text_digest=last_obs.text_digest if last_obs else None,
                 last_notice=(last_obs.details or {}).get("notice") if last_obs else None,
             )
+
+    def _full_prior(self, st: WatchState) -> Prior | None:
+        """``st.prior`` with the current version's paragraphs and the recent versions' digests (what
+        the analysis compares against)."""
+        if st.prior is None or st.current_version_id is None:
+            return st.prior
+        with self.core.db.session() as s:
+            text = s.scalar(select(Version.text).where(Version.id == st.current_version_id)) or ""
+            seen = {
+                d: c
+                for d, c in s.execute(
+                    select(Version.text_digest, Version.seen_count)
+                    .where(Version.watch_id == st.id)
+                    .order_by(Version.last_seen_at.desc())
+                    .limit(SEEN_DIGESTS)
+                ).all()
+            }
+        return replace(st.prior, paragraphs=tuple(p for p in text.split("\n\n") if p), seen_digests=seen)
 
     async def profile_for(self, url: str) -> SiteProfile | None:
         """The host's learned not-found/home profile, probing the site once if needed."""
@@ -437,7 +448,8 @@ class Checker:
                 profile = None
                 if res.error_reason is None and res.body is not None:
                     profile = await self.profile_for(st.url)
-                extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+                prior = await asyncio.to_thread(self._full_prior, st)
+                extracted, cls = await self._cpu(analyze_page, facts, prior, profile)
             except AnalysisFailed as exc:
                 # recorded (the captures are kept) and retried soon; the watch's state is not touched
                 return await self.core.db.write_async(self._failure_recorder(st, res, captures, exc, checked_at))
