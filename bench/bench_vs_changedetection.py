@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -180,9 +181,12 @@ class CD:
         """Poll until every watch has last_checked >= since; return (completion time, watches checked)."""
         while True:
             time.sleep(1.0)
-            if self.call("GET", "/api/v1/systeminfo").get("queue_size", 1):
+            try:  # (its system info can fail while an import still adds watches: ask again)
+                if self.call("GET", "/api/v1/systeminfo").get("queue_size", 1):
+                    continue
+                listing = self.call("GET", "/api/v1/watch")
+            except (urllib.error.URLError, OSError):
                 continue
-            listing = self.call("GET", "/api/v1/watch")
             checked = [w["last_checked"] for w in listing.values() if w.get("last_checked", 0) >= int(since)]
             if len(checked) >= n:
                 return max(checked) + 1.0, len(checked)  # whole seconds: the check ended within that second
@@ -210,8 +214,11 @@ def cd_recheck(cd: CD, n: int) -> tuple[float, float]:
 
 
 # -- presswatch ------------------------------------------------------------------------------------
+PW_ENV: dict[str, str] = {}
+
+
 def pw_env(data: Path) -> dict[str, str]:
-    return {**os.environ, "PRESSWATCH_DATA": str(data), "PRESSWATCH_ALLOW_PRIVATE": "1"}
+    return {**os.environ, "PRESSWATCH_DATA": str(data), "PRESSWATCH_ALLOW_PRIVATE": "1", **PW_ENV}
 
 
 def pw(data: Path, *args: str) -> tuple[float, float]:
@@ -230,13 +237,18 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=2, help="rechecks of each (alternating)")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "presswatch-bench")
+    ap.add_argument("--pw-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="presswatch setting for the run, e.g. PRESSWATCH_PER_HOST_CONCURRENCY=16 (repeatable)")
+    ap.add_argument("--only", choices=("presswatch", "changedetection"), help="run one of the two")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         serve(args.pages, args.serve)
         return
 
-    exe = cd_install(args.cache)
+    PW_ENV.update(kv.split("=", 1) for kv in args.pw_env)
+    run_cd, run_pw = args.only != "presswatch", args.only != "changedetection"
+    exe = cd_install(args.cache) if run_cd else None
     tmp = Path(tempfile.mkdtemp(prefix="pw-vs-cd-"))
     port_file = tmp / "port"
     site = subprocess.Popen([sys.executable, __file__, "--pages", str(args.pages), "--serve", str(port_file)],
@@ -246,21 +258,26 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{wait_file(port_file)}"
         urls = [f"{base}/a/{i}" for i in range(args.pages)]
-        cd = CD(exe, tmp / "cd")
+        cd = CD(exe, tmp / "cd") if exe is not None else None
         pw_data = tmp / "pw"
-        pw(pw_data, "watch", "--interval", "1", *urls)  # (not timed: adding watches)
+        if run_pw:
+            pw(pw_data, "watch", "--interval", "1", *urls)  # (not timed: adding watches)
 
         def record(name: str, wall: float, cpu: float) -> None:
             rows.setdefault(name, []).append((wall, cpu))
             print(f"{name:28s} {args.pages / wall:7.1f} checks/s  {cpu / args.pages * 1000:6.1f} ms CPU/check",
                   file=sys.stderr)
 
-        record("changedetection first", *cd_first(cd, urls))
-        record("presswatch first", *pw(pw_data, "run", "--once"))
+        if cd is not None:
+            record("changedetection first", *cd_first(cd, urls))
+        if run_pw:
+            record("presswatch first", *pw(pw_data, "run", "--once"))
         for _ in range(args.rounds):
             time.sleep(1.0)  # presswatch's 1 s interval: every watch due again
-            record("changedetection recheck", *cd_recheck(cd, args.pages))
-            record("presswatch recheck", *pw(pw_data, "run", "--once"))
+            if cd is not None:
+                record("changedetection recheck", *cd_recheck(cd, args.pages))
+            if run_pw:
+                record("presswatch recheck", *pw(pw_data, "run", "--once"))
     finally:
         if cd is not None:
             cd.stop()
@@ -269,18 +286,24 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     def rng(name: str, i: int, scale: float) -> str:
+        if name not in rows:
+            return "–"
         vals = sorted((args.pages / w) if i == 0 else (c / args.pages * scale) for w, c in rows[name])
         return f"{vals[0]:.1f}" if len(vals) == 1 or f"{vals[0]:.1f}" == f"{vals[-1]:.1f}" else (
             f"{vals[0]:.1f}–{vals[-1]:.1f}")
 
     def ratio(kind: str) -> str:
+        if f"presswatch {kind}" not in rows or f"changedetection {kind}" not in rows:
+            return "–"
         p = [args.pages / w for w, _ in rows[f"presswatch {kind}"]]
         c = [args.pages / w for w, _ in rows[f"changedetection {kind}"]]
         lo, hi = min(p) / max(c), max(p) / min(c)
         return f"{lo:.1f}×" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}–{hi:.1f}×"
 
-    print(f"{args.pages} static pages on loopback; {args.rounds} recheck round(s) each, alternating")
-    print("| pass | changedetection.io checks/s | presswatch checks/s | ratio | CPU ms/check (cd) | CPU ms/check (pw) |")
+    print(f"{args.pages} static pages on loopback; {args.rounds} recheck round(s) each, alternating; "
+          f"presswatch settings: {' '.join(args.pw_env) or 'defaults'}")
+    print("| pass | changedetection.io checks/s | presswatch checks/s | ratio "
+          "| CPU ms/check (cd) | CPU ms/check (pw) |")
     print("|---|---|---|---|---|---|")
     for kind in ("first", "recheck"):
         print(f"| {kind} | {rng(f'changedetection {kind}', 0, 1)} | {rng(f'presswatch {kind}', 0, 1)} | "

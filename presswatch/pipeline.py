@@ -299,18 +299,20 @@ class Checker:
                         title=title, paragraphs=(), text_digest=digest, page_words=int(meta.get("page_words", 0)),
                         fingerprint=tuple(meta.get("fingerprint", ())), seen_digests={}, last_digest=digest,
                     )
-            last_obs = s.scalars(
-                select(Observation).where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
+            # columns, not ORM objects: this runs for every check
+            last_obs = s.execute(
+                select(Observation.http_status, Observation.title, Observation.text_digest, Observation.details)
+                .where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
             ).first()
             # earlier payloads of this URL (newest first): an identical payload becomes a revisit record
             known: dict[str, PriorPayload] = {}
-            for c in s.scalars(
-                select(Capture)
+            for url, at, rid, digest in s.execute(
+                select(Capture.url, Capture.captured_at, Capture.record_id, Capture.payload_digest)
                 .where(Capture.url == w.url, Capture.record_type == "response")
                 .order_by(Capture.id.desc())
                 .limit(SEEN_DIGESTS)
             ):
-                known.setdefault(c.payload_digest, PriorPayload(c.url, c.captured_at, c.record_id, c.payload_digest))
+                known.setdefault(digest, PriorPayload(url, at, rid, digest))
             return WatchState(
                 id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
                 current_version_id=w.current_version_id,
