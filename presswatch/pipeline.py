@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import random
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -330,7 +331,12 @@ class Checker:
         if st.prior is None or st.current_version_id is None:
             return st.prior
         with self.core.db.session() as s:
-            text = s.scalar(select(Version.text).where(Version.id == st.current_version_id)) or ""
+            row = s.execute(
+                select(Version.plain_text, Version.text_z).where(Version.id == st.current_version_id)
+            ).first()
+            text = ""
+            if row is not None:
+                text = zlib.decompress(row[1]).decode("utf-8") if row[1] is not None else row[0]
             seen = {
                 d: c
                 for d, c in s.execute(
