@@ -1,7 +1,10 @@
 """Benchmark: watch 1,000 pages on the simulated site; checks/s for unchanged and edited pages,
 peak memory, and archive bytes versus the gzip size of the unique payloads.
 
-    python bench/bench_checks.py [--pages 1000] [--concurrency 64] [--workers 2]
+    python bench/bench_checks.py [--pages 1000] [--concurrency 64] [--workers 2] [--procs 1]
+
+Each pass prints checks/s and the CPU time per check (this process and its shards/analysis workers;
+the simulated site left out); the end prints every process's peak RSS.
 
 The simulated site runs in its own process (as a real site would); presswatch runs here with a
 fake clock moved a day between passes so every page is due.
@@ -22,6 +25,7 @@ import time
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -60,7 +64,7 @@ def article_urls(base: str) -> list[str]:
     return re.findall(r"<loc>([^<]+)</loc>", body)
 
 
-def archive_vs_unique_gzip(core: Presswatch) -> tuple[int, int]:
+def archive_vs_unique_gzip(core: Presswatch) -> tuple[int, int, int]:
     from presswatch.archive.warc import read_record
 
     warc_bytes = sum(p.stat().st_size for p in (core.data_dir / "warc").glob("*.warc.gz"))
@@ -69,28 +73,77 @@ def archive_vs_unique_gzip(core: Presswatch) -> tuple[int, int]:
         rows = s.execute(select(Capture.warc_file, Capture.offset, Capture.length, Capture.payload_digest)
                          .where(Capture.record_type == "response")).all()
     seen: set[str] = set()
+    wire = 0  # the payloads as they came (content-encoding kept): what the archive must store
     for wf, off, ln, dig in rows:
         if dig in seen:
             continue
         seen.add(dig)
         rec = read_record(core.archive.read_raw(wf, off, ln))
+        wire += len(rec.payload)
         enc = dict((k.lower(), v) for k, v in rec.http_headers).get("content-encoding")
         body = gzip.decompress(rec.payload) if enc == "gzip" and rec.payload else rec.payload
         unique += len(gzip.compress(body, 6)) if body else 0
-    return warc_bytes, unique
+    return warc_bytes, unique, wire
 
 
 PROCS = 1
-SHARDS = None
+SHARDS: Any = None
+SITE_PID = 0
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _procs() -> dict[int, list[str]]:
+    out = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                raw = Path(f"/proc/{d}/stat").read_text()
+            except OSError:
+                continue
+            out[int(d)] = raw[raw.rindex(")") + 2 :].split()
+    return out
+
+
+def descendants() -> list[int]:
+    """This process's live descendants (shards, analysis workers), the simulated site left out."""
+    stats = _procs()
+    kids: dict[int, list[int]] = {}
+    for pid, f in stats.items():
+        kids.setdefault(int(f[1]), []).append(pid)
+    out, todo = [], [os.getpid()]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            if k != SITE_PID:
+                out.append(k)
+                todo.append(k)
+    return out
+
+
+def cpu_seconds() -> float:
+    """CPU (user+system) of this process and its live descendants, the simulated site left out."""
+    stats = _procs()
+    t = os.times()
+    return t.user + t.system + sum((int(stats[p][11]) + int(stats[p][12])) / _TICK for p in descendants()
+                                   if p in stats)
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 async def one_pass(runner: Runner, clock: FakeClock, concurrency: int) -> tuple[int, float, dict[str, int]]:
     clock.advance(timedelta(days=1))
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     if PROCS > 1:
         stats = await asyncio.to_thread(run_sharded, runner.core, PROCS, concurrency, SHARDS)
     else:
         stats = await runner.run_once(concurrency)
+    cpu = cpu_seconds() - c0
+    stats.by_status["cpu_ms_per_check"] = round(cpu / max(stats.checked, 1) * 1000, 2)  # type: ignore[assignment]
     return stats.checked, time.perf_counter() - t0, stats.by_status
 
 
@@ -108,7 +161,10 @@ def main() -> None:
         SHARDS = shard_pool(PROCS)  # spawned once, outside the timed passes
 
     proc, base = start_site(args.pages)
+    global SITE_PID
+    SITE_PID = proc.pid
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-"))
+    print(f"data folder   : {tmp}", file=sys.stderr)
     clock = FakeClock(utcnow())
     settings = Settings(data=tmp, db=args.db, allow_private=True, concurrency=args.concurrency,
                         per_host_concurrency=args.concurrency, timeout=30)
@@ -137,14 +193,16 @@ def main() -> None:
                 print(f"edited        : {n} pages in {dt:.2f} s = {n / dt:7.1f} checks/s  {st}")
 
         asyncio.run(go())
+        kids = [peak_rss_mib(p) for p in descendants()]  # shards and analysis workers, while alive
         if pool is not None:
             pool.shutdown()
-        warc, uniq = archive_vs_unique_gzip(core)
+        warc, uniq, wire = archive_vs_unique_gzip(core)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"peak RSS      : {peak:.0f} MiB (analysis workers: {kids:.0f} MiB each at most)")
+        what = "shards" if PROCS > 1 else "analysis workers"
+        print(f"peak RSS      : {peak:.0f} MiB this process; {what}: "
+              + (", ".join(f"{k:.0f}" for k in sorted(kids)) + " MiB" if kids else "none"))
         print(f"archive       : {warc / 1e6:.2f} MB of WARC vs {uniq / 1e6:.2f} MB gzip of unique payloads "
-              f"= {warc / uniq:.3f}x")
+              f"= {warc / uniq:.3f}x  (vs {wire / 1e6:.2f} MB of unique payloads as received = {warc / wire:.3f}x)")
     finally:
         core.close()
         proc.terminate()

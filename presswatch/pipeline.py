@@ -11,10 +11,11 @@ import logging
 import multiprocessing
 import random
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,6 +89,7 @@ class WatchState:
     last_title: str | None
     last_text_digest: str | None
     last_notice: str | None = None  # a removal notice's sentence, carried while the same page is served
+    current_version_id: int | None = None
 
 
 def _facts(res: FetchResult) -> PageFacts:
@@ -287,40 +289,34 @@ class Checker:
                 raise NotFound(f"no watch {watch_id}")
             prior = None
             if w.current_version_id:
-                v = s.get(Version, w.current_version_id)
-                if v is not None:
-                    seen = {
-                        d: c
-                        for d, c in s.execute(
-                            select(Version.text_digest, Version.seen_count)
-                            .where(Version.watch_id == w.id)
-                            .order_by(Version.last_seen_at.desc())
-                            .limit(SEEN_DIGESTS)
-                        ).all()
-                    }
+                # the current version without its text: an unchanged check (304, same payload) never
+                # reads it; the text and the recent digests are loaded only when the page is analysed
+                row = s.execute(
+                    select(Version.title, Version.text_digest, Version.meta).where(Version.id == w.current_version_id)
+                ).first()
+                if row is not None:
+                    title, digest, meta = row
                     prior = Prior(
-                        title=v.title,
-                        paragraphs=tuple(p for p in v.text.split("\n\n") if p),
-                        text_digest=v.text_digest,
-                        page_words=int(v.meta.get("page_words", 0)),
-                        fingerprint=tuple(v.meta.get("fingerprint", ())),
-                        seen_digests=seen,
-                        last_digest=v.text_digest,
+                        title=title, paragraphs=(), text_digest=digest, page_words=int(meta.get("page_words", 0)),
+                        fingerprint=tuple(meta.get("fingerprint", ())), seen_digests={}, last_digest=digest,
                     )
-            last_obs = s.scalars(
-                select(Observation).where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
+            # columns, not ORM objects: this runs for every check
+            last_obs = s.execute(
+                select(Observation.http_status, Observation.title, Observation.text_digest, Observation.details)
+                .where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
             ).first()
             # earlier payloads of this URL (newest first): an identical payload becomes a revisit record
             known: dict[str, PriorPayload] = {}
-            for c in s.scalars(
-                select(Capture)
+            for url, at, rid, digest in s.execute(
+                select(Capture.url, Capture.captured_at, Capture.record_id, Capture.payload_digest)
                 .where(Capture.url == w.url, Capture.record_type == "response")
                 .order_by(Capture.id.desc())
                 .limit(SEEN_DIGESTS)
             ):
-                known.setdefault(c.payload_digest, PriorPayload(c.url, c.captured_at, c.record_id))
+                known.setdefault(digest, PriorPayload(url, at, rid, digest))
             return WatchState(
                 id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
+                current_version_id=w.current_version_id,
                 confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
                 last_payload_digest=w.last_payload_digest, prior=prior, known_payloads=known,
                 last_http_status=last_obs.http_status if last_obs else None,
@@ -328,6 +324,29 @@ class Checker:
                 last_text_digest=last_obs.text_digest if last_obs else None,
                 last_notice=(last_obs.details or {}).get("notice") if last_obs else None,
             )
+
+    def _full_prior(self, st: WatchState) -> Prior | None:
+        """``st.prior`` with the current version's paragraphs and the recent versions' digests (what
+        the analysis compares against)."""
+        if st.prior is None or st.current_version_id is None:
+            return st.prior
+        with self.core.db.session() as s:
+            row = s.execute(
+                select(Version.plain_text, Version.text_z).where(Version.id == st.current_version_id)
+            ).first()
+            text = ""
+            if row is not None:
+                text = zlib.decompress(row[1]).decode("utf-8") if row[1] is not None else row[0]
+            seen = {
+                d: c
+                for d, c in s.execute(
+                    select(Version.text_digest, Version.seen_count)
+                    .where(Version.watch_id == st.id)
+                    .order_by(Version.last_seen_at.desc())
+                    .limit(SEEN_DIGESTS)
+                ).all()
+            }
+        return replace(st.prior, paragraphs=tuple(p for p in text.split("\n\n") if p), seen_digests=seen)
 
     async def profile_for(self, url: str) -> SiteProfile | None:
         """The host's learned not-found/home profile, probing the site once if needed."""
@@ -389,6 +408,8 @@ class Checker:
 
         # archive every hop (redirects included); dedup the final payload against the last capture
         captures: list[CaptureRef] = []
+        plain = self.fetcher.plain_request_headers
+        validated = st.known_payloads.get(st.last_payload_digest) if st.last_payload_digest and conditional else None
         for hop in res.hops:
             captures.append(
                 await asyncio.to_thread(
@@ -404,6 +425,8 @@ class Checker:
                     vantage=vantage,
                     http_version=hop.http_version or "HTTP/1.1",
                     known=st.known_payloads,
+                    not_modified=validated if hop is res.hops[-1] else None,
+                    plain_request=plain,
                 )
             )
         final_capture = captures[-1] if captures else None
@@ -433,7 +456,8 @@ class Checker:
                 profile = None
                 if res.error_reason is None and res.body is not None:
                     profile = await self.profile_for(st.url)
-                extracted, cls = await self._cpu(analyze_page, facts, st.prior, profile)
+                prior = await asyncio.to_thread(self._full_prior, st)
+                extracted, cls = await self._cpu(analyze_page, facts, prior, profile)
             except AnalysisFailed as exc:
                 # recorded (the captures are kept) and retried soon; the watch's state is not touched
                 return await self.core.db.write_async(self._failure_recorder(st, res, captures, exc, checked_at))

@@ -273,7 +273,7 @@ def test_cli_verify_and_log_commands(store, bundle, tmp_path):
 
 
 def test_bundle_carries_only_the_captures_its_entries_name(tmp_path, simsite):  # type: ignore[no-untyped-def]
-    """Unrelated captures sharing a digest (every empty 304 body does) never ride along in a bundle."""
+    """Unrelated captures sharing a digest (the same not-found page at two URLs) never ride along in a bundle."""
     import asyncio
 
     from presswatch.cases import incidents as inc
@@ -283,8 +283,10 @@ def test_bundle_carries_only_the_captures_its_entries_name(tmp_path, simsite):  
     core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True))
     try:
         a, b = simsite.article_urls()[:2]
-        for _ in range(2):  # new, then 304 Not Modified for both (same empty-body digest)
-            results = asyncio.run(core.check([a, b]))
+        asyncio.run(core.check([a, b]))
+        for u in (a, b):
+            simsite.set_state(u.rsplit("/", 1)[1], "delete-404")
+        results = asyncio.run(core.check([a, b]))  # both now serve the site's one not-found page
         assert {r["capture"]["payload_digest"] for r in results} and len(
             {r["capture"]["payload_digest"] for r in results}) == 1
         iid = inc.create_incident(core, "Only A")

@@ -166,15 +166,16 @@ def extract(body: bytes, url: str, content_type: str | None = None) -> Extracted
     return extract_tree(parse_html(body or b"", content_type), url)
 
 
-def extract_tree(tree: lxml.html.HtmlElement | None, url: str) -> Extracted:
+def extract_tree(tree: lxml.html.HtmlElement | None, url: str, visible: str | None = None) -> Extracted:
     """:func:`extract` from a tree :func:`parse_html` already built (``None``: no document).
 
     The tree is only read, never changed (trafilatura works on its own copy), so the caller may go on
-    using it for the page's other features: a body is parsed once per check.
+    using it for the page's other features: a body is parsed once per check. ``visible`` is
+    :func:`visible_text` of the tree when the caller has it already.
     """
     if tree is None:
         return _build(None, "", {}, None, 0, ())
-    page_tokens = words(visible_text(tree))
+    page_tokens = words(visible_text(tree) if visible is None else visible)
     fingerprint = sketch(page_tokens)
     links = _link_lines(tree)
     html_title = normalize_text(str(_TITLE(tree))) or None

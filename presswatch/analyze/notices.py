@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
 
 from presswatch.analyze.text import normalize_text
 
@@ -150,8 +154,59 @@ PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
 }
 
-_COMPILED: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    cat: [(f"{cat}/{lang}/{i}", re.compile(p)) for lang, pats in by_lang.items() for i, p in enumerate(pats)]
+def _needles(items: Any) -> frozenset[str] | None:
+    """Literal strings of which every match of the parsed pattern ``items`` contains at least one.
+
+    ``None`` when no such set is known (the pattern is then always run). Sound by construction: a run
+    of consecutive literals in a sequence is in every match; a group or a repeat with a minimum of one
+    needs what its content needs; an alternation needs one of what its branches need.
+    """
+    best: frozenset[str] | None = None
+
+    def consider(cand: frozenset[str] | None) -> None:
+        nonlocal best
+        if cand is None or any(not c for c in cand):
+            return
+        if best is None or (min(map(len, cand)), -len(cand)) > (min(map(len, best)), -len(best)):
+            best = cand
+
+    run: list[str] = []
+    for op, av in list(items) + [(None, None)]:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is _sre.SUBPATTERN:
+            consider(_needles(av[-1]))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+            consider(_needles(av[2]))
+        elif op is _sre.BRANCH:
+            alts = [_needles(alt) for alt in av[1]]
+            if alts and all(a is not None for a in alts):
+                consider(frozenset().union(*(a for a in alts if a is not None)))
+    return best
+
+
+@dataclass(frozen=True)
+class _Rule:
+    key: str  # category/lang/index
+    rx: re.Pattern[str]
+    needles: frozenset[str] | None  # one of these is in every text the pattern matches
+
+    def search(self, prepared: str) -> bool:
+        if self.needles is not None and not any(n in prepared for n in self.needles):
+            return False
+        return self.rx.search(prepared) is not None
+
+
+def _rule(key: str, pattern: str) -> _Rule:
+    return _Rule(key, re.compile(pattern), _needles(_parser.parse(pattern)))
+
+
+_RULES: dict[str, tuple[_Rule, ...]] = {
+    cat: tuple(_rule(f"{cat}/{lang}/{i}", p) for lang, pats in by_lang.items() for i, p in enumerate(pats))
     for cat, by_lang in PATTERNS.items()
 }
 
@@ -161,13 +216,17 @@ def prepare(text: str) -> str:
     return normalize_text(text).replace("\n", " ").lower()
 
 
-def scan(prepared: str) -> dict[str, list[str]]:
-    """Pattern keys (``category/lang/index``) that match ``prepared`` text, by category."""
+def scan(prepared: str, categories: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """Pattern keys (``category/lang/index``) that match ``prepared`` text, by category.
+
+    Each pattern's regular expression runs only on texts holding one of its literal needles (a plain
+    substring test), which rules out almost every pattern on almost every page.
+    """
     hits: dict[str, list[str]] = {}
-    for cat, pats in _COMPILED.items():
-        for key, rx in pats:
-            if rx.search(prepared):
-                hits.setdefault(cat, []).append(key)
+    for cat in _RULES if categories is None else categories:
+        for rule in _RULES[cat]:
+            if rule.search(prepared):
+                hits.setdefault(cat, []).append(rule.key)
     return hits
 
 
@@ -182,17 +241,23 @@ def notice_sentence(texts: Iterable[str]) -> str | None:
     the sentence keeps its original case and is cut at ``NOTICE_MAX_CHARS`` with "…".
     """
     weak: str | None = None
-    strong_rx = [rx for _, rx in _COMPILED["removal_strong"]]
-    weak_rx = [rx for _, rx in _COMPILED["removal_weak"]]
+    strong, weak_rules = _RULES["removal_strong"], _RULES["removal_weak"]
     for text in texts:
-        for sentence in _SENTENCE_END.split(text or ""):
+        if not text:
+            continue
+        # a sentence's match is a match in its whole passage: passages without one are skipped unsplit
+        whole = prepare(text)
+        has_strong = any(r.search(whole) for r in strong)
+        if not has_strong and (weak is not None or not any(r.search(whole) for r in weak_rules)):
+            continue
+        for sentence in _SENTENCE_END.split(text):
             sentence = " ".join(sentence.split())
             if len(sentence) < 8:
                 continue
             prepared = prepare(sentence)
-            if any(rx.search(prepared) for rx in strong_rx):
+            if has_strong and any(r.search(prepared) for r in strong):
                 return _cap(sentence)
-            if weak is None and any(rx.search(prepared) for rx in weak_rx):
+            if weak is None and any(r.search(prepared) for r in weak_rules):
                 weak = _cap(sentence)
     return weak
 

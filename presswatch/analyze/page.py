@@ -58,7 +58,7 @@ class Page:
     def extracted(self) -> Extracted:
         if self._extracted is not None:
             return self._extracted
-        return extract_tree(self._tree, self.facts.final_url or self.facts.url)
+        return extract_tree(self._tree, self.facts.final_url or self.facts.url, self.visible)
 
     @cached_property
     def _tree(self) -> lxml.html.HtmlElement | None:
@@ -66,9 +66,14 @@ class Page:
         return parse_html(self.facts.body or b"", self.facts.content_type)
 
     @cached_property
+    def visible(self) -> str:
+        """The page's visible text as found (computed once: extraction, scans and the notice read it)."""
+        return visible_text(self._tree) if self._tree is not None else ""
+
+    @cached_property
     def page_text(self) -> str:
         """Lower-cased, normalized visible text of the whole page."""
-        return prepare(visible_text(self._tree)) if self._tree is not None else ""
+        return prepare(self.visible)
 
     @cached_property
     def link_words(self) -> set[str]:
@@ -145,8 +150,7 @@ class Page:
     def notice(self) -> str | None:
         """The removal notice's own sentence, when the page carries one."""
         ex = self.extracted
-        visible = visible_text(self._tree) if self._tree is not None else ""
-        return notice_sentence([self.own_title or "", *ex.paragraphs, visible])
+        return notice_sentence([self.own_title or "", *ex.paragraphs, self.visible])
 
     @cached_property
     def html_title(self) -> str | None:

@@ -22,6 +22,9 @@ _CHAR_MAP = str.maketrans(
         "\u2026": "...",
     }
 )
+# one table for both: applied only to text holding one of its characters (most text holds none)
+_TRANSLATE = {**_CHAR_MAP, **_ZERO_WIDTH}
+_TRANSLATED = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace but newline (covers NBSP, thin spaces, tabs …)
 _BLANK_LINES = re.compile(r"\n{2,}")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -33,8 +36,12 @@ def normalize_text(s: str) -> str:
     NFC; zero-width characters and soft hyphens dropped; curly quotes, guillemets, dashes and the
     ellipsis mapped to ASCII; runs of spaces (NBSP included) collapsed; lines stripped; empty lines removed.
     """
-    s = unicodedata.normalize("NFC", s).translate(_ZERO_WIDTH).translate(_CHAR_MAP)
-    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+    if _TRANSLATED.search(s):  # (the backtick is ASCII)
+        s = s.translate(_TRANSLATE)
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _SPACES.sub(" ", s)
     lines = (line.strip() for line in s.split("\n"))
     return "\n".join(line for line in lines if line)

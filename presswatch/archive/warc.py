@@ -9,7 +9,14 @@ Design rules (evidence is sacred):
   ``O_APPEND`` descriptor followed by ``fsync``: a ``kill -9`` leaves either the whole capture or
   nothing. :func:`repair_tail` trims a torn tail left by power loss, never a complete record.
 * Payload digests are SHA-256 (``sha256:BASE32``); a payload already archived for the same URL is
-  written as a ``revisit`` record (identical-payload-digest profile) pointing at the original.
+  written as a ``revisit`` record (identical-payload-digest profile) pointing at the original, and a
+  ``304 Not Modified`` answer as a ``revisit`` record with the server-not-modified profile pointing at
+  the capture the validators came from.
+* A ``request`` record (``WARC-Concurrent-To`` its response) is written whenever the request carried
+  something of its own (conditional headers, any header or method beyond the plain GET); a plain GET
+  whose headers are exactly those the file's ``warcinfo`` record lists (``presswatch-request-header``
+  fields, ``Host`` being the target's) is fully described by that record and the response's target URI,
+  so it gets no request record of its own.
 * Nothing is ever rewritten in place.
 """
 
@@ -41,6 +48,7 @@ from presswatch.archive.pointer import CapturePointer
 from presswatch.errors import ArchiveError
 
 __all__ = [
+    "NOT_MODIFIED_PROFILE",
     "CaptureRef",
     "PriorPayload",
     "read_record",
@@ -54,6 +62,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _counter = itertools.count()
+
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 def warc_date(dt: datetime) -> str:
@@ -111,6 +121,7 @@ class PriorPayload:
     url: str
     captured_at: datetime
     record_id: str
+    payload_digest: str | None = None  # its payload digest (what a 304 revisit names)
 
 
 class WarcArchive:
@@ -124,9 +135,10 @@ class WarcArchive:
         self._path: Path | None = None
         self._size = 0
         self._dirty = False
+        self._template: tuple[tuple[str, str], ...] | None = None  # the open file's plain request headers
 
     # -- writing --------------------------------------------------------------------------------
-    def _open_new(self) -> None:
+    def _open_new(self, template: tuple[tuple[str, str], ...] | None = None) -> None:
         self.warc_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
         name = f"{self.prefix}-{stamp}-{os.getpid()}-{next(_counter):05d}.warc.gz"
@@ -134,28 +146,44 @@ class WarcArchive:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         buf = io.BytesIO()
         writer = _Sha256Writer(buf, gzip=True, warc_version="1.1")
-        info = writer.create_warcinfo_record(
-            name,
-            {
-                "software": f"presswatch/{__version__}",
-                "format": "WARC File Format 1.1",
-                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-            },
-        )
+        fields: list[tuple[str, str]] = [
+            ("software", f"presswatch/{__version__}"),
+            ("format", "WARC File Format 1.1"),
+            ("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
+        ]
+        if template is not None:
+            # the plain GET of this file: a request exactly like it has no request record of its own
+            fields += [("http-header-user-agent", v) for k, v in template if k.lower() == "user-agent"]
+            fields.append(("presswatch-request-method", "GET"))
+            fields.append(("presswatch-request-header", "Host: (the target URI's host)"))
+            fields += [("presswatch-request-header", f"{k}: {v}") for k, v in template]
+        body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+        head = StatusAndHeaders("", [], protocol=writer.warc_version)
+        head.add_header("WARC-Type", "warcinfo")
+        head.add_header("WARC-Record-ID", writer._make_warc_id())
+        head.add_header("WARC-Filename", name)
+        head.add_header("WARC-Date", writer.curr_warc_date())
+        info = writer.create_warc_record("", "warcinfo", warc_headers=head, payload=io.BytesIO(body), length=len(body))
         writer.write_record(info)
         os.write(fd, buf.getvalue())
         os.fsync(fd)
         self._fd, self._path, self._size = fd, path, len(buf.getvalue())
+        self._template = template
 
-    def _append(self, data: bytes) -> tuple[str, int]:
-        """Append ``data`` atomically (one write) and return (relative file, offset)."""
+    def _append(self, data: bytes, template: tuple[tuple[str, str], ...] | None = None) -> tuple[str, int]:
+        """Append ``data`` atomically (one write) and return (relative file, offset).
+
+        ``template``: the plain request the data's records rely on being listed in the file's
+        ``warcinfo``; a file listing another one is closed and a new one opened.
+        """
         with self._lock:
-            if self._fd is None or self._size + len(data) > self.max_bytes:
+            stale = template is not None and template != self._template
+            if self._fd is None or self._size + len(data) > self.max_bytes or stale:
                 if self._fd is not None:
                     os.fsync(self._fd)
                     os.close(self._fd)
                     self._fd = None
-                self._open_new()
+                self._open_new(template if template is not None else self._template)
             assert self._fd is not None and self._path is not None
             offset = self._size
             written = os.write(self._fd, data)
@@ -201,19 +229,29 @@ class WarcArchive:
         prior: PriorPayload | None = None,
         known: Mapping[str, PriorPayload] | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        not_modified: PriorPayload | None = None,
+        plain_request: Sequence[tuple[str, str]] | None = None,
     ) -> CaptureRef:
         """Archive one HTTP exchange (response or revisit, plus its request); return the pointer.
 
         ``body`` is the payload as received on the wire (content-encoding kept, transfer-encoding
         removed: a ``Transfer-Encoding`` header is kept under ``X-Presswatch-Orig-Transfer-Encoding``).
         When the payload was archived before — ``prior``, or ``known[digest]`` for a map of earlier
-        payloads by digest — a revisit record pointing at it is written instead.
+        payloads by digest — a revisit record pointing at it is written instead. A bodiless 304
+        answering validators taken from ``not_modified`` (an earlier response of this URL) is a revisit
+        record with the server-not-modified profile naming that response and its payload digest.
+        ``plain_request``: the headers (``Host`` aside) of a plain GET; a request exactly like it is
+        described by the file's warcinfo record instead of a request record of its own.
         """
         date = warc_date(captured_at)
         payload_digest = sha256_digest(body)
         truncated = bool(extra_headers and any(k.lower() == "warc-truncated" for k in extra_headers))
+        profile = RecordBuilder.REVISIT_PROFILE_1_1
         if truncated:
             prior = None  # a cut payload is its own record, never "the same as" a complete one
+        elif http_status == 304 and not body and prior is None and not_modified and not_modified.payload_digest:
+            prior, profile = not_modified, NOT_MODIFIED_PROFILE
+            payload_digest = not_modified.payload_digest  # the payload the server says is still current
         elif prior is None and known and body:
             prior = known.get(payload_digest)
         headers = [
@@ -222,7 +260,9 @@ class WarcArchive:
         ]
         status_line = f"{http_status} {http_reason or ''}".strip()
         http_headers = StatusAndHeaders(status_line, headers, protocol=http_version)
-        warc_headers: dict[str, str] = {"WARC-Date": date, "WARC-Payload-Digest": payload_digest}
+        warc_headers: dict[str, str] = {"WARC-Date": date}
+        if prior is None:
+            warc_headers["WARC-Payload-Digest"] = payload_digest  # (a revisit names it once, below)
         if ip:
             warc_headers["WARC-IP-Address"] = ip
         warc_headers["WARC-Presswatch-Vantage"] = vantage
@@ -230,7 +270,7 @@ class WarcArchive:
             warc_headers.update(extra_headers)
 
         buf = io.BytesIO()
-        writer = _Sha256Writer(buf, gzip=True, warc_version="1.1")
+        writer = _Sha256Writer(buf, gzip=False, warc_version="1.1")  # each record gzipped by _member
         if prior is not None:
             record = writer.create_revisit_record(
                 url,
@@ -241,7 +281,7 @@ class WarcArchive:
                 warc_headers_dict=warc_headers,
             )
             record.rec_headers.add_header("WARC-Refers-To", prior.record_id)
-            record.rec_headers.replace_header("WARC-Profile", RecordBuilder.REVISIT_PROFILE_1_1)
+            record.rec_headers.replace_header("WARC-Profile", profile)
             rec_type = "revisit"
         else:
             record = writer.create_warc_record(
@@ -254,22 +294,29 @@ class WarcArchive:
             )
             rec_type = "response"
         writer.write_record(record)
-        resp_len = buf.tell()
+        plain = buf.getvalue()
+        tail = len(body) + 4 if rec_type == "response" else 0  # the payload and the record's closing CRLFs
+        members = [_member(plain[: len(plain) - tail], plain[len(plain) - tail :])]
+        resp_len = len(members[0])
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         block_digest = record.rec_headers.get_header("WARC-Block-Digest")
 
-        path = _request_target(url)
-        req = StatusAndHeaders(f"{method} {path} HTTP/1.1", list(request_headers), protocol="")
-        request = writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(b""),
-            length=0,
-            http_headers=req,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
-        )
-        writer.write_record(request)
-        rel, offset = self._append(buf.getvalue())
+        template = tuple(plain_request) if plain_request is not None else None
+        if template is None or not _is_plain(method, url, request_headers, template):
+            path = _request_target(url)
+            req = StatusAndHeaders(f"{method} {path} HTTP/1.1", list(request_headers), protocol="")
+            request = writer.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(b""),
+                length=0,
+                http_headers=req,
+                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+            )
+            start = buf.tell()
+            writer.write_record(request)
+            members.append(_member(buf.getvalue()[start:]))
+        rel, offset = self._append(b"".join(members), template)
         return CaptureRef(
             warc_file=rel,
             offset=offset,
@@ -425,6 +472,35 @@ def repair_tail(path: Path) -> int:
             fh.truncate(good)
         log.warning("warc.repair", extra={"file": str(path), "trimmed": size - good})
     return size - good
+
+
+def _member(head: bytes, tail: bytes = b"") -> bytes:
+    """One record as one gzip member. The headers end their own deflate block (a sync flush), so
+    their Huffman codes are not shared with an already-compressed payload, which is what made the
+    headers of a response cost almost a byte per character."""
+    c = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    if not tail:
+        return c.compress(head) + c.flush()
+    return c.compress(head) + c.flush(zlib.Z_SYNC_FLUSH) + c.compress(tail) + c.flush()
+
+
+def _is_plain(method: str, url: str, headers: Sequence[tuple[str, str]], template: tuple[tuple[str, str], ...]) -> bool:
+    """A GET whose headers are the template's plus the target's own ``Host``, in the same order."""
+    if method != "GET":
+        return False
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    rest = []
+    host_seen = False
+    for k, v in headers:
+        if k.lower() == "host" and not host_seen:
+            host_seen = True
+            if v != netloc:
+                return False
+            continue
+        rest.append((k, v))
+    return host_seen and tuple(rest) == template
 
 
 def _request_target(url: str) -> str:

@@ -6,6 +6,7 @@ and share :class:`~presswatch.record.base.Base`.
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -136,12 +138,24 @@ class Version(Base):
     watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id"), index=True)
     text_digest: Mapped[str] = mapped_column(String(80))
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
-    text: Mapped[str] = mapped_column(Text)
+    # the text: zlib-compressed UTF-8 in ``text_z`` (rows written since migration 0010, with ``text``
+    # empty), or plain in ``text`` (older rows, never rewritten); read and set through :attr:`text`
+    plain_text: Mapped[str] = mapped_column("text", Text, default="")
+    text_z: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     seen_count: Mapped[int] = mapped_column(Integer, default=1)
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+
+    @property
+    def text(self) -> str:
+        """The extracted text (paragraphs separated by a blank line)."""
+        return zlib.decompress(self.text_z).decode("utf-8") if self.text_z is not None else self.plain_text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.plain_text, self.text_z = "", zlib.compress(value.encode("utf-8"), 6)
 
 
 class Observation(Base):
