@@ -95,6 +95,7 @@ def run_demo(settings: Settings, *, articles: int = 12, keep: bool = False) -> d
         core.close()
         site.stop()
     summary["problems"] = demo_problems(summary)
+    summary["settings"] = settings
     return summary
 
 
@@ -115,6 +116,8 @@ def demo_problems(summary: dict[str, Any]) -> list[str]:
         problems.append("a single 503 raised an event")
     if (summary.get("blocking") or {}).get("blocking") != "dns":
         problems.append("the KZ measurement did not find DNS blocking")
+    if len(summary.get("alerts") or []) != 1:
+        problems.append(f"{len(summary.get('alerts') or [])} alerts arrived for the KZ block (expected one)")
     if summary.get("bundle_ok") is not True:
         problems.append("the evidence bundle does not verify")
     if summary.get("tampered_ok") is not False:
@@ -129,6 +132,7 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     vantage asks a lying resolver (loopback) that points at a blockpage server on 127.0.0.2,
     while the control resolver answers honestly.
     """
+    from presswatch.alerts.demo import alert_receiver
     from presswatch.cases import demands as dm
     from presswatch.cases import incidents as inc
     from presswatch.publish.bundle import export_bundle
@@ -169,7 +173,9 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
     later = check_origin()
     console.print(f"[cyan]{isoformat(clock.now())}[/]  a day later, at the origin: {later['status']}")
 
-    with loopback_kz_vantage("localhost", "127.0.0.1", port) as kz:
+    # an editor subscribed to blocks in KZ: a signed webhook to a local receiver
+    with alert_receiver(core, events=["blocked"], countries=["KZ"]) as rx, \
+            loopback_kz_vantage("localhost", "127.0.0.1", port) as kz:
         results = []
         for _ in range(2):  # a block is confirmed by consistent measurements
             clock.advance(timedelta(hours=1))
@@ -177,9 +183,15 @@ def _takedown_story(core: Presswatch, site: Any, clock: FakeClock, summary: dict
                 url, country="KZ", network="AS9198 Simulated KZ ISP",
                 resolver=kz.resolver, control_resolver=kz.control_resolver,
             )))
-    m = results[-1]["measurement"]
-    console.print(f"[cyan]{isoformat(clock.now())}[/]  measured from KZ: blocking={m['blocking']} "
-                  f"blockpage={m.get('blockpage')} accessible={m['accessible']}")
+        m = results[-1]["measurement"]
+        console.print(f"[cyan]{isoformat(clock.now())}[/]  measured from KZ: blocking={m['blocking']} "
+                      f"blockpage={m.get('blockpage')} accessible={m['accessible']}")
+        asyncio.run(core.deliver_alerts())
+        rx.wait_for(1, timeout=10.0)
+        alerts = rx.describe()
+    for line in alerts:
+        console.print(f"  {line}")
+    summary["alerts"] = alerts
 
     iid = inc.create_incident(core, "Kyrgyz interior ministry vs Daily Simulated", kind="censorship/removal")
     inc.add_to_incident(core, iid, demands=[did], countries=["KZ"])

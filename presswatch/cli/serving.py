@@ -14,7 +14,7 @@ import typer
 
 from presswatch.cli._support import err, open_core
 
-__all__ = ["register", "serve"]
+__all__ = ["register", "serve", "serve_core"]
 
 
 def _app_factory() -> Any:
@@ -47,11 +47,16 @@ def serve(
 
     Ctrl-C or SIGTERM lets requests in flight finish on both ports, then exits 130 / 143.
     """
+    serve_core(open_core(ctx), host=host, port=port, replay_port=replay_port, replay=replay)
+
+
+def serve_core(core: Any, *, host: str = "127.0.0.1", port: int = 8700, replay_port: int | None = None,
+               replay: bool = True) -> None:
+    """Serve ``core``'s web app (and replay) until a signal; exits like ``serve`` (``typer.Exit``)."""
     import uvicorn
 
     from presswatch.web.replay import create_replay_app
 
-    core = open_core(ctx)
     settings = core.settings
     app_url = f"http://{_shown(host)}:{port}"
     servers: list[_Server] = [_Server(uvicorn.Config(_app_factory()(core), host=host, port=port,
