@@ -124,3 +124,21 @@ def test_etag_and_304(world: dict[str, Any]) -> None:
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     other = get(world, "/feeds/events.atom", **{"If-None-Match": '"stale"'})
     assert other.status_code == 200 and other.content == first.content
+
+
+def test_hostile_titles_and_bad_feed_paths() -> None:
+    from presswatch.alerts.payload import EventRecord
+    from presswatch.publish.feeds import FeedSpec, atom_feed
+
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    hostile = EventRecord(event_id=1, kind="edited", at=at, summary="sum\x00mary\x1b", status="edited",
+                          reason=None, country="KZ", url="http://h.example/a\x0b", title="Title\x08 \ufffe Ж")
+    parsed = feedparser.parse(atom_feed(FeedSpec(), [hostile]))
+    assert not parsed.bozo and "Ж" in parsed.entries[0].title and "\x08" not in parsed.entries[0].title
+
+
+def test_malformed_feed_paths_are_404_not_errors(world: dict[str, Any]) -> None:
+    for path in ("/feeds/sites/%C2%A0%1B.atom", "/feeds/sites/a..b%00.atom", "/feeds/countries/%D0%96%D0%96.atom"):
+        assert get(world, path).status_code == 404, path
+    for path in ("/feeds/watches/99999999999999999999999.atom", "/feeds/incidents/0.atom"):
+        assert get(world, path).status_code == 422, path

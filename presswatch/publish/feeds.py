@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from sqlalchemy import select
 
 if TYPE_CHECKING:
     from presswatch.alerts.payload import EventRecord
     from presswatch.core import Presswatch
 
-__all__ = ["FEED_KINDS", "MAX_ENTRIES", "FeedSpec", "atom_feed", "entry_html", "feed_etag", "feed_events",
+__all__ = ["FEED_KINDS", "MAX_ENTRIES", "FeedSpec", "atom_feed", "entry_html", "feed_etag", "feed_events", "xml_safe",
            "feeds_router"]
 
 FEED_KINDS = ("removed", "withheld", "unreachable", "edited", "restored", "blocked", "unblocked")
@@ -151,6 +152,16 @@ def entry_html(r: EventRecord) -> str:
     return "".join(parts)
 
 
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?")
+_MAX_ID = 2**62
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (archived titles are hostile input)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def atom_feed(spec: FeedSpec, records: Sequence[EventRecord], *, base_url: str = "") -> bytes:
     """The Atom document (entries newest first)."""
     from feedgen.feed import FeedGenerator
@@ -168,13 +179,13 @@ def atom_feed(spec: FeedSpec, records: Sequence[EventRecord], *, base_url: str =
         e.id(f"urn:presswatch:event:{r.event_id}")
         what = r.title or r.url or (str(r.details.get("target")) if r.details.get("target") else "")
         where = f" in {r.country}" if r.country else ""
-        e.title(f"{r.kind}{where}: {what}" if what else r.kind)
+        e.title(xml_safe(f"{r.kind}{where}: {what}" if what else r.kind))
         e.updated(r.at)
         e.published(r.at)
         if r.url:
-            e.link(href=r.url)
-        e.summary(r.summary or r.kind)
-        e.content(entry_html(r), type="html")
+            e.link(href=xml_safe(r.url))
+        e.summary(xml_safe(r.summary or r.kind))
+        e.content(xml_safe(entry_html(r)), type="html")
         e.category(term=r.kind)
     return bytes(fg.atom_str(pretty=True))
 
@@ -206,20 +217,22 @@ def feeds_router(core: Presswatch) -> APIRouter:
 
     @router.get("/feeds/countries/{cc}.atom")
     def country(request: Request, cc: str) -> Response:
-        if len(cc) != 2 or not cc.isalpha():
+        if len(cc) != 2 or not (cc.isascii() and cc.isalpha()):
             raise HTTPException(status_code=404, detail="not a country code")
         return serve(request, FeedSpec("country", cc.upper()))
 
     @router.get("/feeds/sites/{host}.atom")
     def site(request: Request, host: str) -> Response:
+        if not _HOST.fullmatch(host.lower()):
+            raise HTTPException(status_code=404, detail="not a host name")
         return serve(request, FeedSpec("site", host.lower()))
 
     @router.get("/feeds/watches/{watch_id}.atom")
-    def watch(request: Request, watch_id: int) -> Response:
+    def watch(request: Request, watch_id: Annotated[int, Path(ge=1, le=_MAX_ID)]) -> Response:
         return serve(request, FeedSpec("watch", watch_id))
 
     @router.get("/feeds/incidents/{incident_id}.atom")
-    def incident(request: Request, incident_id: int) -> Response:
+    def incident(request: Request, incident_id: Annotated[int, Path(ge=1, le=_MAX_ID)]) -> Response:
         return serve(request, FeedSpec("incident", incident_id))
 
     return router

@@ -152,7 +152,7 @@ def create_app(core: Presswatch) -> FastAPI:
 
     def wants_html(request: Request) -> bool:
         path = request.url.path
-        return not path.startswith(("/api/", "/static/")) and path != "/openapi.json"
+        return not path.startswith(("/api/", "/static/", "/feeds/")) and path != "/openapi.json"
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -168,7 +168,12 @@ def create_app(core: Presswatch) -> FastAPI:
 
                 return Response(status_code=303, headers={"location": f"/login?next={quote(request.url.path)}"})
             return render_error(request, exc.status_code, str(exc.detail))
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        detail: Any = exc.detail
+        route = request.scope.get("route")
+        probe_api = "probes" in (getattr(route, "tags", None) or [])  # the probe protocol keeps its own shape
+        if exc.status_code == 422 and isinstance(detail, str) and not probe_api:  # the OpenAPI schema's shape
+            detail = [{"loc": ["request"], "msg": detail, "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
