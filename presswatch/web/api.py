@@ -56,6 +56,26 @@ class WatchPatch(BaseModel):
     active: bool | None = None
 
 
+class SubscriptionIn(BaseModel):
+    """An alert subscription: exactly one channel (``webhook`` with ``secret``, or ``apprise``) and filters."""
+
+    webhook: str | None = Field(default=None, max_length=2048)
+    secret: str | None = Field(default=None, max_length=200, description="Standard Webhooks secret: whsec_ + base64.")
+    apprise: str | None = Field(default=None, max_length=2048)
+    events: list[str] = Field(default_factory=list, max_length=16)
+    countries: list[str] = Field(default_factory=list, max_length=250)
+    tags: dict[str, str] = Field(default_factory=dict)
+    watch: str | None = Field(default=None, max_length=2048, description="A watch id or a watched URL.")
+    site: str | None = Field(default=None, max_length=255)
+    incident: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    min_words: int = Field(default=0, ge=0, le=1_000_000)
+    headline: bool = False
+    digest: str | None = Field(default=None, pattern="^(hourly|daily)$")
+    debounce: int = Field(default=0, ge=0, le=30 * 86400)
+    title: str | None = Field(default=None, max_length=500)
+    body: str | None = Field(default=None, max_length=20_000)
+
+
 def writer(role: Role) -> Any:
     """Dependency: ``role`` or above, and the CSRF header when the caller came with the session cookie."""
     need = require_role(role)
@@ -382,5 +402,53 @@ def api_router(core: Presswatch) -> APIRouter:
         except PresswatchError as exc:
             raise HTTPException(422, str(exc)) from exc
         return {"ok": True, "rows": rows}
+
+    # -- alert subscriptions ----------------------------------------------------------------------
+    @r.get("/alerts/subscriptions", tags=["alerts"])
+    def subscriptions(me: Principal = editor) -> dict[str, Any]:
+        """Alert subscriptions (secrets and channel credentials masked)."""
+        from presswatch.alerts.manage import list_subscriptions
+
+        return {"ok": True, "rows": list_subscriptions(core)}
+
+    @r.post("/alerts/subscriptions", tags=["alerts"], status_code=201)
+    def subscribe(body: SubscriptionIn, me: Principal = editor) -> dict[str, Any]:
+        """Subscribe a webhook or an apprise channel; every problem (a refused target, a bad secret, URL or
+        template) is a 422 now, not a failure at delivery time."""
+        filters: dict[str, Any] = {"events": body.events, "countries": body.countries, "tags": body.tags,
+                                   "site": body.site, "incident": body.incident, "min_words": body.min_words,
+                                   "headline": body.headline}
+        if body.watch:
+            filters["watch"] = body.watch
+        try:
+            sid = core.subscribe(webhook=body.webhook, apprise=body.apprise, secret=body.secret, filters=filters,
+                                 digest=body.digest, debounce=body.debounce, title=body.title, body=body.body,
+                                 owner=me.name or None)
+        except NotFound as exc:
+            raise HTTPException(422, str(exc)) from exc
+        except (BlockedTarget, InvalidURL) as exc:
+            raise HTTPException(422, f"refused: {exc}") from exc
+        except (PresswatchError, ValueError) as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return {"ok": True, "id": sid}
+
+    @r.delete("/alerts/subscriptions/{sub_id}", tags=["alerts"])
+    def unsubscribe(sub_id: Id, me: Principal = editor) -> dict[str, Any]:
+        """Remove a subscription (its delivery log stays)."""
+        from presswatch.alerts.manage import remove_subscription
+
+        try:
+            remove_subscription(core, sub_id)
+        except PresswatchError as exc:
+            raise not_found(exc) from exc
+        return {"ok": True}
+
+    @r.get("/alerts/log", tags=["alerts"])
+    def alert_log(me: Principal = editor, subscription: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                  limit: Limit = 100) -> dict[str, Any]:
+        """Deliveries and their attempts, newest first."""
+        from presswatch.alerts.manage import delivery_log
+
+        return {"ok": True, "rows": delivery_log(core, subscription=subscription, limit=limit)}
 
     return r
