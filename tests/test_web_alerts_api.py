@@ -56,3 +56,18 @@ def test_private_receivers_are_refused_unless_allowed(tmp_path: Path, target: st
                headers=_bearer(core, "ed", "editor"))
     assert r.status_code == 422 and "refused" in str(r.json()["detail"]), r.text
     core.close()
+
+
+def test_watch_list_pages_alike_with_and_without_hidden_watches(tmp_path: Path) -> None:
+    core = open_core(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    ids = [core.watch(f"http://news{i}.example/a") for i in range(5)]
+    c = client(core)
+    page = c.get("/api/v1/watches?limit=2&offset=1").json()
+    assert page["total"] == 5 and [w["id"] for w in page["rows"]] == ids[1:3]
+    core.add_demand({"title": "Private", "visibility": "private", "actions": ["remove"],
+                     "sender": {"name": "Ministry", "country": "KZ"}, "recipient": {"name": "News"},
+                     "targets": ["http://news1.example/a"]})
+    page = c.get("/api/v1/watches?limit=2&offset=1").json()
+    assert page["total"] == 4 and [w["id"] for w in page["rows"]] == [ids[2], ids[3]]
+    assert all("news1" not in w["url"] for w in c.get("/api/v1/watches").json()["rows"])
+    core.close()

@@ -27,8 +27,13 @@ class PublicView:
     hosts: frozenset[str]
     demand_ids: frozenset[int]
 
+    @property
+    def hides_nothing(self) -> bool:
+        """True when no demand hides anything: every check below is then ``visible`` (the common case)."""
+        return not (self.urls or self.watch_ids or self.hosts or self.demand_ids)
+
     def url_hidden(self, url: str | None) -> bool:
-        if not url:
+        if not url or not self.urls:
             return False
         if url in self.urls:
             return True
@@ -43,6 +48,8 @@ class PublicView:
         return bool(host) and str(host).lower() in self.hosts
 
     def watch_visible(self, watch_id: int | None, url: str | None, tags: Mapping[str, Any] | None) -> bool:
+        if self.hides_nothing:
+            return True
         if watch_id is not None and watch_id in self.watch_ids:
             return False
         if self.url_hidden(url):
