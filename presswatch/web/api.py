@@ -32,6 +32,7 @@ __all__ = [
     "Limit",
     "MAX_LIMIT",
     "Offset",
+    "SubscriptionIn",
     "WatchIn",
     "WatchPatch",
     "writer",

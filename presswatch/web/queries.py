@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from presswatch.record.models import Watch
 
 __all__ = [
+    "DASHBOARD_FRESH_SECONDS",
     "article",
     "bundle_entries",
     "audience",
@@ -36,6 +37,7 @@ __all__ = [
     "capture",
     "country",
     "dashboard",
+    "dashboard_of",
     "demand",
     "demands",
     "diff",
@@ -210,7 +212,37 @@ def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None
         return [w for w in s.scalars(q) if aud.watch_ok(w)]
 
 
+DASHBOARD_FRESH_SECONDS = 2.0
+_dashboards: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+
+
 def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
+    """:func:`dashboard_of`, shared by the requests of the same audience while no event, observation or
+    measurement was added, for at most ``DASHBOARD_FRESH_SECONDS`` (so a burst of readers costs one build)."""
+    import copy
+    import time
+
+    from presswatch.record.measure_models import Measurement
+    from presswatch.record.models import Event, Observation
+
+    with core.db.session() as s:
+        marks = tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
+                                       select(func.max(Observation.id)).scalar_subquery(),
+                                       select(func.count()).select_from(Measurement).scalar_subquery())).one())
+    key = (id(core), aud.staff, aud.stamp, marks)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _dashboards.get(key)
+    if hit is not None and now - hit[0] < DASHBOARD_FRESH_SECONDS:
+        return copy.deepcopy(hit[1])
+    built = dashboard_of(core, aud)
+    with _cache_lock:
+        _dashboards.clear()
+        _dashboards[key] = (now, built)
+    return copy.deepcopy(built)
+
+
+def dashboard_of(core: Presswatch, aud: Audience) -> dict[str, Any]:
     """Latest confirmed state changes, counts by country and outlet, what needs review."""
     from presswatch.record.measure_models import Reachability
 
