@@ -75,7 +75,7 @@ def _in_scope(spec: FeedSpec, r: EventRecord, incident: tuple[set[int], set[str]
 def feed_events(core: Presswatch, spec: FeedSpec, limit: int = MAX_ENTRIES) -> list[EventRecord] | None:
     """The newest visible events of the feed (newest first); None when the feed itself is not public
     (an unknown, private or hidden watch or incident)."""
-    from presswatch.alerts.deliver import load_records
+    from presswatch.alerts.deliver import _incident_members, load_records
     from presswatch.publish.visibility import public_view
     from presswatch.record.models import Event, Watch
 
@@ -87,18 +87,14 @@ def feed_events(core: Presswatch, spec: FeedSpec, limit: int = MAX_ENTRIES) -> l
             if w is None or not view.watch_visible(w.id, w.url, w.tags):
                 return None
         if spec.scope == "incident":
-            from presswatch.cases.incidents import members
-            from presswatch.errors import NotFound
             from presswatch.record.demand_models import Incident
 
             inc = s.get(Incident, int(str(spec.value)))
             if inc is None or inc.visibility != "public":
                 return None
-            try:
-                m = members(s, inc.id)
-            except NotFound:
+            incident = _incident_members(s, [inc.id]).get(inc.id)
+            if incident is None:
                 return None
-            incident = ({w.id for w in m.watches}, {h.lower() for h in m.hosts})
         if spec.scope == "site" and view.host_hidden(str(spec.value)):
             return None
         out: list[EventRecord] = []
