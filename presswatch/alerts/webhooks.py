@@ -17,11 +17,12 @@ import secrets as _secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
 
+from presswatch.clock import as_utc
 from presswatch.errors import BlockedTarget, ConfigError, FetchError, InvalidURL
 from presswatch.fetch.guard import GuardedNetworkBackend, TargetGuard, connect_to
 
@@ -109,9 +110,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         when = parsedate_to_datetime(v)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return max(0.0, (as_utc(when) - now).total_seconds())
 
 
 def outcome_of(answer: Answer, attempts_made: int, schedule: Sequence[float], now: datetime,
