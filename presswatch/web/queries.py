@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
@@ -169,7 +170,7 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     """Events, newest first, filtered for the audience."""
     from presswatch.record.models import Event, Watch
 
-    q = select(Event, Watch.url, Watch.tags).outerjoin(Watch, Event.watch_id == Watch.id)
+    q = select(Event, Watch.url).outerjoin(Watch, Event.watch_id == Watch.id)
     if kinds:
         q = q.where(Event.kind.in_(list(kinds)))
     if watch_id is not None:
@@ -183,13 +184,11 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     out: list[dict[str, Any]] = []
     skipped = 0
     with core.db.session() as s:
-        for e, url, _tags in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
+        for e, url in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
             if not aud.event_ok(e.watch_id, url, e.details):
                 continue
             row = _event_dict(e, url)
             if hosts and e.watch_id is None:
-                from urllib.parse import urlsplit
-
                 target = str(row.get("url") or "")
                 if (urlsplit(target).hostname or target) not in hosts:
                     continue
