@@ -93,19 +93,20 @@ def machine_busy() -> tuple[float, float]:
     return (sum(parts) - idle) / TICK, sum(parts) / TICK
 
 
-def rss_mb(pid: int) -> float:
-    """Resident set of ``pid`` in MB (VmRSS; VmHWM is the peak)."""
+def _status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set of ``pid`` in MB (VmRSS; VmHWM is the peak)."""
+    return _status_mb(pid, "VmRSS")
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return _status_mb(pid, "VmHWM")
 
 
 def counts(db: str) -> dict[int, int]:

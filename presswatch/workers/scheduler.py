@@ -12,8 +12,6 @@ that could not be sent is released at once.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,10 +74,3 @@ class Scheduler:
         if stats.claimed:
             log.info("scheduler.tick", extra={"claimed": stats.claimed, "batches": stats.batches})
         return stats
-
-    def run(self, tick: float = 5.0, stop: Callable[[], bool] | None = None) -> None:
-        """Tick every ``tick`` seconds until ``stop()`` says so."""
-        while stop is None or not stop():
-            t0 = time.monotonic()
-            self.tick()
-            time.sleep(max(0.0, tick - (time.monotonic() - t0)))
