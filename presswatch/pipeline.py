@@ -11,7 +11,6 @@ import logging
 import multiprocessing
 import random
 import threading
-import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -334,9 +333,7 @@ class Checker:
             row = s.execute(
                 select(Version.plain_text, Version.text_z).where(Version.id == st.current_version_id)
             ).first()
-            text = ""
-            if row is not None:
-                text = zlib.decompress(row[1]).decode("utf-8") if row[1] is not None else row[0]
+            text = Version.stored_text(*row) if row is not None else ""
             seen = {
                 d: c
                 for d, c in s.execute(

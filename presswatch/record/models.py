@@ -148,10 +148,15 @@ class Version(Base):
     seen_count: Mapped[int] = mapped_column(Integer, default=1)
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
 
+    @staticmethod
+    def stored_text(plain_text: str, text_z: bytes | None) -> str:
+        """The text from the two stored columns (for a query that selects them, not the row)."""
+        return zlib.decompress(text_z).decode("utf-8") if text_z is not None else plain_text
+
     @property
     def text(self) -> str:
         """The extracted text (paragraphs separated by a blank line)."""
-        return zlib.decompress(self.text_z).decode("utf-8") if self.text_z is not None else self.plain_text
+        return Version.stored_text(self.plain_text, self.text_z)
 
     @text.setter
     def text(self, value: str) -> None:
