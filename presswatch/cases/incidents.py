@@ -112,10 +112,7 @@ def create_incident(
     visibility: str = "public",
 ) -> int:
     """Open an incident; returns its id."""
-    if not title.strip():
-        raise InvalidIncident("an incident needs a title")
-    if visibility not in ("public", "redacted", "private"):
-        raise InvalidIncident(f"unknown visibility {visibility!r}")
+    _check_fields(title, visibility)
     now = core.clock.now()
 
     def write(s: Session) -> int:
@@ -805,6 +802,14 @@ def link_kinds() -> tuple[str, ...]:
     return INCIDENT_LINK_KINDS
 
 
+def _check_fields(title: str | None, visibility: str | None) -> None:
+    """An incident's title is not blank and its visibility is known (None: not being set)."""
+    if title is not None and not title.strip():
+        raise InvalidIncident("an incident needs a title")
+    if visibility is not None and visibility not in ("public", "redacted", "private"):
+        raise InvalidIncident(f"unknown visibility {visibility!r}")
+
+
 def update_incident(
     core: Presswatch,
     incident_id: int,
@@ -815,10 +820,7 @@ def update_incident(
     visibility: str | None = None,
 ) -> None:
     """Change an incident's title, description, kind or visibility (logged like its creation)."""
-    if title is not None and not title.strip():
-        raise InvalidIncident("an incident needs a title")
-    if visibility is not None and visibility not in ("public", "redacted", "private"):
-        raise InvalidIncident(f"unknown visibility {visibility!r}")
+    _check_fields(title, visibility)
     now = core.clock.now()
 
     def write(s: Session) -> None:

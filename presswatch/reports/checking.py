@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from presswatch.clock import as_utc, isoformat
+from presswatch.clock import as_utc, isoformat, parse_when
 from presswatch.errors import NotFound, PresswatchError
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Observation, Watch
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from presswatch.core import Presswatch
     from presswatch.fetch.client import Fetcher
 
-__all__ = ["EVIDENCE_WINDOW", "Vantage", "as_utc_date", "check_report", "find_article", "parse_vantage"]
+__all__ = ["EVIDENCE_WINDOW", "Vantage", "check_report", "find_article", "parse_vantage"]
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,8 @@ async def check_report(core: Presswatch, report_id: int, *, vantages: Sequence[V
                 core.watch(target, tags=tags)
                 await _check_until_confirmed(core, target)
                 checked.add(target)
-            since = (as_utc_date(c.as_of) - EVIDENCE_WINDOW) if c.as_of else None
+            as_of = parse_when(c.as_of)
+            since = as_of - EVIDENCE_WINDOW if as_of is not None else None
             measurements: list[MeasurementFact] = []
             if c.country:
                 v = by_cc.get(c.country)
@@ -227,13 +228,6 @@ async def check_report(core: Presswatch, report_id: int, *, vantages: Sequence[V
             verdict = judge(facts)
             results.append(_record(core, c.id, verdict))
     return results
-
-
-def as_utc_date(d: Any) -> Any:
-    """Midnight UTC of a date."""
-    from datetime import UTC, datetime
-
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 async def _check_until_confirmed(core: Presswatch, url: str) -> None:

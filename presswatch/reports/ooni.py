@@ -19,14 +19,14 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from presswatch.clock import isoformat
+from presswatch.clock import isoformat, parse_when
 from presswatch.errors import PresswatchError
 from presswatch.record.ledger import Ledger
 from presswatch.record.report_models import OoniObservation
@@ -67,12 +67,12 @@ class OoniRecord:
 def _when(value: object) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise OoniError(f"measurement_start_time missing or not a string: {value!r}")
-    text = value.strip().replace("Z", "+00:00")
     try:
-        dt = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        dt = parse_when(value)
     except ValueError as exc:
         raise OoniError(f"measurement_start_time {value!r} is not 'YYYY-MM-DD HH:MM:SS'") from exc
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    assert dt is not None
+    return dt
 
 
 def _cc(value: object) -> str:
