@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8091", description="Public base URL of the replay origin (scheme://host:port)."
     )
     app_origin: str = Field(
-        default="http://127.0.0.1:8090", description="Public origin of the web app (the only frame ancestor of replay)."
+        default="http://127.0.0.1:8700", description="Public origin of the web app (the only frame ancestor of replay)."
     )
     replay_port: int | None = Field(
         default=None, ge=1, le=65535, description="Port `serve` listens on for replay (default: replay_origin's)."

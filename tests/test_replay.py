@@ -43,7 +43,7 @@ HOSTILE_HEADERS = [
     ("Link", f"<{LIVE}/preload.css>; rel=preload; as=style"),
 ]
 REPLAY = "http://127.0.0.1:8091"
-APP = "http://127.0.0.1:8090"
+APP = "http://127.0.0.1:8700"
 
 
 @dataclass

@@ -113,3 +113,31 @@ def test_without_redis_the_limits_are_per_process() -> None:
         return most
 
     assert asyncio.run(go()) == 2
+
+
+def test_every_redis_broker_gets_the_shared_limiter() -> None:
+    from presswatch.settings import Settings
+    from presswatch.workers.limiter import limiter_for, redis_client_url
+
+    assert redis_client_url("redis://h:6379/0") == "redis://h:6379/0"
+    assert redis_client_url("rediss://h/1") == "rediss://h/1"
+    assert redis_client_url("redis+socket:///run/redis.sock") == "unix:///run/redis.sock"
+    assert redis_client_url("amqp://guest@h//") is None
+    lim = limiter_for(Settings(broker_url="redis+socket:///run/redis.sock"))
+    assert lim is not None and lim.url == "unix:///run/redis.sock"
+    assert limiter_for(Settings(broker_url="amqp://guest@h//")) is None
+
+
+def test_task_markers_expire(redis_url: str) -> None:
+    async def go() -> tuple[bool, bool, bool]:
+        lim = RedisLimiter(redis_url, concurrency=1)
+        key = f"t{uuid.uuid4().hex}"
+        before = await lim.seen(key)
+        await lim.mark(key, 1)
+        during = await lim.seen(key)
+        await asyncio.sleep(2.1)
+        after = await lim.seen(key)
+        await lim.aclose()
+        return before, during, after
+
+    assert asyncio.run(go()) == (False, True, False)

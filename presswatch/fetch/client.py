@@ -24,7 +24,7 @@ import httpx
 from presswatch.clock import Clock, SystemClock
 from presswatch.errors import BlockedTarget, FetchError, InvalidURL
 from presswatch.fetch.decode import decode_content
-from presswatch.fetch.guard import GuardedNetworkBackend, Resolver, TargetGuard, connect_to
+from presswatch.fetch.guard import GuardedNetworkBackend, Resolver, TargetGuard, connect_to, default_port
 from presswatch.fetch.limits import HostLimiter, LocalLimiter
 from presswatch.settings import Settings
 
@@ -40,10 +40,6 @@ REDIRECTS = (301, 302, 303, 307, 308)
 ACCEPT_ENCODING = "gzip, deflate"
 _PLAIN = (("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
           ("Accept-Encoding", ACCEPT_ENCODING))  # what every GET asks for (client headers besides)
-
-
-def _default_port(scheme: str) -> int:
-    return 443 if scheme == "https" else 80
 
 
 def _deadline_message(deadline: float, hops: int) -> str:
@@ -340,7 +336,7 @@ class Fetcher:
     async def _exchange(self, url: str, addrs: list[str], headers: Mapping[str, str], fetched_at: datetime) -> Hop:
         req = self.client.build_request("GET", url, headers=headers)
         # a new connection goes to the addresses the guard checked for this hop (no second lookup)
-        with connect_to(req.url.raw_host.decode("ascii"), req.url.port or _default_port(req.url.scheme), addrs):
+        with connect_to(req.url.raw_host.decode("ascii"), req.url.port or default_port(req.url.scheme), addrs):
             resp = await self.client.send(req, stream=True)
         # WARC-IP-Address: the peer this response actually came from (not a resolver's answer)
         ip = _peer_address(resp)

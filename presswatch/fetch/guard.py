@@ -43,6 +43,7 @@ __all__ = [
     "address_allowed",
     "check_endpoint",
     "connect_to",
+    "default_port",
     "embedded_ipv4",
     "GuardedNetworkBackend",
     "ip_literal",
@@ -235,6 +236,11 @@ def check_endpoint(ep: str, *, allow_private: bool = False) -> tuple[str, int]:
     return str(ip), port
 
 
+def default_port(scheme: str) -> int:
+    """The port a URL of ``scheme`` means when it names none (443 for https, else 80)."""
+    return 443 if scheme == "https" else 80
+
+
 def validate_url(url: str) -> str:
     """Return ``url`` if it is an absolute http(s) URL with a host, else raise :class:`InvalidURL`."""
     if not isinstance(url, str) or not url.strip():
@@ -304,7 +310,7 @@ class TargetGuard:
     def cached(self, url: str) -> list[str] | None:
         """Addresses last resolved for the URL's host and port, if any."""
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or default_port(parts.scheme)
         hit = self._cache.get(((parts.hostname or ""), port))
         return hit[1] if hit else None
 
@@ -313,7 +319,7 @@ class TargetGuard:
         validate_url(url)
         parts = urlsplit(url)
         host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or default_port(parts.scheme)
         key = (host, port)
         hit = self._cache.get(key)
         now = time.monotonic()

@@ -21,6 +21,7 @@ import h11
 
 from presswatch.errors import FetchError
 from presswatch.fetch.decode import decode_content
+from presswatch.fetch.guard import default_port
 from presswatch.measure.tcpstep import failure_string, open_tcp
 from presswatch.measure.tlsstep import client_context, peer_chain
 
@@ -54,10 +55,6 @@ def extract_title(body: bytes) -> str:
     """OONI's title rule: ``(?i)<title>([^<]{1,512})</title>``."""
     m = _TITLE.search(body[:BODY_CAP].decode("utf-8", "replace"))
     return m.group(1).strip() if m else ""
-
-
-def default_port(scheme: str) -> int:
-    return 443 if scheme == "https" else 80
 
 
 @dataclass

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from presswatch.errors import BlockedTarget, ConfigError, FetchError, InvalidURL
-from presswatch.fetch.guard import TargetGuard, validate_url
+from presswatch.fetch.guard import TargetGuard, default_port, validate_url
 from presswatch.record.models import Watch
 from presswatch.sources.urls import canonical_url
 from presswatch.sources.watchlist import KINDS
@@ -95,7 +95,7 @@ def import_watches(core: Presswatch, lines: Iterable[tuple[int, str]], *, kind: 
             url = canonical_url(validate_url(raw))
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            port = parts.port or default_port(parts.scheme)
         except (InvalidURL, ValueError) as exc:
             result.refused.append((n, raw, str(exc)))
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from presswatch.errors import ConfigError
+from presswatch.workers.limiter import redis_client_url
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -34,7 +35,7 @@ def queue_name(settings: Settings, queue: str) -> str:
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
-    if not settings.broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
+    if redis_client_url(settings.broker_url) is None:
         return {}
     vt = settings.broker_visibility_timeout
     # sweep for tasks of vanished workers about as often as their visibility runs out

@@ -24,7 +24,7 @@ from presswatch.fetch.limits import LocalLimiter
 if TYPE_CHECKING:
     from presswatch.settings import Settings
 
-__all__ = ["ACQUIRE", "RedisLimiter", "limiter_for"]
+__all__ = ["ACQUIRE", "RedisLimiter", "limiter_for", "redis_client_url"]
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +102,32 @@ class RedisLimiter:
         """Slots of ``host`` held now (for tests and monitoring)."""
         return int(await self._redis.zcard(self._keys(host)[0]))
 
+    async def seen(self, key: str) -> bool:
+        """Whether ``key`` was :meth:`mark`-ed and has not expired (task de-duplication)."""
+        return bool(await self._redis.exists(key))
+
+    async def mark(self, key: str, ttl: float) -> None:
+        """Remember ``key`` for ``ttl`` seconds."""
+        await self._redis.set(key, "1", ex=max(int(ttl), 1))
+
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+def redis_client_url(broker_url: str) -> str | None:
+    """The redis-py URL of a Redis broker URL (Celery's ``redis+socket://PATH`` is redis-py's
+    ``unix://PATH``), or ``None`` when the broker is not Redis."""
+    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+        return broker_url
+    if broker_url.startswith("redis+socket://"):
+        return "unix://" + broker_url.removeprefix("redis+socket://")
+    return None
 
 
 def limiter_for(settings: Settings) -> RedisLimiter | None:
     """The cluster-wide limiter ``settings`` call for (``limiter_url``, else a Redis broker), or
     ``None`` for per-process limits."""
-    url = settings.limiter_url or (settings.broker_url if settings.broker_url.startswith(("redis://", "rediss://"))
-                                   else None)
+    url = settings.limiter_url or redis_client_url(settings.broker_url)
     if url is None:
         return None
     return RedisLimiter(url, settings.per_host_concurrency, settings.per_host_delay, hold=settings.timeout * 1.5 + 30,

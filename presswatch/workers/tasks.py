@@ -105,11 +105,11 @@ async def _once(rt: Runtime, key: str, coro: Coroutine[Any, Any, T]) -> T | None
     if rt.limiter is None:
         return await coro
     marker = f"{rt.settings.queue_prefix}done:{key}"
-    if await rt.limiter._redis.exists(marker):
+    if await rt.limiter.seen(marker):
         coro.close()
         return None
     out = await coro
-    await rt.limiter._redis.set(marker, "1", ex=MEASURED_TTL)
+    await rt.limiter.mark(marker, MEASURED_TTL)
     return out
 
 
