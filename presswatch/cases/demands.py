@@ -567,7 +567,10 @@ def add_case_event(core: Presswatch, session: Session, event: NewEvent) -> Event
     inside the caller's write transaction (the change it reports commits with it, or neither does)."""
     (row,) = add_events(session, [event], now=core.clock.now())
     session.flush()
-    Ledger(core).append_events(session, [row])
+    record = {"id": row.id, "watch_id": row.watch_id, "at": row.at, "kind": row.kind, "status": row.status,
+              "reason": row.reason, "country": row.country, "summary": row.summary,
+              "private": bool(event.details.get("private")) or event.details.get("visibility", "public") != "public"}
+    Ledger(core).append(session, "event", record, ref=f"event:{row.id}")
     return row
 
 
