@@ -93,8 +93,9 @@ def _case_data(r: EventRecord, proof: dict[str, Any] | None, base_url: str | Non
     what = "demand" if r.kind == "demand" else "incident"
     record = dict(r.details.get(what) or {})
     page = f"{base_url.rstrip('/')}/{what}s/{record.get('id')}" if base_url and record.get("id") else None
+    status = (record.get("outcome") or {}).get("final") if what == "incident" else r.status
     return {
-        "event_id": r.event_id, "url": page, "status": r.status or r.kind, "reason": r.reason, "confirmed": True,
+        "event_id": r.event_id, "url": page, "status": status or r.kind, "reason": r.reason, "confirmed": True,
         "checked_at": isoformat(r.at), "title": record.get("title"), "summary": r.summary, "country": r.country,
         "method": None, "watch": None, "observation_id": None, "capture": None, "evidence": r.evidence,
         "proof": proof, "diff": None, "note": note, what: record,

@@ -765,7 +765,8 @@ def outcome_event(
     inc: Incident, m: Members, outcome: Outcome, previous: tuple[str, str], *, at: datetime, private: bool
 ) -> NewEvent | None:
     """The ``incident-outcome`` event when the final (editor's) or the inferred outcome differs from
-    ``previous``, else None (pure). A non-private event's statements leave out what names a demand that is
+    ``previous``, else None (pure); the new outcome is in ``details`` (free text: no ``status`` column
+    holds an editor's wording). A non-private event's statements leave out what names a demand that is
     not public or one of its target URLs (as the public incident page does)."""
     if (outcome.final, outcome.label) == previous:
         return None
@@ -787,7 +788,7 @@ def outcome_event(
     }
     summary = f"incident #{inc.id}: outcome {previous[0]} → {outcome.final}" + ("" if private else f" ({inc.title})")
     return NewEvent(
-        kind="incident-outcome", at=at, status=outcome.final, reason="override" if override else "inferred",
+        kind="incident-outcome", at=at, status=None, reason="override" if override else "inferred",
         summary=summary, country=m.countries[0] if len(m.countries) == 1 else None,
         details={"incident_id": inc.id, "private": private, "countries": list(m.countries),
                  "hosts": list(m.hosts), "watch_ids": [w.id for w in m.watches], "incidents": [inc.id],
