@@ -8,6 +8,7 @@ concludes from that evidence and why; an editor may override it (who, when, why)
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -820,8 +821,12 @@ def refresh_outcomes(core: Presswatch) -> list[int]:
         ids = list(s.scalars(select(Incident.id).order_by(Incident.id)))
     out: list[int] = []
     for incident_id in ids:
-        out += core.db.write(lambda s, i=incident_id: outcome_events(core, s, [i]))  # type: ignore[misc]
+        out += core.db.write(functools.partial(_outcome_events_of, core, incident_id))
     return out
+
+
+def _outcome_events_of(core: Presswatch, incident_id: int, s: Session) -> list[int]:
+    return outcome_events(core, s, [incident_id])
 
 # -- reports -----------------------------------------------------------------------------------------
 def show_incident(core: Presswatch, incident_id: int) -> dict[str, Any]:
