@@ -166,3 +166,16 @@ def test_the_page_speaks_russian(core: Presswatch) -> None:
     sign_in(c, core, "vera", "viewer")
     page = c.get(PAGE, headers={"Accept-Language": "ru"}).text
     assert "Настройки оповещений" in page and "Новая подписка" in page and "Оповещения" in page
+
+
+def test_anonymous_api_never_shows_a_private_case_event(core: Presswatch) -> None:
+    public = core.add_demand(demand("Public letter", "public"))
+    private = core.add_demand(demand("Confidential letter", "private"))
+    redacted = core.add_demand(demand("Redacted letter", "redacted"))
+    rows = client(core).get("/api/v1/events", params={"kind": "demand"}).json()["rows"]
+    assert sorted(r["details"]["demand_id"] for r in rows) == [public, redacted]
+    assert "Confidential" not in str(rows)
+    c = client(core)
+    sign_in(c, core, "erin", "editor")
+    staff = c.get("/api/v1/events", params={"kind": "demand"}).json()["rows"]
+    assert sorted(r["details"]["demand_id"] for r in staff) == [public, private, redacted]
