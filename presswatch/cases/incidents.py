@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
 __all__ = [
+    "CASE_EVENT_KINDS",
     "ONLINE",
     "REFUSAL_GRACE",
     "add_note",
