@@ -342,10 +342,12 @@ def test_every_change_is_a_log_entry_that_verifies(core, clock):
     with core.db.session() as s:
         entries = list(s.scalars(select(LogEntry).order_by(LogEntry.index)))
         revs = list(s.scalars(select(DemandRevision).order_by(DemandRevision.revision)))
-    assert [(e.kind, e.ref) for e in entries] == [("demand", f"demand:{did}")] + [
+    # recording the demand also logs its "demand received" event (for alerts), in the same transaction
+    assert [(e.kind, e.ref) for e in entries] == [("demand", f"demand:{did}"), ("event", "event:1")] + [
         ("demand-update", f"demand:{did}")] * 2
-    assert [r.ledger_index for r in revs] == [0, 1, 2]
-    assert [e.supersedes for e in entries] == [None, 0, 1]
+    assert [r.ledger_index for r in revs] == [0, 2, 3]
+    entries = [e for e in entries if e.kind != "event"]
+    assert [e.supersedes for e in entries] == [None, 0, 2]
     leaf = json.loads(entries[2].canonical)["record"]
     assert leaf["update"]["changes"]["notes"]["new"] == "second thoughts"
     stored = dm.get_demand(core, did)["documents"]

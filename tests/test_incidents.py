@@ -347,5 +347,8 @@ def test_non_public_records_are_marked_private_in_the_log(core):
     inc.add_note(core, iid, "internal")
     with core.db.session() as s:
         marks = {e.ref: is_private(json.loads(e.canonical)["record"]) for e in s.scalars(select(LogEntry))}
+    with core.db.session() as s:
+        events = {int(e.details["demand_id"]): e.id for e in s.scalars(select(Event).where(Event.kind == "demand"))}
+    # each demand's "demand received" event is marked like the demand (its alert data is in the event row)
     assert marks == {f"demand:{pub}": False, f"demand:{red}": True, f"incident:{iid}": True,
-                     "incident_note:1": True}
+                     "incident_note:1": True, f"event:{events[pub]}": False, f"event:{events[red]}": True}

@@ -39,7 +39,15 @@ from presswatch.alerts import payload as pl
 from presswatch.alerts.channels import notify
 from presswatch.alerts.digest import due_digests, period_of
 from presswatch.alerts.flapping import HeldItem, LastSent, settle
-from presswatch.alerts.subscriptions import EventFacts, Filters, flap_key, matches, parse_filters
+from presswatch.alerts.subscriptions import (
+    CASE_KINDS,
+    EventFacts,
+    Filters,
+    case_facts,
+    flap_key,
+    matches,
+    parse_filters,
+)
 from presswatch.alerts.webhooks import Answer, WebhookSender, outcome_of
 from presswatch.clock import as_utc
 from presswatch.errors import DatabaseError
@@ -132,6 +140,8 @@ def load_records(s: Session, event_ids: Sequence[int]) -> dict[int, pl.EventReco
 
 
 def _facts(r: pl.EventRecord, incidents: dict[int, tuple[set[int], set[str]]]) -> EventFacts:
+    if r.kind in CASE_KINDS:  # a demand's or an incident's event: its facts (and visibility) are in its details
+        return case_facts(r.kind, r.country, r.details)
     tags = r.tags
     wc = {str(tags.get("country", "")).upper()} if tags.get("country") else set()
     wc |= {str(c).upper() for c in (tags.get("measure_in") or []) if c}

@@ -24,8 +24,16 @@ from presswatch.record.models import Event, Watch
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["add_subscription", "delivery_log", "list_subscriptions", "remove_subscription", "rotate_secret",
-           "subscription_dict"]
+__all__ = ["add_subscription", "delivery_log", "list_subscriptions", "new_secret", "remove_subscription",
+           "rotate_secret", "subscription_dict"]
+
+
+def new_secret() -> str:
+    """A fresh Standard Webhooks secret: ``whsec_`` + base64 of 24 random bytes."""
+    import base64
+    import secrets
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 async def _guard(core: Presswatch, channel: str, target: str) -> None:
@@ -115,17 +123,22 @@ def subscription_dict(row: AlertSubscription) -> dict[str, Any]:
     }
 
 
-def list_subscriptions(core: Presswatch) -> list[dict[str, Any]]:
+def list_subscriptions(core: Presswatch, *, owner: str | None = None, removed: bool = True) -> list[dict[str, Any]]:
+    """Subscriptions, oldest first; only ``owner``'s when given; without the removed ones if not ``removed``."""
     with core.db.session() as s:
-        return [subscription_dict(r) for r in s.scalars(select(AlertSubscription).order_by(AlertSubscription.id))]
+        q = select(AlertSubscription).order_by(AlertSubscription.id)
+        if owner is not None:
+            q = q.where(AlertSubscription.owner == owner)
+        return [subscription_dict(r) for r in s.scalars(q) if removed or r.disabled_reason != "removed"]
 
 
-def remove_subscription(core: Presswatch, sub_id: int) -> None:
-    """Stop a subscription (its delivery log is kept; its undelivered messages are dropped)."""
+def remove_subscription(core: Presswatch, sub_id: int, *, owner: str | None = None) -> None:
+    """Stop a subscription (its delivery log is kept; its undelivered messages are dropped). With ``owner``,
+    only a subscription of that owner (another's is :class:`NotFound`, as if it did not exist)."""
 
     def fn(s: Session) -> None:
         row = s.get(AlertSubscription, sub_id)
-        if row is None or row.disabled_reason == "removed":
+        if row is None or row.disabled_reason == "removed" or (owner is not None and row.owner != owner):
             raise NotFound(f"no subscription #{sub_id}")
         row.enabled, row.disabled_reason = False, "removed"
         for m in s.scalars(select(AlertMessage).where(AlertMessage.subscription_id == sub_id,
@@ -153,12 +166,17 @@ def rotate_secret(core: Presswatch, sub_id: int, secret: str, *, overlap: timede
     core.db.write(fn)
 
 
-def delivery_log(core: Presswatch, *, subscription: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """Messages (newest first) with their attempts: state, status code or error per attempt."""
+def delivery_log(core: Presswatch, *, subscription: int | None = None, owner: str | None = None,
+                 limit: int = 1000) -> list[dict[str, Any]]:
+    """Messages (newest first) with their attempts: state, status code or error per attempt; only those of
+    ``owner``'s subscriptions when given."""
     with core.db.session() as s:
         q = select(AlertMessage).order_by(AlertMessage.id.desc()).limit(limit)
         if subscription is not None:
             q = q.where(AlertMessage.subscription_id == subscription)
+        if owner is not None:
+            q = q.where(AlertMessage.subscription_id.in_(
+                select(AlertSubscription.id).where(AlertSubscription.owner == owner)))
         msgs = list(s.scalars(q))
         attempts: dict[int, list[dict[str, Any]]] = {}
         ids = [m.id for m in msgs]

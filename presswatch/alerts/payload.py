@@ -14,6 +14,23 @@ Webhook body (``type`` is the event kind, or ``digest``)::
 
 A digest: ``{"type": "digest", "timestamp", "data": {"period": {"start", "end"}, "count", "events": [data…]}}``.
 
+The case events (``demand``: a demand was recorded; ``incident-outcome``: an incident's final or inferred
+outcome changed) have the same ``data`` keys (``url`` is the demand's or incident's page, ``status`` is
+``received`` or the new outcome, ``reason`` is ``inferred`` or ``override``, ``watch``/``capture``/``diff``
+are null) and one more: ``demand`` or ``incident``, what the subscription's owner may see of the record::
+
+    "demand": {"id", "title", "demand_type", "sender": {"name", "kind", "country"},
+               "recipient": {"name", "kind", "country"}, "date_sent", "date_received", "deadline",
+               "channel", "legal_basis", "actions", "targets": [{"url", "description"}], "response",
+               "visibility"}
+    "incident": {"id", "title", "kind", "visibility",
+                 "outcome": {"final", "inferred", "previous", "previous_inferred", "statements",
+                             "override": {"outcome", "by", "at", "why"} | null}}
+
+A redacted demand is told as published (names and redacted URLs left out); a private demand or incident
+(or one whose page is unpublished) reaches only subscriptions whose owner may see private records, and
+never carries personal contacts, notes or document names.
+
 Templates use :class:`string.Template` tokens (``$title``, ``${url}``): ``TOKENS`` lists them. A template
 is checked when the subscription is made (unknown token, stray ``$``: :class:`ConfigError`). In a webhook
 body template every value is JSON-escaped, so ``{"text": "$title was $status"}`` stays valid JSON.
@@ -71,12 +88,28 @@ def _diff_summary(d: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: d.get(k) for k in keys}
 
 
+def _case_data(r: EventRecord, proof: dict[str, Any] | None, base_url: str | None,
+               note: str | None) -> dict[str, Any]:
+    what = "demand" if r.kind == "demand" else "incident"
+    record = dict(r.details.get(what) or {})
+    page = f"{base_url.rstrip('/')}/{what}s/{record.get('id')}" if base_url and record.get("id") else None
+    status = (record.get("outcome") or {}).get("final") if what == "incident" else r.status
+    return {
+        "event_id": r.event_id, "url": page, "status": status or r.kind, "reason": r.reason, "confirmed": True,
+        "checked_at": isoformat(r.at), "title": record.get("title"), "summary": r.summary, "country": r.country,
+        "method": None, "watch": None, "observation_id": None, "capture": None, "evidence": r.evidence,
+        "proof": proof, "diff": None, "note": note, what: record,
+    }
+
+
 def event_data(r: EventRecord, *, base_url: str | None = None, note: str | None = None) -> dict[str, Any]:
     """The ``data`` object of an event's alert."""
     proof = None
     if r.evidence is not None:
         proof = {"index": r.evidence, "command": f"presswatch log prove {r.evidence}",
                  "url": f"{base_url.rstrip('/')}/api/v1/log/proof/{r.evidence}" if base_url else None}
+    if r.kind in ("demand", "incident-outcome"):
+        return _case_data(r, proof, base_url, note)
     url = r.url or r.details.get("url") or (r.details.get("target") if r.details.get("scope") == "url" else None)
     return {
         "event_id": r.event_id,

@@ -47,8 +47,9 @@ from presswatch.record.demand_models import (
     DemandRevision,
     DemandTarget,
 )
+from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
-from presswatch.record.models import Watch
+from presswatch.record.models import Event, Watch
 
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
@@ -61,9 +62,11 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "REDACTED",
     "add_demand",
+    "add_case_event",
     "content_digest",
     "Country",
     "country_code",
+    "demand_event",
     "demand_json_schema",
     "demand_record",
     "DemandIn",
@@ -559,6 +562,66 @@ def _for_log(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "private": record.get("visibility") != "public"}
 
 
+def add_case_event(core: Presswatch, session: Session, event: NewEvent) -> Event:
+    """Add a case event (``demand``, ``incident-outcome``) with its outbox row and its evidence-log entry,
+    inside the caller's write transaction (the change it reports commits with it, or neither does)."""
+    (row,) = add_events(session, [event], now=core.clock.now())
+    session.flush()
+    record = {"id": row.id, "watch_id": row.watch_id, "at": row.at, "kind": row.kind, "status": row.status,
+              "reason": row.reason, "country": row.country, "summary": row.summary,
+              "private": bool(event.details.get("private")) or event.details.get("visibility", "public") != "public"}
+    Ledger(core).append(session, "event", record, ref=f"event:{row.id}")
+    return row
+
+
+def _host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    if "://" not in url:  # a redacted target shows its host only
+        return url.lower()
+    host = urlsplit(url).hostname
+    return host.lower() if host else None
+
+
+def demand_event(record: Mapping[str, Any], at: datetime) -> NewEvent:
+    """The ``demand`` event of a recorded demand (pure). Its ``details`` carry what alerts match on
+    (``countries``, ``hosts``, ``private``) and ``demand``: what an alert may say of it — the record as
+    published (:func:`public_record`: a redacted demand's redacted copy) or, for a private demand (which
+    only reaches subscriptions whose owner may see private records), the record itself; never personal
+    contacts, notes or document names."""
+    visibility = str(record.get("visibility") or "private")
+    shown = public_record(record) if visibility != "private" else json.loads(json.dumps(record))
+    assert shown is not None
+    sender, recipient = shown.get("sender") or {}, shown.get("recipient") or {}
+    data = {
+        "id": shown["id"],
+        "title": shown.get("title"),
+        "demand_type": shown.get("demand_type"),
+        "sender": {"name": sender.get("name"), "kind": sender.get("kind"), "country": sender.get("country")},
+        "recipient": {"name": recipient.get("name"), "kind": recipient.get("kind"),
+                      "country": recipient.get("country")},
+        "date_sent": shown.get("date_sent"),
+        "date_received": shown.get("date_received"),
+        "deadline": shown.get("deadline"),
+        "channel": shown.get("channel"),
+        "legal_basis": shown.get("legal_basis") or [],
+        "actions": shown.get("actions") or [],
+        "targets": [{"url": t.get("url"), "description": t.get("description")} for t in shown.get("targets") or []],
+        "response": shown.get("response"),
+        "visibility": visibility,
+    }
+    countries = {c for c in (sender.get("country"), recipient.get("country"), *(shown.get("measure_in") or []),
+                             *(lb.get("country") for lb in shown.get("legal_basis") or [])) if c}
+    hosts = {h for t in shown.get("targets") or [] if (h := _host_of(t.get("url")))}
+    private = visibility == "private"
+    summary = f"demand #{shown['id']} received" + ("" if private else f": {shown.get('title')}")
+    return NewEvent(
+        kind="demand", at=at, status="received", summary=summary, country=sender.get("country"),
+        details={"demand_id": shown["id"], "visibility": visibility, "private": private,
+                 "countries": sorted(countries), "hosts": sorted(hosts), "incidents": [], "demand": data},
+    )  # fmt: skip
+
+
 # -- records -----------------------------------------------------------------------------------------
 def _iso(dt: datetime | None) -> str | None:
     return isoformat(dt) if dt is not None else None
@@ -745,6 +808,7 @@ def add_demand(
         rev.ledger_index = ledger_append(
             core, s, "demand", _for_log(record), ref=f"demand:{d.id}", rows=_demand_rows(targets, docs, rev)
         )
+        add_case_event(core, s, demand_event(record, now))  # "demand received", for alerts
         return d.id
 
     demand_id = core.db.write(write)
@@ -877,6 +941,10 @@ def update_demand(
             rows=_demand_rows(targets, docs, rev),
         )
         unchanged.commit()
+        if "response" in diff or "targets" in diff or "deadline" in diff:  # what incidents' outcomes read
+            from presswatch.cases.incidents import incidents_of_demand, outcome_events
+
+            outcome_events(core, s, incidents_of_demand(s, d.id))
         return d.revision
 
     revision = core.db.write(write)

@@ -8,6 +8,7 @@ concludes from that evidence and why; an editor may override it (who, when, why)
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from presswatch.cases.demands import InvalidDemand, country_code, ledger_append
+from presswatch.cases.demands import InvalidDemand, add_case_event, country_code, ledger_append
 from presswatch.clock import as_utc, isoformat
 from presswatch.errors import NotFound
 from presswatch.record.demand_models import (
@@ -30,6 +31,7 @@ from presswatch.record.demand_models import (
     IncidentLink,
     IncidentNote,
 )
+from presswatch.record.events import NewEvent
 from presswatch.record.ledger_models import LogEntry
 from presswatch.record.models import Capture, Event, Observation, Watch
 
@@ -37,12 +39,14 @@ if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
 __all__ = [
+    "CASE_EVENT_KINDS",
     "ONLINE",
     "REFUSAL_GRACE",
     "add_note",
     "add_to_incident",
     "create_incident",
     "incident_entry_indices",
+    "incidents_of_demand",
     "infer_outcome",
     "InvalidIncident",
     "link_kinds",
@@ -50,7 +54,10 @@ __all__ = [
     "members",
     "Members",
     "Outcome",
+    "outcome_event",
+    "outcome_events",
     "override_outcome",
+    "refresh_outcomes",
     "show_incident",
     "timeline",
     "TimelineEntry",
@@ -61,6 +68,7 @@ log = logging.getLogger(__name__)
 
 REFUSAL_GRACE = timedelta(days=7)  # online and unchanged this long after the deadline = refused
 ONLINE = ("new", "unchanged")
+CASE_EVENT_KINDS = ("demand", "incident-outcome")  # events about the case itself, not about its articles
 _KIND_ORDER = {"demand": 0, "first-capture": 1, "response": 2}
 
 
@@ -175,6 +183,7 @@ def add_to_incident(
             _log_incident(
                 core, s, inc, {"action": "linked", "links": [{"kind": k, "ref": r} for k, r in added]}
             )
+            outcome_events(core, s, [inc.id])
         return added
 
     return core.db.write(write)
@@ -240,6 +249,7 @@ def override_outcome(core: Presswatch, incident_id: int, outcome: str | None, *,
         )
         inc.updated_at = now
         _log_incident(core, s, inc, {"action": "outcome-override", "by": by, "why": why, "outcome": outcome})
+        outcome_events(core, s, [inc.id])
 
     core.db.write(write)
 
@@ -295,7 +305,8 @@ def _events(s: Session, m: Members) -> list[Event]:
     if m.hosts:
         site_watches = select(Watch.id).where(Watch.host.in_(m.hosts), Watch.kind == "site")
         conds.append(Event.watch_id.in_(site_watches))
-    rows = s.scalars(select(Event).where(or_(*conds)).order_by(Event.at, Event.id))
+    rows = s.scalars(select(Event).where(or_(*conds), Event.kind.not_in(CASE_EVENT_KINDS))
+                     .order_by(Event.at, Event.id))
     urls = {w.url for w in m.watches}
     out = []
     for e in rows:
@@ -686,39 +697,137 @@ def _block_statements(events: Sequence[Event]) -> list[str]:
 def infer_outcome(core: Presswatch, incident_id: int) -> Outcome:
     """What the evidence says happened, and why; the editor's override, if any, rides along."""
     with core.db.session() as s:
-        inc = _get(s, incident_id)
-        m = members(s, incident_id)
-        observations = _observations(s, m)
-        events = _events(s, m)
-        by_watch: dict[int, list[Observation]] = {}
-        for o in observations:
-            by_watch.setdefault(o.watch_id, []).append(o)
-        watches = {w.id: w for w in m.watches}
-        labels: list[str] = []
-        statements: list[str] = []
-        for d in m.demands:
-            targets = [watches[w] for w in dict.fromkeys(m.targets.get(d.id, [])) if w in watches]
-            if not targets:
-                labels.append(d.response if d.response != "pending" else "unknown")
-                statements.append(f"demand #{d.id}: no watched target; recipient's response: {d.response}")
-                continue
-            for w in targets:
-                label, why = _target_outcome(d, w, by_watch.get(w.id, []))
-                labels.append(label)
-                prefix = f"demand #{d.id}, {w.url}: " if len(m.demands) > 1 or len(targets) > 1 else ""
-                statements.append(prefix + why)
-        statements.extend(_block_statements(events))
-        unique = list(dict.fromkeys(labels))
-        if not unique:
-            label = "blocked" if any(st.startswith("blocked") for st in statements) else "unknown"
-        elif len(unique) == 1:
-            label = unique[0]
-        elif set(unique) <= {"complied", "edited", "withheld", "refused"} and "complied" in unique:
-            label = "partially-complied"
-        else:
-            label = "mixed"
-        return Outcome(label, statements, inc.outcome_override)
+        return _infer(s, incident_id)
 
+
+def _infer(s: Session, incident_id: int) -> Outcome:
+    inc = _get(s, incident_id)
+    m = members(s, incident_id)
+    observations = _observations(s, m)
+    events = _events(s, m)
+    by_watch: dict[int, list[Observation]] = {}
+    for o in observations:
+        by_watch.setdefault(o.watch_id, []).append(o)
+    watches = {w.id: w for w in m.watches}
+    labels: list[str] = []
+    statements: list[str] = []
+    for d in m.demands:
+        targets = [watches[w] for w in dict.fromkeys(m.targets.get(d.id, [])) if w in watches]
+        if not targets:
+            labels.append(d.response if d.response != "pending" else "unknown")
+            statements.append(f"demand #{d.id}: no watched target; recipient's response: {d.response}")
+            continue
+        for w in targets:
+            label, why = _target_outcome(d, w, by_watch.get(w.id, []))
+            labels.append(label)
+            prefix = f"demand #{d.id}, {w.url}: " if len(m.demands) > 1 or len(targets) > 1 else ""
+            statements.append(prefix + why)
+    statements.extend(_block_statements(events))
+    unique = list(dict.fromkeys(labels))
+    if not unique:
+        label = "blocked" if any(st.startswith("blocked") for st in statements) else "unknown"
+    elif len(unique) == 1:
+        label = unique[0]
+    elif set(unique) <= {"complied", "edited", "withheld", "refused"} and "complied" in unique:
+        label = "partially-complied"
+    else:
+        label = "mixed"
+    return Outcome(label, statements, inc.outcome_override)
+
+
+
+# -- outcome events ----------------------------------------------------------------------------------
+def incidents_of_demand(s: Session, demand_id: int) -> list[int]:
+    """The incidents a demand is linked to."""
+    return sorted(int(i) for i in s.scalars(select(IncidentLink.incident_id).where(
+        IncidentLink.kind == "demand", IncidentLink.ref == str(demand_id))))
+
+
+def _last_outcome(s: Session, incident_id: int) -> tuple[str, str]:
+    """(final, inferred) of the latest ``incident-outcome`` event of the incident; an incident none was
+    written for has the outcome of an empty case: unknown."""
+    for details in s.scalars(select(Event.details).where(Event.kind == "incident-outcome")
+                             .order_by(Event.id.desc())):
+        inc = (details or {}).get("incident") or {}
+        if inc.get("id") == incident_id:
+            out = inc.get("outcome") or {}
+            return str(out.get("final")), str(out.get("inferred"))
+    return "unknown", "unknown"
+
+
+def _publicly_visible(s: Session, inc: Incident) -> bool:
+    """What the web shows to anyone not signed in: a public incident whose page (if any) is published."""
+    from presswatch.record.web_models import IncidentPage
+
+    page = s.get(IncidentPage, inc.id)
+    return inc.visibility == "public" and (page is None or bool(page.published))
+
+
+def outcome_event(
+    inc: Incident, m: Members, outcome: Outcome, previous: tuple[str, str], *, at: datetime, private: bool
+) -> NewEvent | None:
+    """The ``incident-outcome`` event when the final (editor's) or the inferred outcome differs from
+    ``previous``, else None (pure); the new outcome is in ``details`` (free text: no ``status`` column
+    holds an editor's wording). A non-private event's statements leave out what names a demand that is
+    not public or one of its target URLs (as the public incident page does)."""
+    if (outcome.final, outcome.label) == previous:
+        return None
+    statements = list(outcome.statements)
+    if not private:
+        hidden = [d for d in m.demands if d.visibility != "public"]
+        hidden_ids = {d.id for d in hidden}
+        hidden_watches = {w for d in hidden for w in m.targets.get(d.id, [])}
+        hidden_urls = {w.url for w in m.watches if w.id in hidden_watches}
+        statements = [st for st in statements
+                      if not any(f"demand #{i}" in st for i in hidden_ids) and not any(u in st for u in hidden_urls)]
+    override = outcome.override
+    data = {
+        "id": inc.id, "title": inc.title, "kind": inc.kind, "visibility": inc.visibility,
+        "outcome": {"final": outcome.final, "inferred": outcome.label, "previous": previous[0],
+                    "previous_inferred": previous[1], "statements": statements,
+                    "override": ({"outcome": override.get("outcome"), "by": override.get("by"),
+                                  "at": override.get("at"), "why": override.get("why")} if override else None)},
+    }
+    summary = f"incident #{inc.id}: outcome {previous[0]} → {outcome.final}" + ("" if private else f" ({inc.title})")
+    return NewEvent(
+        kind="incident-outcome", at=at, status=None, reason="override" if override else "inferred",
+        summary=summary, country=m.countries[0] if len(m.countries) == 1 else None,
+        details={"incident_id": inc.id, "private": private, "countries": list(m.countries),
+                 "hosts": list(m.hosts), "watch_ids": [w.id for w in m.watches], "incidents": [inc.id],
+                 "incident": data},
+    )  # fmt: skip
+
+
+def outcome_events(core: Presswatch, s: Session, incident_ids: Iterable[int]) -> list[int]:
+    """Inside the caller's write transaction: an ``incident-outcome`` event (with its outbox row and
+    log entry) for each of these incidents whose outcome changed since its last such event; their ids."""
+    now = core.clock.now()
+    out: list[int] = []
+    for incident_id in dict.fromkeys(incident_ids):
+        inc = s.get(Incident, incident_id)
+        if inc is None:
+            continue
+        s.flush()
+        event = outcome_event(inc, members(s, incident_id), _infer(s, incident_id), _last_outcome(s, incident_id),
+                              at=now, private=not _publicly_visible(s, inc))
+        if event is not None:
+            out.append(add_case_event(core, s, event).id)
+    return out
+
+
+def refresh_outcomes(core: Presswatch) -> list[int]:
+    """After new observations: an ``incident-outcome`` event for every incident whose inferred outcome
+    changed (one write transaction per incident); the new events' ids."""
+    with core.db.session() as s:
+        ids = list(s.scalars(select(Incident.id).order_by(Incident.id)))
+    out: list[int] = []
+    for incident_id in ids:
+        out += core.db.write(functools.partial(_outcome_events_of, core, incident_id))
+    return out
+
+
+def _outcome_events_of(core: Presswatch, incident_id: int, s: Session) -> list[int]:
+    return outcome_events(core, s, [incident_id])
 
 # -- reports -----------------------------------------------------------------------------------------
 def show_incident(core: Presswatch, incident_id: int) -> dict[str, Any]:

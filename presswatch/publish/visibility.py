@@ -68,6 +68,8 @@ class PublicView:
         if self.url_hidden(url):
             return False
         d = details or {}
+        if d.get("private"):  # a case event (demand, incident outcome) of a private record
+            return False
         return self.target_visible(str(d.get("scope") or "url"), d.get("target"))
 
 
