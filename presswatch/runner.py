@@ -147,6 +147,9 @@ class Runner:
             self.alerts.start()  # delivers concurrently with the checks, in a task of its own
         async with self._leases(owner):
             stats = await self._pass(owner, concurrency, progress)
+        # a state changed: incidents may have a new outcome (in shards, shard 0 looks after every pass)
+        if (set(stats.by_status) - {"unchanged"}) if self.shard is None else self.shard[0] == 0:
+            await self._refresh_outcomes()
         if self.alerts is not None:  # this pass's alerts go out before it returns (bounded wait)
             await self.alerts.flush(self.core.settings.alert_flush_timeout)
         return stats
@@ -214,6 +217,17 @@ class Runner:
             due = await self._claim_due(owner)
         await self._check_claimed([d for d in due if d[1] == "article"], stats, concurrency, progress)
         return stats
+
+    async def _refresh_outcomes(self) -> None:
+        from presswatch.cases.incidents import refresh_outcomes
+
+        try:
+            changed = await asyncio.to_thread(refresh_outcomes, self.core)
+        except Exception:  # an outcome is recomputed on the next pass; the checks are recorded already
+            log.exception("run.outcomes_failed")
+            return
+        if changed:
+            log.info("run.outcomes_changed", extra={"events": len(changed)})
 
     async def _check_claimed(
         self, held: Sequence[tuple[int, str, str]], stats: RunStats, concurrency: int | None,

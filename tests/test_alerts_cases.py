@@ -235,3 +235,38 @@ def test_refresh_outcomes_after_new_observations(sqlite_core: Presswatch) -> Non
     res = CliRunner().invoke(app, ["--data-dir", str(core.data_dir), "verify", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["ok"] is True
+
+
+def test_a_run_pass_writes_the_outcome_event_of_a_confirmed_removal(tmp_path: Path) -> None:
+    from presswatch.sim.site import SimSite
+
+    clock = FakeClock(T0)
+    site = SimSite(articles=3, seed=5).start()
+    core = Presswatch.open(Settings(data=tmp_path / "d", allow_private=True, confirm_checks=2, timeout=5.0,
+                                    respect_robots=False, alerts_in_run=False), clock=clock)
+    try:
+        url = site.article_urls()[0]
+        core.watch(url)
+        did = dm.add_demand(core, demand(targets=[{"url": url}]))  # follows: the target is watched
+        iid = inc.create_incident(core, "case")
+        inc.add_to_incident(core, iid, demands=[did])
+
+        def outcome_events() -> list[Event]:
+            with core.db.session() as s:
+                return list(s.scalars(select(Event).where(Event.kind == "incident-outcome").order_by(Event.id)))
+
+        before = len(outcome_events())
+        asyncio.run(core.run_pass())  # first capture
+        site.set_state(url.rsplit("/", 1)[1], "removal-notice", lang="en")
+        for _ in range(2):  # removed, then confirmed
+            clock.advance(86400)
+            asyncio.run(core.run_pass())
+        after = outcome_events()
+        assert len(after) == before + 1
+        assert after[-1].details["incident"]["outcome"]["final"] == "complied"
+        clock.advance(86400)
+        asyncio.run(core.run_pass())  # still removed: no new outcome, no new event
+        assert len(outcome_events()) == before + 1
+    finally:
+        core.close()
+        site.stop()

@@ -627,9 +627,10 @@ def _span(delta: timedelta) -> str:
 def _target_outcome(d: Demand, w: Watch, obs: Sequence[Observation]) -> tuple[str, str]:
     start = as_utc(d.date_received or d.date_sent or d.created_at)
     after = [o for o in obs if as_utc(o.checked_at) >= start]
-    gone = next((o for o in after if o.status in ("removed", "withheld")), None)
+    # a removal counts once confirmed (one 404 is no compliance); until then the target's state is unknown
+    gone = next((o for o in after if o.status in ("removed", "withheld") and o.confirmed), None)
     if gone is not None:
-        flag = "" if gone.confirmed else " (unconfirmed)"
+        flag = ""
         when = _span(as_utc(gone.checked_at) - start)
         if gone.status == "removed":
             return (
@@ -763,6 +764,10 @@ def _publicly_visible(s: Session, inc: Incident) -> bool:
     return inc.visibility == "public" and (page is None or bool(page.published))
 
 
+#: outcomes that say nothing has happened yet; a change between them is no alert
+UNSETTLED = frozenset({"unknown", "pending"})
+
+
 def outcome_event(
     inc: Incident, m: Members, outcome: Outcome, previous: tuple[str, str], *, at: datetime, private: bool
 ) -> NewEvent | None:
@@ -771,6 +776,8 @@ def outcome_event(
     holds an editor's wording). A non-private event's statements leave out what names a demand that is
     not public or one of its target URLs (as the public incident page does)."""
     if (outcome.final, outcome.label) == previous:
+        return None
+    if {outcome.final, previous[0]} <= UNSETTLED:  # "not yet known" to "not yet due" says nothing new
         return None
     statements = list(outcome.statements)
     if not private:
