@@ -142,3 +142,27 @@ def test_malformed_feed_paths_are_404_not_errors(world: dict[str, Any]) -> None:
         assert get(world, path).status_code == 404, path
     for path in ("/feeds/watches/99999999999999999999999.atom", "/feeds/incidents/0.atom"):
         assert get(world, path).status_code == 422, path
+
+
+def test_feed_scope_and_alert_facts_agree_on_a_measured_url_no_watch_names() -> None:
+    """A block of a measured URL (no watch) belongs to its host's site feed and to an incident citing the
+    host, in the feed exactly as in the alert filters."""
+    from datetime import UTC, datetime
+
+    from presswatch.alerts.deliver import _facts
+    from presswatch.alerts.payload import EventRecord
+    from presswatch.publish.feeds import FeedSpec, _in_scope
+
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    url_block = EventRecord(event_id=1, kind="blocked", at=at, summary="", status="blocked", reason="dns",
+                            country="KZ", details={"target": "https://News.Example/a/1", "scope": "url"})
+    host_block = EventRecord(event_id=2, kind="blocked", at=at, summary="", status="blocked", reason="dns",
+                             country="KZ", details={"target": "news.example", "scope": "host"})
+    other = EventRecord(event_id=3, kind="blocked", at=at, summary="", status="blocked", reason="dns",
+                        country="KZ", details={"target": "https://elsewhere.example/", "scope": "url"})
+    incident = ({99}, {"news.example"})
+    for r, inside in ((url_block, True), (host_block, True), (other, False)):
+        assert _in_scope(FeedSpec("site", "news.example"), r, None) is inside
+        assert _in_scope(FeedSpec("incident", 7), r, incident) is inside
+        assert (_facts(r, {7: incident}).incidents == frozenset({7})) is inside
+        assert (_facts(r, {}).host == "news.example") is inside

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from string import Template
 from typing import Any
+from urllib.parse import urlsplit
 
 from presswatch.clock import isoformat
 from presswatch.errors import ConfigError
@@ -78,6 +79,24 @@ class EventRecord:
     capture: Mapping[str, Any] | None = None
     evidence: int | None = None
     diff: Mapping[str, Any] | None = None
+
+    @property
+    def target_host(self) -> str | None:
+        """The host the event is about: its watch's, else its measured target's (a host, or a URL's host)."""
+        if self.host is not None:
+            return self.host.lower()
+        t = self.details.get("target")
+        if not t:
+            return None
+        if self.details.get("scope") == "host":
+            return str(t).lower()
+        return urlsplit(str(t)).hostname or None
+
+    @property
+    def sitewide(self) -> bool:
+        """Whether the event is about its host rather than one watched article (a host's block or a
+        measured target no watch names), so it belongs to whatever cites the host."""
+        return self.watch_id is None or self.details.get("scope") == "host"
 
 
 def _diff_summary(d: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -58,7 +58,7 @@ def _in_scope(spec: FeedSpec, r: EventRecord, incident: tuple[set[int], set[str]
         wc = {str(tags.get("country", "")).upper(), *(str(c).upper() for c in tags.get("measure_in") or [])}
         return r.country == cc or (r.country is None and cc in wc)
     if spec.scope == "site":
-        host = (r.host or str(r.details.get("target") or "")).lower()
+        host = r.target_host or ""
         want = str(spec.value).lower()
         return host == want or host.endswith("." + want)
     if spec.scope == "watch":
@@ -66,9 +66,8 @@ def _in_scope(spec: FeedSpec, r: EventRecord, incident: tuple[set[int], set[str]
     if spec.scope == "incident":
         assert incident is not None
         watches, hosts = incident
-        host = (r.host or (str(r.details.get("target")) if r.details.get("scope") == "host" else "")).lower()
-        sitewide = r.watch_id is None or r.details.get("scope") == "host"  # a host's block, not one article's
-        return r.watch_id in watches or (sitewide and bool(host) and host in hosts)
+        target = r.target_host
+        return r.watch_id in watches or (r.sitewide and target is not None and target in hosts)
     return True
 
 
