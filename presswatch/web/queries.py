@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import threading
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "DASHBOARD_FRESH_SECONDS",
     "article",
     "bundle_entries",
+    "change_token",
     "audience",
     "Audience",
     "capture",
@@ -43,6 +45,7 @@ __all__ = [
     "demands",
     "diff",
     "EVENT_KINDS",
+    "event_page",
     "events",
     "forget_views",
     "incident",
@@ -51,6 +54,7 @@ __all__ = [
     "measurement",
     "site",
     "versions",
+    "watch_columns",
     "watch_dict",
     "watch_or_404",
 ]
@@ -71,7 +75,8 @@ class Audience:
     def staff(self) -> bool:
         return self.view is None
 
-    def watch_ok(self, w: Watch) -> bool:
+    def watch_ok(self, w: Any) -> bool:
+        """Whether the reader may see ``w`` (a watch or a row with its ``id``, ``url`` and ``tags``)."""
         return self.view is None or self.view.watch_visible(w.id, w.url, w.tags)
 
     def event_ok(self, watch_id: int | None, url: str | None, details: dict[str, Any] | None) -> bool:
@@ -85,8 +90,88 @@ _cache_lock = threading.Lock()
 _view_cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
 
+class _ChangeToken:
+    """A cheap "did anything commit since?" reading of one database, taken before the queries it guards.
+
+    SQLite: ``PRAGMA data_version`` on a connection of our own that never writes; its value changes
+    whenever any other connection, in this process or another, commits to the file. PostgreSQL: the
+    current WAL position (``pg_current_wal_lsn()``), which every committed write moves forward. ``None``
+    where there is no such reading (an in-memory database, a standby server): the callers then recompute.
+    """
+
+    def __init__(self, url: str, is_sqlite: bool) -> None:
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._sqlite = is_sqlite
+        self._path: str | None = None
+        if is_sqlite:
+            from sqlalchemy.engine import make_url
+
+            self._path = make_url(url).database or None
+        self._broken = is_sqlite and (self._path is None or ":memory:" in url or "mode=memory" in url)
+
+    def read(self, core: Presswatch) -> Any:
+        if self._broken:
+            return None
+        try:
+            if self._sqlite:
+                import sqlite3
+
+                with self._lock:
+                    if self._conn is None:
+                        self._conn = sqlite3.connect(self._path or "", check_same_thread=False, timeout=30)
+                    return self._conn.execute("PRAGMA data_version").fetchone()[0]
+            from sqlalchemy import text
+
+            with core.db.session() as s:
+                return s.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+        except Exception:  # noqa: BLE001 - no reading: recompute every time (correct, only slower)
+            self._broken = True
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+_tokens: weakref.WeakKeyDictionary[Any, _ChangeToken] = weakref.WeakKeyDictionary()
+_memo: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+
+
+def change_token(core: Presswatch) -> Any:
+    """What :class:`_ChangeToken` reads for ``core``'s database now (``None``: unknown, assume changed)."""
+    db = core.db
+    with _cache_lock:
+        tok = _tokens.get(db)
+        if tok is None:
+            tok = _tokens[db] = _ChangeToken(db.url, db.is_sqlite)
+    return tok.read(core)
+
+
+def _unless_changed(core: Presswatch, kind: str, make: Any) -> Any:
+    """``make()``, remembered for ``core``'s database until anything commits to it (in any process)."""
+    token = change_token(core)  # read first: a commit racing with make() changes it for the next caller
+    if token is not None:
+        with _cache_lock:
+            hit = _memo.get(core.db, {}).get(kind)
+        if hit is not None and hit[0] == token:
+            return hit[1]
+    value = make()
+    if token is not None:
+        with _cache_lock:
+            _memo.setdefault(core.db, {})[kind] = (token, value)
+    return value
+
+
 def _stamp(core: Presswatch) -> tuple[Any, ...]:
-    """A fingerprint of what the public view and the demand records depend on (one query)."""
+    """A fingerprint of what the public view and the demand records depend on (one query, made again
+    only after something was committed to the database)."""
+    return tuple(_unless_changed(core, "stamp", lambda: _full_stamp(core)))
+
+
+def _full_stamp(core: Presswatch) -> tuple[Any, ...]:
     from presswatch.record.demand_models import Demand, DemandDocument, DemandTarget
     from presswatch.record.measure_models import TestListEntry
     from presswatch.record.models import Watch
@@ -135,10 +220,25 @@ def forget_views() -> None:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return isoformat(dt) if dt else None
+    """:func:`~presswatch.clock.isoformat`, formatting a naive (UTC, as SQLite returns it) time directly."""
+    if not dt:
+        return None
+    if dt.tzinfo is None:
+        return dt.isoformat(timespec="seconds") + "Z"
+    return isoformat(dt)
 
 
-def watch_dict(w: Watch) -> dict[str, Any]:
+def watch_columns() -> tuple[Any, ...]:
+    """The columns :func:`watch_dict` reads: ``select(*watch_columns())`` rows are accepted like watches
+    (no ORM objects made, for the list routes)."""
+    from presswatch.record.models import Watch
+
+    return (Watch.id, Watch.url, Watch.kind, Watch.host, Watch.status, Watch.reason, Watch.confirmed, Watch.tags,
+            Watch.active, Watch.interval, Watch.created_at, Watch.last_checked_at, Watch.last_change_at)
+
+
+def watch_dict(w: Any) -> dict[str, Any]:
+    """A watch (or a row of :func:`watch_columns`) as the API shows it."""
     tags = w.tags or {}
     return {"id": w.id, "url": w.url, "kind": w.kind, "host": w.host, "status": w.status, "reason": w.reason,
             "confirmed": w.confirmed, "tags": tags, "outlet": tags.get("outlet"), "country": tags.get("country"),
@@ -201,6 +301,58 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     return out
 
 
+def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind: str | None = None,
+               country: str | None = None, reason: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the timeline, oldest first, and how many events match in all (the rows and filters of
+    :func:`presswatch.publish.export.event_rows`, filtered for the audience).
+
+    Paged and counted in SQL when nothing needs filtering row by row (no ``country``, a view that hides
+    nothing); else the matching rows are filtered as they stream and only the page's are turned into dicts.
+    """
+    from presswatch.fetch.guard import validate_url
+    from presswatch.record.models import Event, Watch
+    from presswatch.sources.urls import canonical_url
+    from presswatch.sources.watchlist import WatchFilter
+
+    cols = (Event.at, Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
+            Event.details, Watch.tags)
+    stmt = select(*cols).outerjoin(Watch, Event.watch_id == Watch.id)
+    with core.db.session() as s:
+        if url is not None:
+            target = canonical_url(validate_url(url))
+            wid = s.scalar(select(Watch.id).where(Watch.url == target))
+            if wid is None:
+                raise NotFound(f"not watched: {url}")
+            stmt = stmt.where(Event.watch_id == wid)
+        if kind:
+            stmt = stmt.where(Event.kind == kind)
+        if reason is not None:
+            stmt = stmt.where(Event.reason == reason)
+        ordered = stmt.order_by(Event.at, Event.id)
+
+        def row(r: Any) -> dict[str, Any]:
+            return {"at": _iso(r[0]), "kind": r[1], "url": r[2], "status": r[3], "reason": r[4], "country": r[5],
+                    "summary": r[6], "details": r[7]}
+
+        if country is None and (aud.view is None or aud.view.hides_nothing):
+            total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+            return int(total), [row(r) for r in s.execute(ordered.limit(limit).offset(offset))]
+        cc = country.upper() if country is not None else None
+        by_country = WatchFilter(country=country) if country is not None else None
+        total, page = 0, []
+        for r in s.execute(ordered).yield_per(1000):
+            if cc is not None and by_country is not None and (r[5] or "").upper() != cc:
+                if r[5] or not by_country.matches_tags(r[8]):
+                    continue
+            if not aud.event_ok(None, r[2], r[7]):
+                continue
+            if offset <= total < offset + limit:
+                page.append(row(r))
+            total += 1
+    return total, page
+
+
 def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None) -> list[Watch]:
     from presswatch.record.models import Watch
 
@@ -224,10 +376,13 @@ def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
     from presswatch.record.measure_models import Measurement
     from presswatch.record.models import Event, Observation
 
-    with core.db.session() as s:
-        marks = tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
-                                       select(func.max(Observation.id)).scalar_subquery(),
-                                       select(func.count()).select_from(Measurement).scalar_subquery())).one())
+    def read_marks() -> tuple[Any, ...]:
+        with core.db.session() as s:
+            return tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
+                                          select(func.max(Observation.id)).scalar_subquery(),
+                                          select(func.count()).select_from(Measurement).scalar_subquery())).one())
+
+    marks = _unless_changed(core, "dashboard-marks", read_marks)
     key = (id(core), aud.staff, aud.stamp, marks)
     now = time.monotonic()
     with _cache_lock:
