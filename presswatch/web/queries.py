@@ -172,12 +172,25 @@ def _stamp(core: Presswatch) -> tuple[Any, ...]:
 
 
 def _full_stamp(core: Presswatch) -> tuple[Any, ...]:
+    """Counts and latest changes of demands, their targets and documents, watches and test lists, and the
+    tags of the watches that name demands."""
+    import hashlib
+    import json
+
+    from sqlalchemy import Text, cast
+
     from presswatch.record.demand_models import Demand, DemandDocument, DemandTarget
     from presswatch.record.measure_models import TestListEntry
     from presswatch.record.models import Watch
 
     with core.db.session() as s:
-        return (core.db.url, *s.execute(select(
+        # the watches whose tags name demands (what PublicView.watch_visible reads), in full: a tag change
+        # made by another process or server worker changes the fingerprint too
+        tagged = s.execute(select(Watch.id, Watch.tags).where(cast(Watch.tags, Text).like("%demands%"))
+                           .order_by(Watch.id)).all()
+        tags_digest = hashlib.sha256(json.dumps([[i, t] for i, t in tagged], sort_keys=True,
+                                                default=str).encode()).hexdigest()
+        return (core.db.url, tags_digest, *s.execute(select(
             select(func.count()).select_from(Demand).scalar_subquery(),
             select(func.max(Demand.updated_at)).scalar_subquery(),
             select(func.sum(Demand.revision)).scalar_subquery(),
