@@ -292,13 +292,11 @@ def api_router(core: Presswatch) -> APIRouter:
     @r.get("/history", tags=["observations"])
     def history(request: Request, url: Annotated[str, Query(max_length=2048)]) -> dict[str, Any]:
         """Recorded observations of a URL, oldest first (the ``check --json`` shape)."""
-        from presswatch.publish.export import history_rows
-
         a = aud(request)
         if a.view is not None and a.view.url_hidden(url):
             raise HTTPException(404, f"not watched: {url[:200]}")
         try:
-            return {"ok": True, "rows": history_rows(core, url)}
+            return {"ok": True, "rows": q.history(core, url)}
         except PresswatchError as exc:
             raise HTTPException(404, str(exc)) from exc
 

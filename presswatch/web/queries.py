@@ -9,6 +9,7 @@ publishes them) and only published, public incidents. Unknown or hidden ids are 
 from __future__ import annotations
 
 import calendar
+import itertools
 import threading
 import weakref
 from collections import Counter, defaultdict
@@ -48,6 +49,7 @@ __all__ = [
     "event_page",
     "events",
     "forget_views",
+    "history",
     "incident",
     "incident_visible",
     "incidents",
@@ -95,11 +97,14 @@ class _ChangeToken:
 
     SQLite: ``PRAGMA data_version`` on a connection of our own that never writes; its value changes
     whenever any other connection, in this process or another, commits to the file. PostgreSQL: the
-    current WAL position (``pg_current_wal_lsn()``), which every committed write moves forward. ``None``
-    where there is no such reading (an in-memory database, a standby server): the callers then recompute.
+    current snapshot (``pg_current_snapshot()``: the transactions in flight and the next id), which every
+    writing transaction changes when it starts and again when its commit becomes visible (a WAL position
+    would move before the commit is visible to readers). ``None`` where there is no such reading (an
+    in-memory database, a server without it): the callers then recompute every time.
     """
 
     def __init__(self, url: str, is_sqlite: bool) -> None:
+        self.serial = next(_serials)  # readings of two databases (or of one opened twice) never compare equal
         self._lock = threading.Lock()
         self._conn: Any = None
         self._sqlite = is_sqlite
@@ -120,11 +125,11 @@ class _ChangeToken:
                 with self._lock:
                     if self._conn is None:
                         self._conn = sqlite3.connect(self._path or "", check_same_thread=False, timeout=30)
-                    return self._conn.execute("PRAGMA data_version").fetchone()[0]
+                    return self.serial, self._conn.execute("PRAGMA data_version").fetchone()[0]
             from sqlalchemy import text
 
             with core.db.session() as s:
-                return s.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+                return self.serial, str(s.execute(text("SELECT pg_current_snapshot()::text")).scalar())
         except Exception:  # noqa: BLE001 - no reading: recompute every time (correct, only slower)
             self._broken = True
             return None
@@ -136,6 +141,7 @@ class _ChangeToken:
                 self._conn = None
 
 
+_serials = itertools.count(1)
 _tokens: weakref.WeakKeyDictionary[Any, _ChangeToken] = weakref.WeakKeyDictionary()
 _memo: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
 
@@ -366,6 +372,44 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     return total, page
 
 
+class _CaptureOf:
+    """What :func:`~presswatch.publish.rows.observation_json` reads of a capture, from a row's columns."""
+
+    __slots__ = ("payload_digest", "pointer", "record_type")
+
+    def __init__(self, r: Any) -> None:
+        from presswatch.archive.pointer import CapturePointer
+
+        self.pointer = CapturePointer(r.warc_file, r.offset, r.length)
+        self.payload_digest = r.payload_digest
+        self.record_type = r.record_type
+
+
+def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
+    """A watched URL's observations, oldest first, in the ``check --json`` shape of
+    :func:`presswatch.publish.export.history_rows` (read as columns, not ORM objects)."""
+    from typing import cast
+
+    from presswatch.fetch.guard import validate_url
+    from presswatch.publish.rows import observation_json
+    from presswatch.record.models import Capture, Observation, Watch
+    from presswatch.sources.urls import canonical_url
+
+    target = canonical_url(validate_url(url))
+    o = Observation
+    stmt = (select(o.url, o.checked_at, o.vantage, o.status, o.reason, o.confirmed, o.http_status, o.final_url,
+                   o.title, o.text_digest, o.diff, o.error, o.details, Capture.id.label("cap_id"),
+                   Capture.warc_file, Capture.offset, Capture.length, Capture.payload_digest, Capture.record_type)
+            .outerjoin(Capture, o.capture_id == Capture.id))
+    with core.db.session() as s:
+        wid = s.scalar(select(Watch.id).where(Watch.url == target))
+        if wid is None:
+            raise NotFound(f"no history for {url} (not watched)")
+        rows = s.execute(stmt.where(o.watch_id == wid).order_by(o.checked_at, o.id)).all()
+    return [observation_json(cast(Any, r), cast(Any, _CaptureOf(r)) if r.cap_id is not None else None)
+            for r in rows]
+
+
 def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None) -> list[Watch]:
     from presswatch.record.models import Watch
 
@@ -377,35 +421,38 @@ def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None
 
 
 DASHBOARD_FRESH_SECONDS = 2.0
-_dashboards: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+_dashboards: dict[tuple[int, bool], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
 
 
 def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
-    """:func:`dashboard_of`, shared by the requests of the same audience while no event, observation or
-    measurement was added, for at most ``DASHBOARD_FRESH_SECONDS`` (so a burst of readers costs one build)."""
+    """:func:`dashboard_of`, shared by the requests of the same audience (signed in or not) until anything
+    is committed to the database, by this process or another (:func:`change_token`). Where there is no
+    such reading, while no event, observation or measurement was added, for at most
+    ``DASHBOARD_FRESH_SECONDS`` (so a burst of readers costs one build)."""
     import copy
     import time
 
     from presswatch.record.measure_models import Measurement
     from presswatch.record.models import Event, Observation
 
-    def read_marks() -> tuple[Any, ...]:
+    token = change_token(core)  # read before anything the build reads
+    if token is not None:
+        key: tuple[Any, ...] = (id(core), aud.staff, aud.stamp, "token", token)
+    else:
         with core.db.session() as s:
-            return tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
-                                          select(func.max(Observation.id)).scalar_subquery(),
-                                          select(func.count()).select_from(Measurement).scalar_subquery())).one())
-
-    marks = _unless_changed(core, "dashboard-marks", read_marks)
-    key = (id(core), aud.staff, aud.stamp, marks)
+            marks = tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
+                                           select(func.max(Observation.id)).scalar_subquery(),
+                                           select(func.count()).select_from(Measurement).scalar_subquery())).one())
+        key = (id(core), aud.staff, aud.stamp, "marks", marks)
     now = time.monotonic()
+    slot = (id(core), aud.staff)
     with _cache_lock:
-        hit = _dashboards.get(key)
-    if hit is not None and now - hit[0] < DASHBOARD_FRESH_SECONDS:
-        return copy.deepcopy(hit[1])
+        hit = _dashboards.get(slot)
+    if hit is not None and hit[0] == key and (token is not None or now - hit[1] < DASHBOARD_FRESH_SECONDS):
+        return copy.deepcopy(hit[2])
     built = dashboard_of(core, aud)
     with _cache_lock:
-        _dashboards.clear()
-        _dashboards[key] = (now, built)
+        _dashboards[slot] = (key, now, built)
     return copy.deepcopy(built)
 
 
