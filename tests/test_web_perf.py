@@ -212,3 +212,49 @@ def test_serve_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_fast_iso_is_the_clock_format() -> None:
+    from datetime import timezone
+
+    from presswatch.clock import isoformat
+
+    for dt in (datetime(2026, 1, 1, 5, 6, 7, 891011), datetime(2026, 1, 1, 5, 6, 7, tzinfo=UTC),
+               datetime(2026, 1, 1, 5, 6, 7, 5, tzinfo=timezone(timedelta(hours=3))),
+               datetime(2026, 1, 1, tzinfo=timezone(timedelta(0), "GMT"))):
+        assert q._iso(dt) == isoformat(dt)
+    assert q._iso(None) is None
+
+
+def test_a_remembered_caller_is_forgotten_at_the_next_commit_anywhere(tmp_path: Path) -> None:
+    """Sessions and API tokens are looked up once per database change: a sign-out, a revoked token or a
+    disabled account, written by another process, counts on the very next request."""
+    from presswatch.web.auth import add_user, create_api_token
+    from presswatch.web.auth import sign_in as open_session
+
+    db_url = f"sqlite:///{tmp_path / 'pw.sqlite3'}"
+    core = _open(tmp_path, db_url)
+    try:
+        add_user(core, "val", "long enough password", "viewer")
+        add_user(core, "ed", "long enough password", "editor")
+        bearer = create_api_token(core, "val")
+        signed = open_session(core, "ed", "long enough password", "127.0.0.1")
+        c = TestClient(create_app(core), base_url="http://testserver")
+
+        def me(**kw: Any) -> Any:
+            return c.get("/api/v1/me", **kw).json()
+
+        for _ in range(2):  # the second answer comes from the remembered lookup
+            assert me(headers={"Authorization": f"Bearer {bearer}"})["role"] == "viewer"
+            assert me(cookies={"pw_session": signed.token})["role"] == "editor"
+        _in_another_process(tmp_path, db_url, "from presswatch.web.auth import end_session\n"
+                                              f"end_session(core, {signed.token!r})")
+        assert me(cookies={"pw_session": signed.token})["role"] == "anonymous"
+        assert me(headers={"Authorization": f"Bearer {bearer}"})["role"] == "viewer"
+        _in_another_process(tmp_path, db_url, "from sqlalchemy import update\n"
+                                              "from presswatch.record.web_models import User\n"
+                                              "core.db.write(lambda s: s.execute(update(User)"
+                                              ".where(User.name == 'val').values(disabled=True)))")
+        assert c.get("/api/v1/me", headers={"Authorization": f"Bearer {bearer}"}).status_code == 401
+    finally:
+        core.close()

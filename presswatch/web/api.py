@@ -237,7 +237,7 @@ def api_router(core: Presswatch) -> APIRouter:
             q.watch_or_404(core, aud(request), watch_id)
         except NotFound as exc:
             raise not_found(exc) from exc
-        rows = [v if text else {k: x for k, x in v.items() if k != "text"} for v in q.versions(core, watch_id)]
+        rows = q.versions(core, watch_id, text=text)
         return _page(rows, limit, offset)
 
     @r.get("/watches/{watch_id}/diff", tags=["versions"])

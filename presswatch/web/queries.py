@@ -15,7 +15,7 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -239,11 +239,11 @@ def forget_views() -> None:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    """:func:`~presswatch.clock.isoformat`, formatting a naive (UTC, as SQLite returns it) time directly."""
+    """:func:`~presswatch.clock.isoformat`, formatting a UTC (or naive, as SQLite returns it) time directly."""
     if not dt:
         return None
-    if dt.tzinfo is None:
-        return dt.isoformat(timespec="seconds") + "Z"
+    if dt.tzinfo is None or dt.tzinfo is UTC:
+        return dt.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
     return isoformat(dt)
 
 
@@ -277,7 +277,7 @@ def watch_or_404(core: Presswatch, aud: Audience, watch_id: int) -> Watch:
 
 def _event_dict(e: Any, url: str | None) -> dict[str, Any]:
     d = e.details or {}
-    return {"id": e.id, "at": isoformat(e.at), "kind": e.kind, "status": e.status, "reason": e.reason,
+    return {"id": e.id, "at": _iso(e.at), "kind": e.kind, "status": e.status, "reason": e.reason,
             "method": d.get("method") or (e.reason if e.kind in ("blocked", "unblocked") else None),
             "country": e.country, "watch_id": e.watch_id, "url": url or d.get("url") or d.get("target"),
             "summary": e.summary, "details": d, "observation_id": e.observation_id}
@@ -289,7 +289,9 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     """Events, newest first, filtered for the audience."""
     from presswatch.record.models import Event, Watch
 
-    q = select(Event, Watch.url).outerjoin(Watch, Event.watch_id == Watch.id)
+    q = select(Event.id, Event.at, Event.kind, Event.status, Event.reason, Event.country, Event.watch_id,
+               Event.summary, Event.details, Event.observation_id, Watch.url.label("watch_url"),
+               ).outerjoin(Watch, Event.watch_id == Watch.id)  # rows, not ORM objects
     if kinds:
         q = q.where(Event.kind.in_(list(kinds)))
     if watch_id is not None:
@@ -303,7 +305,8 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     out: list[dict[str, Any]] = []
     skipped = 0
     with core.db.session() as s:
-        for e, url in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
+        for e in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
+            url = e.watch_url
             if not aud.event_ok(e.watch_id, url, e.details):
                 continue
             row = _event_dict(e, url)
@@ -486,17 +489,27 @@ def dashboard_of(core: Presswatch, aud: Audience) -> dict[str, Any]:
     }
 
 
-def versions(core: Presswatch, watch_id: int) -> list[dict[str, Any]]:
-    """A watch's distinct versions, oldest first, numbered from 1."""
+def versions(core: Presswatch, watch_id: int, *, text: bool = True) -> list[dict[str, Any]]:
+    """A watch's distinct versions, oldest first, numbered from 1 (``text=False``: without their texts,
+    which are then not even read)."""
     from presswatch.record.models import Version
 
+    cols: list[Any] = [Version.id, Version.title, Version.meta, Version.first_seen_at, Version.last_seen_at,
+            Version.seen_count, Version.capture_id]
+    if text:
+        cols += [Version.plain_text, Version.text_z]
     with core.db.session() as s:
-        rows = s.scalars(select(Version).where(Version.watch_id == watch_id)
+        rows = s.execute(select(*cols).where(Version.watch_id == watch_id)
                          .order_by(Version.first_seen_at, Version.id)).all()
-    return [{"number": n, "id": v.id, "title": v.title, "text": v.text, "meta": v.meta or {},
-             "first_seen_at": isoformat(v.first_seen_at), "last_seen_at": isoformat(v.last_seen_at),
+    out = []
+    for n, v in enumerate(rows, start=1):
+        d: dict[str, Any] = {"number": n, "id": v.id, "title": v.title, "meta": v.meta or {},
+             "first_seen_at": _iso(v.first_seen_at), "last_seen_at": _iso(v.last_seen_at),
              "seen_count": v.seen_count, "capture_id": v.capture_id}
-            for n, v in enumerate(rows, start=1)]
+        if text:
+            d["text"] = Version.stored_text(v.plain_text, v.text_z)
+        out.append(d)
+    return out
 
 
 def _reachability(core: Presswatch, aud: Audience, *, watch_id: int | None = None, host: str | None = None,
@@ -555,7 +568,7 @@ def article(core: Presswatch, aud: Audience, watch_id: int, month: str | None = 
 
     w = watch_or_404(core, aud, watch_id)
     caps = _captures(core, watch_id)
-    vs = versions(core, watch_id)
+    vs = versions(core, watch_id, text=False)
     with core.db.session() as s:
         demand_ids = sorted(set(s.scalars(select(DemandTarget.demand_id).where(DemandTarget.watch_id == watch_id))))
         inc_ids = set(s.scalars(select(IncidentLink.incident_id).where(
@@ -563,7 +576,7 @@ def article(core: Presswatch, aud: Audience, watch_id: int, month: str | None = 
                 (IncidentLink.kind == "demand") & IncidentLink.ref.in_([str(i) for i in demand_ids])))))
     cited = [d for d in demands(core, aud) if d["id"] in demand_ids]
     return {
-        "watch": watch_dict(w), "versions": [{k: v for k, v in x.items() if k != "text"} for x in vs],
+        "watch": watch_dict(w), "versions": vs,
         "reachability": _reachability(core, aud, watch_id=watch_id, host=w.host),
         "events": events(core, aud, watch_id=watch_id, limit=200),
         "calendar": _calendar(caps, month), "capture_count": len(caps),
