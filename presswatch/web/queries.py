@@ -242,8 +242,11 @@ def _iso(dt: datetime | None) -> str | None:
     """:func:`~presswatch.clock.isoformat`, formatting a UTC (or naive, as SQLite returns it) time directly."""
     if not dt:
         return None
-    if dt.tzinfo is None or dt.tzinfo is UTC:
-        return dt.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    tz = dt.tzinfo
+    if tz is None:
+        return dt.isoformat(timespec="seconds") + "Z"
+    if tz is UTC:
+        return dt.isoformat(timespec="seconds")[:-6] + "Z"  # without "+00:00"
     return isoformat(dt)
 
 
@@ -258,11 +261,20 @@ def watch_columns() -> tuple[Any, ...]:
 
 def watch_dict(w: Any) -> dict[str, Any]:
     """A watch (or a row of :func:`watch_columns`) as the API shows it."""
-    tags = w.tags or {}
-    return {"id": w.id, "url": w.url, "kind": w.kind, "host": w.host, "status": w.status, "reason": w.reason,
-            "confirmed": w.confirmed, "tags": tags, "outlet": tags.get("outlet"), "country": tags.get("country"),
-            "active": w.active, "interval": w.interval, "created_at": _iso(w.created_at),
-            "last_checked_at": _iso(w.last_checked_at), "last_change_at": _iso(w.last_change_at)}
+    from sqlalchemy.engine import Row
+
+    if isinstance(w, Row):  # unpacked by position: cheaper than an attribute each
+        wid, url, kind, host, status, reason, confirmed, tags, active, interval, created, checked, changed = w
+    else:
+        wid, url, kind, host, status, reason, confirmed, tags = (w.id, w.url, w.kind, w.host, w.status, w.reason,
+                                                                 w.confirmed, w.tags)
+        active, interval, created, checked, changed = (w.active, w.interval, w.created_at, w.last_checked_at,
+                                                       w.last_change_at)
+    tags = tags or {}
+    return {"id": wid, "url": url, "kind": kind, "host": host, "status": status, "reason": reason,
+            "confirmed": confirmed, "tags": tags, "outlet": tags.get("outlet"), "country": tags.get("country"),
+            "active": active, "interval": interval, "created_at": _iso(created),
+            "last_checked_at": _iso(checked), "last_change_at": _iso(changed)}
 
 
 def watch_or_404(core: Presswatch, aud: Audience, watch_id: int) -> Watch:
