@@ -387,42 +387,42 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     return total, page
 
 
-class _CaptureOf:
-    """What :func:`~presswatch.publish.rows.observation_json` reads of a capture, from a row's columns."""
-
-    __slots__ = ("payload_digest", "pointer", "record_type")
-
-    def __init__(self, r: Any) -> None:
-        from presswatch.archive.pointer import CapturePointer
-
-        self.pointer = CapturePointer(r.warc_file, r.offset, r.length)
-        self.payload_digest = r.payload_digest
-        self.record_type = r.record_type
-
-
 def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
     """A watched URL's observations, oldest first, in the ``check --json`` shape of
-    :func:`presswatch.publish.export.history_rows` (read as columns, not ORM objects)."""
-    from typing import cast
-
+    :func:`presswatch.publish.export.history_rows` and :func:`~presswatch.publish.rows.observation_json`
+    (read as columns, not ORM objects)."""
     from presswatch.fetch.guard import validate_url
-    from presswatch.publish.rows import observation_json
     from presswatch.record.models import Capture, Observation, Watch
     from presswatch.sources.urls import canonical_url
 
     target = canonical_url(validate_url(url))
     o = Observation
     stmt = (select(o.url, o.checked_at, o.vantage, o.status, o.reason, o.confirmed, o.http_status, o.final_url,
-                   o.title, o.text_digest, o.diff, o.error, o.details, Capture.id.label("cap_id"),
-                   Capture.warc_file, Capture.offset, Capture.length, Capture.payload_digest, Capture.record_type)
+                   o.title, o.text_digest, o.diff, o.error, o.details, Capture.id, Capture.warc_file,
+                   Capture.offset, Capture.length, Capture.payload_digest, Capture.record_type)
             .outerjoin(Capture, o.capture_id == Capture.id))
     with core.db.session() as s:
         wid = s.scalar(select(Watch.id).where(Watch.url == target))
         if wid is None:
             raise NotFound(f"no history for {url} (not watched)")
         rows = s.execute(stmt.where(o.watch_id == wid).order_by(o.checked_at, o.id)).all()
-    return [observation_json(cast(Any, r), cast(Any, _CaptureOf(r)) if r.cap_id is not None else None)
-            for r in rows]
+    out = []
+    for (ourl, checked, vantage, status, reason, confirmed, http_status, final_url, title, digest, diff_, error,
+         details, cap_id, warc_file, offset, length, payload_digest, record_type) in rows:
+        d = diff_ or {}
+        out.append({
+            "url": ourl, "checked_at": _iso(checked), "vantage": vantage, "status": status, "reason": reason,
+            "confirmed": confirmed, "http_status": http_status, "final_url": final_url, "title": title,
+            "text_digest": digest,
+            "capture": ({"warc_file": warc_file, "offset": offset, "length": length,
+                         "payload_digest": payload_digest, "record_type": record_type}
+                        if cap_id is not None else None),
+            "diff": {"paragraphs_added": int(d.get("paragraphs_added", 0)),
+                     "paragraphs_removed": int(d.get("paragraphs_removed", 0)),
+                     "words_added": int(d.get("words_added", 0)), "words_removed": int(d.get("words_removed", 0))},
+            "error": error, "notice": (details or {}).get("notice"),
+        })
+    return out
 
 
 def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None) -> list[Watch]:
