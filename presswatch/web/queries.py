@@ -437,6 +437,7 @@ def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None
 
 DASHBOARD_FRESH_SECONDS = 2.0
 _dashboards: dict[tuple[int, bool], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
+_building: dict[tuple[int, bool], threading.Lock] = {}
 
 
 def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
@@ -465,9 +466,14 @@ def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
         hit = _dashboards.get(slot)
     if hit is not None and hit[0] == key and (token is not None or now - hit[1] < DASHBOARD_FRESH_SECONDS):
         return copy.deepcopy(hit[2])
-    built = dashboard_of(core, aud)
-    with _cache_lock:
-        _dashboards[slot] = (key, now, built)
+    with _building.setdefault(slot, threading.Lock()):  # a burst of readers waits for one build
+        with _cache_lock:
+            hit = _dashboards.get(slot)
+        if hit is not None and hit[0] == key and (token is not None or now - hit[1] < DASHBOARD_FRESH_SECONDS):
+            return copy.deepcopy(hit[2])
+        built = dashboard_of(core, aud)
+        with _cache_lock:
+            _dashboards[slot] = (key, now, built)
     return copy.deepcopy(built)
 
 
