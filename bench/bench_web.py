@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
@@ -224,6 +225,57 @@ async def drive(base: str, paths: list[str], concurrency: int, seconds: float, m
             "client_ms": client_cpu / n * 1000, "server_ms": server_cpu / n * 1000 if server_cpu is not None else None}
 
 
+def in_process(core: Presswatch, routes: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """CPU milliseconds per request of each route called straight through the ASGI app in this process
+    (no HTTP, no client, sync routes run inline): what the app itself costs, free of the client's share."""
+    import fastapi.routing
+
+    from presswatch.web.app import create_app
+
+    async def inline(fn: Any, *a: Any, **k: Any) -> Any:
+        return fn(*a, **k)
+
+    saved = fastapi.routing.run_in_threadpool
+    setattr(fastapi.routing, "run_in_threadpool", inline)  # noqa: B010 - swapped for the timing only
+    app = create_app(core)
+
+    async def call(path: str) -> None:
+        p, _, qs = path.partition("?")
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": p, "raw_path": p.encode(), "query_string": qs.encode(), "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"accept", b"*/*")], "client": ("127.0.0.1", 1),
+                 "server": ("bench", 80)}
+        status: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(m: MutableMapping[str, Any]) -> None:
+            if m["type"] == "http.response.start":
+                status.append(m["status"])
+
+        await app(scope, receive, send)
+        if status[0] != 200:
+            raise SystemExit(f"{path}: {status[0]}")
+
+    async def run() -> dict[str, float]:
+        out = {}
+        for name, paths in routes.items():
+            for p in paths[:5]:
+                await call(p)
+            n = rounds * len(paths)
+            c0 = time.process_time()
+            for i in range(n):
+                await call(paths[i % len(paths)])
+            out[name] = (time.process_time() - c0) / n * 1000
+        return out
+
+    try:
+        return asyncio.run(run())
+    finally:
+        setattr(fastapi.routing, "run_in_threadpool", saved)  # noqa: B010
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--watches", type=int, default=1000)
@@ -233,6 +285,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=3000, help="Most requests per route.")
     ap.add_argument("--db", default=None, help="SQLAlchemy URL (an empty database); default SQLite in a temp dir.")
     ap.add_argument("--workers", type=int, default=1, help="Server processes for the app (presswatch serve --workers).")
+    ap.add_argument("--in-process", type=int, default=0, metavar="ROUNDS",
+                    help="Also time ROUNDS passes over each route's paths straight through the app (CPU ms/request).")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pw-bench-web-") as tmp:
@@ -241,7 +295,6 @@ def main() -> None:
         core = Presswatch.open(settings)
         built = build(core, args.watches, args.per_watch)
         db = settings.db_url
-        core.close()
         print(f"built {built['observations']:,} observations over {len(built['ids']):,} watches in "
               f"{built['seconds']:.1f} s ({'SQLite' if db.startswith('sqlite') else 'PostgreSQL'})", file=sys.stderr)
         rng = random.Random(7)
@@ -257,6 +310,10 @@ def main() -> None:
             "/api/v1/history?url=": [str(httpx.URL("/api/v1/history", params={"url": built["urls"][w]}))
                                      for w in sample],
         }
+        if args.in_process:
+            for name, ms in in_process(core, routes, args.in_process).items():
+                print(f"in process: `{name}` {ms:.2f} CPU ms/request", file=sys.stderr)
+        core.close()
         proc, base, replay_base = serve(data, db, args.workers)
         replay_routes = {"replay /c/{id} (page)": [f"/c/{built['page']}"], "replay /w/{ts}/{url} (image)": [
             built["image"]]}
