@@ -156,6 +156,8 @@ class _Workers:
                 code = 0 if server.started else 1
             finally:
                 core.close()
+        except Exception as exc:  # noqa: BLE001 - a worker reports why it stopped, then exits 1
+            err.print(f"serve: worker {os.getpid()} stopped: {exc}", highlight=False)
         finally:
             os._exit(code)
 
