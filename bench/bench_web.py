@@ -1,7 +1,7 @@
 """Load benchmark of the web app: requests/s and p50/p99 latency with 100,000 observations stored.
 
     python bench/bench_web.py [--watches 1000] [--per-watch 100] [--concurrency 8] [--seconds 5] [--requests 3000]
-                              [--db URL]
+                              [--db URL] [--workers N]
 
 Builds a database quickly (bulk inserts through the record models: watches, observations, a few
 versions and events per watch, not real checks), serves it with ``presswatch serve`` (uvicorn) in a
@@ -9,7 +9,11 @@ subprocess on loopback, and drives each route with an async httpx client over a 
 connections, for at most ``--seconds`` and ``--requests`` per route. Routes: the dashboard ``/``, the
 article page ``/watches/{id}``, the diff view ``/watches/{id}/diff?from=&to=``, and the read API
 (``/api/v1/watches``, ``/api/v1/events``, ``/api/v1/history?url=``); and on the replay origin, one
-archived article page (``/c/{id}``, rewritten) and one of its images (``/w/{ts}/{url}``). A route the
+archived article page (``/c/{id}``, rewritten) and one of its images (``/w/{ts}/{url}``). Requests
+rotate over 50 watches (article, diff, history), over pages of the lists (``offset``) and over event
+filters, so no one cached answer is measured. Besides requests/s and latency each route reports the CPU
+time per request of the server (all its processes, from ``/proc``) and of this client, which shares the
+cores with it (``--workers N`` runs ``presswatch serve --workers N``). A route the
 served app does not have is reported with its status (404) and no figures. Goal: ≥ 300 requests/s with p99 < 200 ms for
 the read API and ≥ 100 pages/s for the dashboard.
 """
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
@@ -140,13 +145,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(data: Path, db: str) -> tuple[subprocess.Popen[str], str, str]:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of process ``pid`` and its descendants so far, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo, seen = 0.0, [pid], set()
+    try:
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    except (OSError, ValueError, IndexError):
+        return None if not seen else total
+    return total
+
+
+def serve(data: Path, db: str, workers: int = 1) -> tuple[subprocess.Popen[str], str, str]:
     port, rport = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWATCH_")}
     env.update({"PRESSWATCH_DATA": str(data), "PRESSWATCH_DB": db})
     proc = subprocess.Popen([sys.executable, "-m", "presswatch", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--replay-port", str(rport)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             "--replay-port", str(rport), "--workers", str(workers)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -162,8 +186,9 @@ def serve(data: Path, db: str) -> tuple[subprocess.Popen[str], str, str]:
     raise SystemExit("server did not start in 60 s")
 
 
-async def drive(base: str, paths: list[str], concurrency: int, seconds: float, max_requests: int) -> dict[str, Any]:
-    """Request ``paths`` (round robin) from ``concurrency`` connections; latencies and statuses."""
+async def drive(base: str, paths: list[str], concurrency: int, seconds: float, max_requests: int,
+                server_pid: int | None = None) -> dict[str, Any]:
+    """Request ``paths`` (round robin) from ``concurrency`` connections; latencies, statuses and CPU time."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         first = await client.get(paths[0])
@@ -187,12 +212,68 @@ async def drive(base: str, paths: list[str], concurrency: int, seconds: float, m
                 latencies.append(time.perf_counter() - t)
                 statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
+        s0 = cpu_seconds(server_pid) if server_pid else None
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - t0
+        wall, client_cpu = time.perf_counter() - t0, time.process_time() - c0
+        s1 = cpu_seconds(server_pid) if server_pid else None
     q = quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else [latencies[0]] * 99
-    return {"status": ",".join(f"{k}×{v}" for k, v in sorted(statuses.items())), "n": len(latencies),
-            "rps": len(latencies) / wall, "p50": q[49] * 1000, "p99": q[98] * 1000, "bytes": len(first.content)}
+    n = len(latencies)
+    server_cpu = (s1 - s0) if s0 is not None and s1 is not None else None
+    return {"status": ",".join(f"{k}×{v}" for k, v in sorted(statuses.items())), "n": n,
+            "rps": n / wall, "p50": q[49] * 1000, "p99": q[98] * 1000, "bytes": len(first.content),
+            "client_ms": client_cpu / n * 1000, "server_ms": server_cpu / n * 1000 if server_cpu is not None else None}
+
+
+def in_process(core: Presswatch, routes: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """CPU milliseconds per request of each route called straight through the ASGI app in this process
+    (no HTTP, no client, sync routes run inline): what the app itself costs, free of the client's share."""
+    import fastapi.routing
+
+    from presswatch.web.app import create_app
+
+    async def inline(fn: Any, *a: Any, **k: Any) -> Any:
+        return fn(*a, **k)
+
+    saved = fastapi.routing.run_in_threadpool
+    setattr(fastapi.routing, "run_in_threadpool", inline)  # noqa: B010 - swapped for the timing only
+    app = create_app(core)
+
+    async def call(path: str) -> None:
+        p, _, qs = path.partition("?")
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": p, "raw_path": p.encode(), "query_string": qs.encode(), "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"accept", b"*/*")], "client": ("127.0.0.1", 1),
+                 "server": ("bench", 80)}
+        status: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(m: MutableMapping[str, Any]) -> None:
+            if m["type"] == "http.response.start":
+                status.append(m["status"])
+
+        await app(scope, receive, send)
+        if status[0] != 200:
+            raise SystemExit(f"{path}: {status[0]}")
+
+    async def run() -> dict[str, float]:
+        out = {}
+        for name, paths in routes.items():
+            for p in paths[:5]:
+                await call(p)
+            n = rounds * len(paths)
+            c0 = time.process_time()
+            for i in range(n):
+                await call(paths[i % len(paths)])
+            out[name] = (time.process_time() - c0) / n * 1000
+        return out
+
+    try:
+        return asyncio.run(run())
+    finally:
+        setattr(fastapi.routing, "run_in_threadpool", saved)  # noqa: B010
 
 
 def main() -> None:
@@ -203,6 +284,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="Most seconds per route.")
     ap.add_argument("--requests", type=int, default=3000, help="Most requests per route.")
     ap.add_argument("--db", default=None, help="SQLAlchemy URL (an empty database); default SQLite in a temp dir.")
+    ap.add_argument("--workers", type=int, default=1, help="Server processes for the app (presswatch serve --workers).")
+    ap.add_argument("--in-process", type=int, default=0, metavar="ROUNDS",
+                    help="Also time ROUNDS passes over each route's paths straight through the app (CPU ms/request).")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pw-bench-web-") as tmp:
@@ -211,7 +295,6 @@ def main() -> None:
         core = Presswatch.open(settings)
         built = build(core, args.watches, args.per_watch)
         db = settings.db_url
-        core.close()
         print(f"built {built['observations']:,} observations over {len(built['ids']):,} watches in "
               f"{built['seconds']:.1f} s ({'SQLite' if db.startswith('sqlite') else 'PostgreSQL'})", file=sys.stderr)
         rng = random.Random(7)
@@ -221,25 +304,35 @@ def main() -> None:
             "/watches/{id}": [f"/watches/{w}" for w in sample],
             "/watches/{id}/diff": [f"/watches/{w}/diff?from={built['versions'][w][0]}&to={built['versions'][w][-1]}"
                                    for w in sample],
-            "/api/v1/watches": ["/api/v1/watches"],
-            "/api/v1/events": ["/api/v1/events"],
+            "/api/v1/watches": [f"/api/v1/watches?offset={o}" for o in range(0, min(900, len(built["ids"])), 100)],
+            "/api/v1/events": [f"/api/v1/events?offset={o}" for o in range(0, 2 * len(built["ids"]), 100)]
+            + ["/api/v1/events?kind=edited", "/api/v1/events?kind=published&offset=200"],
             "/api/v1/history?url=": [str(httpx.URL("/api/v1/history", params={"url": built["urls"][w]}))
                                      for w in sample],
         }
-        proc, base, replay_base = serve(data, db)
+        if args.in_process:
+            for name, ms in in_process(core, routes, args.in_process).items():
+                print(f"in process: `{name}` {ms:.2f} CPU ms/request", file=sys.stderr)
+        core.close()
+        proc, base, replay_base = serve(data, db, args.workers)
         replay_routes = {"replay /c/{id} (page)": [f"/c/{built['page']}"], "replay /w/{ts}/{url} (image)": [
             built["image"]]}
         try:
-            print("| route | status | requests | req/s | p50 ms | p99 ms | first response bytes |")
-            print("|---|---|---|---|---|---|---|")
+            print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; server workers: "
+                  f"{args.workers}; {os.cpu_count()} CPUs", file=sys.stderr)
+            print("| route | status | requests | req/s | p50 ms | p99 ms | server CPU ms/req | client CPU ms/req "
+                  "| first response bytes |")
+            print("|---|---|---|---|---|---|---|---|---|")
             for name, paths in [*routes.items(), *replay_routes.items()]:
                 origin = replay_base if name.startswith("replay") else base
-                r = asyncio.run(drive(origin, paths, args.concurrency, args.seconds, args.requests))
+                r = asyncio.run(drive(origin, paths, args.concurrency, args.seconds, args.requests, proc.pid))
                 if "n" not in r:
-                    print(f"| `{name}` | {r['status']} (not in this app) | – | – | – | – | – |")
+                    print(f"| `{name}` | {r['status']} (not in this app) | – | – | – | – | – | – | – |")
                     continue
+                srv = f"{r['server_ms']:.1f}" if r["server_ms"] is not None else "–"
                 print(f"| `{name}` | {r['status']} | {r['n']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
-                      f"| {r['bytes']:,} |", flush=True)
+                      f"| {srv} | {r['client_ms']:.1f} | {r['bytes']:,} |", flush=True)
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "api_router",
+    "EVENTS_PAGE",
     "Id",
     "Limit",
     "MAX_LIMIT",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 MAX_LIMIT = 500
+EVENTS_PAGE = 100  #: events per page of /api/v1/events unless ``limit`` says otherwise
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -134,16 +136,16 @@ def api_router(core: Presswatch) -> APIRouter:
         from presswatch.record.models import Watch
 
         a = aud(request)
-        stmt = select(Watch).order_by(Watch.id)
+        stmt = select(*q.watch_columns()).order_by(Watch.id)  # rows, not ORM objects
         for col, val in ((Watch.status, status), (Watch.reason, reason), (Watch.kind, kind), (Watch.host, host)):
             if val:
                 stmt = stmt.where(col == val)
         with core.db.session() as s:
             if (a.view is None or a.view.hides_nothing) and not country and not outlet:  # page in SQL
                 total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-                page = [q.watch_dict(w) for w in s.scalars(stmt.limit(limit).offset(offset))]
+                page = [q.watch_dict(w) for w in s.execute(stmt.limit(limit).offset(offset))]
                 return {"ok": True, "total": total, "limit": limit, "offset": offset, "rows": page}
-            rows = [q.watch_dict(w) for w in s.scalars(stmt) if a.watch_ok(w)]
+            rows = [q.watch_dict(w) for w in s.execute(stmt) if a.watch_ok(w)]
         if country:
             rows = [w for w in rows if country.upper() in {w["country"], *(w["tags"].get("measure_in") or [])}]
         if outlet:
@@ -235,7 +237,7 @@ def api_router(core: Presswatch) -> APIRouter:
             q.watch_or_404(core, aud(request), watch_id)
         except NotFound as exc:
             raise not_found(exc) from exc
-        rows = [v if text else {k: x for k, x in v.items() if k != "text"} for v in q.versions(core, watch_id)]
+        rows = q.versions(core, watch_id, text=text)
         return _page(rows, limit, offset)
 
     @r.get("/watches/{watch_id}/diff", tags=["versions"])
@@ -290,13 +292,11 @@ def api_router(core: Presswatch) -> APIRouter:
     @r.get("/history", tags=["observations"])
     def history(request: Request, url: Annotated[str, Query(max_length=2048)]) -> dict[str, Any]:
         """Recorded observations of a URL, oldest first (the ``check --json`` shape)."""
-        from presswatch.publish.export import history_rows
-
         a = aud(request)
         if a.view is not None and a.view.url_hidden(url):
             raise HTTPException(404, f"not watched: {url[:200]}")
         try:
-            return {"ok": True, "rows": history_rows(core, url)}
+            return {"ok": True, "rows": q.history(core, url)}
         except PresswatchError as exc:
             raise HTTPException(404, str(exc)) from exc
 
@@ -305,22 +305,18 @@ def api_router(core: Presswatch) -> APIRouter:
                kind: Annotated[str | None, Query(max_length=32)] = None,
                country: Annotated[str | None, Query(max_length=2)] = None,
                reason: Annotated[str | None, Query(max_length=32)] = None,
-               limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
-               offset: Offset = 0) -> dict[str, Any]:
-        """Timeline events, oldest first (``limit``/``offset`` page through them)."""
-        from presswatch.publish.export import EventFilter, event_rows
-
+               limit: Limit = EVENTS_PAGE, offset: Offset = 0) -> dict[str, Any]:
+        """Timeline events, oldest first, ``limit`` a page (default 100; ``offset`` pages on; ``total``
+        counts them all)."""
         a = aud(request)
         if url is not None and a.view is not None and a.view.url_hidden(url):
             raise HTTPException(404, f"not watched: {url[:200]}")
         try:
-            rows = event_rows(core, url, EventFilter(kinds=(kind,) if kind else (), reason=reason,
-                                                     country=country))
+            total, page = q.event_page(core, a, url=url, kind=kind, country=country, reason=reason,
+                                       limit=limit, offset=offset)
         except PresswatchError as exc:
             raise HTTPException(404, str(exc)) from exc
-        rows = [row for row in rows if a.event_ok(None, row.get("url"), row.get("details"))]
-        page = rows[offset : offset + limit] if limit else rows[offset:]
-        return {"ok": True, "total": len(rows), "offset": offset, "rows": page}
+        return {"ok": True, "total": total, "limit": limit, "offset": offset, "rows": page}
 
     # -- demands and incidents ------------------------------------------------------------------
     @r.get("/demands", tags=["demands"])

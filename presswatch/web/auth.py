@@ -15,9 +15,10 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
@@ -206,26 +207,57 @@ def _role(value: str) -> Role:
     return "anonymous"
 
 
+_LOOKUPS_MAX = 4096
+_lookups_lock = threading.Lock()
+#: (database, secret digests) -> (change token, (principal, csrf), session expiry): callers recognised
+#: since the last commit to the database (a sign-out, a revoked token or a disabled user is a commit)
+_lookups: dict[tuple[int, str, str], tuple[Any, tuple[Principal, str | None], datetime | None]] = {}
+
+
 def _lookup(core: Presswatch, session_token: str | None, bearer: str | None) -> tuple[Principal, str | None]:
-    """The caller behind a session cookie or API token (and the session's CSRF token), or anonymous."""
+    """The caller behind a session cookie or API token (and the session's CSRF token), or anonymous.
+
+    A caller recognised is remembered until anything is committed to the database, by this process or
+    another (:func:`~presswatch.web.queries.change_token`); a session still ends at its expiry time."""
+    from presswatch.web.queries import change_token
+
+    token = change_token(core)  # read before the lookup, so a commit racing with it is never missed
+    key = (id(core.db), _digest(bearer) if bearer else "", _digest(session_token) if session_token else "")
+    now = core.clock.now()
+    if token is not None:
+        with _lookups_lock:
+            hit = _lookups.get(key)
+        if hit is not None and hit[0] == token and (hit[2] is None or hit[2] > now):
+            return hit[1]
+    found, expires = _lookup_now(core, session_token, bearer, now)
+    if token is not None and found[0] is not ANONYMOUS:
+        with _lookups_lock:
+            if len(_lookups) >= _LOOKUPS_MAX:
+                _lookups.clear()
+            _lookups[key] = (token, found, expires)
+    return found
+
+
+def _lookup_now(core: Presswatch, session_token: str | None, bearer: str | None,
+                now: datetime) -> tuple[tuple[Principal, str | None], datetime | None]:
     from presswatch.record.web_models import ApiToken, User, WebSession
 
-    now = core.clock.now()
     with core.db.session() as s:
         if bearer:
             row = s.execute(select(User, ApiToken.id).join(ApiToken, ApiToken.user_id == User.id).where(
                 ApiToken.token_hash == _digest(bearer), ApiToken.revoked_at.is_(None))).first()
             if row is not None and not row[0].disabled:
                 u = row[0]
-                return Principal(role=_role(u.role), user_id=u.id, name=u.name, via="token"), None
-            return ANONYMOUS, None
+                return (Principal(role=_role(u.role), user_id=u.id, name=u.name, via="token"), None), None
+            return (ANONYMOUS, None), None
         if session_token:
             srow = s.execute(select(User, WebSession).join(WebSession, WebSession.user_id == User.id).where(
                 WebSession.token_hash == _digest(session_token))).first()
             if srow is not None and not srow[0].disabled and srow[1].expires_at > now:
                 u, ws = srow
-                return Principal(role=_role(u.role), user_id=u.id, name=u.name, via="session"), ws.csrf
-    return ANONYMOUS, None
+                return ((Principal(role=_role(u.role), user_id=u.id, name=u.name, via="session"), ws.csrf),
+                        ws.expires_at)
+    return (ANONYMOUS, None), None
 
 
 def _cookies(headers: Mapping[str, str]) -> dict[str, str]:

@@ -9,11 +9,13 @@ publishes them) and only published, public incidents. Unknown or hidden ids are 
 from __future__ import annotations
 
 import calendar
+import itertools
 import threading
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -33,6 +35,7 @@ __all__ = [
     "DASHBOARD_FRESH_SECONDS",
     "article",
     "bundle_entries",
+    "change_token",
     "audience",
     "Audience",
     "capture",
@@ -43,14 +46,17 @@ __all__ = [
     "demands",
     "diff",
     "EVENT_KINDS",
+    "event_page",
     "events",
     "forget_views",
+    "history",
     "incident",
     "incident_visible",
     "incidents",
     "measurement",
     "site",
     "versions",
+    "watch_columns",
     "watch_dict",
     "watch_or_404",
 ]
@@ -71,7 +77,8 @@ class Audience:
     def staff(self) -> bool:
         return self.view is None
 
-    def watch_ok(self, w: Watch) -> bool:
+    def watch_ok(self, w: Any) -> bool:
+        """Whether the reader may see ``w`` (a watch or a row with its ``id``, ``url`` and ``tags``)."""
         return self.view is None or self.view.watch_visible(w.id, w.url, w.tags)
 
     def event_ok(self, watch_id: int | None, url: str | None, details: dict[str, Any] | None) -> bool:
@@ -85,14 +92,111 @@ _cache_lock = threading.Lock()
 _view_cache: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
 
+class _ChangeToken:
+    """A cheap "did anything commit since?" reading of one database, taken before the queries it guards.
+
+    SQLite: ``PRAGMA data_version`` on a connection of our own that never writes; its value changes
+    whenever any other connection, in this process or another, commits to the file. PostgreSQL: the
+    current snapshot (``pg_current_snapshot()``: the transactions in flight and the next id), which every
+    writing transaction changes when it starts and again when its commit becomes visible (a WAL position
+    would move before the commit is visible to readers). ``None`` where there is no such reading (an
+    in-memory database, a server without it): the callers then recompute every time.
+    """
+
+    def __init__(self, url: str, is_sqlite: bool) -> None:
+        self.serial = next(_serials)  # readings of two databases (or of one opened twice) never compare equal
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._sqlite = is_sqlite
+        self._path: str | None = None
+        if is_sqlite:
+            from sqlalchemy.engine import make_url
+
+            self._path = make_url(url).database or None
+        self._broken = is_sqlite and (self._path is None or ":memory:" in url or "mode=memory" in url)
+
+    def read(self, core: Presswatch) -> Any:
+        if self._broken:
+            return None
+        try:
+            if self._sqlite:
+                import sqlite3
+
+                with self._lock:
+                    if self._conn is None:
+                        self._conn = sqlite3.connect(self._path or "", check_same_thread=False, timeout=30)
+                    return self.serial, self._conn.execute("PRAGMA data_version").fetchone()[0]
+            from sqlalchemy import text
+
+            with core.db.session() as s:
+                return self.serial, str(s.execute(text("SELECT pg_current_snapshot()::text")).scalar())
+        except Exception:  # noqa: BLE001 - no reading: recompute every time (correct, only slower)
+            self._broken = True
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+_serials = itertools.count(1)
+_tokens: weakref.WeakKeyDictionary[Any, _ChangeToken] = weakref.WeakKeyDictionary()
+_memo: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+
+
+def change_token(core: Presswatch) -> Any:
+    """What :class:`_ChangeToken` reads for ``core``'s database now (``None``: unknown, assume changed)."""
+    db = core.db
+    with _cache_lock:
+        tok = _tokens.get(db)
+        if tok is None:
+            tok = _tokens[db] = _ChangeToken(db.url, db.is_sqlite)
+    return tok.read(core)
+
+
+def _unless_changed(core: Presswatch, kind: str, make: Any) -> Any:
+    """``make()``, remembered for ``core``'s database until anything commits to it (in any process)."""
+    token = change_token(core)  # read first: a commit racing with make() changes it for the next caller
+    if token is not None:
+        with _cache_lock:
+            hit = _memo.get(core.db, {}).get(kind)
+        if hit is not None and hit[0] == token:
+            return hit[1]
+    value = make()
+    if token is not None:
+        with _cache_lock:
+            _memo.setdefault(core.db, {})[kind] = (token, value)
+    return value
+
+
 def _stamp(core: Presswatch) -> tuple[Any, ...]:
-    """A fingerprint of what the public view and the demand records depend on (one query)."""
+    """A fingerprint of what the public view and the demand records depend on (one query, made again
+    only after something was committed to the database)."""
+    return tuple(_unless_changed(core, "stamp", lambda: _full_stamp(core)))
+
+
+def _full_stamp(core: Presswatch) -> tuple[Any, ...]:
+    """Counts and latest changes of demands, their targets and documents, watches and test lists, and the
+    tags of the watches that name demands."""
+    import hashlib
+    import json
+
+    from sqlalchemy import Text, cast
+
     from presswatch.record.demand_models import Demand, DemandDocument, DemandTarget
     from presswatch.record.measure_models import TestListEntry
     from presswatch.record.models import Watch
 
     with core.db.session() as s:
-        return (core.db.url, *s.execute(select(
+        # the watches whose tags name demands (what PublicView.watch_visible reads), in full: a tag change
+        # made by another process or server worker changes the fingerprint too
+        tagged = s.execute(select(Watch.id, Watch.tags).where(cast(Watch.tags, Text).like("%demands%"))
+                           .order_by(Watch.id)).all()
+        tags_digest = hashlib.sha256(json.dumps([[i, t] for i, t in tagged], sort_keys=True,
+                                                default=str).encode()).hexdigest()
+        return (core.db.url, tags_digest, *s.execute(select(
             select(func.count()).select_from(Demand).scalar_subquery(),
             select(func.max(Demand.updated_at)).scalar_subquery(),
             select(func.sum(Demand.revision)).scalar_subquery(),
@@ -135,15 +239,42 @@ def forget_views() -> None:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return isoformat(dt) if dt else None
+    """:func:`~presswatch.clock.isoformat`, formatting a UTC (or naive, as SQLite returns it) time directly."""
+    if not dt:
+        return None
+    tz = dt.tzinfo
+    if tz is None:
+        return dt.isoformat(timespec="seconds") + "Z"
+    if tz is UTC:
+        return dt.isoformat(timespec="seconds")[:-6] + "Z"  # without "+00:00"
+    return isoformat(dt)
 
 
-def watch_dict(w: Watch) -> dict[str, Any]:
-    tags = w.tags or {}
-    return {"id": w.id, "url": w.url, "kind": w.kind, "host": w.host, "status": w.status, "reason": w.reason,
-            "confirmed": w.confirmed, "tags": tags, "outlet": tags.get("outlet"), "country": tags.get("country"),
-            "active": w.active, "interval": w.interval, "created_at": _iso(w.created_at),
-            "last_checked_at": _iso(w.last_checked_at), "last_change_at": _iso(w.last_change_at)}
+def watch_columns() -> tuple[Any, ...]:
+    """The columns :func:`watch_dict` reads: ``select(*watch_columns())`` rows are accepted like watches
+    (no ORM objects made, for the list routes)."""
+    from presswatch.record.models import Watch
+
+    return (Watch.id, Watch.url, Watch.kind, Watch.host, Watch.status, Watch.reason, Watch.confirmed, Watch.tags,
+            Watch.active, Watch.interval, Watch.created_at, Watch.last_checked_at, Watch.last_change_at)
+
+
+def watch_dict(w: Any) -> dict[str, Any]:
+    """A watch (or a row of :func:`watch_columns`) as the API shows it."""
+    from sqlalchemy.engine import Row
+
+    if isinstance(w, Row):  # unpacked by position: cheaper than an attribute each
+        wid, url, kind, host, status, reason, confirmed, tags, active, interval, created, checked, changed = w
+    else:
+        wid, url, kind, host, status, reason, confirmed, tags = (w.id, w.url, w.kind, w.host, w.status, w.reason,
+                                                                 w.confirmed, w.tags)
+        active, interval, created, checked, changed = (w.active, w.interval, w.created_at, w.last_checked_at,
+                                                       w.last_change_at)
+    tags = tags or {}
+    return {"id": wid, "url": url, "kind": kind, "host": host, "status": status, "reason": reason,
+            "confirmed": confirmed, "tags": tags, "outlet": tags.get("outlet"), "country": tags.get("country"),
+            "active": active, "interval": interval, "created_at": _iso(created),
+            "last_checked_at": _iso(checked), "last_change_at": _iso(changed)}
 
 
 def watch_or_404(core: Presswatch, aud: Audience, watch_id: int) -> Watch:
@@ -158,7 +289,7 @@ def watch_or_404(core: Presswatch, aud: Audience, watch_id: int) -> Watch:
 
 def _event_dict(e: Any, url: str | None) -> dict[str, Any]:
     d = e.details or {}
-    return {"id": e.id, "at": isoformat(e.at), "kind": e.kind, "status": e.status, "reason": e.reason,
+    return {"id": e.id, "at": _iso(e.at), "kind": e.kind, "status": e.status, "reason": e.reason,
             "method": d.get("method") or (e.reason if e.kind in ("blocked", "unblocked") else None),
             "country": e.country, "watch_id": e.watch_id, "url": url or d.get("url") or d.get("target"),
             "summary": e.summary, "details": d, "observation_id": e.observation_id}
@@ -170,7 +301,9 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     """Events, newest first, filtered for the audience."""
     from presswatch.record.models import Event, Watch
 
-    q = select(Event, Watch.url).outerjoin(Watch, Event.watch_id == Watch.id)
+    q = select(Event.id, Event.at, Event.kind, Event.status, Event.reason, Event.country, Event.watch_id,
+               Event.summary, Event.details, Event.observation_id, Watch.url.label("watch_url"),
+               ).outerjoin(Watch, Event.watch_id == Watch.id)  # rows, not ORM objects
     if kinds:
         q = q.where(Event.kind.in_(list(kinds)))
     if watch_id is not None:
@@ -184,7 +317,8 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     out: list[dict[str, Any]] = []
     skipped = 0
     with core.db.session() as s:
-        for e, url in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
+        for e in s.execute(q.order_by(Event.at.desc(), Event.id.desc())).yield_per(500):
+            url = e.watch_url
             if not aud.event_ok(e.watch_id, url, e.details):
                 continue
             row = _event_dict(e, url)
@@ -201,6 +335,96 @@ def events(core: Presswatch, aud: Audience, *, kinds: Sequence[str] = (), watch_
     return out
 
 
+def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind: str | None = None,
+               country: str | None = None, reason: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the timeline, oldest first, and how many events match in all (the rows and filters of
+    :func:`presswatch.publish.export.event_rows`, filtered for the audience).
+
+    Paged and counted in SQL when nothing needs filtering row by row (no ``country``, a view that hides
+    nothing); else the matching rows are filtered as they stream and only the page's are turned into dicts.
+    """
+    from presswatch.fetch.guard import validate_url
+    from presswatch.record.models import Event, Watch
+    from presswatch.sources.urls import canonical_url
+    from presswatch.sources.watchlist import WatchFilter
+
+    cols = (Event.at, Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
+            Event.details, Watch.tags)
+    stmt = select(*cols).outerjoin(Watch, Event.watch_id == Watch.id)
+    with core.db.session() as s:
+        if url is not None:
+            target = canonical_url(validate_url(url))
+            wid = s.scalar(select(Watch.id).where(Watch.url == target))
+            if wid is None:
+                raise NotFound(f"not watched: {url}")
+            stmt = stmt.where(Event.watch_id == wid)
+        if kind:
+            stmt = stmt.where(Event.kind == kind)
+        if reason is not None:
+            stmt = stmt.where(Event.reason == reason)
+        ordered = stmt.order_by(Event.at, Event.id)
+
+        def row(r: Any) -> dict[str, Any]:
+            return {"at": _iso(r[0]), "kind": r[1], "url": r[2], "status": r[3], "reason": r[4], "country": r[5],
+                    "summary": r[6], "details": r[7]}
+
+        if country is None and (aud.view is None or aud.view.hides_nothing):
+            total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+            return int(total), [row(r) for r in s.execute(ordered.limit(limit).offset(offset))]
+        cc = country.upper() if country is not None else None
+        by_country = WatchFilter(country=country) if country is not None else None
+        total, page = 0, []
+        for r in s.execute(ordered).yield_per(1000):
+            if cc is not None and by_country is not None and (r[5] or "").upper() != cc:
+                if r[5] or not by_country.matches_tags(r[8]):
+                    continue
+            if not aud.event_ok(None, r[2], r[7]):
+                continue
+            if offset <= total < offset + limit:
+                page.append(row(r))
+            total += 1
+    return total, page
+
+
+def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
+    """A watched URL's observations, oldest first, in the ``check --json`` shape of
+    :func:`presswatch.publish.export.history_rows` and :func:`~presswatch.publish.rows.observation_json`
+    (read as columns, not ORM objects)."""
+    from presswatch.fetch.guard import validate_url
+    from presswatch.record.models import Capture, Observation, Watch
+    from presswatch.sources.urls import canonical_url
+
+    target = canonical_url(validate_url(url))
+    o = Observation
+    stmt = (select(o.url, o.checked_at, o.vantage, o.status, o.reason, o.confirmed, o.http_status, o.final_url,
+                   o.title, o.text_digest, o.diff, o.error, o.details, Capture.id, Capture.warc_file,
+                   Capture.offset, Capture.length, Capture.payload_digest, Capture.record_type)
+            .outerjoin(Capture, o.capture_id == Capture.id))
+    with core.db.session() as s:
+        wid = s.scalar(select(Watch.id).where(Watch.url == target))
+        if wid is None:
+            raise NotFound(f"no history for {url} (not watched)")
+        rows = s.execute(stmt.where(o.watch_id == wid).order_by(o.checked_at, o.id)).all()
+    out = []
+    for (ourl, checked, vantage, status, reason, confirmed, http_status, final_url, title, digest, diff_, error,
+         details, cap_id, warc_file, offset, length, payload_digest, record_type) in rows:
+        d = diff_ or {}
+        out.append({
+            "url": ourl, "checked_at": _iso(checked), "vantage": vantage, "status": status, "reason": reason,
+            "confirmed": confirmed, "http_status": http_status, "final_url": final_url, "title": title,
+            "text_digest": digest,
+            "capture": ({"warc_file": warc_file, "offset": offset, "length": length,
+                         "payload_digest": payload_digest, "record_type": record_type}
+                        if cap_id is not None else None),
+            "diff": {"paragraphs_added": int(d.get("paragraphs_added", 0)),
+                     "paragraphs_removed": int(d.get("paragraphs_removed", 0)),
+                     "words_added": int(d.get("words_added", 0)), "words_removed": int(d.get("words_removed", 0))},
+            "error": error, "notice": (details or {}).get("notice"),
+        })
+    return out
+
+
 def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None) -> list[Watch]:
     from presswatch.record.models import Watch
 
@@ -212,32 +436,44 @@ def _visible_watches(core: Presswatch, aud: Audience, *, host: str | None = None
 
 
 DASHBOARD_FRESH_SECONDS = 2.0
-_dashboards: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+_dashboards: dict[tuple[int, bool], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
+_building: dict[tuple[int, bool], threading.Lock] = {}
 
 
 def dashboard(core: Presswatch, aud: Audience) -> dict[str, Any]:
-    """:func:`dashboard_of`, shared by the requests of the same audience while no event, observation or
-    measurement was added, for at most ``DASHBOARD_FRESH_SECONDS`` (so a burst of readers costs one build)."""
+    """:func:`dashboard_of`, shared by the requests of the same audience (signed in or not) until anything
+    is committed to the database, by this process or another (:func:`change_token`). Where there is no
+    such reading, while no event, observation or measurement was added, for at most
+    ``DASHBOARD_FRESH_SECONDS`` (so a burst of readers costs one build)."""
     import copy
     import time
 
     from presswatch.record.measure_models import Measurement
     from presswatch.record.models import Event, Observation
 
-    with core.db.session() as s:
-        marks = tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
-                                       select(func.max(Observation.id)).scalar_subquery(),
-                                       select(func.count()).select_from(Measurement).scalar_subquery())).one())
-    key = (id(core), aud.staff, aud.stamp, marks)
+    token = change_token(core)  # read before anything the build reads
+    if token is not None:
+        key: tuple[Any, ...] = (id(core), aud.staff, aud.stamp, "token", token)
+    else:
+        with core.db.session() as s:
+            marks = tuple(s.execute(select(select(func.max(Event.id)).scalar_subquery(),
+                                           select(func.max(Observation.id)).scalar_subquery(),
+                                           select(func.count()).select_from(Measurement).scalar_subquery())).one())
+        key = (id(core), aud.staff, aud.stamp, "marks", marks)
     now = time.monotonic()
+    slot = (id(core), aud.staff)
     with _cache_lock:
-        hit = _dashboards.get(key)
-    if hit is not None and now - hit[0] < DASHBOARD_FRESH_SECONDS:
-        return copy.deepcopy(hit[1])
-    built = dashboard_of(core, aud)
-    with _cache_lock:
-        _dashboards.clear()
-        _dashboards[key] = (now, built)
+        hit = _dashboards.get(slot)
+    if hit is not None and hit[0] == key and (token is not None or now - hit[1] < DASHBOARD_FRESH_SECONDS):
+        return copy.deepcopy(hit[2])
+    with _building.setdefault(slot, threading.Lock()):  # a burst of readers waits for one build
+        with _cache_lock:
+            hit = _dashboards.get(slot)
+        if hit is not None and hit[0] == key and (token is not None or now - hit[1] < DASHBOARD_FRESH_SECONDS):
+            return copy.deepcopy(hit[2])
+        built = dashboard_of(core, aud)
+        with _cache_lock:
+            _dashboards[slot] = (key, now, built)
     return copy.deepcopy(built)
 
 
@@ -271,17 +507,27 @@ def dashboard_of(core: Presswatch, aud: Audience) -> dict[str, Any]:
     }
 
 
-def versions(core: Presswatch, watch_id: int) -> list[dict[str, Any]]:
-    """A watch's distinct versions, oldest first, numbered from 1."""
+def versions(core: Presswatch, watch_id: int, *, text: bool = True) -> list[dict[str, Any]]:
+    """A watch's distinct versions, oldest first, numbered from 1 (``text=False``: without their texts,
+    which are then not even read)."""
     from presswatch.record.models import Version
 
+    cols: list[Any] = [Version.id, Version.title, Version.meta, Version.first_seen_at, Version.last_seen_at,
+            Version.seen_count, Version.capture_id]
+    if text:
+        cols += [Version.plain_text, Version.text_z]
     with core.db.session() as s:
-        rows = s.scalars(select(Version).where(Version.watch_id == watch_id)
+        rows = s.execute(select(*cols).where(Version.watch_id == watch_id)
                          .order_by(Version.first_seen_at, Version.id)).all()
-    return [{"number": n, "id": v.id, "title": v.title, "text": v.text, "meta": v.meta or {},
-             "first_seen_at": isoformat(v.first_seen_at), "last_seen_at": isoformat(v.last_seen_at),
+    out = []
+    for n, v in enumerate(rows, start=1):
+        d: dict[str, Any] = {"number": n, "id": v.id, "title": v.title, "meta": v.meta or {},
+             "first_seen_at": _iso(v.first_seen_at), "last_seen_at": _iso(v.last_seen_at),
              "seen_count": v.seen_count, "capture_id": v.capture_id}
-            for n, v in enumerate(rows, start=1)]
+        if text:
+            d["text"] = Version.stored_text(v.plain_text, v.text_z)
+        out.append(d)
+    return out
 
 
 def _reachability(core: Presswatch, aud: Audience, *, watch_id: int | None = None, host: str | None = None,
@@ -340,7 +586,7 @@ def article(core: Presswatch, aud: Audience, watch_id: int, month: str | None = 
 
     w = watch_or_404(core, aud, watch_id)
     caps = _captures(core, watch_id)
-    vs = versions(core, watch_id)
+    vs = versions(core, watch_id, text=False)
     with core.db.session() as s:
         demand_ids = sorted(set(s.scalars(select(DemandTarget.demand_id).where(DemandTarget.watch_id == watch_id))))
         inc_ids = set(s.scalars(select(IncidentLink.incident_id).where(
@@ -348,7 +594,7 @@ def article(core: Presswatch, aud: Audience, watch_id: int, month: str | None = 
                 (IncidentLink.kind == "demand") & IncidentLink.ref.in_([str(i) for i in demand_ids])))))
     cited = [d for d in demands(core, aud) if d["id"] in demand_ids]
     return {
-        "watch": watch_dict(w), "versions": [{k: v for k, v in x.items() if k != "text"} for x in vs],
+        "watch": watch_dict(w), "versions": vs,
         "reachability": _reachability(core, aud, watch_id=watch_id, host=w.host),
         "events": events(core, aud, watch_id=watch_id, limit=200),
         "calendar": _calendar(caps, month), "capture_count": len(caps),
