@@ -179,3 +179,22 @@ def test_anonymous_api_never_shows_a_private_case_event(core: Presswatch) -> Non
     sign_in(c, core, "erin", "editor")
     staff = c.get("/api/v1/events", params={"kind": "demand"}).json()["rows"]
     assert sorted(r["details"]["demand_id"] for r in staff) == [public, private, redacted]
+
+
+def test_anonymous_events_leave_out_a_private_incidents_outcome_when_nothing_else_is_hidden(
+        core: Presswatch) -> None:
+    """No demand hides anything (the events page is paged in SQL), yet a private incident's outcome
+    event stays out of the anonymous timeline while a public incident's shows."""
+    from presswatch.cases import incidents as inc
+
+    hidden = inc.create_incident(core, "Confidential case", visibility="private")
+    shown = inc.create_incident(core, "Public case", visibility="public")
+    for i in (hidden, shown):
+        inc.override_outcome(core, i, "refused", by="erin", why="the editors said so")
+    rows = client(core).get("/api/v1/events", params={"kind": "incident-outcome"}).json()["rows"]
+    assert [r["details"]["incident_id"] for r in rows] == [shown]
+    assert "Confidential" not in str(rows)
+    c = client(core)
+    sign_in(c, core, "erin", "editor")
+    staff = c.get("/api/v1/events", params={"kind": "incident-outcome"}).json()["rows"]
+    assert sorted(r["details"]["incident_id"] for r in staff) == sorted([hidden, shown])

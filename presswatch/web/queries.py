@@ -344,6 +344,7 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     Paged and counted in SQL when nothing needs filtering row by row (no ``country``, a view that hides
     nothing); else the matching rows are filtered as they stream and only the page's are turned into dicts.
     """
+    from presswatch.alerts.subscriptions import CASE_KINDS
     from presswatch.fetch.guard import validate_url
     from presswatch.record.models import Event, Watch
     from presswatch.sources.urls import canonical_url
@@ -370,6 +371,10 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
                     "summary": r[6], "details": r[7]}
 
         if country is None and (aud.view is None or aud.view.hides_nothing):
+            if aud.view is not None:  # the case events of private records stay out (as ``event_visible`` says)
+                ordered = ordered.where(or_(Event.kind.notin_(CASE_KINDS),
+                                            func.coalesce(Event.details["private"].as_boolean(), False).is_(False)))
+                stmt = ordered
             total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
             return int(total), [row(r) for r in s.execute(ordered.limit(limit).offset(offset))]
         cc = country.upper() if country is not None else None
