@@ -302,7 +302,8 @@ def _key(word: str, lang: str) -> tuple[str, str | None]:
     cc = gazetteer.country_words_en().get(w) if word[:1].isupper() or lang == "en" else None
     if cc and not word[:1].isupper():  # "turkey", "china": only capitalised words name a country
         cc = None
-    return ("CTRY" if cc else w.replace("’", "'")), cc
+    # "24.kg", "kaktus.media": a dot inside a token is no sentence end for the rules' ``[^.]``
+    return ("CTRY" if cc else w.replace("’", "'").replace(".", "_") if len(w) > 1 else w), cc
 
 
 def _analyse(start: int, text: str, default_lang: str) -> _Sentence:
@@ -572,6 +573,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue
             m = found_m
             before = s.keystr[: m.start()]
+            if kind == "block" and re.search(_LANGS[s.lang].MAINTENANCE, s.keystr):
+                continue
             if _THREAT[s.lang].search(before[-40:]) or (
                     kind in ("block", "ban", "warning", "arrest") and re.search(
                         _LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
@@ -652,6 +655,8 @@ _CONCEPTS = [
     ("roskomnadzor", re.compile(r"roskomnadzor|роскомнадзор|\bркн\b")),
     ("governor", re.compile(r"governor|губернатор")),
     ("head-office", re.compile(r"администрация (?:глава|президент)|presidential administration")),
+    ("digital", re.compile(r"минцифр|цифровой развитие|digital development")),
+    ("information", re.compile(r"мининформ|министерство информация|ministry of information|information ministry")),
     ("police", re.compile(r"police|полиция|милиция")),
     ("authorities", re.compile(r"^(?:\w+ )?(?:authorities|government|officials|власть|правительство)(?: \w+)?$")),
 ]
