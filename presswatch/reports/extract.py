@@ -397,9 +397,17 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 while (m2 := more.match(text, pos)) is not None:
                     add(s.start + m2.start(1), s.start + m2.end(1), m2.group(1), "outlet", 0.7)
                     pos = m2.end()
-        prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
+        name2 = r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"
+        prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r"),?\s+" + name2 + r"(?![\w’'])")
         for m in prx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
+        # "Aynur Elgunesh, a reporter for …"; "the editor-in-chief of the website X, Ulvi Hasanli,"
+        for rx2 in (re.compile(name2 + r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?i:" + mod.PERSON_NOUNS + r")\b"),
+                    re.compile(r"(?i:\b(?:editor-in-chief|editor|founder|co-founder|director|head|owner))\s+of\s+"
+                               r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)")):
+            for m in rx2.finditer(text):
+                if not any(a.name == m.group(1) for _, _, a in out):
+                    add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
         orx = re.compile(r"(?i:\b" + _PERSON_WORD["en"] + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
         for m in orx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.7)
@@ -599,6 +607,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if against is not None:
                 recipients[against.key] = against
                 last_against = against
+                # "Name, a reporter for the outlet X"; "the editor of X, Name": the person and the outlet
+                span = next(((i, j) for i, j, a in found if a is against), None)
+                for i, j, a in found:
+                    if span is not None and a is not against and {a.kind, against.kind} == {"outlet", "journalist"} \
+                            and (0 <= i - span[1] <= 7 or 0 <= span[0] - j <= 7):
+                        recipients[a.key] = a
                 for i, _, a in found:  # "two outlets, X and Y"
                     if a.kind == against.kind == "outlet" and i >= t_at:
                         recipients[a.key] = a
@@ -714,7 +728,7 @@ def _pick_against(kind: str, t_at: int, found: list[tuple[int, int, Actor]]) -> 
     after = [a for i, a in targets if i >= t_at]
     if after:
         return after[0]
-    return targets[0][1] if targets else None
+    return targets[-1][1] if targets else None  # the nearest one before the verb
 
 
 def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "MAINTENANCE", "NEGATION", "OUTLET_NOUNS", "PERSON_NOUNS", "REQUEST_OF"]
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "MAINTENANCE", "NEGATION", "OUTLET_NOUNS",
+           "PERSON_NOUNS", "REQUEST_OF"]
 
 LANG = "en"
 
@@ -33,7 +34,8 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) of CTRY", "government"),
     (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?",
      "law-enforcement"),
-    (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors", "law-enforcement"),
+    (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors?|"
+     r"(?:CTRY )?investigative committee(?: of CTRY)?", "law-enforcement"),
     (r"(?:CTRY )?(?:state committee for national security|national security committee|state security "
      r"(?:service|committee)|security service|gknb|fsb|kgb)(?: of CTRY)?(?: \( gknb \))?", "law-enforcement"),
     (r"(?:CTRY )?(?:city |regional |traffic )?police(?: department| officers| officials)?(?: in CTRY| of CTRY)?",
@@ -58,7 +60,8 @@ OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |th
 PERSON_NOUNS = r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist)"
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
-_REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \\w+) down|take \\w+ off|"
+_REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \w+) down|take \w+ off|"
+           r"take (?:\S+ ){1,6}?off (?:the air|air|its website|the website|its site|the site)|pull|pulled|pull down|"
            r"withdraw|withdrawn|delist|unpublish|removal|deletion|takedown|scrub|erase)")
 ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
@@ -80,6 +83,7 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"forwarded the case to|referred the case to|(?:refer|referred|send|sent|pass|passed|hand|handed) "
      r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
      r"investigators|investigative committee)", "referral-prosecutor"),
+    (r"\bopened (?:a |the )?(?:criminal )?(?:case|investigation|proceedings) against", "lawsuit"),
     (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|access ban|\bextremist materials\b|"
      r"\bbanned\b|\bbanning\b|outlaw(?:ed)?|declared [^.]{0,80}?\bextremist\b|\b(?:labell?ed|designated|"
      r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
@@ -87,14 +91,15 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|blocked in CTRY|"
-     r"\b(?:cut|cuts|cutting) off access|\bunblocked\b|\binaccessible\b|\bunavailable in CTRY|"
+     r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,50}?(?:was|has been|have been|is|were|had been) "
+     r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable in CTRY|"
      r"\bno longer (?:open|opens|load|loads) in CTRY|added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
-     r"sentenced to [a-z0-9 ]{0,20}(?:prison|jail|arrest|detention))\b(?! (?:journalists|"
+     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony))\b(?! (?:journalists|"
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
@@ -110,8 +115,9 @@ OUTCOME_RULES: list[tuple[str, str]] = [
      r"(?:delete|remove|take|comply|change|edit)|\bstands? by (?:its|their|the) report|\bwill continue "
      r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|\bhas not removed\b|"
      r"\b(?:keep|kept|keeps|keeping) (?:the |it |its |them )?(?:[a-z]+ ){0,2}(?:online|up|published)\b|"
-     r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter)", "refused"),
-    (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|edited)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)", "refused"),
+    (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|"
+     r"edited)\b|\bpage (?:is|was) (?:now )?gone|"
      r"\bno choice\b", "complied"),
 ]
 
