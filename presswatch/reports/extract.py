@@ -406,6 +406,9 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                     re.compile(r"(?i:\b(?:editor-in-chief|editor|founder|co-founder|director|head|owner))\s+of\s+"
                                r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)")):
             for m in rx2.finditer(text):
+                for _, _, a in out:  # "the website X, Ulvi Hasanli," is no list of two outlets
+                    if a.name == m.group(1) and a.kind == "outlet" and a.domain is None:
+                        a.kind, a.confidence = "journalist", 0.75
                 if not any(a.name == m.group(1) for _, _, a in out):
                     add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
         orx = re.compile(r"(?i:\b" + _PERSON_WORD["en"] + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
@@ -420,6 +423,20 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 continue
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
+                # «главного редактора издания «X» Олега Смирнова»: the person named after the outlet
+                person_rx = re.compile(r"^" + mod.PERSON_NOUNS + r"$")
+                if any(person_rx.match(k) for k in keys):
+                    k0 = s.tok_at_abs(s.start + m.end())
+                    names = []
+                    for t2 in s.toks[k0 : k0 + 3]:
+                        if t2.text[:1].isupper() and _CYR.search(t2.text) and not t2.country:
+                            names.append(t2)
+                        else:
+                            break
+                    if len(names) >= 2:
+                        name = " ".join(_person_nominative(t2.text) for t2 in names)
+                        out.append((k0, k0 + len(names) - 1,
+                                    Actor(name, "journalist", None, s.quote, 0.75, key=_name_key(name))))
         for kind, word_rx in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
             wrx = re.compile(r"^" + word_rx + r"$")
             for k, t in enumerate(s.toks):
@@ -591,11 +608,14 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             t_at = s.tok_at(m.start())
             by = _pick_by(s, kind, t_at, state, found)
             conf = 0.8
-            if by is None and last_state is not None and kind != "other":
+            if by is None and last_state is not None and kind != "other" and not (
+                    kind == "block" and last_state.kind == "law-enforcement"):
                 by, conf = last_state, 0.6
             against = _pick_against(kind, t_at, found)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
+                if kind == "block" and against is not None and against.kind == "journalist" and main_outlet:
+                    against = main_outlet  # a site is blocked, not a person
             if kind == "referral-prosecutor" and by is not None and by.kind == "law-enforcement" and state:
                 pass
             when = min(sds, key=lambda x: abs(x[0] - m.start()))[1].isoformat() if sds else None
@@ -611,7 +631,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 span = next(((i, j) for i, j, a in found if a is against), None)
                 for i, j, a in found:
                     if span is not None and a is not against and {a.kind, against.kind} == {"outlet", "journalist"} \
-                            and (0 <= i - span[1] <= 7 or 0 <= span[0] - j <= 7):
+                            and (0 <= i - span[1] <= 9 or 0 <= span[0] - j <= 9):
                         recipients[a.key] = a
                 for i, _, a in found:  # "two outlets, X and Y"
                     if a.kind == against.kind == "outlet" and i >= t_at:
@@ -705,6 +725,9 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
         if cands:
             return cands[-1][1]
+    # "at the request of the prosecutor, the court banned …": the one who asked is no subject
+    asked = {s.tok_at(m.end()) for m in re.finditer(_LANGS[s.lang].REQUEST_OF, s.keystr)}
+    state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 2 for k in asked)] or state
     before = [(i, a) for i, _, a in state if i <= t_at]
     if kind == "referral-prosecutor":
         before = [(i, a) for i, a in before if not (a.kind == "law-enforcement" and "прокур" in a.key
