@@ -598,7 +598,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue
             m = found_m
             before = s.keystr[: m.start()]
-            if kind == "block" and re.search(_LANGS[s.lang].MAINTENANCE, s.keystr):
+            if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
             if _THREAT[s.lang].search(before[-40:]) or (
                     kind in ("block", "ban", "warning", "arrest") and re.search(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "MAINTENANCE", "NEGATION", "OUTLET_NOUNS",
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF"]
 
 LANG = "en"
@@ -90,7 +90,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\bprohibited (?:the )?(?:distribution|dissemination)", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
-     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|blocked in CTRY|"
+     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
      r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,50}?(?:was|has been|have been|is|were|had been) "
      r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable in CTRY|"
      r"\bno longer (?:open|opens|load|loads) in CTRY|added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
@@ -105,7 +105,9 @@ ACTION_RULES: list[tuple[str, str]] = [
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
 REQUEST_OF = (r"at the request of|on the orders? of|following a (?:request|complaint) from|on the demand of|"
               r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
-MAINTENANCE = r"\b(?:maintenance|technical works?|scheduled downtime)\b"
+# a sentence about maintenance or a lifted block claims no block
+NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
+            r"restored access|access (?:was|has been) restored)\b")
 BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
 
 # claimed outcome: (pattern over the key string, outcome)

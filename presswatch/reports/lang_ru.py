@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "MAINTENANCE", "NEGATION", "OUTLET_NOUNS",
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF"]
 
 LANG = "ru"
@@ -72,7 +72,9 @@ ACTION_RULES: list[tuple[str, str]] = [
 ]
 NEGATION = r"\b(?:не|нет|отказаться|без)\b"
 REQUEST_OF = r"по требование|по решение|по указание|по просьба|по запрос|по представление|по иск|по заявление"
-MAINTENANCE = r"\bтехнический работа|\bпрофилактический работа|\bплановый работа"
+# a sentence about maintenance or a lifted block claims no block
+NO_BLOCK = (r"\bтехнический работа|\bпрофилактический работа|\bплановый работа|\bразблокир\w*|"
+            r"восстановить доступ|доступ [^.]{0,30}восстановить")
 BLOCK_PLACE = r"(?:в|на территория|у пользователь в|по всей) CTRY"
 
 OUTCOME_RULES: list[tuple[str, str]] = [
