@@ -404,7 +404,9 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         # "Aynur Elgunesh, a reporter for …"; "the editor-in-chief of the website X, Ulvi Hasanli,"
         for rx2 in (re.compile(name2 + r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?i:" + mod.PERSON_NOUNS + r")\b"),
                     re.compile(r"(?i:\b(?:editor-in-chief|editor|founder|co-founder|director|head|owner))\s+of\s+"
-                               r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)")):
+                               r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)"),
+                    # "Bektur Iskender of the news website said …"
+                    re.compile(name2 + r"\s+of\s+(?:the|a|an)\s+(?i:" + mod.OUTLET_NOUNS + r")")):
             for m in rx2.finditer(text):
                 for _, _, a in out:  # "the website X, Ulvi Hasanli," is no list of two outlets
                     if a.name == m.group(1) and a.kind == "outlet" and a.domain is None:
@@ -684,7 +686,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
 
 _CONCEPTS = [
     ("interior", re.compile(r"interior|internal affairs|внутренний дело|\bмвд\b")),
-    ("natsec", re.compile(r"national security|\bgknb\b|\bгкнб\b|национальный безопасность")),
+    ("natsec", re.compile(r"national security|\bg?knb\b|\bг?кнб\b|национальный безопасность")),
     ("prosecutor", re.compile(r"prosecutor|прокур")),
     ("roskomnadzor", re.compile(r"roskomnadzor|роскомнадзор|\bркн\b")),
     ("governor", re.compile(r"governor|губернатор")),
@@ -744,7 +746,8 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
 
 
 def _pick_against(kind: str, t_at: int, found: list[tuple[int, int, Actor]]) -> Actor | None:
-    targets = [(i, a) for i, _, a in found if a.kind in ("outlet", "journalist", "platform")]
+    targets = sorted(((i, a) for i, _, a in found if a.kind in ("outlet", "journalist", "platform")),
+                     key=lambda t: t[0])
     if kind in ("arrest", "lawsuit"):
         people = [(i, a) for i, a in targets if a.kind == "journalist"]
         targets = people or targets
