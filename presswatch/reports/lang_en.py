@@ -37,7 +37,8 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors?|"
      r"(?:CTRY )?investigative committee(?: of CTRY)?", "law-enforcement"),
     (r"(?:CTRY )?(?:state committee for national security|national security committee|state security "
-     r"(?:service|committee)|security service|gknb|knb|fsb|kgb|sgb|dtx)(?: of CTRY)?(?: \( gknb \))?", "law-enforcement"),
+     r"(?:service|committee)|security service|gknb|knb|fsb|kgb|sgb|dtx)(?: of CTRY)?(?: \( gknb \))?",
+     "law-enforcement"),
     (r"(?:CTRY )?(?:city |regional |traffic )?police(?: department| officers| officials)?(?: in CTRY| of CTRY)?",
      "law-enforcement"),
     (r"(?:officers|investigators) from (?:the )?(?:CTRY )?(?:city )?police(?: department)?", "law-enforcement"),
@@ -62,7 +63,8 @@ PERSON_NOUNS = r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspon
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
 _REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \w+) down|take \w+ off|"
            r"take (?:\S+ ){1,6}?off (?:the air|air|its website|the website|its site|the site)|pull|pulled|pull down|"
-           r"stop (?:airing|broadcasting|publishing|distributing)|withdraw|withdrawn|delist|unpublish|removal|deletion|takedown|scrub|erase)")
+           r"stop (?:airing|broadcasting|publishing|distributing)|withdraw|withdrawn|delist|unpublish|removal|"
+           r"deletion|takedown|scrub|erase)")
 ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
      r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent|"
