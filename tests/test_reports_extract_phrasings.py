@@ -101,3 +101,31 @@ def test_non_news_and_lifted_blocks_give_no_actions(text: str) -> None:
     doc = _doc(text)
     assert doc["actions"] == [] and doc["blocked_countries"] == []
     assert not _roles(doc, "sender") and not _roles(doc, "recipient")
+
+
+def test_outlet_named_after_editors_of_or_website_of() -> None:
+    doc = _doc("The editors of Azattyk Media received a letter from prosecutors asking them to delete a video.")
+    assert _roles(doc, "recipient") == {"Azattyk Media"}
+    doc = _doc("The Tajik communications service restricted access to the website of Radio Ozodi in Tajikistan.")
+    assert _roles(doc, "recipient") == {"Radio Ozodi"} and doc["blocked_countries"] == ["TJ"]
+
+
+def test_a_persons_channel_on_a_platform_makes_the_person_the_recipient() -> None:
+    doc = _doc("Blogger Alexei Ponomarev said his YouTube channel was blocked in Russia by Roskomnadzor.")
+    assert _roles(doc, "recipient") == {"Alexei Ponomarev"}
+
+
+def test_russian_names_in_the_nominative_with_their_gender() -> None:
+    doc = _doc("Сотрудники полиции задержали главного редактора портала «Орда» Гульнару Бажкенову.")
+    assert "Гульнара Бажкенова" in _roles(doc, "recipient")
+    doc = _doc("Прокуратура вынесла предупреждение журналисту Азамату Кадырову.")
+    assert "Азамат Кадыров" in _roles(doc, "recipient")
+
+
+def test_russian_latin_outlet_names_after_an_outlet_noun() -> None:
+    doc = _doc("Власти Азербайджана ограничили доступ к сайтам Meydan TV и Turan. Редакции продолжают работу.")
+    assert _roles(doc, "recipient") == {"Meydan TV", "Turan"}
+    assert doc["blocked_countries"] == ["AZ"]
+    doc = _doc("Редакция сайта Kaktus.media получила письмо от ГКНБ с требованием удалить статью. "
+               "Редакция требование проигнорировала.")
+    assert doc["outcome"] == "refused" and _roles(doc, "recipient") == {"kaktus.media"}

@@ -51,7 +51,8 @@ _LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
 MAX_TEXT_CHARS = 200_000  # a press report is a few thousand characters; past this the text is cut (``truncated``)
 _TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
-_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su))\b",
+_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|io|me|eu|online|live|"
+                     r"asia))\b",
                      re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
 _CYR = re.compile(r"[А-Яа-яЁё]")
@@ -436,7 +437,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                         else:
                             break
                     if len(names) >= 2:
-                        name = " ".join(_person_nominative(t2.text) for t2 in names)
+                        name = _person_nominative_name([t2.text for t2 in names])
                         out.append((k0, k0 + len(names) - 1,
                                     Actor(name, "journalist", None, s.quote, 0.75, key=_name_key(name))))
         for kind, word_rx in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
@@ -451,14 +452,69 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                     else:
                         break
                 if len(names) >= 2:
-                    name = " ".join(_person_nominative(t2.text) for t2 in names)
+                    name = _person_nominative_name([t2.text for t2 in names])
                     out.append((k + 1, k + len(names), Actor(name, kind, None, s.quote, 0.8, key=_name_key(name))))
+    if s.lang == "ru":  # «сайт Meydan TV», «к сайтам Meydan TV и Turan»: Latin names after an outlet noun
+        outlet_rx = re.compile(r"^" + mod.OUTLET_NOUNS + r"$")
+        lat = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2}")
+        for k, t in enumerate(s.toks):
+            if not outlet_rx.match(t.key) or k + 1 >= len(s.toks):
+                continue
+            pos = s.toks[k + 1].start - s.start
+            while (lm := lat.match(text, pos)) is not None and not _DOMAIN.fullmatch(lm.group()):
+                add(s.start + lm.start(), s.start + lm.end(), lm.group(), "outlet", 0.7)
+                nxt = re.compile(r"\s*(?:,|и)\s+").match(text, lm.end())
+                if nxt is None:
+                    break
+                pos = nxt.end()
     for m in _DOMAIN.finditer(text):
         dom = m.group(1).lower()
         if any(a.domain == dom for _, _, a in out):
             continue
         add(s.start + m.start(1), s.start + m.end(1), dom, "outlet", 0.6, dom)
     return out
+
+
+_SURNAME_ENDINGS = {  # (gender, case) of the first name -> (ending of the surname, nominative ending)
+    ("masc", "gent"): ("а", ""), ("masc", "accs"): ("а", ""), ("masc", "datv"): ("у", ""),
+    ("masc", "ablt"): ("ым", ""), ("femn", "accs"): ("у", "а"), ("femn", "gent"): ("ой", "а"),
+    ("femn", "datv"): ("ой", "а"), ("femn", "ablt"): ("ой", "а"),
+}
+
+
+def _person_nominative_name(words: list[str]) -> str:
+    """«Гульнару Бажкенову» -> «Гульнара Бажкенова», «Олега Смирнова» -> «Олег Смирнов»: the first
+    name's gender and case decide the surname's nominative."""
+    first = [x for x in _morph().parse(words[0]) if "Name" in x.tag.grammemes]
+    if not first or len(words) < 2:
+        return " ".join(_person_nominative(w) for w in words)
+    out = [words[0]]
+    for pn in first:
+        for w in words[1:]:
+            ps = next((x for x in _morph().parse(w) if {"Surn", "Patr"} & set(x.tag.grammemes)
+                       and x.tag.gender == pn.tag.gender and x.tag.case == pn.tag.case), None)
+            if ps is None:
+                break
+        else:
+            nom = pn.inflect({"nomn"})
+            out = [(nom.word if nom else pn.normal_form).capitalize()]
+            for w in words[1:]:
+                ps = next(x for x in _morph().parse(w) if {"Surn", "Patr"} & set(x.tag.grammemes)
+                          and x.tag.gender == pn.tag.gender and x.tag.case == pn.tag.case)
+                ns = ps.inflect({"nomn", pn.tag.gender}) if pn.tag.gender else None
+                out.append((ns.word if ns else ps.normal_form).capitalize())
+            return " ".join(out)
+    # a surname the dictionary does not know: its ending follows the first name's gender and case
+    pn = first[0]
+    nom = pn.inflect({"nomn"})
+    out = [(nom.word if nom else pn.normal_form).capitalize()]
+    for w in words[1:]:
+        end = _SURNAME_ENDINGS.get((str(pn.tag.gender), str(pn.tag.case)))
+        if end and re.search(r"(?:ов|ев|ёв|ин|ын)" + end[0] + r"$", w.lower()):
+            out.append(w[: len(w) - len(end[0])] + end[1])
+        else:
+            out.append(w)
+    return " ".join(out)
 
 
 def _person_nominative(word: str) -> str:
@@ -613,7 +669,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if by is None and last_state is not None and kind != "other" and not (
                     kind == "block" and last_state.kind == "law-enforcement"):
                 by, conf = last_state, 0.6
-            against = _pick_against(kind, t_at, found)
+            # "his YouTube channel was blocked": the platform only carries the person's channel
+            targets = [f for f in found if not (f[2].kind == "platform" and f[0] > 0 and s.toks[f[0] - 1].key in (
+                "his", "her", "their", "its", "его", "её", "ее", "свой", "их"))]
+            against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
                 if kind == "block" and against is not None and against.kind == "journalist" and main_outlet:
