@@ -51,8 +51,8 @@ _LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
 MAX_TEXT_CHARS = 200_000  # a press report is a few thousand characters; past this the text is cut (``truncated``)
 _TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
-_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|io|me|eu|online|live|"
-                     r"asia))\b",
+_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|"
+                     r"io|me|eu|online|live|asia))\b",
                      re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
 _CYR = re.compile(r"[А-Яа-яЁё]")
