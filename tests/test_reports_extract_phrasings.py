@@ -129,3 +129,18 @@ def test_russian_latin_outlet_names_after_an_outlet_noun() -> None:
     doc = _doc("Редакция сайта Kaktus.media получила письмо от ГКНБ с требованием удалить статью. "
                "Редакция требование проигнорировала.")
     assert doc["outcome"] == "refused" and _roles(doc, "recipient") == {"kaktus.media"}
+
+
+@pytest.mark.parametrize("text", [
+    "The new law allows the ministry to block websites without a court order.",
+    "The goalkeeper blocked a penalty in the final minute as Dordoi beat Alay 2-1 in Bishkek.",
+    "Readers asked us to remove the paywall, and we did.",
+    "The ministry said it would never ask outlets to remove material.",
+    "Министерство заявило, что не будет требовать от СМИ удалять материалы.",
+    "Футболисты «Дордоя» заблокировали атаку соперника и выиграли матч.",
+    "Новый закон позволяет министерству блокировать сайты без решения суда.",
+    "Police arrested two men suspected of stealing cars in Osh.",
+])
+def test_powers_negations_and_other_senses_cry_no_wolf(text: str) -> None:
+    doc = _doc(text)
+    assert doc["actions"] == [] and not _roles(doc, "sender") and not _roles(doc, "recipient")

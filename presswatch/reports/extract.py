@@ -70,6 +70,48 @@ _LEGAL = {
 }
 
 
+# "the law allows the ministry to block websites", «закон позволяет блокировать»: a power, not an act
+_HYPOTHETICAL = {
+    "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
+                     r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
+                     r"(?:\s+\S+){0,4}\s*$"),
+    "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|должный|"
+                     r"предлагать|предложить)(?:\s+\S+){0,4}\s*$"),
+}
+# what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
+_BLOCKABLE = {
+    "en": re.compile(r"\b(?:access|site|sites|website|websites|portal|page|url|channel|app|messenger|vpn|"
+                     r"domain|resource|outlet|newspaper|agency|broadcaster|video|article|account)\b"),
+    "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
+                     r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
+}
+# what a demand to remove or edit is about, when no state body or person made it
+_CONTENT = {
+    "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
+                     r"publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
+                     r"content|comment|comments|news)\b"),
+    "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|"
+                     r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент)(?: |$)"),
+}
+
+
+def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]]) -> bool:
+    """An action's evidence in its own sentence: a block names something blockable ("the goalkeeper
+    blocked a penalty" is none, police blocking a road neither); a demand to remove names a state
+    body or person, or the content; an arrest names a journalist, an outlet or a person of the press."""
+    kinds = {a.kind for _, _, a in found}
+    if kind == "block":
+        return bool(kinds & {"outlet", "platform", "government", "court", "regulator"}) or bool(
+            _BLOCKABLE[s.lang].search(s.keystr))
+    if kind in ("demand-removal", "demand-edit"):
+        return bool(kinds & (STATE_KINDS | {"other"})) or bool(_CONTENT[s.lang].search(s.keystr))
+    if kind == "arrest":
+        return bool(kinds & {"outlet", "journalist"}) or bool(
+            re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(
+            re.search(r"\b(?:him|her|his|he|she|его|её|ее|он|она)\b", s.keystr))
+    return True
+
+
 # -- results -----------------------------------------------------------------------------------------
 @dataclass
 class Quote:
@@ -658,9 +700,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             before = s.keystr[: m.start()]
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
-            if _THREAT[s.lang].search(before[-40:]) or (
-                    kind in ("block", "ban", "warning", "arrest") and re.search(
-                        _LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
+            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or (
+                    kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
+                continue
+            if not _plausible(s, kind, found):
                 continue
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
