@@ -108,7 +108,8 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]]) -> bo
     if kind == "arrest":
         return bool(kinds & {"outlet", "journalist"}) or bool(
             re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(
-            re.search(r"\b(?:him|her|his|he|she|его|её|ее|он|она)\b", s.keystr))
+            re.search(r"\b(?:him|her|his|he|she|director|staff|employees?|contributors?|freelancer|его|её|ее|он|"
+                      r"она|сотрудник)\b", s.keystr))
     return True
 
 
@@ -424,7 +425,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     text = s.text
     if s.lang == "en":
         cap = r"(?:[A-Z0-9][\w’'.-]*|[a-z0-9-]+\.[a-z]{2,})"
-        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z0-9][\w’'.-]*))?"
+        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z][\w’'.-]*|\d{1,3}(?![\d,.])))?"
                         r"(?:\s+(?:[A-Z][\w’'.-]*)){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
         for m in rx.finditer(text):
             name = re.sub(r"(?:'s|’s)$", "", m.group(1))
@@ -713,8 +714,9 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                     kind == "block" and last_state.kind == "law-enforcement"):
                 by, conf = last_state, 0.6
             # "his YouTube channel was blocked": the platform only carries the person's channel
+            # "…remove the video from YouTube", «удалить видео с YouTube»: the platform is where, not whom
             targets = [f for f in found if not (f[2].kind == "platform" and f[0] > 0 and s.toks[f[0] - 1].key in (
-                "his", "her", "their", "its", "его", "её", "ее", "свой", "их"))]
+                "his", "her", "their", "its", "его", "её", "ее", "свой", "их", "from", "on", "с", "на", "в"))]
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
@@ -814,6 +816,9 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
         if b.kind != a.kind:
             continue
         same_concept = a.kind in STATE_KINDS and _concept(a) is not None and _concept(a) == _concept(b)
+        # "a Turkish court" beside "the Istanbul criminal court of peace": the generic mention is the same court
+        generic = re.compile(r"^(?:\w+ )?(?:court|суд)$")
+        same_concept = same_concept or (a.kind == "court" and bool(generic.match(a.key) or generic.match(b.key)))
         if a.key and b.key and (a.key in b.key or b.key in a.key or same_concept) and (
                 a.country is None or b.country is None or a.country == b.country):
             if len(a.key) > len(b.key):

@@ -44,7 +44,7 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:officers|investigators) from (?:the )?(?:CTRY )?(?:city )?police(?: department)?", "law-enforcement"),
     (r"(?:an? |the )?(?:CTRY )?(?:[a-z]+ )?(?:district|regional|city|supreme|constitutional|criminal|appeals?|"
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
-    (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)", "court"),
+    (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)|an? (?:CTRY |[a-z]+ )?court|CTRY court", "court"),
     (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
 ]
 
@@ -59,7 +59,8 @@ OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |th
                 r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
                 r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|"
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
-PERSON_NOUNS = r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist)"
+PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
+                r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
 _REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \w+) down|take \w+ off|"
