@@ -95,11 +95,15 @@ _CONTENT = {
 }
 
 
-def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]]) -> bool:
+def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after_actions: bool) -> bool:
     """An action's evidence in its own sentence: a block names something blockable ("the goalkeeper
     blocked a penalty" is none, police blocking a road neither); a demand to remove names a state
-    body or person, or the content; an arrest names a journalist, an outlet or a person of the press."""
+    body or person, or the content; an arrest names a journalist, an outlet or a person of the press.
+    After other actions of the report a pronoun ("it has been blocked in Kazakhstan") stands for what
+    they were about."""
     kinds = {a.kind for _, _, a in found}
+    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|он|она|оно|они)(?: |$)", s.keystr):
+        return True
     if kind == "block":
         return bool(kinds & {"outlet", "platform", "government", "court", "regulator"}) or bool(
             _BLOCKABLE[s.lang].search(s.keystr))
@@ -704,7 +708,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or (
                     kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
                 continue
-            if not _plausible(s, kind, found):
+            if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
