@@ -144,3 +144,13 @@ def test_russian_latin_outlet_names_after_an_outlet_noun() -> None:
 def test_powers_negations_and_other_senses_cry_no_wolf(text: str) -> None:
     doc = _doc(text)
     assert doc["actions"] == [] and not _roles(doc, "sender") and not _roles(doc, "recipient")
+
+
+def test_suspensions_and_broadcast_bans_and_their_threats() -> None:
+    doc = _doc("Turkey's RTÜK imposed a broadcast ban on the channel Sozcu TV for ten days. "
+               "The channel said it would challenge the penalty.")
+    assert _kinds(doc) == {"ban"} and _roles(doc, "recipient") == {"Sozcu TV"} and doc["outcome"] == "refused"
+    assert _kinds(_doc("Суд приостановил выпуск газеты «Ак Шумкар» на три месяца.")) == {"ban"}
+    doc = _doc("Прокуратура вынесла предостережение газете «Ак Шумкар»: повторное нарушение повлечёт "
+               "приостановку выпуска.")
+    assert _kinds(doc) == {"warning"}

@@ -59,8 +59,9 @@ _CYR = re.compile(r"[А-Яа-яЁё]")
 _LAT = re.compile(r"[A-Za-z]")
 _PERSON_WORD = {"en": r"(?:businessman|businesswoman|entrepreneur|official|politician|deputy)",
                 "ru": r"(?:бизнесмен|предприниматель|чиновник|депутат)"}
-_THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would) (?:to )?(?:an? )?$"),
-           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь) (?:\S+ )?$")}
+_THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would|lead to|result in|entail) "
+                           r"(?:to )?(?:an? )?$"),
+           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?) (?:\S+ )?$")}
 _LEGAL = {
     "en": re.compile(r"((?:[Aa]rticles?\s+[\dA-Za-z./-]+(?:\s+of\s+(?:the\s+|its\s+)?(?:Law|Criminal|Code|"
                      r"Civil|Administrative)[^.;]{0,70}?(?=[.;]|\s+after\b|$))?)|(?:the\s+)?[Ll]aw\s+(?:on|No\.?)\s+"

@@ -92,7 +92,9 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|access ban|\bextremist materials\b|"
      r"\bbanned\b|\bbanning\b|outlaw(?:ed)?|declared [^.]{0,80}?\bextremist\b|\b(?:labell?ed|designated|"
      r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
-     r"\bprohibited (?:the )?(?:distribution|dissemination)", "ban"),
+     r"\bprohibited (?:the )?(?:distribution|dissemination)|\b(?:imposed|issued|introduced|ordered) (?:a |an )?"
+     r"(?:\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|publication|"
+     r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
@@ -122,7 +124,8 @@ OUTCOME_RULES: list[tuple[str, str]] = [
      r"(?:delete|remove|take|comply|change|edit)|\bstands? by (?:its|their|the) report|\bwill continue "
      r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|\bhas not removed\b|"
      r"\b(?:keep|kept|keeps|keeping) (?:the |it |its |them )?(?:[a-z]+ ){0,2}(?:online|up|published)\b|"
-     r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)", "refused"),
+     r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)|"
+     r"\b(?:challenge|challenged|contest|contested) (?:the )?(?:decision|penalty|ruling|ban|order|fine)", "refused"),
     (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|"
      r"edited)\b|\bpage (?:is|was) (?:now )?gone|"
      r"\bno choice\b", "complied"),
