@@ -51,15 +51,17 @@ _LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
 MAX_TEXT_CHARS = 200_000  # a press report is a few thousand characters; past this the text is cut (``truncated``)
 _TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
-_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su))\b",
+_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|"
+                     r"io|me|eu|online|live|asia))\b",
                      re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
 _CYR = re.compile(r"[А-Яа-яЁё]")
 _LAT = re.compile(r"[A-Za-z]")
 _PERSON_WORD = {"en": r"(?:businessman|businesswoman|entrepreneur|official|politician|deputy)",
                 "ru": r"(?:бизнесмен|предприниматель|чиновник|депутат)"}
-_THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would) (?:to )?(?:an? )?$"),
-           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь) (?:\S+ )?$")}
+_THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would|lead to|result in|entail) "
+                           r"(?:to )?(?:an? )?$"),
+           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?) (?:\S+ )?$")}
 _LEGAL = {
     "en": re.compile(r"((?:[Aa]rticles?\s+[\dA-Za-z./-]+(?:\s+of\s+(?:the\s+|its\s+)?(?:Law|Criminal|Code|"
                      r"Civil|Administrative)[^.;]{0,70}?(?=[.;]|\s+after\b|$))?)|(?:the\s+)?[Ll]aw\s+(?:on|No\.?)\s+"
@@ -67,6 +69,53 @@ _LEGAL = {
     "ru": re.compile(r"((?:стать[юяиейе]\s+[\d./A-Za-zА-я]+\s+(?:закона\s+(?:№\s*\d+|«[^»]+»)|[А-Яа-я]+\s+кодекса|"
                      r"кодекса)?)|(?:закон[аеу]?\s+(?:№\s*\d+|«[^»]+»)))"),
 }
+
+
+# "the law allows the ministry to block websites", «закон позволяет блокировать»: a power, not an act
+_HYPOTHETICAL = {
+    "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
+                     r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
+                     r"(?:\s+\S+){0,4}\s*$"),
+    "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|должный|"
+                     r"предлагать|предложить)(?:\s+\S+){0,4}\s*$"),
+}
+# what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
+_BLOCKABLE = {
+    "en": re.compile(r"\b(?:access|site|sites|website|websites|portal|page|url|channel|app|messenger|vpn|"
+                     r"domain|resource|outlet|newspaper|agency|broadcaster|video|article|account)\b"),
+    "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
+                     r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
+}
+# what a demand to remove or edit is about, when no state body or person made it
+_CONTENT = {
+    "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
+                     r"publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
+                     r"content|comment|comments|news)\b"),
+    "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|"
+                     r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент)(?: |$)"),
+}
+
+
+def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after_actions: bool) -> bool:
+    """An action's evidence in its own sentence: a block names something blockable ("the goalkeeper
+    blocked a penalty" is none, police blocking a road neither); a demand to remove names a state
+    body or person, or the content; an arrest names a journalist, an outlet or a person of the press.
+    After other actions of the report a pronoun ("it has been blocked in Kazakhstan") stands for what
+    they were about."""
+    kinds = {a.kind for _, _, a in found}
+    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|он|она|оно|они)(?: |$)", s.keystr):
+        return True
+    if kind == "block":
+        return bool(kinds & {"outlet", "platform", "government", "court", "regulator"}) or bool(
+            _BLOCKABLE[s.lang].search(s.keystr))
+    if kind in ("demand-removal", "demand-edit"):
+        return bool(kinds & (STATE_KINDS | {"other"})) or bool(_CONTENT[s.lang].search(s.keystr))
+    if kind == "arrest":
+        return bool(kinds & {"outlet", "journalist"}) or bool(
+            re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(
+            re.search(r"\b(?:him|her|his|he|she|director|staff|employees?|contributors?|freelancer|его|её|ее|он|"
+                      r"она|сотрудник)\b", s.keystr))
+    return True
 
 
 # -- results -----------------------------------------------------------------------------------------
@@ -302,7 +351,8 @@ def _key(word: str, lang: str) -> tuple[str, str | None]:
     cc = gazetteer.country_words_en().get(w) if word[:1].isupper() or lang == "en" else None
     if cc and not word[:1].isupper():  # "turkey", "china": only capitalised words name a country
         cc = None
-    return ("CTRY" if cc else w.replace("’", "'")), cc
+    # "24.kg", "kaktus.media": a dot inside a token is no sentence end for the rules' ``[^.]``
+    return ("CTRY" if cc else w.replace("’", "'").replace(".", "_") if len(w) > 1 else w), cc
 
 
 def _analyse(start: int, text: str, default_lang: str) -> _Sentence:
@@ -380,7 +430,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     text = s.text
     if s.lang == "en":
         cap = r"(?:[A-Z0-9][\w’'.-]*|[a-z0-9-]+\.[a-z]{2,})"
-        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z0-9][\w’'.-]*))?"
+        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z][\w’'.-]*|\d{1,3}(?![\d,.])))?"
                         r"(?:\s+(?:[A-Z][\w’'.-]*)){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
         for m in rx.finditer(text):
             name = re.sub(r"(?:'s|’s)$", "", m.group(1))
@@ -396,9 +446,22 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 while (m2 := more.match(text, pos)) is not None:
                     add(s.start + m2.start(1), s.start + m2.end(1), m2.group(1), "outlet", 0.7)
                     pos = m2.end()
-        prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
+        name2 = r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"
+        prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r"),?\s+" + name2 + r"(?![\w’'])")
         for m in prx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
+        # "Aynur Elgunesh, a reporter for …"; "the editor-in-chief of the website X, Ulvi Hasanli,"
+        for rx2 in (re.compile(name2 + r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?i:" + mod.PERSON_NOUNS + r")\b"),
+                    re.compile(r"(?i:\b(?:editor-in-chief|editor|founder|co-founder|director|head|owner))\s+of\s+"
+                               r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)"),
+                    # "Bektur Iskender of the news website said …"
+                    re.compile(name2 + r"\s+of\s+(?:the|a|an)\s+(?i:" + mod.OUTLET_NOUNS + r")")):
+            for m in rx2.finditer(text):
+                for _, _, a in out:  # "the website X, Ulvi Hasanli," is no list of two outlets
+                    if a.name == m.group(1) and a.kind == "outlet" and a.domain is None:
+                        a.kind, a.confidence = "journalist", 0.75
+                if not any(a.name == m.group(1) for _, _, a in out):
+                    add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
         orx = re.compile(r"(?i:\b" + _PERSON_WORD["en"] + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
         for m in orx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.7)
@@ -411,6 +474,20 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 continue
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
+                # «главного редактора издания «X» Олега Смирнова»: the person named after the outlet
+                person_rx = re.compile(r"^" + mod.PERSON_NOUNS + r"$")
+                if any(person_rx.match(k) for k in keys):
+                    k0 = s.tok_at_abs(s.start + m.end())
+                    names = []
+                    for t2 in s.toks[k0 : k0 + 3]:
+                        if t2.text[:1].isupper() and _CYR.search(t2.text) and not t2.country:
+                            names.append(t2)
+                        else:
+                            break
+                    if len(names) >= 2:
+                        name = _person_nominative_name([t2.text for t2 in names])
+                        out.append((k0, k0 + len(names) - 1,
+                                    Actor(name, "journalist", None, s.quote, 0.75, key=_name_key(name))))
         for kind, word_rx in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
             wrx = re.compile(r"^" + word_rx + r"$")
             for k, t in enumerate(s.toks):
@@ -423,14 +500,69 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                     else:
                         break
                 if len(names) >= 2:
-                    name = " ".join(_person_nominative(t2.text) for t2 in names)
+                    name = _person_nominative_name([t2.text for t2 in names])
                     out.append((k + 1, k + len(names), Actor(name, kind, None, s.quote, 0.8, key=_name_key(name))))
+    if s.lang == "ru":  # «сайт Meydan TV», «к сайтам Meydan TV и Turan»: Latin names after an outlet noun
+        outlet_rx = re.compile(r"^" + mod.OUTLET_NOUNS + r"$")
+        lat = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2}")
+        for k, t in enumerate(s.toks):
+            if not outlet_rx.match(t.key) or k + 1 >= len(s.toks):
+                continue
+            pos = s.toks[k + 1].start - s.start
+            while (lm := lat.match(text, pos)) is not None and not _DOMAIN.fullmatch(lm.group()):
+                add(s.start + lm.start(), s.start + lm.end(), lm.group(), "outlet", 0.7)
+                nxt = re.compile(r"\s*(?:,|и)\s+").match(text, lm.end())
+                if nxt is None:
+                    break
+                pos = nxt.end()
     for m in _DOMAIN.finditer(text):
         dom = m.group(1).lower()
         if any(a.domain == dom for _, _, a in out):
             continue
         add(s.start + m.start(1), s.start + m.end(1), dom, "outlet", 0.6, dom)
     return out
+
+
+_SURNAME_ENDINGS = {  # (gender, case) of the first name -> (ending of the surname, nominative ending)
+    ("masc", "gent"): ("а", ""), ("masc", "accs"): ("а", ""), ("masc", "datv"): ("у", ""),
+    ("masc", "ablt"): ("ым", ""), ("femn", "accs"): ("у", "а"), ("femn", "gent"): ("ой", "а"),
+    ("femn", "datv"): ("ой", "а"), ("femn", "ablt"): ("ой", "а"),
+}
+
+
+def _person_nominative_name(words: list[str]) -> str:
+    """«Гульнару Бажкенову» -> «Гульнара Бажкенова», «Олега Смирнова» -> «Олег Смирнов»: the first
+    name's gender and case decide the surname's nominative."""
+    first = [x for x in _morph().parse(words[0]) if "Name" in x.tag.grammemes]
+    if not first or len(words) < 2:
+        return " ".join(_person_nominative(w) for w in words)
+    out = [words[0]]
+    for pn in first:
+        for w in words[1:]:
+            ps = next((x for x in _morph().parse(w) if {"Surn", "Patr"} & set(x.tag.grammemes)
+                       and x.tag.gender == pn.tag.gender and x.tag.case == pn.tag.case), None)
+            if ps is None:
+                break
+        else:
+            nom = pn.inflect({"nomn"})
+            out = [(nom.word if nom else pn.normal_form).capitalize()]
+            for w in words[1:]:
+                ps = next(x for x in _morph().parse(w) if {"Surn", "Patr"} & set(x.tag.grammemes)
+                          and x.tag.gender == pn.tag.gender and x.tag.case == pn.tag.case)
+                ns = ps.inflect({"nomn", pn.tag.gender}) if pn.tag.gender else None
+                out.append((ns.word if ns else ps.normal_form).capitalize())
+            return " ".join(out)
+    # a surname the dictionary does not know: its ending follows the first name's gender and case
+    pn = first[0]
+    nom = pn.inflect({"nomn"})
+    out = [(nom.word if nom else pn.normal_form).capitalize()]
+    for w in words[1:]:
+        end = _SURNAME_ENDINGS.get((str(pn.tag.gender), str(pn.tag.case)))
+        if end and re.search(r"(?:ов|ев|ёв|ин|ын)" + end[0] + r"$", w.lower()):
+            out.append(w[: len(w) - len(end[0])] + end[1])
+        else:
+            out.append(w)
+    return " ".join(out)
 
 
 def _person_nominative(word: str) -> str:
@@ -572,19 +704,29 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue
             m = found_m
             before = s.keystr[: m.start()]
-            if _THREAT[s.lang].search(before[-40:]) or (
-                    kind in ("block", "ban", "warning", "arrest") and re.search(
-                        _LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
+            if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
+                continue
+            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or (
+                    kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
+                continue
+            if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
             by = _pick_by(s, kind, t_at, state, found)
             conf = 0.8
-            if by is None and last_state is not None and kind != "other":
+            if by is None and last_state is not None and kind != "other" and not (
+                    kind == "block" and last_state.kind == "law-enforcement"):
                 by, conf = last_state, 0.6
-            against = _pick_against(kind, t_at, found)
+            # "his YouTube channel was blocked": the platform only carries the person's channel
+            # "…remove the video from YouTube", «удалить видео с YouTube»: the platform is where, not whom
+            targets = [f for f in found if not (f[2].kind == "platform" and f[0] > 0 and s.toks[f[0] - 1].key in (
+                "his", "her", "their", "its", "его", "её", "ее", "свой", "их", "from", "on", "с", "на", "в"))]
+            against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
+                if kind == "block" and against is not None and against.kind == "journalist" and main_outlet:
+                    against = main_outlet  # a site is blocked, not a person
             if kind == "referral-prosecutor" and by is not None and by.kind == "law-enforcement" and state:
                 pass
             when = min(sds, key=lambda x: abs(x[0] - m.start()))[1].isoformat() if sds else None
@@ -596,6 +738,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if against is not None:
                 recipients[against.key] = against
                 last_against = against
+                # "Name, a reporter for the outlet X"; "the editor of X, Name": the person and the outlet
+                span = next(((i, j) for i, j, a in found if a is against), None)
+                for i, j, a in found:
+                    if span is not None and a is not against and {a.kind, against.kind} == {"outlet", "journalist"} \
+                            and (0 <= i - span[1] <= 9 or 0 <= span[0] - j <= 9):
+                        recipients[a.key] = a
                 for i, _, a in found:  # "two outlets, X and Y"
                     if a.kind == against.kind == "outlet" and i >= t_at:
                         recipients[a.key] = a
@@ -647,11 +795,13 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
 
 _CONCEPTS = [
     ("interior", re.compile(r"interior|internal affairs|внутренний дело|\bмвд\b")),
-    ("natsec", re.compile(r"national security|\bgknb\b|\bгкнб\b|национальный безопасность")),
+    ("natsec", re.compile(r"national security|\bg?knb\b|\bг?кнб\b|национальный безопасность")),
     ("prosecutor", re.compile(r"prosecutor|прокур")),
     ("roskomnadzor", re.compile(r"roskomnadzor|роскомнадзор|\bркн\b")),
     ("governor", re.compile(r"governor|губернатор")),
     ("head-office", re.compile(r"администрация (?:глава|президент)|presidential administration")),
+    ("digital", re.compile(r"минцифр|цифровой развитие|digital development")),
+    ("information", re.compile(r"мининформ|министерство информация|ministry of information|information ministry")),
     ("police", re.compile(r"police|полиция|милиция")),
     ("authorities", re.compile(r"^(?:\w+ )?(?:authorities|government|officials|власть|правительство)(?: \w+)?$")),
 ]
@@ -671,6 +821,9 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
         if b.kind != a.kind:
             continue
         same_concept = a.kind in STATE_KINDS and _concept(a) is not None and _concept(a) == _concept(b)
+        # "a Turkish court" beside "the Istanbul criminal court of peace": the generic mention is the same court
+        generic = re.compile(r"^(?:\w+ )?(?:court|суд)$")
+        same_concept = same_concept or (a.kind == "court" and bool(generic.match(a.key) or generic.match(b.key)))
         if a.key and b.key and (a.key in b.key or b.key in a.key or same_concept) and (
                 a.country is None or b.country is None or a.country == b.country):
             if len(a.key) > len(b.key):
@@ -686,6 +839,9 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
         if cands:
             return cands[-1][1]
+    # "at the request of the prosecutor, the court banned …": the one who asked is no subject
+    asked = {s.tok_at(m.end()) for m in re.finditer(_LANGS[s.lang].REQUEST_OF, s.keystr)}
+    state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 2 for k in asked)] or state
     before = [(i, a) for i, _, a in state if i <= t_at]
     if kind == "referral-prosecutor":
         before = [(i, a) for i, a in before if not (a.kind == "law-enforcement" and "прокур" in a.key
@@ -702,14 +858,15 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
 
 
 def _pick_against(kind: str, t_at: int, found: list[tuple[int, int, Actor]]) -> Actor | None:
-    targets = [(i, a) for i, _, a in found if a.kind in ("outlet", "journalist", "platform")]
+    targets = sorted(((i, a) for i, _, a in found if a.kind in ("outlet", "journalist", "platform")),
+                     key=lambda t: t[0])
     if kind in ("arrest", "lawsuit"):
         people = [(i, a) for i, a in targets if a.kind == "journalist"]
         targets = people or targets
     after = [a for i, a in targets if i >= t_at]
     if after:
         return after[0]
-    return targets[0][1] if targets else None
+    return targets[-1][1] if targets else None  # the nearest one before the verb
 
 
 def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:

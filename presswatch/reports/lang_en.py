@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NEGATION", "OUTLET_NOUNS", "PERSON_NOUNS", "REQUEST_OF"]
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
+           "PERSON_NOUNS", "REQUEST_OF"]
 
 LANG = "en"
 
@@ -33,15 +34,17 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) of CTRY", "government"),
     (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?",
      "law-enforcement"),
-    (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors", "law-enforcement"),
+    (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors?|"
+     r"(?:CTRY )?investigative committee(?: of CTRY)?", "law-enforcement"),
     (r"(?:CTRY )?(?:state committee for national security|national security committee|state security "
-     r"(?:service|committee)|security service|gknb|fsb|kgb)(?: of CTRY)?(?: \( gknb \))?", "law-enforcement"),
+     r"(?:service|committee)|security service|gknb|knb|fsb|kgb|sgb|dtx)(?: of CTRY)?(?: \( gknb \))?",
+     "law-enforcement"),
     (r"(?:CTRY )?(?:city |regional |traffic )?police(?: department| officers| officials)?(?: in CTRY| of CTRY)?",
      "law-enforcement"),
     (r"(?:officers|investigators) from (?:the )?(?:CTRY )?(?:city )?police(?: department)?", "law-enforcement"),
     (r"(?:an? |the )?(?:CTRY )?(?:[a-z]+ )?(?:district|regional|city|supreme|constitutional|criminal|appeals?|"
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
-    (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)", "court"),
+    (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)|an? (?:CTRY |[a-z]+ )?court|CTRY court", "court"),
     (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
 ]
 
@@ -54,36 +57,64 @@ ANAPHORA: list[tuple[str, str]] = [
 
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
                 r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
-                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers)),?")
-PERSON_NOUNS = r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist)"
+                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|"
+                r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
+PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
+                r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
-_REMOVE = r"(?:remove|delete|take down|withdraw|delist|unpublish|removal|deletion|takedown)"
+_REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \w+) down|take \w+ off|"
+           r"take (?:\S+ ){1,6}?off (?:the air|air|its website|the website|its site|the site)|pull|pulled|pull down|"
+           r"stop (?:airing|broadcasting|publishing|distributing)|withdraw|withdrawn|delist|unpublish|removal|"
+           r"deletion|takedown|scrub|erase)")
 ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
-     r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent)"
+     r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent|"
+     r"instruct|instructed|instructing|direct|directed|directing|oblige|obliged|obliging|pressed|pressured|"
+     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
     (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
-    (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring)"
-     r"\b[^.]{0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|change the (?:text|headline))\b", "demand-edit"),
+    (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring|"
+     r"instructed|directed|obliged|seeking|sought|wants|wanted)"
+     r"\b[^.]{0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|change the (?:text|headline)|"
+     r"publish (?:a )?(?:retraction|correction|rebuttal|denial))\b", "demand-edit"),
     (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
-    (r"\b(?:warned|warning|warns|warn)\b", "warning"),
+    (r"\b(?:warned|warning|warns|warn|cautioned|caution|reprimand|reprimanded)\b"
+     r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
+     r"(?:notice|notification|caution|admonition)", "warning"),
     (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
      r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
-    (r"forwarded the case to|referred the case to", "referral-prosecutor"),
+    (r"forwarded the case to|referred the case to|(?:refer|referred|send|sent|pass|passed|hand|handed) "
+     r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
+     r"investigators|investigative committee)", "referral-prosecutor"),
+    (r"\bopened (?:a |the )?(?:criminal )?(?:case|investigation|proceedings) against", "lawsuit"),
     (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|access ban|\bextremist materials\b|"
-     r"\bbanned\b|\bbanning\b|outlaw(?:ed)?", "ban"),
+     r"\bbanned\b|\bbanning\b|outlaw(?:ed)?|declared [^.]{0,80}?\bextremist\b|\b(?:labell?ed|designated|"
+     r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
+     r"\bprohibited (?:the )?(?:distribution|dissemination)|\b(?:imposed|issued|introduced|ordered) (?:a |an )?"
+     r"(?:\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|publication|"
+     r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
-     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|blocked in CTRY", "block"),
-    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel)\b",
+     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
+     r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,50}?(?:was|has been|have been|is|were|had been) "
+     r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable in CTRY|"
+     r"\bno longer (?:open|opens|load|loads) in CTRY|added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
+     r"(?:banned|prohibited|blocked)", "block"),
+    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
+     r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
-    (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody)\b(?! (?:journalists|"
+    (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
+     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony))\b(?! (?:journalists|"
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
-REQUEST_OF = r"at the request of|on the orders? of|following a (?:request|complaint) from|on the demand of"
+REQUEST_OF = (r"at the request of|on the orders? of|following a (?:request|complaint) from|on the demand of|"
+              r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
+# a sentence about maintenance or a lifted block claims no block
+NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
+            r"restored access|access (?:was|has been) restored)\b")
 BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
 
 # claimed outcome: (pattern over the key string, outcome)
@@ -91,8 +122,12 @@ OUTCOME_RULES: list[tuple[str, str]] = [
     (r"\bpart(?:ly|ially)\b|\bpart of (?:the )?[a-z]+ remains?|\bsome of (?:the )?[a-z]+\b[^.]*\bremov", "partly"),
     (r"\b(?:refused|refuse|refuses|refusing|declined|rejected|rejects)\b|\b(?:would|will|did) not "
      r"(?:delete|remove|take|comply|change|edit)|\bstands? by (?:its|their|the) report|\bwill continue "
-     r"(?:publishing|to publish|working)|\bwill appeal\b|\bhas not removed\b", "refused"),
-    (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|\bhas not removed\b|"
+     r"\b(?:keep|kept|keeps|keeping) (?:the |it |its |them )?(?:[a-z]+ ){0,2}(?:online|up|published)\b|"
+     r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)|"
+     r"\b(?:challenge|challenged|contest|contested) (?:the )?(?:decision|penalty|ruling|ban|order|fine)", "refused"),
+    (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|"
+     r"edited)\b|\bpage (?:is|was) (?:now )?gone|"
      r"\bno choice\b", "complied"),
 ]
 
@@ -100,7 +135,8 @@ OUTCOME_RULES: list[tuple[str, str]] = [
 CLAIM_RULES: list[tuple[str, str]] = [
     (r"\b(?:remains?|remained|is|are|was|were) (?:still )?(?:online|available|accessible|up|on (?:its|the|their) "
      r"(?:website|site|channel))\b|\bstill (?:online|available|accessible|on (?:its|the|their) (?:website|site))|"
-     r"\bworking normally\b|\bcan still be (?:reached|read|opened)", "online"),
+     r"\bworking normally\b|\bcan still be (?:reached|read|opened)|\b(?:stays|stay|stayed) (?:online|up|on (?:its|"
+     r"the|their|her|his) (?:website|site|channel|page))|\bkept (?:the |it |its )?(?:[a-z]+ )?online", "online"),
     (r"\b(?:was|were|has been|have been|had been|is|got) (?:later )?(?:removed|deleted|taken down|unpublished)\b|"
      r"\b(?:removed|deleted|took down) (?:the|its|their|it|them)\b|\bpage (?:is|was) (?:now )?gone|"
      r"\bnow returns an error|\bno longer (?:available|online)", "removed"),
