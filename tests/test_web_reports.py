@@ -270,6 +270,10 @@ def test_api_round_trip(tmp_path: Path) -> None:
         assert c.post(f"/api/v1/reports/{rid}/check", json={}, headers=ed).status_code == 422  # not accepted yet
         bad = c.post(f"/api/v1/reports/{rid}/accept", json={"edit": {"outcome": "maybe"}}, headers=ed)
         assert bad.status_code == 422 and "outcome" in bad.text
+        for edit in ({"actors": "abc"}, {"actors": [{"name": " ", "role": "sender", "kind": "court"}]},
+                     {"dates": ["soon"]}, {"claims": [{"kind": "online", "as_of": 5}]}, {"unknown_field": 1},
+                     {"blocked_countries": ["Kazakhstan"]}):
+            assert c.post(f"/api/v1/reports/{rid}/accept", json={"edit": edit}, headers=ed).status_code == 422, edit
         assert c.get(f"/api/v1/reports/{rid}", headers=ed).json()["revision"] == 1  # nothing written
 
         res = c.post(f"/api/v1/reports/{rid}/accept", json={"edit": {"outcome": "refused"}}, headers=ed)

@@ -10,8 +10,8 @@ measuring from explicitly given vantages needs the admin role.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,8 +23,28 @@ from presswatch.web.principal import Principal, require_role
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["AcceptIn", "AcceptOut", "ActionOut", "ActorOut", "CheckIn", "CheckOut", "ClaimOut", "DraftOut",
-           "RejectIn", "ReportIn", "ReportList", "ReportOut", "report_api_router"]
+__all__ = [
+    "AcceptIn",
+    "AcceptOut",
+    "ActionIn",
+    "ActionOut",
+    "ActorIn",
+    "ActorOut",
+    "CheckIn",
+    "CheckOut",
+    "CheckedClaimOut",
+    "ClaimIn",
+    "ClaimOut",
+    "DraftEdit",
+    "DraftOut",
+    "RejectIn",
+    "RejectOut",
+    "ReportIn",
+    "ReportList",
+    "ReportOut",
+    "ReportRow",
+    "report_api_router",
+]
 
 _OPEN = ConfigDict(extra="allow")
 
@@ -36,7 +56,7 @@ class ReportIn(BaseModel):
     url: str | None = Field(default=None, min_length=1, max_length=2048)
     text: str | None = Field(default=None, min_length=1, max_length=2_000_000)
     language: Literal["en", "ru"] | None = Field(default=None, description="Default: detected per sentence.")
-    report_date: date | None = Field(default=None, description="The report's date (anchors 'last week').")
+    report_date: dt.date | None = Field(default=None, description="The report's date (anchors 'last week').")
 
     @model_validator(mode="after")
     def _one_source(self) -> ReportIn:
@@ -129,9 +149,61 @@ class ReportList(BaseModel):
     rows: list[ReportRow]
 
 
+_CC = Field(default=None, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+_Offsets = list[Annotated[int, Field(ge=0, le=10_000_000)]]
+_Text = Annotated[str, Field(max_length=10_000)]
+
+
+class ActorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
+    role: Literal["sender", "recipient", "third-party"]
+    kind: Literal["government", "court", "regulator", "law-enforcement", "outlet", "journalist", "platform",
+                  "other"]
+    country: str | None = _CC
+    domain: Annotated[str, Field(max_length=255)] | None = None
+    quote: _Text = ""
+    offsets: _Offsets | None = Field(default=None, max_length=2)
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["demand-removal", "demand-edit", "warning", "referral-prosecutor", "ban", "block", "lawsuit",
+                  "arrest", "other"]
+    by: Annotated[str, Field(max_length=500)] | None = None
+    against: Annotated[str, Field(max_length=500)] | None = None
+    date: dt.date | None = None
+    legal_basis: _Text | None = None
+    quote: _Text = ""
+    offsets: _Offsets | None = Field(default=None, max_length=2)
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["online", "removed", "blocked", "edited"]
+    country: str | None = _CC
+    as_of: dt.date | None = None
+    quote: _Text = ""
+    offsets: _Offsets | None = Field(default=None, max_length=2)
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+class DraftEdit(BaseModel):
+    """Draft fields to replace before accepting (as ``report accept --edit``); a field left out is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+    actors: list[ActorIn] | None = Field(default=None, max_length=200)
+    actions: list[ActionIn] | None = Field(default=None, max_length=200)
+    claims: list[ClaimIn] | None = Field(default=None, max_length=200)
+    blocked_countries: list[Annotated[str, Field(pattern="^[A-Z]{2}$")]] | None = Field(default=None, max_length=250)
+    dates: list[dt.date] | None = Field(default=None, max_length=200)
+    outcome: Literal["complied", "refused", "partly", "unknown"] | None = None
+
+
 class AcceptIn(BaseModel):
-    edit: dict[str, Any] | None = Field(default=None, description="Draft fields to replace before accepting "
-                                        "(as `report accept --edit`).")
+    edit: DraftEdit | None = None
 
 
 class AcceptOut(BaseModel):
@@ -150,25 +222,15 @@ class CheckIn(BaseModel):
                                 "here: CC[:resolver=HOST:PORT,control=HOST:PORT,network=NAME] (admin only).")
 
 
+class RejectOut(BaseModel):
+    ok: bool = True
+    report: int
+    status: str
+
+
 class CheckOut(BaseModel):
     ok: bool = True
     results: list[dict[str, Any]]
-
-
-def _validated_edit(core: Presswatch, report_id: int, edit: dict[str, Any]) -> None:
-    """Refuse an edit that would fail acceptance before anything (a new draft revision) is written."""
-    from presswatch.reports.extract import draft_from_dict
-    from presswatch.reports.ingest import InvalidReport
-    from presswatch.reports.review import get_report
-
-    merged = {**get_report(core, report_id)["draft"], **{k: v for k, v in edit.items() if k != "id"}}
-    try:
-        merged = draft_from_dict(merged)
-        for c in merged.get("claims") or []:
-            if c.get("as_of"):
-                date.fromisoformat(str(c["as_of"])[:10])
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise InvalidReport(f"edited draft: {exc}") from exc
 
 
 def report_api_router(core: Presswatch) -> APIRouter:
@@ -208,13 +270,12 @@ def report_api_router(core: Presswatch) -> APIRouter:
         """Accept the (optionally edited) draft: incident, demands and claims enter the record and the log."""
         try:
             get_report(core, report_id)
-            if body is not None and body.edit:
-                _validated_edit(core, report_id, body.edit)
-            return accept_report(core, report_id, edit=body.edit if body else None, by=me.name)
+            edit = body.edit.model_dump(mode="json", exclude_unset=True) if body and body.edit else None
+            return accept_report(core, report_id, edit=edit, by=me.name)
         except PresswatchError as exc:
             raise refused(exc) from exc
 
-    @r.post("/reports/{report_id}/reject")
+    @r.post("/reports/{report_id}/reject", response_model=RejectOut)
     def reject(report_id: Id, body: RejectIn | None = None, me: Principal = editor) -> dict[str, Any]:
         try:
             reject_report(core, report_id, by=me.name, why=body.why if body else None)
