@@ -293,3 +293,25 @@ def test_api_round_trip(tmp_path: Path) -> None:
         assert "/api/v1/reports/{report_id}/accept" in c.get("/openapi.json").json()["paths"]
     finally:
         core.close()
+
+
+def test_russian_report_and_russian_interface(tmp_path: Path) -> None:
+    core = open_core(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        c = client(core)
+        sign_in(c, core, "ed", "editor")
+        text = ("25 ноября Министерство внутренних дел Кыргызстана потребовало от редакции сайта Daily Simulated "
+                "удалить статью. Редакция отказалась. Сайт заблокирован в Казахстане.")
+        r = _add_text(c, text, language="auto", report_date="2015-11-27")
+        assert r.status_code == 303, r.text
+        rid = int(r.headers["location"].rsplit("/", 1)[1])
+        rep = c.get(f"/api/v1/reports/{rid}").json()
+        assert rep["language"] == "ru" and rep["draft"]["blocked_countries"] == ["KZ"]
+        assert rep["draft"]["outcome"] == "refused"
+        page = c.get(f"/reports/{rid}", headers={"accept-language": "ru"})
+        assert page.status_code == 200
+        assert "Участники" in page.text and "Принять в запись" in page.text
+        assert "<mark id=" in page.text and "Министерство внутренних дел Кыргызстана" in page.text
+        assert "Сообщения" in c.get("/reports", headers={"accept-language": "ru"}).text
+    finally:
+        core.close()
