@@ -315,3 +315,38 @@ def test_russian_report_and_russian_interface(tmp_path: Path) -> None:
         assert "Сообщения" in c.get("/reports", headers={"accept-language": "ru"}).text
     finally:
         core.close()
+
+
+def test_admin_checks_a_block_from_the_simulated_kz_vantage(tmp_path: Path, site: SimSite) -> None:
+    from urllib.parse import urlsplit
+
+    from presswatch.sim.censor import loopback_kz_vantage
+
+    core = open_core(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        c = client(core)
+        sign_in(c, core, "root", "admin")
+        port = urlsplit(site.url).port
+        url = site.url.replace("127.0.0.1", "localhost") + site.article(site.slugs()[0]).path
+        rid = int(_add_text(c, founding_like(url), report_date="2015-11-27").headers["location"].rsplit("/", 1)[1])
+        page = c.get(f"/reports/{rid}")
+        assert c.post(f"/reports/{rid}/accept", data={"csrf_token": csrf_of(page.text)}).status_code == 303
+        page = c.get(f"/reports/{rid}")
+        assert 'name="vantages"' in page.text
+        bad = c.post(f"/reports/{rid}/check", data={"csrf_token": csrf_of(page.text), "vantages": "Kazakhstan!"})
+        assert bad.status_code == 422 and "vantage" in bad.text
+        with loopback_kz_vantage("localhost", "127.0.0.1", port) as kz:
+            spec = f"KZ:resolver={kz.resolver},control={kz.control_resolver},network=AS9198 Simulated"
+            r = c.post(f"/reports/{rid}/check", data={"csrf_token": csrf_of(page.text), "vantages": spec})
+        assert r.status_code == 303, r.text
+        claims = c.get(f"/api/v1/reports/{rid}").json()["claims"]
+        statuses = {(cl["kind"], cl["status"]) for cl in claims}
+        assert statuses == {("online", "corroborated"), ("blocked", "corroborated")}
+        shown = c.get(f"/reports/{rid}").text
+        assert re.search(r'href="/measurements/[^"]+">measurement:', shown)
+
+        sign_in(ed := client(core), core, "ed", "editor")
+        token = csrf_of(ed.get(f"/reports/{rid}").text)
+        assert ed.post(f"/reports/{rid}/check", data={"csrf_token": token, "vantages": spec}).status_code == 403
+    finally:
+        core.close()

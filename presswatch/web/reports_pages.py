@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -315,10 +315,16 @@ def report_page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/reports/{report_id}/check")
     async def report_check(request: Request, report_id: Id, me: Principal = editor) -> Response:
-        await _form(request)
+        """Check the claims now; measuring from vantages named in the form (resolvers to ask) is for admins."""
+        from presswatch.reports.checking import parse_vantage
+
+        form = await _form(request)
         get_report(core, report_id)
+        named = [v.strip() for v in _str(form, "vantages").splitlines() if v.strip()]
+        if named and not me.at_least("admin"):
+            raise HTTPException(403, "naming vantages needs the admin role")
         try:
-            await core.check_report(report_id)
+            await core.check_report(report_id, vantages=[parse_vantage(v) for v in named])
         except (PresswatchError, ValueError) as exc:
             return review(request, report_id, str(exc), 422)
         return RedirectResponse(f"/reports/{report_id}", status_code=303)
