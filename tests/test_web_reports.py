@@ -79,6 +79,7 @@ def test_report_from_text_reviewed_edited_accepted_checked(tmp_path: Path, db_ur
         assert page.status_code == 200
         assert "<mark id=" in page.text and "Interior Ministry" in page.text
         assert "remains online" in page.text and "demand-removal" in page.text
+        assert "2015-11-25" in page.text and "2015-11-27" in page.text  # the form's report date anchors the dates
         listing = c.get("/reports")
         assert f'href="/reports/{rid}"' in listing.text and "pasted text" in listing.text and ">en<" in listing.text
 
@@ -172,6 +173,7 @@ def test_bad_inputs_are_clear_form_errors_that_change_nothing(tmp_path: Path) ->
              "not a news report"),
             (base | {"text": "some text", "url": "https://example.org/a"}, None, "one source only"),
             (base | {"language": "de", "text": "some text"}, None, "unknown language"),
+            (base | {"report_date": "27/11/2015", "text": "some text"}, None, "not a date"),
             (base, {"file": ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "text/plain")},
              "binary"),
             (base, {"file": ("report.pdf", b"%PDF-1.4", "application/pdf")}, ".txt or .html"),

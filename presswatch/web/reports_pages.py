@@ -117,10 +117,13 @@ class ReportInput:
     report_date: date | None = None
 
 
-def ingest_input(url: str, text: str, upload: tuple[str, bytes] | None, language: str) -> ReportInput:
-    """The form's fields checked: one source, a known language. Raises ``ValueError`` saying what is wrong."""
+def ingest_input(url: str, text: str, upload: tuple[str, bytes] | None, language: str,
+                 report_date: str = "") -> ReportInput:
+    """The form's fields checked: one source, a known language, a date if any. Raises ``ValueError`` saying
+    what is wrong."""
     if language not in LANGUAGE_CHOICES:
         raise ValueError(f"unknown language {language!r}: auto, en or ru")
+    day = _iso(report_date.strip() or None, "report date")
     given = [x for x in (url.strip(), text.strip(), upload) if x]
     if not given:
         raise ValueError("give the report: a URL, its text, or a .txt/.html file")
@@ -129,7 +132,8 @@ def ingest_input(url: str, text: str, upload: tuple[str, bytes] | None, language
     if upload is not None and not upload[0].lower().endswith(_UPLOAD_SUFFIXES):
         raise ValueError(f"{upload[0]}: upload a .txt or .html file")
     return ReportInput(url=url.strip() or None, text=text if text.strip() else None, upload=upload,
-                       language=None if language == "auto" else language)
+                       language=None if language == "auto" else language,
+                       report_date=date.fromisoformat(day) if day else None)
 
 
 async def add_from_input(core: Presswatch, spec: ReportInput, *, by: str | None,
@@ -273,7 +277,7 @@ def report_page_router(core: Presswatch) -> APIRouter:
             if isinstance(f, UploadFile) and f.filename:
                 upload = (f.filename, await f.read())
             spec = ingest_input(_str(form, "url"), str(form.get("text") or ""), upload,
-                                _str(form, "language") or "auto")
+                                _str(form, "language") or "auto", _str(form, "report_date"))
             doc = await add_from_input(core, spec, by=me.name)
         except (PresswatchError, ValueError) as exc:
             return render(request, "report_form.html", {"v": values, "error": str(exc), **choices}, status=422)
