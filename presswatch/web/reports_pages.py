@@ -29,8 +29,8 @@ from presswatch.web.principal import Principal, require_role
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["LANGUAGE_CHOICES", "Segment", "draft_changes", "evidence_links", "highlight", "ingest_input",
-           "report_page_router", "ReportInput"]
+__all__ = ["LANGUAGE_CHOICES", "ReportInput", "Segment", "add_from_input", "draft_changes", "evidence_links",
+           "highlight", "ingest_input", "report_page_router"]
 
 LANGUAGE_CHOICES = ("auto", "en", "ru")
 _UPLOAD_SUFFIXES = (".txt", ".text", ".html", ".htm")
