@@ -106,9 +106,10 @@ def read_report_file(path: Path, *, max_bytes: int) -> ReportText:
 
 def store_report(core: Presswatch, rt: ReportText, *, source: str, source_kind: str, language: str | None = None,
                  report_date: date | None = None, capture_id: int | None = None, watch_id: int | None = None,
-                 by: str | None = None) -> dict[str, Any]:
+                 by: str | None = None, require_news: bool = False) -> dict[str, Any]:
     """Extract the draft and store the report with its first draft revision; the draft as JSON with
-    ``id``. A text stored before (same source and text) is not stored twice: its draft comes back."""
+    ``id``. A text stored before (same source and text) is not stored twice: its draft comes back.
+    ``require_news``: refuse (and store nothing) a text in which no action and no claim was found."""
     if not rt.text.strip():
         raise InvalidReport(f"{source}: no text in the report")
     if language is not None and language not in ("en", "ru"):
@@ -123,6 +124,9 @@ def store_report(core: Presswatch, rt: ReportText, *, source: str, source_kind: 
             return {**get_report(core, known.id)["draft"], "id": known.id, "duplicate": True}
     draft = extract(rt.text, language=language, report_date=day)
     doc = draft.as_dict()
+    if require_news and draft.empty:
+        raise InvalidReport(f"{source}: not a news report about a demand or a block (no action and no "
+                            "checkable claim found); nothing was recorded")
     now = core.clock.now()
 
     def write(s: Session) -> int:

@@ -116,6 +116,8 @@ def create_app(core: Presswatch) -> FastAPI:
     from presswatch.web.api import api_router
     from presswatch.web.auth import AuthMiddleware
     from presswatch.web.pages import page_router, render_error
+    from presswatch.web.reports_api import report_api_router
+    from presswatch.web.reports_pages import report_page_router
     from presswatch.web.settings_pages import settings_router
 
     app = FastAPI(title="presswatch", version=__version__, docs_url=None, redoc_url=None,
@@ -129,6 +131,8 @@ def create_app(core: Presswatch) -> FastAPI:
     app.include_router(feeds_router(core))
     app.include_router(page_router(core))
     app.include_router(settings_router(core))
+    app.include_router(report_api_router(core))
+    app.include_router(report_page_router(core))
     app.mount("/static/docs", StaticFiles(directory=_docs_assets()), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(AuthMiddleware, core=core)
