@@ -137,7 +137,7 @@ def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int, 
 
                 prof = cProfile.Profile()
                 total = prof.runcall(asyncio.run, deliver_pending(core, limit=1000))
-                pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
             else:
                 total = asyncio.run(deliver_pending(core, limit=1000))
             elapsed, cpu, rcpu = time.perf_counter() - t0, time.process_time() - c0, cpu_of(proc.pid) - r0

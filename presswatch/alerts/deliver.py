@@ -514,15 +514,22 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
         per = endpoints.get(c.target)
         if per is None:
             per = endpoints[c.target] = asyncio.Semaphore(PER_ENDPOINT_CONCURRENCY)
-        async with per, sem:
-            if c.channel == "webhook":
-                answer = await sender.send(c.target, c.webhook_id, c.body, c.secrets)
-            else:
-                answer = await notify(c.target, c.title, c.body, guard=guard, timeout=timeout)
-        done.append((c, answer))
-        arrived.set()
+        try:
+            async with per, sem:
+                if c.channel == "webhook":
+                    answer = await sender.send(c.target, c.webhook_id, c.body, c.secrets)
+                else:
+                    answer = await notify(c.target, c.title, c.body, guard=guard, timeout=timeout)
+            done.append((c, answer))
+            arrived.set()
+        finally:
+            left[0] -= 1
+            if left[0] <= limit // 2:
+                room.set()
 
     endpoints: dict[str, asyncio.Semaphore] = {}
+    left = [0]  # attempts claimed and not yet answered
+    room = asyncio.Event()
     stop = asyncio.Event()
     rec = asyncio.ensure_future(recorder(stop))
     inflight: set[asyncio.Task[None]] = set()
@@ -533,15 +540,18 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
             batch = await core.db.write_async(_claim_messages_fn(core, consumer, limit))
             if not batch:
                 break
-            inflight.update(asyncio.ensure_future(one(c)) for c in batch)
-            while len(inflight) > limit // 2:
-                finished, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-                for t in finished:
-                    t.result()
+            left[0] += len(batch)
+            for c in batch:
+                t = asyncio.ensure_future(one(c))
+                inflight.add(t)
+                t.add_done_callback(inflight.discard)
+            room.clear()
+            if left[0] > limit // 2:
+                await room.wait()
         if inflight:
             await asyncio.gather(*inflight)
     finally:
-        for t in inflight:
+        for t in list(inflight):
             t.cancel()
         stop.set()
         arrived.set()
