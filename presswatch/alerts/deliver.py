@@ -621,6 +621,8 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                 stats.events += len(claimed)
                 stats.items += await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed]))
                 await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
+                if len(claimed) < limit:  # the rest: none (rows committed since wake the next round)
+                    break
         if held or stats.items:
             made, suppressed = await core.db.write_async(_settle_all_fn(core))
             stats.messages += made
@@ -638,7 +640,7 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
 #: event is committed in this process (events committed by other processes are found this late)
 IDLE_POLL = 60.0
 #: seconds between rounds started by commits, so the events of many checks share one round
-ROUND_GAP = 0.5
+ROUND_GAP = 2.0
 
 # -- the in-process signal: an outbox row was committed ---------------------------------------------------
 _waiters: set[Callable[[], None]] = set()
