@@ -1,13 +1,19 @@
 """Benchmark: alert delivery. Confirmed events fanned out to subscriptions, delivered to a local receiver
-(its own process: uvicorn), and the added latency per check of a ``run`` pass with delivery on vs off.
+(its own process: a bare asyncio HTTP/1.1 server with keep-alive that verifies every signature), and the
+added cost per check of a ``run`` pass with delivery off / on.
 
-    python bench/bench_alerts.py [--events 10000] [--subs 100] [--pages 100] [--db URL]
+    python bench/bench_alerts.py [--events 10000] [--subs 100] [--concurrency 64] [--pages 100] [--rounds 10]
+                                 [--db URL] [--skip-fanout] [--skip-run] [--profile]
 
 Part 1 writes ``--events`` confirmed ``removed`` events (one outbox row each, as checks do) and one
-webhook subscription per ``--subs`` to a receiver that counts requests per ``webhook-id``; then
-``deliver_pending`` runs until nothing is pending: deliveries/s and duplicates (requests − distinct ids).
-Part 2 watches ``--pages`` articles of the simulated site and times a ``run`` pass (first captures, each
-raising a ``new`` event that one subscription wants) with ``alerts_in_run`` off and on, alternately.
+webhook subscription per ``--subs`` to the receiver, which counts requests per ``webhook-id``; then
+``deliver_pending`` runs until nothing is pending: deliveries/s, CPU seconds of presswatch and of the
+receiver (they share the machine), duplicates (requests - distinct ids), missing ids, bad signatures.
+``--profile`` prints cProfile's top functions by own time.
+Part 2 watches ``--pages`` articles of the simulated site and times ``run`` passes (first captures, each
+raising a ``new`` event) with delivery off, on with a subscription nothing matches, and on with one
+alert per check, alternated for ``--rounds`` rounds: process CPU and wall per check, median and
+quartiles, and the load average.
 """
 
 from __future__ import annotations
@@ -35,25 +41,44 @@ from presswatch.record.models import Watch
 from presswatch.settings import Settings
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+# A receiver that is not the bottleneck: one asyncio process speaking HTTP/1.1 with keep-alive directly
+# on the transport (no framework), counting requests per webhook-id and verifying every signature.
 RECEIVER = r'''
-import collections, json, sys, uvicorn
+import asyncio, base64, collections, hashlib, hmac, json, sys
+key = base64.b64decode(sys.argv[2][len("whsec_"):] + "==")
 counts = collections.Counter()
-async def app(scope, receive, send):
-    if scope["type"] != "http":
-        return
-    more = True
-    while more:
-        msg = await receive(); more = msg.get("more_body", False)
-    if scope["method"] == "GET":
-        body = json.dumps({"requests": sum(counts.values()), "ids": len(counts)}).encode()
-    else:
-        wid = dict(scope["headers"]).get(b"webhook-id", b"").decode()
-        counts[wid] += 1
-        body = b"{}"
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", backlog=4096)
+bad = [0]
+class P(asyncio.Protocol):
+    def connection_made(self, t):
+        self.t, self.buf = t, b""
+    def data_received(self, data):
+        self.buf += data
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buf[:end].decode("latin-1").split("\r\n")
+            h = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:])}
+            n = int(h.get("content-length", "0"))
+            if len(self.buf) < end + 4 + n:
+                return
+            body, self.buf = self.buf[end + 4:end + 4 + n], self.buf[end + 4 + n:]
+            if head[0].startswith("GET"):
+                out = json.dumps({"requests": sum(counts.values()), "ids": len(counts), "bad": bad[0]}).encode()
+            else:
+                wid, ts = h.get("webhook-id", ""), h.get("webhook-timestamp", "")
+                mac = base64.b64encode(hmac.new(key, wid.encode() + b"." + ts.encode() + b"." + body,
+                                                hashlib.sha256).digest()).decode()
+                if "v1," + mac not in h.get("webhook-signature", "").split(" "):
+                    bad[0] += 1
+                counts[wid] += 1
+                out = b"{}"
+            self.t.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(out), out))
+async def main():
+    srv = await asyncio.get_running_loop().create_server(P, "127.0.0.1", int(sys.argv[1]), backlog=4096)
+    await srv.serve_forever()
+asyncio.run(main())
 '''
 
 
@@ -65,7 +90,7 @@ def free_port() -> int:
 
 def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
+    proc = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port), SECRET])
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -76,11 +101,21 @@ def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("receiver did not start")
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def stats(url: str) -> dict[str, int]:
     return dict(json.loads(urllib.request.urlopen(url + "/stats", timeout=10).read()))
 
 
-def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int) -> None:
+def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int, profile: bool) -> None:
     proc, url = start_receiver()
     with tempfile.TemporaryDirectory() as tmp:
         core = Presswatch.open(Settings(data=Path(tmp), db=db, allow_private=True, alert_concurrency=concurrency))
@@ -98,17 +133,29 @@ def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int) 
                                         summary="removed (http-404)") for w in watches])
 
             core.db.write(fn)
-            t0 = time.perf_counter()
-            total = asyncio.run(deliver_pending(core, limit=1000))
-            elapsed = time.perf_counter() - t0
+            print(f"fan-out: {n_events} events x {n_subs} subscriptions = {n_events * n_subs} deliveries "
+                  f"({'sqlite' if db is None else db.split(':')[0]}), concurrency {concurrency}; load {load()}",
+                  flush=True)
+            t0, c0, r0 = time.perf_counter(), time.process_time(), cpu_of(proc.pid)
+            if profile:
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                total = prof.runcall(asyncio.run, deliver_pending(core, limit=1000))
+                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+            else:
+                total = asyncio.run(deliver_pending(core, limit=1000))
+            elapsed, cpu, rcpu = time.perf_counter() - t0, time.process_time() - c0, cpu_of(proc.pid) - r0
             got = stats(url)
             expected = n_events * n_subs
-            print(f"fan-out: {n_events} events x {n_subs} subscriptions = {expected} deliveries "
-                  f"({'sqlite' if db is None else db.split(':')[0]})")
             print(f"  delivered {total.delivered} in {elapsed:.1f} s = {total.delivered / elapsed:,.0f} deliveries/s; "
-                  f"pending {total.pending}, retried {total.retried}")
+                  f"pending {total.pending}, retried {total.retried}; load after {load()}")
+            print(f"  CPU: presswatch {cpu:.1f} s ({cpu / max(total.delivered, 1) * 1e6:.0f} us per delivery), "
+                  f"receiver {rcpu:.1f} s ({rcpu / max(got['requests'], 1) * 1e6:.0f} us per request)")
             print(f"  receiver: {got['requests']} requests, {got['ids']} distinct webhook-ids, "
-                  f"duplicates {got['requests'] - got['ids']}, missing {expected - got['ids']}")
+                  f"duplicates {got['requests'] - got['ids']}, missing {expected - got['ids']}, "
+                  f"bad signatures {got['bad']}")
         finally:
             core.close()
     proc.terminate()
@@ -118,6 +165,12 @@ def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int) 
 MODES = {"off": (False, None), "on, no alert": (True, ["removed"]), "on, every check alerts": (True, ["new"])}
 
 
+def _spread(v: list[float]) -> tuple[float, float, float]:
+    """(median, first quartile, third quartile)."""
+    s = sorted(v)
+    return s[len(s) // 2], s[len(s) // 4], s[(3 * len(s)) // 4]
+
+
 def run_bench(pages: int, rounds: int) -> None:
     site = subprocess.Popen([sys.executable, "-m", "presswatch.sim.site", "--host", "127.0.0.1", "--port", "0",
                              "--articles", str(pages), "--seed", "42"], stdout=subprocess.PIPE, text=True)
@@ -125,7 +178,9 @@ def run_bench(pages: int, rounds: int) -> None:
     base = site.stdout.readline().strip()
     proc, url = start_receiver()
     urls = json.loads(urllib.request.urlopen(base + "/_sim/articles").read())["urls"][:pages]
-    times: dict[str, list[float]] = {m: [] for m in MODES}
+    wall: dict[str, list[float]] = {m: [] for m in MODES}
+    cpu: dict[str, list[float]] = {m: [] for m in MODES}
+    loads = [os.getloadavg()[0]]
     try:
         for r in range(rounds):
             order = list(MODES) if r % 2 == 0 else list(reversed(MODES))
@@ -140,24 +195,30 @@ def run_bench(pages: int, rounds: int) -> None:
                         for u in urls:
                             core.watch(u)
                         before = stats(url)["requests"]
-                        t0 = time.perf_counter()
+                        t0, c0 = time.perf_counter(), time.process_time()
                         st = asyncio.run(core.run_pass(concurrency=16))
-                        times[mode].append((time.perf_counter() - t0) / max(st.checked, 1))
+                        n = max(st.checked, 1)
+                        wall[mode].append((time.perf_counter() - t0) / n)
+                        cpu[mode].append((time.process_time() - c0) / n)
                         sent = stats(url)["requests"] - before
                         want = len(urls) if kinds == ["new"] else 0
                         assert st.checked == len(urls) and sent == want, (mode, st.checked, sent)
                     finally:
                         core.close()
+            loads.append(os.getloadavg()[0])
     finally:
         proc.terminate()
         site.terminate()
         proc.wait()
         site.wait()
-    med = {m: sorted(v)[len(v) // 2] for m, v in times.items()}
-    print(f"run pass of {pages} first captures (median of {rounds}), per check:")
-    for m, v in med.items():
-        added = "" if m == "off" else f" ({(v - med['off']) / med['off'] * 100:+.1f} %)"
-        print(f"  delivery {m}: {v * 1000:.2f} ms{added}")
+    print(f"run pass of {pages} first captures, {rounds} alternated rounds, per check: median [quartiles]; "
+          f"load average (1 min) {min(loads):.1f}-{max(loads):.1f}")
+    for label, data in (("process CPU", cpu), ("wall", wall)):
+        off = _spread(data["off"])[0]
+        for m, v in data.items():
+            med, q1, q3 = _spread(v)
+            added = "" if m == "off" else f" ({(med - off) / off * 100:+.1f} %)"
+            print(f"  {label:11} delivery {m:23}: {med * 1000:7.2f} ms [{q1 * 1000:.2f}-{q3 * 1000:.2f}]{added}")
 
 
 def main() -> None:
@@ -165,14 +226,15 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000)
     ap.add_argument("--subs", type=int, default=100)
     ap.add_argument("--pages", type=int, default=100)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--db", default=os.environ.get("PRESSWATCH_DB"))
     ap.add_argument("--skip-run", action="store_true")
     ap.add_argument("--skip-fanout", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="cProfile the fan-out's delivery")
     a = ap.parse_args()
     if not a.skip_fanout:
-        fan_out_bench(a.events, a.subs, a.db, a.concurrency)
+        fan_out_bench(a.events, a.subs, a.db, a.concurrency, a.profile)
     if not a.skip_run:
         run_bench(a.pages, a.rounds)
 

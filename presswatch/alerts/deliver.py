@@ -28,9 +28,9 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -55,18 +55,21 @@ from presswatch.fetch.guard import TargetGuard
 from presswatch.record.alert_models import AlertAttempt, AlertItem, AlertMessage, AlertSubscription
 from presswatch.record.events import claim_outbox, mark_delivered, release_stale
 from presswatch.record.ledger_models import LogEntry
-from presswatch.record.models import Capture, Event, Observation, Version, Watch
+from presswatch.record.models import Capture, Event, Observation, Outbox, Version, Watch
 
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["DEFAULT_BODY", "DEFAULT_TITLE", "AlertWorker", "DeliveryStats", "deliver_pending", "fan_out",
+__all__ = ["DEFAULT_BODY", "DEFAULT_TITLE", "IDLE_POLL", "PER_ENDPOINT_CONCURRENCY", "ROUND_GAP", "AlertWorker",
+           "DeliveryStats", "deliver_pending", "fan_out",
            "load_records", "new_consumer", "send_due", "settle_all"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TITLE = "presswatch: $status — $title"
 DEFAULT_BODY = "$summary\n$url\n$note\nevidence: $proof"
+#: attempts in flight at once to one endpoint (subscription target); ``alert_concurrency`` bounds them all
+PER_ENDPOINT_CONCURRENCY = 4
 
 
 @dataclass
@@ -388,17 +391,19 @@ def _claim_messages_fn(core: Presswatch, consumer: str, limit: int) -> Callable[
             .values(claimed_by=consumer, claimed_until=until)
             .returning(AlertMessage.id)
             .execution_options(synchronize_session=False)))
+        if not got:
+            return []
+        mt, st = AlertMessage.__table__, AlertSubscription.__table__
+        rows = s.execute(
+            select(mt.c.id, mt.c.webhook_id, mt.c.attempts, mt.c.title, mt.c.body, st.c.channel, st.c.target,
+                   st.c.secret, st.c.old_secret, st.c.old_secret_until, st.c.id.label("sub_id"))
+            .join(st, st.c.id == mt.c.subscription_id).where(mt.c.id.in_(got)).order_by(mt.c.id)).all()
         out = []
-        subs: dict[int, AlertSubscription | None] = {}
-        for m in s.scalars(select(AlertMessage).where(AlertMessage.id.in_(got)).order_by(AlertMessage.id)):
-            if m.subscription_id not in subs:
-                subs[m.subscription_id] = s.get(AlertSubscription, m.subscription_id)
-            sub = subs[m.subscription_id]
-            assert sub is not None
-            secrets = tuple(x for x in (sub.secret, sub.old_secret if sub.old_secret_until is None
-                                        or as_utc(sub.old_secret_until) > now else None) if x)
-            out.append(_Claimed(m.id, m.webhook_id, m.attempts, m.title, m.body, sub.channel, sub.target, secrets,
-                                sub.id))
+        for r in rows:
+            secrets = tuple(x for x in (r.secret, r.old_secret if r.old_secret_until is None
+                                        or as_utc(r.old_secret_until) > now else None) if x)
+            out.append(_Claimed(r.id, r.webhook_id, r.attempts, r.title, r.body, r.channel, r.target, secrets,
+                                r.sub_id))
         return out
 
     return fn
@@ -408,50 +413,69 @@ def _claim_messages(core: Presswatch, consumer: str, limit: int) -> list[_Claime
     return core.db.write(_claim_messages_fn(core, consumer, limit))
 
 
-def _apply(s: Session, m: AlertMessage, answer: Answer, consumer: str, now: datetime,
-           schedule: Sequence[float]) -> str:
-    """Record one attempt's answer on its message (in the caller's transaction); the outcome."""
-    m.attempts += 1
-    out = outcome_of(answer, m.attempts, schedule, now)
-    s.add(AlertAttempt(message_id=m.id, attempt=m.attempts, at=now, status_code=answer.status,
-                       error=answer.error or out.error, duration=answer.duration, outcome=out.result))
-    if m.state != "pending":  # delivered (or disabled) meanwhile by another worker whose claim we took
-        return "late"
-    if m.claimed_by == consumer:
-        m.claimed_by = m.claimed_until = None
-    if out.result == "delivered":
-        m.state, m.delivered_at, m.last_error = "delivered", now, None
-    elif out.result == "retry":
-        m.next_attempt_at, m.last_error = now + timedelta(seconds=out.delay), out.error
-    elif out.result == "failed":
-        m.state, m.last_error = "failed", out.error
-    else:
-        m.state, m.last_error = "disabled", out.error
-        sub = s.get(AlertSubscription, m.subscription_id)
-        if sub is not None:
-            sub.enabled, sub.disabled_reason = False, f"endpoint answered 410 Gone at {now.isoformat()}"
-        s.execute(update(AlertMessage).where(
-            AlertMessage.subscription_id == m.subscription_id, AlertMessage.state == "pending",
-            AlertMessage.id != m.id).values(state="disabled", last_error="endpoint disabled (410 Gone)")
-            .execution_options(synchronize_session=False))
-    return out.result
-
-
 def _record_fn(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]],
                consumer: str) -> Callable[[Session], list[str]]:
-    """Record many attempts in one transaction (their outcomes, in order)."""
+    """Record many attempts in one transaction (their outcomes, in order), in bulk: one select of the
+    messages' state (locked on PostgreSQL), one multi-row insert of the attempts and one executemany
+    update of the messages; only a 410 (disable the endpoint) takes a statement of its own."""
     now = core.clock.now()
     schedule = core.settings.alert_retry_schedule
+    msg_t = cast(Table, AlertMessage.__table__)
+    sub_t = cast(Table, AlertSubscription.__table__)
 
     def fn(s: Session) -> list[str]:
         ids = [c.id for c, _ in done]
-        q = select(AlertMessage).where(AlertMessage.id.in_(ids))
-        if s.get_bind().dialect.name == "postgresql":
-            q = q.with_for_update()
-        msgs = {m.id: m for m in s.scalars(q)}
-        return [_apply(s, msgs[c.id], answer, consumer, now, schedule) for c, answer in done]
+        cols = (msg_t.c.id, msg_t.c.attempts, msg_t.c.state, msg_t.c.claimed_by, msg_t.c.claimed_until,
+                msg_t.c.next_attempt_at, msg_t.c.delivered_at, msg_t.c.last_error, msg_t.c.subscription_id)
+        cur: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            q = select(*cols).where(msg_t.c.id.in_(ids[i:i + 500]))
+            if s.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update()
+            cur.update({r.id: dict(r._mapping) for r in s.execute(q)})
+        results: list[str] = []
+        attempts: list[dict[str, Any]] = []
+        disabled: list[tuple[int, int]] = []
+        for c, answer in done:
+            m = cur[c.id]  # KeyError: a claimed message deleted meanwhile, which nothing does
+            m["attempts"] += 1
+            out = outcome_of(answer, m["attempts"], schedule, now)
+            attempts.append({"message_id": c.id, "attempt": m["attempts"], "at": now, "status_code": answer.status,
+                             "error": answer.error or out.error, "duration": answer.duration,
+                             "outcome": out.result})
+            if m["state"] != "pending":  # delivered (or disabled) meanwhile by another worker whose claim we took
+                results.append("late")
+                continue
+            if m["claimed_by"] == consumer:
+                m["claimed_by"] = m["claimed_until"] = None
+            if out.result == "delivered":
+                m["state"], m["delivered_at"], m["last_error"] = "delivered", now, None
+            elif out.result == "retry":
+                m["next_attempt_at"], m["last_error"] = now + timedelta(seconds=out.delay), out.error
+            elif out.result == "failed":
+                m["state"], m["last_error"] = "failed", out.error
+            else:
+                m["state"], m["last_error"] = "disabled", out.error
+                disabled.append((c.id, m["subscription_id"]))
+            results.append(out.result)
+        for i in range(0, len(attempts), 1000):
+            s.execute(insert(cast(Table, AlertAttempt.__table__)), attempts[i:i + 1000])
+        rows = [{"b_id": m["id"], **{k: m[k] for k in _MSG_COLUMNS}} for m in cur.values()]
+        if rows:
+            s.execute(update(msg_t).where(msg_t.c.id == bindparam("b_id"))
+                      .values({k: bindparam(k) for k in _MSG_COLUMNS}), rows)
+        for mid, sub_id in disabled:
+            s.execute(update(sub_t).where(sub_t.c.id == sub_id)
+                      .values(enabled=False, disabled_reason=f"endpoint answered 410 Gone at {now.isoformat()}"))
+            s.execute(update(msg_t).where(msg_t.c.subscription_id == sub_id, msg_t.c.state == "pending",
+                                          msg_t.c.id != mid)
+                      .values(state="disabled", last_error="endpoint disabled (410 Gone)"))
+        return results
 
     return fn
+
+
+_MSG_COLUMNS = ("attempts", "state", "claimed_by", "claimed_until", "next_attempt_at", "delivered_at", "last_error")
 
 
 def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer: str) -> list[str]:
@@ -497,23 +521,48 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
             await flush()
 
     async def one(c: _Claimed) -> None:
-        async with sem:
-            if c.channel == "webhook":
-                answer = await sender.send(c.target, c.webhook_id, c.body, c.secrets)
-            else:
-                answer = await notify(c.target, c.title, c.body, guard=guard, timeout=timeout)
-        done.append((c, answer))
-        arrived.set()
+        per = endpoints.get(c.target)
+        if per is None:
+            per = endpoints[c.target] = asyncio.Semaphore(PER_ENDPOINT_CONCURRENCY)
+        try:
+            async with per, sem:
+                if c.channel == "webhook":
+                    answer = await sender.send(c.target, c.webhook_id, c.body, c.secrets)
+                else:
+                    answer = await notify(c.target, c.title, c.body, guard=guard, timeout=timeout)
+            done.append((c, answer))
+            arrived.set()
+        finally:
+            left[0] -= 1
+            if left[0] <= limit // 2:
+                room.set()
 
+    endpoints: dict[str, asyncio.Semaphore] = {}
+    left = [0]  # attempts claimed and not yet answered
+    room = asyncio.Event()
     stop = asyncio.Event()
     rec = asyncio.ensure_future(recorder(stop))
+    inflight: set[asyncio.Task[None]] = set()
     try:
         while True:
+            # the next batch is claimed while the last half of this one is still in flight, so the
+            # senders never wait for the claim (nor for the slowest answer of a batch)
             batch = await core.db.write_async(_claim_messages_fn(core, consumer, limit))
             if not batch:
                 break
-            await asyncio.gather(*(one(c) for c in batch))
+            left[0] += len(batch)
+            for c in batch:
+                t = asyncio.ensure_future(one(c))
+                inflight.add(t)
+                t.add_done_callback(inflight.discard)
+            room.clear()
+            if left[0] > limit // 2:
+                await room.wait()
+        if inflight:
+            await asyncio.gather(*inflight)
     finally:
+        for t in list(inflight):
+            t.cancel()
         stop.set()
         arrived.set()
         await rec
@@ -527,8 +576,6 @@ def _has_subscriptions(core: Presswatch) -> bool:
 
 def _work(core: Presswatch, stale: datetime) -> tuple[bool, bool, bool]:
     """(stale outbox claims, unclaimed events, held items): read first, so an idle round takes no write lock."""
-    from presswatch.record.models import Outbox
-
     with core.db.session() as s:
         def exists(q: Any) -> bool:
             return s.scalar(q.limit(1)) is not None
@@ -539,6 +586,11 @@ def _work(core: Presswatch, stale: datetime) -> tuple[bool, bool, bool]:
             exists(select(Outbox.id).where(Outbox.claimed_at.is_(None))),
             exists(select(AlertItem.id).where(AlertItem.state == "held")),
         )
+
+
+def _held(core: Presswatch) -> bool:
+    with core.db.session() as s:
+        return s.scalar(select(AlertItem.id).where(AlertItem.state == "held").limit(1)) is not None
 
 
 def _due(core: Presswatch) -> bool:
@@ -579,6 +631,8 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                 stats.events += len(claimed)
                 stats.items += await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed]))
                 await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
+                if len(claimed) < limit:  # the rest: none (rows committed since wake the next round)
+                    break
         if held or stats.items:
             made, suppressed = await core.db.write_async(_settle_all_fn(core))
             stats.messages += made
@@ -592,33 +646,79 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
     return stats
 
 
+#: seconds an idle :class:`AlertWorker` (nothing held, nothing pending) waits between rounds when no
+#: event is committed in this process (events committed by other processes are found this late)
+IDLE_POLL = 60.0
+#: seconds between rounds started by commits, so the events of many checks share one round
+ROUND_GAP = 2.0
+
+# -- the in-process signal: an outbox row was committed ---------------------------------------------------
+_waiters: set[Callable[[], None]] = set()
+
+
+def _note_outbox(session: Session, _ctx: Any) -> None:
+    if _waiters and any(isinstance(o, Outbox) for o in session.new):
+        session.info["presswatch.outbox"] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop("presswatch.outbox", False):
+        for wake in list(_waiters):
+            wake()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("presswatch.outbox", None)
+
+
+event.listen(Session, "after_flush", _note_outbox)
+event.listen(Session, "after_commit", _after_commit)
+event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+
+
 @dataclass
 class AlertWorker:
-    """Delivery in the background of ``presswatch run``: rounds every ``settings.alert_poll`` seconds in a
-    task of its own (a stalled receiver delays only this task), :meth:`flush` after a pass."""
+    """Delivery in the background of ``presswatch run``, in a task of its own (a stalled receiver delays
+    only this task). A round starts when this process commits an outbox row (an in-process signal, no
+    polling; rounds at least :data:`ROUND_GAP` apart), every ``settings.alert_poll`` seconds while items
+    are held or messages pending, every :data:`IDLE_POLL` seconds otherwise (events other processes
+    committed), and at once on :meth:`flush` after a pass."""
 
     core: Presswatch
     consumer: str = field(default_factory=new_consumer)
     _task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _urgent: asyncio.Event = field(default_factory=asyncio.Event)
     _rounds: int = 0
     _running: bool = False
     _round_done: asyncio.Condition = field(default_factory=asyncio.Condition)
     _sender: WebhookSender | None = None
+    _signal: Callable[[], None] | None = None
 
     def start(self) -> None:
         if self._task is None:
             s = self.core.settings
             self._sender = WebhookSender(allow_private=s.allow_private, timeout=s.alert_timeout,
-                                         user_agent=s.user_agent)
+                                         user_agent=s.user_agent, concurrency=s.alert_concurrency)
+            loop = asyncio.get_running_loop()
+
+            def wake() -> None:  # from whichever thread committed (the writer's, a worker's)
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to wake
+                    loop.call_soon_threadsafe(self._wake.set)
+
+            self._signal = wake
+            _waiters.add(wake)
             self._task = asyncio.ensure_future(self._loop())
 
     async def _loop(self) -> None:
         while True:
             started = self._rounds
             self._running = True
+            self._wake.clear()  # a commit from here on starts another round
+            idle = False
             try:
-                await deliver_pending(self.core, consumer=self.consumer, sender=self._sender)
+                st = await deliver_pending(self.core, consumer=self.consumer, sender=self._sender)
+                idle = st.pending == 0 and not await asyncio.to_thread(_held, self.core)
             except (DatabaseError, OSError) as exc:
                 log.warning("alerts.round_failed", extra={"error": str(exc)})
             except Exception:  # noqa: BLE001 - the next round tries again; checks go on regardless
@@ -628,9 +728,15 @@ class AlertWorker:
             async with self._round_done:
                 self._rounds = started + 1
                 self._round_done.notify_all()
-            self._wake.clear()
+            # nothing left to do: sleep until an outbox row is committed (held items or pending retries
+            # come due by time, so then rounds follow every alert_poll seconds)
+            wait = max(IDLE_POLL, self.core.settings.alert_poll) if idle else self.core.settings.alert_poll
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.core.settings.alert_poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
+            if not self._urgent.is_set():  # let a few more commits join the next round (flush() skips this)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), ROUND_GAP)
+            self._urgent.clear()
 
     async def flush(self, timeout: float) -> None:
         """Wait (at most ``timeout`` s) for a round that started after this call to end."""
@@ -638,6 +744,7 @@ class AlertWorker:
             return
         target = self._rounds + (2 if self._running else 1)  # a running round may predate the caller's events
         self._wake.set()
+        self._urgent.set()
 
         async def wait() -> None:
             async with self._round_done:
@@ -647,6 +754,9 @@ class AlertWorker:
             await asyncio.wait_for(wait(), timeout)
 
     async def aclose(self) -> None:
+        if self._signal is not None:
+            _waiters.discard(self._signal)
+            self._signal = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -142,7 +142,7 @@ class WebhookSender:
     the checked addresses), no redirects, one timeout for the whole exchange."""
 
     def __init__(self, *, allow_private: bool, timeout: float, user_agent: str,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, concurrency: int = 16) -> None:
         self.guard = TargetGuard(allow_private=allow_private, ttl=0.0)
         self.timeout = timeout
         self._own = client is None
@@ -151,6 +151,9 @@ class WebhookSender:
             transport._pool._network_backend = GuardedNetworkBackend(allow_private)
             client = httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False,
                                        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                                       # one pool shared by every attempt: HTTP/1.1 keep-alive, reused
+                                       limits=httpx.Limits(max_connections=max(concurrency, 1),
+                                                           max_keepalive_connections=max(concurrency, 1)),
                                        headers={"User-Agent": user_agent})
         self.client = client
 
