@@ -148,15 +148,9 @@ def _facts(r: pl.EventRecord, incidents: dict[int, tuple[set[int], set[str]]]) -
     tags = r.tags
     wc = {str(tags.get("country", "")).upper()} if tags.get("country") else set()
     wc |= {str(c).upper() for c in (tags.get("measure_in") or []) if c}
-    host = r.host
-    if host is None:
-        from urllib.parse import urlsplit
-
-        t = r.details.get("target")
-        host = (t if r.details.get("scope") == "host" else urlsplit(str(t or "")).hostname) or None
-    sitewide = r.watch_id is None or r.details.get("scope") == "host"  # a host's block, not one article's
+    host = r.target_host
     inc = frozenset(i for i, (ws, hs) in incidents.items()
-                    if r.watch_id in ws or (sitewide and bool(host) and host in hs))
+                    if r.watch_id in ws or (r.sitewide and host is not None and host in hs))
     d = r.diff or {}
     return EventFacts(kind=r.kind, watch_id=r.watch_id, host=host, country=r.country,
                       watch_countries=frozenset(wc), tags=tags, incidents=inc,

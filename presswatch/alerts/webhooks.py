@@ -24,7 +24,7 @@ import httpx
 
 from presswatch.clock import as_utc
 from presswatch.errors import BlockedTarget, ConfigError, FetchError, InvalidURL
-from presswatch.fetch.guard import GuardedNetworkBackend, TargetGuard, connect_to
+from presswatch.fetch.guard import GuardedNetworkBackend, TargetGuard, connect_to, default_port
 
 __all__ = [
     "DEFAULT_SCHEDULE",
@@ -172,7 +172,7 @@ class WebhookSender:
             addrs = await self.guard.check(url)
             req = self.client.build_request("POST", url, content=body.encode(),
                                             headers=headers_for(secrets, msg_id, ts, body))
-            port = req.url.port or (443 if req.url.scheme == "https" else 80)
+            port = req.url.port or default_port(req.url.scheme)
             async with asyncio.timeout(self.timeout):
                 with connect_to(req.url.raw_host.decode("ascii"), port, addrs):
                     resp = await self.client.send(req)
