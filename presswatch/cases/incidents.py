@@ -765,7 +765,7 @@ def _publicly_visible(s: Session, inc: Incident) -> bool:
 
 
 #: outcomes that say nothing has happened yet; a change between them is no alert
-UNSETTLED = frozenset({"unknown", "pending"})
+_UNSETTLED = frozenset({"unknown", "pending"})
 
 
 def outcome_event(
@@ -777,7 +777,7 @@ def outcome_event(
     not public or one of its target URLs (as the public incident page does)."""
     if (outcome.final, outcome.label) == previous:
         return None
-    if {outcome.final, previous[0]} <= UNSETTLED:  # "not yet known" to "not yet due" says nothing new
+    if {outcome.final, previous[0]} <= _UNSETTLED:  # "not yet known" to "not yet due" says nothing new
         return None
     statements = list(outcome.statements)
     if not private:
