@@ -258,3 +258,21 @@ def test_a_remembered_caller_is_forgotten_at_the_next_commit_anywhere(tmp_path: 
         assert c.get("/api/v1/me", headers={"Authorization": f"Bearer {bearer}"}).status_code == 401
     finally:
         core.close()
+
+
+def test_list_totals_are_remembered_until_a_commit_and_bounded(db_url: str, tmp_path: Path) -> None:
+    core = _open(tmp_path, db_url)
+    try:
+        c = TestClient(create_app(core))
+        core.watch("https://news.example/a")
+        assert c.get("/api/v1/watches", params={"limit": 1}).json()["total"] == 1
+        assert c.get("/api/v1/watches", params={"limit": 1, "offset": 1}).json()["total"] == 1
+        _in_another_process(tmp_path, db_url, "core.watch('https://news.example/b')")
+        assert c.get("/api/v1/watches", params={"limit": 1}).json()["total"] == 2  # the commit elsewhere is seen
+        core.watch("https://news.example/c")
+        assert c.get("/api/v1/watches", params={"limit": 1}).json()["total"] == 3
+        for i in range(q.MAX_REMEMBERED + 50):  # distinct filters from requests never grow the memory unbounded
+            assert c.get("/api/v1/watches", params={"host": f"h{i}.example"}).json()["total"] == 0
+        assert len(q._memo[core.db]) <= q.MAX_REMEMBERED + 2
+    finally:
+        core.close()

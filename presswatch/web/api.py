@@ -142,7 +142,7 @@ def api_router(core: Presswatch) -> APIRouter:
                 stmt = stmt.where(col == val)
         with core.db.session() as s:
             if (a.view is None or a.view.hides_nothing) and not country and not outlet:  # page in SQL
-                total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+                total = q.count_rows(core, s, stmt, f"watches:{status}:{reason}:{kind}:{host}")
                 page = [q.watch_dict(w) for w in s.execute(stmt.limit(limit).offset(offset))]
                 return {"ok": True, "total": total, "limit": limit, "offset": offset, "rows": page}
             rows = [q.watch_dict(w) for w in s.execute(stmt) if a.watch_ok(w)]

@@ -26,6 +26,8 @@ from presswatch.errors import NotFound
 from presswatch.web.principal import Principal
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from presswatch.core import Presswatch
     from presswatch.publish.visibility import PublicView
     from presswatch.record.demand_models import Incident
@@ -36,6 +38,8 @@ __all__ = [
     "article",
     "bundle_entries",
     "change_token",
+    "MAX_REMEMBERED",
+    "count_rows",
     "audience",
     "Audience",
     "capture",
@@ -169,6 +173,22 @@ def _unless_changed(core: Presswatch, kind: str, make: Any) -> Any:
         with _cache_lock:
             _memo.setdefault(core.db, {})[kind] = (token, value)
     return value
+
+
+MAX_REMEMBERED = 1024  # remembered totals per database before they are dropped
+
+
+def count_rows(core: Presswatch, s: Session, stmt: Any, key: str) -> int:
+    """How many rows ``stmt`` gives, remembered under ``key`` until anything commits (the total a list
+    route reports is the same for every page of it)."""
+    counted = stmt.order_by(None).subquery()
+    with _cache_lock:  # keys come from request filters: keep their number bounded
+        memo = _memo.get(core.db)
+        if memo is not None and len(memo) > MAX_REMEMBERED:
+            for k in [k for k in memo if k.startswith("count:")]:
+                del memo[k]
+    return int(_unless_changed(core, f"count:{key}",
+                               lambda: int(s.scalar(select(func.count()).select_from(counted)) or 0)))
 
 
 def _stamp(core: Presswatch) -> tuple[Any, ...]:
@@ -375,8 +395,9 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
                 ordered = ordered.where(or_(Event.kind.notin_(CASE_KINDS),
                                             func.coalesce(Event.details["private"].as_boolean(), False).is_(False)))
                 stmt = ordered
-            total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-            return int(total), [row(r) for r in s.execute(ordered.limit(limit).offset(offset))]
+            total = count_rows(core, s, stmt, f"events:{url}:{kind}:{reason}:{aud.view is None}")
+            paged = ordered.with_only_columns(*cols[:8]).limit(limit).offset(offset)  # no tags to decode
+            return total, [row(r) for r in s.execute(paged)]
         cc = country.upper() if country is not None else None
         by_country = WatchFilter(country=country) if country is not None else None
         total, page = 0, []
