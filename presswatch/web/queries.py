@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, func, or_, select, type_coerce
 
 from presswatch.clock import as_utc, isoformat
 from presswatch.errors import NotFound
@@ -258,10 +258,13 @@ def forget_views() -> None:
         _view_cache.clear()
 
 
-def _iso(dt: datetime | None) -> str | None:
-    """:func:`~presswatch.clock.isoformat`, formatting a UTC (or naive, as SQLite returns it) time directly."""
+def _iso(dt: datetime | str | None) -> str | None:
+    """:func:`~presswatch.clock.isoformat`, formatting a UTC (or naive, as SQLite returns it) time directly;
+    also SQLite's stored text of a UTC time (a :func:`_raw_time` column: ``YYYY-MM-DD HH:MM:SS[.ffffff]``)."""
     if not dt:
         return None
+    if isinstance(dt, str):  # cut, as isoformat(timespec="seconds") truncates
+        return f"{dt[:10]}T{dt[11:19]}Z"
     tz = dt.tzinfo
     if tz is None:
         return dt.isoformat(timespec="seconds") + "Z"
@@ -270,13 +273,20 @@ def _iso(dt: datetime | None) -> str | None:
     return isoformat(dt)
 
 
+def _raw_time(col: Any) -> Any:
+    """``col`` read without turning SQLite's text into a datetime (PostgreSQL still returns a datetime);
+    for list routes that only format it again with :func:`_iso`."""
+    return type_coerce(col, String).label(col.key)
+
+
 def watch_columns() -> tuple[Any, ...]:
     """The columns :func:`watch_dict` reads: ``select(*watch_columns())`` rows are accepted like watches
     (no ORM objects made, for the list routes)."""
     from presswatch.record.models import Watch
 
     return (Watch.id, Watch.url, Watch.kind, Watch.host, Watch.status, Watch.reason, Watch.confirmed, Watch.tags,
-            Watch.active, Watch.interval, Watch.created_at, Watch.last_checked_at, Watch.last_change_at)
+            Watch.active, Watch.interval, _raw_time(Watch.created_at), _raw_time(Watch.last_checked_at),
+            _raw_time(Watch.last_change_at))
 
 
 def watch_dict(w: Any) -> dict[str, Any]:
@@ -370,7 +380,7 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     from presswatch.sources.urls import canonical_url
     from presswatch.sources.watchlist import WatchFilter
 
-    cols = (Event.at, Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
+    cols = (_raw_time(Event.at), Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
             Event.details, Watch.tags)
     stmt = select(*cols).outerjoin(Watch, Event.watch_id == Watch.id)
     with core.db.session() as s:
