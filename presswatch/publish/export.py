@@ -21,6 +21,8 @@ from presswatch.sources.urls import canonical_url
 from presswatch.sources.watchlist import WatchFilter
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from presswatch.core import Presswatch
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "history_rows",
     "version_rows",
     "wacz_pages",
+    "watched_id",
 ]
 
 CSV_FIELDS = [
@@ -78,6 +81,14 @@ class EventFilter:
     limit: int | None = None
 
 
+def watched_id(s: Session, url: str) -> int:
+    """The id of the watch of ``url`` (validated, canonicalised); ``NotFound`` when it is not watched."""
+    wid = s.scalar(select(Watch.id).where(Watch.url == canonical_url(validate_url(url))))
+    if wid is None:
+        raise NotFound(f"not watched: {url}")
+    return int(wid)
+
+
 def event_rows(core: Presswatch, url: str | None = None, where: EventFilter | None = None) -> list[dict[str, Any]]:
     """Timeline events, oldest first (the *last* ``limit`` when a limit is given)."""
     flt = where or EventFilter()
@@ -85,11 +96,7 @@ def event_rows(core: Presswatch, url: str | None = None, where: EventFilter | No
     with core.db.session() as s:
         q = select(Event, Watch.url, Watch.tags).outerjoin(Watch, Event.watch_id == Watch.id)
         if url is not None:
-            target = canonical_url(validate_url(url))
-            wid = s.scalar(select(Watch.id).where(Watch.url == target))
-            if wid is None:
-                raise NotFound(f"not watched: {url}")
-            q = q.where(Event.watch_id == wid)
+            q = q.where(Event.watch_id == watched_id(s, url))
         if flt.kinds:
             q = q.where(Event.kind.in_(flt.kinds))
         if flt.hide_kinds:

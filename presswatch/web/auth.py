@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from fastapi import HTTPException, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from presswatch.errors import ConfigError, NotFound, PresswatchError
@@ -49,6 +50,7 @@ __all__ = [
     "SignedIn",
     "add_user",
     "create_api_token",
+    "csrf_form",
     "csrf_token",
     "end_session",
     "list_users",
@@ -342,6 +344,14 @@ def csrf_token(request: Request) -> str:
         new = secrets.token_urlsafe(24)
         request.state.new_csrf = new
     return str(new)
+
+
+async def csrf_form(request: Request) -> FormData:
+    """The posted form, once its CSRF field passed :func:`verify_csrf` (403 otherwise)."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    verify_csrf(request, token if isinstance(token, str) else None)
+    return form
 
 
 def verify_csrf(request: Request, submitted: str | None) -> None:

@@ -33,10 +33,10 @@ from presswatch.web.auth import (
     SESSION_COOKIE,
     LoginRefused,
     RateLimited,
+    csrf_form,
     csrf_token,
     end_session,
     sign_in,
-    verify_csrf,
 )
 from presswatch.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translations
 from presswatch.web.principal import Principal, current_principal, require_role
@@ -147,11 +147,6 @@ def _str(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def _form(request: Request) -> FormData:
-    form = await request.form()
-    verify_csrf(request, form.get(CSRF_FIELD) if isinstance(form.get(CSRF_FIELD), str) else None)  # type: ignore[arg-type]
-    return form
-
 
 def page_router(core: Presswatch) -> APIRouter:
     """Every page of the web application."""
@@ -180,7 +175,7 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/login")
     async def login(request: Request) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         name, password, nxt = _str(form, "name"), str(form.get("password") or ""), _safe_next(form.get("next"))
         address = request.client.host if request.client else "?"
         try:
@@ -200,7 +195,7 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/logout")
     async def logout(request: Request) -> Response:
-        await _form(request)
+        await csrf_form(request)
         token = (getattr(request.state, "cookies", None) or {}).get(SESSION_COOKIE)
         if token:
             end_session(core, token)
@@ -283,7 +278,7 @@ def page_router(core: Presswatch) -> APIRouter:
     # -- watches ------------------------------------------------------------------------------------
     @r.post("/watches")
     async def add_watch(request: Request, me: Principal = editor) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         url, kind = _str(form, "url"), _str(form, "kind") or "article"
         tags: dict[str, Any] = {}
         if cc := _str(form, "country").upper():
@@ -302,7 +297,7 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/watches/{watch_id}/check")
     async def check_now(request: Request, watch_id: Id, me: Principal = editor) -> Response:
-        await _form(request)
+        await csrf_form(request)
         q.watch_or_404(core, aud(request), watch_id)
         await core.check([watch_id])
         return RedirectResponse(f"/watches/{watch_id}", status_code=303)
@@ -318,7 +313,7 @@ def page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/demands/new")
     async def demand_create(request: Request, me: Principal = editor) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         values["actions"] = [str(v) for v in form.getlist("actions") if isinstance(v, str)]  # type: ignore[assignment]
         try:
@@ -353,7 +348,7 @@ def page_router(core: Presswatch) -> APIRouter:
     async def demand_response(request: Request, demand_id: Id, me: Principal = editor) -> Response:
         from presswatch.cases.demands import set_response
 
-        form = await _form(request)
+        form = await csrf_form(request)
         record = q.demand(core, aud(request), demand_id)
         try:
             set_response(core, demand_id, _str(form, "response"), at=_str(form, "response_at") or None, by=me.name,
@@ -374,7 +369,7 @@ def page_router(core: Presswatch) -> APIRouter:
                                                       **choices})
 
     async def save_incident(request: Request, me: Principal, incident_id: int | None) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         ctx = {"v": values, "incident_id": incident_id, **choices}
         try:
@@ -417,7 +412,7 @@ def page_router(core: Presswatch) -> APIRouter:
     async def incident_note(request: Request, incident_id: Id, me: Principal = editor) -> Response:
         from presswatch.cases.incidents import add_note
 
-        form = await _form(request)
+        form = await csrf_form(request)
         i = q.incident(core, aud(request), incident_id)
         text = _str(form, "text")
         if not text:
@@ -430,7 +425,7 @@ def page_router(core: Presswatch) -> APIRouter:
         """Set (or, with an empty outcome, clear) the editor's outcome beside the inferred one."""
         from presswatch.cases.incidents import override_outcome
 
-        form = await _form(request)
+        form = await csrf_form(request)
         i = q.incident(core, aud(request), incident_id)
         try:
             override_outcome(core, incident_id, _str(form, "outcome") or None, by=me.name, why=_str(form, "why"))

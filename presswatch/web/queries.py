@@ -375,9 +375,8 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     nothing); else the matching rows are filtered as they stream and only the page's are turned into dicts.
     """
     from presswatch.alerts.subscriptions import CASE_KINDS
-    from presswatch.fetch.guard import validate_url
+    from presswatch.publish.export import watched_id
     from presswatch.record.models import Event, Watch
-    from presswatch.sources.urls import canonical_url
     from presswatch.sources.watchlist import WatchFilter
 
     cols = (_raw_time(Event.at), Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
@@ -385,11 +384,7 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     stmt = select(*cols).outerjoin(Watch, Event.watch_id == Watch.id)
     with core.db.session() as s:
         if url is not None:
-            target = canonical_url(validate_url(url))
-            wid = s.scalar(select(Watch.id).where(Watch.url == target))
-            if wid is None:
-                raise NotFound(f"not watched: {url}")
-            stmt = stmt.where(Event.watch_id == wid)
+            stmt = stmt.where(Event.watch_id == watched_id(s, url))
         if kind:
             stmt = stmt.where(Event.kind == kind)
         if reason is not None:

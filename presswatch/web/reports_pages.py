@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from presswatch.errors import PresswatchError
-from presswatch.web.auth import CSRF_FIELD, verify_csrf
+from presswatch.web.auth import csrf_form
 from presswatch.web.pages import Id, render
 from presswatch.web.principal import Principal, require_role
 
@@ -228,12 +228,6 @@ def _iso(value: str | None, what: str) -> str | None:
         raise ValueError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-async def _form(request: Request) -> FormData:
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
-    verify_csrf(request, token if isinstance(token, str) else None)
-    return form
-
 
 def report_page_router(core: Presswatch) -> APIRouter:
     """The report pages (viewer to read, editor to write)."""
@@ -269,7 +263,7 @@ def report_page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/reports/new")
     async def report_create(request: Request, me: Principal = editor) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         try:
             upload = None
@@ -289,7 +283,7 @@ def report_page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/reports/{report_id}/edit")
     async def report_edit(request: Request, report_id: Id, me: Principal = editor) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         draft = get_report(core, report_id)["draft"]
         try:
             edit_draft(core, report_id, draft_changes(draft, form), by=me.name)
@@ -299,7 +293,7 @@ def report_page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/reports/{report_id}/accept")
     async def report_accept(request: Request, report_id: Id, me: Principal = editor) -> Response:
-        await _form(request)
+        await csrf_form(request)
         get_report(core, report_id)  # 404 first
         try:
             accept_report(core, report_id, by=me.name)
@@ -309,7 +303,7 @@ def report_page_router(core: Presswatch) -> APIRouter:
 
     @r.post("/reports/{report_id}/reject")
     async def report_reject(request: Request, report_id: Id, me: Principal = editor) -> Response:
-        form = await _form(request)
+        form = await csrf_form(request)
         get_report(core, report_id)
         try:
             reject_report(core, report_id, by=me.name, why=_opt(form, "why"))
@@ -322,7 +316,7 @@ def report_page_router(core: Presswatch) -> APIRouter:
         """Check the claims now; measuring from vantages named in the form (resolvers to ask) is for admins."""
         from presswatch.reports.checking import parse_vantage
 
-        form = await _form(request)
+        form = await csrf_form(request)
         get_report(core, report_id)
         named = [v.strip() for v in _str(form, "vantages").splitlines() if v.strip()]
         if named and not me.at_least("admin"):

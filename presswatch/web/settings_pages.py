@@ -25,7 +25,7 @@ from presswatch.alerts.digest import PERIODS
 from presswatch.alerts.manage import add_subscription, delivery_log, list_subscriptions, new_secret, remove_subscription
 from presswatch.alerts.subscriptions import DEFAULT_KINDS, EVENT_KINDS
 from presswatch.errors import PresswatchError
-from presswatch.web.auth import CSRF_FIELD, verify_csrf
+from presswatch.web.auth import csrf_form
 from presswatch.web.pages import Id, render
 from presswatch.web.principal import Principal, require_role
 
@@ -114,12 +114,6 @@ def parse_form(form: FormData, me: Principal) -> SubscriptionForm:
     return SubscriptionForm(values, kwargs, generated)
 
 
-async def _form(request: Request) -> FormData:
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
-    verify_csrf(request, token if isinstance(token, str) else None)
-    return form
-
 
 def settings_router(core: Presswatch) -> APIRouter:
     """The settings pages (signed-in users only)."""
@@ -150,7 +144,7 @@ def settings_router(core: Presswatch) -> APIRouter:
 
     @r.post("/settings/alerts")
     async def alerts_create(request: Request, me: Principal = viewer) -> HTMLResponse:
-        form = await _form(request)
+        form = await csrf_form(request)
         values: dict[str, Any] = {"channel": _str(form, "channel"), "target": _str(form, "target"),
                                   "events": [str(v) for v in form.getlist("events") if isinstance(v, str)]}
         try:
@@ -164,7 +158,7 @@ def settings_router(core: Presswatch) -> APIRouter:
 
     @r.post("/settings/alerts/{sub_id}/delete")
     async def alerts_delete(request: Request, sub_id: Id, me: Principal = viewer) -> Response:
-        await _form(request)
+        await csrf_form(request)
         remove_subscription(core, sub_id, owner=owner_of(me))  # another's: NotFound, a 404 page
         return RedirectResponse("/settings/alerts", status_code=303)
 
