@@ -31,7 +31,7 @@ import os
 import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -105,6 +105,9 @@ class CaptureRef:
     url: str
     http_status: int | None = None
     refers_to: str | None = None  # a revisit's WARC-Refers-To: the record id of the capture it points at
+    # what the evidence log commits to in the WARC file for this capture, from the bytes as written
+    # (the form of :func:`presswatch.record.ledger.warc_commitment`); None: read it back from the file
+    stored: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def pointer(self) -> CapturePointer:
@@ -317,6 +320,14 @@ class WarcArchive:
             writer.write_record(request)
             members.append(_member(buf.getvalue()[start:]))
         rel, offset = self._append(b"".join(members), template)
+        stored: dict[str, Any] = {"sha256": hashlib.sha256(members[0]).hexdigest(), "request": None}
+        if len(members) > 1:
+            stored["request"] = {
+                "offset": offset + resp_len, "length": len(members[1]),
+                "record_id": request.rec_headers.get_header("WARC-Record-ID"),
+                "block_digest": request.rec_headers.get_header("WARC-Block-Digest"),
+                "sha256": hashlib.sha256(members[1]).hexdigest(),
+            }  # fmt: skip
         return CaptureRef(
             warc_file=rel,
             offset=offset,
@@ -329,6 +340,7 @@ class WarcArchive:
             url=url,
             http_status=http_status,
             refers_to=prior.record_id if prior is not None else None,
+            stored=stored,
         )
 
     # -- reading --------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ import os
 import re
 import secrets
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -49,7 +50,8 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import Table, event, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from presswatch.archive.records import (
@@ -410,6 +412,90 @@ def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) ->
     return out
 
 
+# -- commitments without reading back --------------------------------------------------------------
+# The session's flushes note the rows they insert; such a row holds exactly the values the flush sent
+# (no table of LOGGED_TABLES or ``capture`` is changed behind the ORM's back), so its commitment can be
+# made from them instead of a SELECT. A value whose stored form could differ (a type the column does
+# not hold, an expired attribute, a default the database filled in) falls back to reading the row back.
+_INSERTED = "presswatch.ledger.inserted"
+_WARC_NOTED = "presswatch.ledger.warc"
+_NO_NOTES: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] = weakref.WeakKeyDictionary()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_inserted(session: Session, _ctx: Any) -> None:
+    if session.new:
+        noted = session.info.get(_INSERTED)
+        if noted is None:
+            noted = session.info[_INSERTED] = weakref.WeakSet()
+        noted.update(session.new)
+
+
+def _inserted_instance(session: Session, table: Table, key: Any) -> Any:
+    """The instance of ``table``'s row ``key`` that this session's flushes inserted, or None."""
+    noted = session.info.get(_INSERTED)
+    if not noted:
+        return None
+    for mapper in _mappers_of(table):
+        obj = session.identity_map.get(mapper.identity_key_from_primary_key([key]))
+        if obj is not None and obj in noted:
+            return obj
+    return None
+
+
+@functools.cache
+def _mappers_of(table: Table) -> tuple[Any, ...]:
+    from presswatch.record.base import Base
+
+    return tuple(m for m in Base.registry.mappers if m.local_table is table)
+
+
+def _holds(column: Any, value: Any) -> bool:
+    """Whether the column stores ``value`` as this same Python value (so it reads back equal)."""
+    if value is None:
+        return True
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:  # JSON: the value is what it serialises
+        return True
+    if isinstance(value, bool) and kind is not bool:
+        return False
+    return isinstance(value, kind)
+
+
+def inserted_commitment(obj: Any) -> dict[str, Any] | None:
+    """:func:`row_commitment` of a just-inserted row from its instance's values; None when a value
+    may be stored in another form (then the row must be read back)."""
+    state = sa_inspect(obj)
+    if state.modified or state.expired_attributes or not state.has_identity:
+        return None
+    mapper = state.mapper
+    values: dict[str, Any] = {}
+    for column in mapper.local_table.columns:
+        try:
+            prop = mapper.get_property_by_column(column)
+        except Exception:  # noqa: BLE001 - a column not mapped on this class
+            return None
+        if prop.key in state.dict:
+            value = state.dict[prop.key]
+        elif column.server_default is None and column.default is None and not column.primary_key:
+            value = None  # never set, nothing to fill it in: the flush stored NULL
+        else:
+            return None
+        if not _holds(column, value):
+            return None
+        values[column.name] = value
+    return row_commitment(mapper.local_table, values)
+
+
+def note_warc_commitment(session: Session, capture: Any, commitment: Mapping[str, Any]) -> None:
+    """Remember what the archive wrote for the capture row ``capture`` (see :func:`warc_commitment`)."""
+    noted = session.info.get(_WARC_NOTED)
+    if noted is None:
+        noted = session.info[_WARC_NOTED] = weakref.WeakKeyDictionary()
+    noted[capture] = commitment
+
+
 def warc_commitment(data_dir: Path, capture: Mapping[str, Any]) -> dict[str, Any]:
     """What the log commits to in the WARC file for a capture row: the SHA-256 of the record's stored
     bytes, and the request record archived right after it (pointer, id, block digest, stored SHA-256).
@@ -540,21 +626,34 @@ class Ledger:
     def _commit_rows(
         self, session: Session, refs: Sequence[str]
     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """The commitments of the rows ``refs`` name, read back as stored; and of captures' WARC bytes."""
+        """The commitments of the rows ``refs`` name, as stored; and of captures' WARC bytes.
+
+        A row inserted by this session's flushes is committed to from the values the flush wrote
+        (:func:`inserted_commitment`); any other row is read back. A capture's WARC commitment comes
+        from the bytes the archive wrote (:func:`note_warc_commitment`) or is read from the file.
+        """
         if not refs:
             return {}, {}
         session.flush()
         described: dict[str, dict[str, Any]] = {}
+        warc: dict[str, dict[str, Any]] = {}
+        noted: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] = session.info.get(_WARC_NOTED) or _NO_NOTES
         for r in dict.fromkeys(refs):
             found = _row_table(r)
             if found is None:
                 raise ValueError(f"{r!r} does not name a row of a known table")
             table, key = found
-            got = list(read_row_commitments(session, table, [key]).values())
-            if len(got) != 1:
-                raise ValueError(f"{r}: no such row to describe")
-            described[r] = got[0]
-        warc = {r: warc_commitment(self.core.data_dir, c) for r, c in described.items() if r.startswith("capture:")}
+            obj = _inserted_instance(session, table, key)
+            commitment = inserted_commitment(obj) if obj is not None else None
+            if commitment is None:
+                got = list(read_row_commitments(session, table, [key]).values())
+                if len(got) != 1:
+                    raise ValueError(f"{r}: no such row to describe")
+                commitment = got[0]
+            described[r] = commitment
+            if table.name == "capture":
+                known = noted.get(obj) if obj is not None else None
+                warc[r] = dict(known) if known is not None else warc_commitment(self.core.data_dir, commitment)
         return described, warc
 
     def append_events(self, session: Session, events: Iterable[Any]) -> list[int]:

@@ -126,6 +126,10 @@ def capture_row(s: Session, ref: CaptureRef, vantage: str) -> Capture:
         block_digest=ref.block_digest, http_status=ref.http_status, refers_to_id=refers, vantage=vantage,
     )
     s.add(row)
+    if ref.stored is not None:
+        from presswatch.record.ledger import note_warc_commitment
+
+        note_warc_commitment(s, row, ref.stored)
     return row
 
 

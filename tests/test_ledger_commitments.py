@@ -1,0 +1,130 @@
+"""The evidence log commits to just-inserted rows from the values the flush wrote and to captures' WARC
+bytes as the archive wrote them. Both must equal what reading back gives (what ``verify`` recomputes),
+on SQLite and PostgreSQL; a value that could be stored in another form falls back to reading back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+
+from presswatch.archive.warc import WarcArchive
+from presswatch.clock import FakeClock
+from presswatch.core import Presswatch
+from presswatch.fetch.client import Fetcher
+from presswatch.pipeline import Checker
+from presswatch.record.ledger import (
+    Ledger,
+    inserted_commitment,
+    read_row_commitments,
+    warc_commitment,
+)
+from presswatch.record.models import Capture, Observation, Watch
+from presswatch.settings import Settings
+from presswatch.sources.watchlist import add_watch
+from tests.test_archive_size import _exchanges
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_archive_reports_what_verify_reads_back(tmp_path: Path) -> None:
+    """Every record kind (response with and without a request record, 304 revisit, identical-payload
+    revisit): the commitment computed while writing equals the one read from the file."""
+    a = WarcArchive(tmp_path)
+    refs = _exchanges(a)
+    a.close()
+    for name, ref in refs.items():
+        assert ref.stored is not None, name
+        row = {"warc_file": ref.warc_file, "offset": ref.offset, "length": ref.length, "record_id": ref.record_id}
+        assert dict(ref.stored) == warc_commitment(tmp_path, row), name
+    assert refs["untemplated"].stored["request"] is not None  # type: ignore[index]
+    assert refs["first"].stored["request"] is None  # type: ignore[index]  # a plain GET: the warcinfo says it
+
+
+def _observation(s: Any, path: str = "a", **over: Any) -> Observation:
+    w = Watch(url=f"https://news.test/{path}", host="news.test", created_at=T0, next_check_at=T0)
+    s.add(w)
+    s.flush()
+    fields: dict[str, Any] = dict(
+        watch_id=w.id, url=w.url,
+        checked_at=datetime(2026, 3, 1, 17, 0, 0, 123456, tzinfo=timezone(timedelta(hours=5))),
+        status="unchanged", http_status=200, confirmed=True,
+        details={"elapsed": 0.1 + 0.2, "redirects": ("a", "b"), "nested": {"ж": [1, 2.5, None, True]}, "big": 2**60},
+    )
+    fields.update(over)
+    o = Observation(**fields)
+    s.add(o)
+    s.flush()
+    return o
+
+
+def test_inserted_commitment_equals_reading_back(db_url: str, tmp_path: Path) -> None:
+    core = Presswatch.open(Settings(data=tmp_path / "data", db=db_url), clock=FakeClock(T0))
+    try:
+        def txn(s: Any) -> tuple[Any, Any]:
+            o = _observation(s)
+            table = Observation.__table__
+            return inserted_commitment(o), read_row_commitments(s, table, [o.id])[f"observation:{o.id}"]  # type: ignore[arg-type]
+
+        fast, stored = core.db.write(txn)
+        assert fast is not None
+        assert fast == stored
+    finally:
+        core.close()
+
+
+def test_a_value_stored_in_another_form_is_read_back(tmp_path: Path) -> None:
+    """An integer column given True, a text column given a number: the stored form differs from the
+    value, so the fast path declines and the append reads the row back (and verify passes)."""
+    core = Presswatch.open(Settings(data=tmp_path / "data"), clock=FakeClock(T0))
+    try:
+        def txn(s: Any) -> Any:
+            o = _observation(s, http_status=True)
+            assert inserted_commitment(o) is None
+            o2 = _observation(s, "b", status=404)  # type: ignore[arg-type]
+            assert inserted_commitment(o2) is None
+            Ledger(core).append(s, "observation", {"id": o.id}, ref=f"observation:{o.id}")
+            Ledger(core).append(s, "observation", {"id": o2.id}, ref=f"observation:{o2.id}")
+
+        core.db.write(txn)
+        assert Ledger(core).verify_store().ok
+    finally:
+        core.close()
+
+
+def test_checks_log_without_reading_rows_back_and_verify(db_url: str, tmp_path: Path, simsite: Any) -> None:
+    """New, unchanged (304) and edited checks through the pipeline: the recording transaction reads no
+    observation or capture row back, and the whole store verifies."""
+    core = Presswatch.open(Settings(data=tmp_path / "data", db=db_url, allow_private=True, timeout=5.0))
+    reads: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        low = " ".join(statement.lower().split())
+        if low.startswith("select") and any(f"where {t}.id in" in low for t in ("observation", "capture", "event")):
+            reads.append(statement)
+
+    event.listen(core.db.write_engine, "before_cursor_execute", spy)
+    try:
+        urls = simsite.article_urls()[:3]
+        ids = [add_watch(core, u) for u in urls]
+
+        async def run() -> list[str]:
+            async with Fetcher(core.settings, core.clock) as f:
+                c = Checker(core, f)
+                return [(await c.check(i))["status"] for i in ids]
+
+        assert asyncio.run(run()) == ["new"] * 3
+        assert asyncio.run(run()) == ["unchanged"] * 3
+        simsite.set_state(urls[0].rsplit("/", 1)[1], "edit-paragraph")
+        assert asyncio.run(run())[0] == "edited"
+        assert reads == []
+        report = Ledger(core).verify_store()
+        assert report.ok, report.failures
+        with core.db.session() as s:
+            assert s.scalar(select(Capture.id).limit(1)) is not None
+    finally:
+        event.remove(core.db.write_engine, "before_cursor_execute", spy)
+        core.close()
