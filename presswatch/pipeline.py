@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from presswatch.analyze import (
@@ -282,47 +282,24 @@ class Checker:
 
     # -- state ----------------------------------------------------------------------------------
     def _load_state(self, watch_id: int) -> WatchState:
+        got = self.load_states([watch_id])
+        if watch_id not in got:
+            raise NotFound(f"no watch {watch_id}")
+        return got[watch_id]
+
+    def load_states(self, ids: Sequence[int]) -> dict[int, WatchState]:
+        """What checking each of these watches needs to know before fetching, in three queries
+        (columns, not ORM objects: this runs for every check). Absent watches are left out.
+
+        The current version is read without its text: an unchanged check (304, same payload) never
+        reads it; the text and the recent digests are loaded only when the page is analysed.
+        """
+        out: dict[int, WatchState] = {}
+        wanted = list(dict.fromkeys(ids))
         with self.core.db.session() as s:
-            w = s.get(Watch, watch_id)
-            if w is None:
-                raise NotFound(f"no watch {watch_id}")
-            prior = None
-            if w.current_version_id:
-                # the current version without its text: an unchanged check (304, same payload) never
-                # reads it; the text and the recent digests are loaded only when the page is analysed
-                row = s.execute(
-                    select(Version.title, Version.text_digest, Version.meta).where(Version.id == w.current_version_id)
-                ).first()
-                if row is not None:
-                    title, digest, meta = row
-                    prior = Prior(
-                        title=title, paragraphs=(), text_digest=digest, page_words=int(meta.get("page_words", 0)),
-                        fingerprint=tuple(meta.get("fingerprint", ())), seen_digests={}, last_digest=digest,
-                    )
-            # columns, not ORM objects: this runs for every check
-            last_obs = s.execute(
-                select(Observation.http_status, Observation.title, Observation.text_digest, Observation.details)
-                .where(Observation.watch_id == w.id).order_by(Observation.id.desc()).limit(1)
-            ).first()
-            # earlier payloads of this URL (newest first): an identical payload becomes a revisit record
-            known: dict[str, PriorPayload] = {}
-            for url, at, rid, digest in s.execute(
-                select(Capture.url, Capture.captured_at, Capture.record_id, Capture.payload_digest)
-                .where(Capture.url == w.url, Capture.record_type == "response")
-                .order_by(Capture.id.desc())
-                .limit(SEEN_DIGESTS)
-            ):
-                known.setdefault(digest, PriorPayload(url, at, rid, digest))
-            return WatchState(
-                id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
-                current_version_id=w.current_version_id,
-                confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
-                last_payload_digest=w.last_payload_digest, prior=prior, known_payloads=known,
-                last_http_status=last_obs.http_status if last_obs else None,
-                last_title=last_obs.title if last_obs else None,
-                last_text_digest=last_obs.text_digest if last_obs else None,
-                last_notice=(last_obs.details or {}).get("notice") if last_obs else None,
-            )
+            for i in range(0, len(wanted), 500):
+                out.update(_load_chunk(s, wanted[i : i + 500]))
+        return out
 
     def _full_prior(self, st: WatchState) -> Prior | None:
         """``st.prior`` with the current version's paragraphs and the recent versions' digests (what
@@ -391,8 +368,10 @@ class Checker:
             return prof
 
     # -- the check ------------------------------------------------------------------------------
-    async def check(self, watch_id: int) -> dict[str, Any]:
-        st = await asyncio.to_thread(self._load_state, watch_id)
+    async def check(self, watch_id: int, state: WatchState | None = None) -> dict[str, Any]:
+        """Check one watch; ``state``: its :meth:`load_states` entry when the caller loaded it (in bulk)."""
+        st = state if state is not None and state.id == watch_id else await asyncio.to_thread(self._load_state,
+                                                                                              watch_id)
         conditional: dict[str, str] = {}
         if st.status in OK_STATUSES:
             if st.etag:
@@ -619,6 +598,60 @@ class Checker:
 
         return fn
 
+
+
+def _load_chunk(s: Session, ids: list[int]) -> dict[int, WatchState]:
+    watches = s.execute(
+        select(Watch.id, Watch.url, Watch.kind, Watch.host, Watch.status, Watch.reason, Watch.current_version_id,
+               Watch.confirmed, Watch.etag, Watch.last_modified, Watch.last_payload_digest,
+               Version.title, Version.text_digest, Version.meta)
+        .outerjoin(Version, Version.id == Watch.current_version_id)
+        .where(Watch.id.in_(ids))
+    ).all()
+    if not watches:
+        return {}
+    latest = select(func.max(Observation.id)).where(Observation.watch_id.in_(ids)).group_by(Observation.watch_id)
+    last_obs = {
+        wid: (status, title, digest, details)
+        for wid, status, title, digest, details in s.execute(
+            select(Observation.watch_id, Observation.http_status, Observation.title, Observation.text_digest,
+                   Observation.details).where(Observation.id.in_(latest))
+        )
+    }
+    # earlier payloads of each URL (newest first): an identical payload becomes a revisit record
+    rank = func.row_number().over(partition_by=Capture.url, order_by=Capture.id.desc()).label("rank")
+    recent = (
+        select(Capture.url, Capture.captured_at, Capture.record_id, Capture.payload_digest, Capture.id, rank)
+        .where(Capture.url.in_({w.url for w in watches}), Capture.record_type == "response")
+        .subquery()
+    )
+    known: dict[str, dict[str, PriorPayload]] = {}
+    for url, at, rid, digest in s.execute(
+        select(recent.c.url, recent.c.captured_at, recent.c.record_id, recent.c.payload_digest)
+        .where(recent.c.rank <= SEEN_DIGESTS).order_by(recent.c.url, recent.c.id.desc())
+    ):
+        known.setdefault(url, {}).setdefault(digest, PriorPayload(url, at, rid, digest))
+    out: dict[int, WatchState] = {}
+    for w in watches:
+        prior = None
+        if w.current_version_id is not None and w.text_digest is not None:
+            meta = w.meta or {}
+            prior = Prior(
+                title=w.title, paragraphs=(), text_digest=w.text_digest, page_words=int(meta.get("page_words", 0)),
+                fingerprint=tuple(meta.get("fingerprint", ())), seen_digests={}, last_digest=w.text_digest,
+            )
+        last = last_obs.get(w.id)
+        out[w.id] = WatchState(
+            id=w.id, url=w.url, kind=w.kind, host=w.host, status=w.status, reason=w.reason,
+            current_version_id=w.current_version_id,
+            confirmed=w.confirmed, etag=w.etag, last_modified=w.last_modified,
+            last_payload_digest=w.last_payload_digest, prior=prior, known_payloads=known.get(w.url, {}),
+            last_http_status=last[0] if last else None,
+            last_title=last[1] if last else None,
+            last_text_digest=last[2] if last else None,
+            last_notice=(last[3] or {}).get("notice") if last else None,
+        )
+    return out
 
 def _indexing(record: Callable[[Session], dict[str, Any]], requisites: list[CaptureRef],
               vantage: str) -> Callable[[Session], dict[str, Any]]:

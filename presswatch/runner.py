@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ from presswatch.alerts.deliver import AlertWorker
 from presswatch.core import Presswatch
 from presswatch.errors import BlockedTarget, DatabaseError, InvalidURL
 from presswatch.fetch.client import Fetcher
-from presswatch.pipeline import AnalysisPool, Checker
+from presswatch.pipeline import AnalysisPool, Checker, WatchState
 from presswatch.record.models import Watch
 from presswatch.sources import lease
 from presswatch.sources.discover import Discovery, RobotsCache, discover_feed, discover_site, discover_sitemap
@@ -244,14 +244,16 @@ class Runner:
                 stats.errors += 1
         articles = [d for d in held if d[1] == "article"]
         total = len(articles)
-        sem = asyncio.Semaphore(concurrency or self.core.settings.concurrency)
+        limit = concurrency or self.core.settings.concurrency
+        sem = asyncio.Semaphore(limit)
         done = 0
+        state_of = self._state_loader([wid for wid, _, _ in articles], 2 * limit)
 
         async def one(wid: int) -> None:
             nonlocal done
             async with sem:
                 try:
-                    out = await self.checker.check(wid)
+                    out = await self.checker.check(wid, await state_of(wid))
                     stats.checked += 1
                     stats.by_status[out["status"]] = stats.by_status.get(out["status"], 0) + 1
                     if self.keep_results:
@@ -264,6 +266,29 @@ class Runner:
                     progress(done, total, stats.by_status)
 
         await asyncio.gather(*(one(wid) for wid, _, _ in articles))
+
+    def _state_loader(self, ids: list[int], size: int) -> Callable[[int], Awaitable[WatchState | None]]:
+        """The watches' states loaded in chunks of ``size``, each with the next one ahead (a check
+        asking for its watch's state starts its chunk's load and the next)."""
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        chunk_of = {wid: i // size for i, wid in enumerate(ids)}
+        loads: dict[int, asyncio.Future[dict[int, WatchState]]] = {}
+
+        def start(k: int) -> None:
+            if k < len(chunks) and k not in loads:
+                loads[k] = asyncio.ensure_future(asyncio.to_thread(self.checker.load_states, chunks[k]))
+
+        async def state_of(wid: int) -> WatchState | None:
+            k = chunk_of[wid]
+            start(k)
+            start(k + 1)
+            try:
+                got = await loads[k]
+            except Exception:  # noqa: BLE001 - the check loads its own state and reports the error itself
+                return None
+            return got.pop(wid, None)
+
+        return state_of
 
     async def run_forever(self, tick: float = 5.0, stop: asyncio.Event | None = None) -> None:
         while stop is None or not stop.is_set():
