@@ -130,3 +130,29 @@ def test_checks_log_without_reading_rows_back_and_verify(db_url: str, tmp_path: 
     finally:
         event.remove(core.db.write_engine, "before_cursor_execute", spy)
         core.close()
+
+
+def test_a_version_changed_between_checks_fails_verify(tmp_path: Path, simsite: Any) -> None:
+    """A version row is committed to from memory once read: an edit behind the log's back between two
+    checks is not taken into the next entry, and verify names the row."""
+    from sqlalchemy import update
+
+    from presswatch.record.models import Version
+
+    core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True, timeout=5.0))
+    try:
+        wid = add_watch(core, simsite.article_urls()[0])
+
+        async def once() -> str:
+            async with Fetcher(core.settings, core.clock) as f:
+                return str((await Checker(core, f).check(wid))["status"])
+
+        assert [asyncio.run(once()) for _ in range(2)] == ["new", "unchanged"]
+        assert Ledger(core).verify_store().ok
+        core.db.write(lambda s: s.execute(update(Version).values(title="A different headline")))
+        assert asyncio.run(once()) == "unchanged"
+        report = Ledger(core).verify_store()
+        assert not report.ok
+        assert any("version:" in f for f in report.failures), report.failures
+    finally:
+        core.close()

@@ -105,6 +105,8 @@ class Database:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self.before_commit: list[Callable[[], None]] = []  # e.g. fsync the WARC files rows point to
+        # the evidence log's commitments of rows that never change, by ref (see record.ledger)
+        self.settled_commitments: dict[str, dict[str, Any]] = {}
         _OPEN.add(self)
 
     def _reset_after_fork(self) -> None:

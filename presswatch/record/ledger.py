@@ -418,6 +418,11 @@ def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) ->
 # made from them instead of a SELECT. A value whose stored form could differ (a type the column does
 # not hold, an expired attribute, a default the database filled in) falls back to reading the row back.
 _INSERTED = "presswatch.ledger.inserted"
+# Tables whose rows never change once written (but for MUTABLE_COLUMNS, which commitments leave out): a
+# row read back before (committed by an earlier transaction) is committed to from memory. A row changed
+# behind the log's back meanwhile still fails verify: the new entry holds what the row was.
+_SETTLED_TABLES = frozenset({"version"})
+_SETTLED_MAX = 4096
 _WARC_NOTED = "presswatch.ledger.warc"
 _NO_NOTES: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] = weakref.WeakKeyDictionary()
 
@@ -526,6 +531,8 @@ class Ledger:
     def __init__(self, core: Presswatch) -> None:
         self.core = core
         self._key: Ed25519PrivateKey | None = None
+        # commitments of settled rows read back before, shared by the Ledger objects of one database
+        self._settled = core.db.settled_commitments
 
     # -- keys -------------------------------------------------------------------------------------
     @property
@@ -645,11 +652,17 @@ class Ledger:
             table, key = found
             obj = _inserted_instance(session, table, key)
             commitment = inserted_commitment(obj) if obj is not None else None
+            if commitment is None and table.name in _SETTLED_TABLES:
+                commitment = self._settled.get(r)
             if commitment is None:
                 got = list(read_row_commitments(session, table, [key]).values())
                 if len(got) != 1:
                     raise ValueError(f"{r}: no such row to describe")
                 commitment = got[0]
+                if table.name in _SETTLED_TABLES and obj is None:
+                    if len(self._settled) >= _SETTLED_MAX:
+                        self._settled.pop(next(iter(self._settled)))
+                    self._settled[r] = commitment
             described[r] = commitment
             if table.name == "capture":
                 known = noted.get(obj) if obj is not None else None
