@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from presswatch.analyze import (
@@ -571,9 +571,12 @@ class Checker:
                     v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
                 version_id = v.id
             elif d.touch_current_version and w.current_version_id:
-                v2 = s.get(Version, w.current_version_id)
-                if v2 is not None:
-                    v2.last_seen_at, v2.seen_count = checked_at, v2.seen_count + 1
+                # its sightings only (columns the log leaves out), without loading the row and its text
+                s.execute(
+                    update(Version).where(Version.id == w.current_version_id)
+                    .values(last_seen_at=checked_at, seen_count=Version.seen_count + 1)
+                    .execution_options(synchronize_session=False)
+                )
 
             obs = Observation(
                 watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
