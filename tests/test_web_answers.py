@@ -170,3 +170,35 @@ def test_nothing_is_remembered_without_a_change_token(tmp_path: Path, monkeypatc
     finally:
         core.close()
 
+
+
+def test_history_decodes_what_it_shows_as_the_orm_shape_does(db_url: str, tmp_path: Path) -> None:
+    """Diffs, removal notices and other details read as stored text give the export's rows exactly."""
+    from presswatch.publish.export import history_rows
+    from presswatch.web import queries as q
+
+    core = _open(tmp_path, db_url)
+    try:
+        url = "https://news.example/story"
+        wid = core.watch(url)
+        rows = [({}, None), ({"page_words": 3, "why": "no notice here"}, {}),
+                ({"notice": "Удалено по требованию прокуратуры"}, {"paragraphs_added": 1, "words_added": 7}),
+                ({"nested": {"notice": "not this one"}}, {"paragraphs_removed": 2, "words_removed": 9}),
+                ({"notice": None}, {"words_added": 0})]
+
+        def write(s: Any) -> None:
+            for i, (details, diff) in enumerate(rows):
+                s.add(Observation(watch_id=wid, url=url, checked_at=T0 + timedelta(hours=i, microseconds=7),
+                                  vantage="origin", status="edited" if diff else "unchanged", confirmed=False,
+                                  http_status=200, final_url=url, title=f"v{i}", text_digest=f"sha256:{i}",
+                                  details=details, diff=diff))
+
+        core.db.write(write)
+        got = q.history(core, url)
+        assert got == history_rows(core, url)
+        assert [r["notice"] for r in got] == [None, None, "Удалено по требованию прокуратуры", None, None]
+        assert got[2]["diff"] == {"paragraphs_added": 1, "paragraphs_removed": 0, "words_added": 7,
+                                  "words_removed": 0}
+        assert got[0]["checked_at"] == "2026-02-01T00:00:00Z"
+    finally:
+        core.close()
