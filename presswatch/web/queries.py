@@ -182,14 +182,16 @@ MAX_REMEMBERED = 1024  # remembered totals per database before they are dropped
 def count_rows(core: Presswatch, s: Session, stmt: Any, key: str) -> int:
     """How many rows ``stmt`` gives, remembered under ``key`` until anything commits (the total a list
     route reports is the same for every page of it)."""
-    counted = stmt.order_by(None).subquery()
     with _cache_lock:  # keys come from request filters: keep their number bounded
         memo = _memo.get(core.db)
         if memo is not None and len(memo) > MAX_REMEMBERED:
             for k in [k for k in memo if k.startswith("count:")]:
                 del memo[k]
-    return int(_unless_changed(core, f"count:{key}",
-                               lambda: int(s.scalar(select(func.count()).select_from(counted)) or 0)))
+
+    def count() -> int:  # the statement is built only when the remembered total is stale
+        return int(s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+
+    return int(_unless_changed(core, f"count:{key}", count))
 
 
 def _stamp(core: Presswatch) -> tuple[Any, ...]:
