@@ -3,7 +3,8 @@ locally), the probe API and the static files, a thin shell over the core.
 
 Every request body is capped (:class:`BodyLimit`, ``Settings.max_request_bytes``) before any route reads
 it; :class:`~presswatch.web.auth.AuthMiddleware` says who is asking; every page and route authorizes
-against that principal and filters what it reads through :mod:`presswatch.web.queries`.
+against that principal and filters what it reads through :mod:`presswatch.web.queries`; the read API's
+answers are repeated until the next commit (:class:`~presswatch.web.answers.AnswerCache`).
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def create_app(core: Presswatch) -> FastAPI:
     """The whole web application over ``core``."""
     from presswatch.probes.server import probe_router
     from presswatch.publish.feeds import feeds_router
+    from presswatch.web.answers import AnswerCache
     from presswatch.web.api import api_router
     from presswatch.web.auth import AuthMiddleware
     from presswatch.web.pages import page_router, render_error
@@ -135,6 +137,7 @@ def create_app(core: Presswatch) -> FastAPI:
     app.include_router(report_page_router(core))
     app.mount("/static/docs", StaticFiles(directory=_docs_assets()), name="docs-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(AnswerCache, core=core)  # inside AuthMiddleware: it reads the principal
     app.add_middleware(AuthMiddleware, core=core)
     app.add_middleware(BodyLimit, max_bytes=core.settings.max_request_bytes)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import json
 import threading
 import weakref
 from collections import Counter, defaultdict
@@ -181,14 +182,16 @@ MAX_REMEMBERED = 1024  # remembered totals per database before they are dropped
 def count_rows(core: Presswatch, s: Session, stmt: Any, key: str) -> int:
     """How many rows ``stmt`` gives, remembered under ``key`` until anything commits (the total a list
     route reports is the same for every page of it)."""
-    counted = stmt.order_by(None).subquery()
     with _cache_lock:  # keys come from request filters: keep their number bounded
         memo = _memo.get(core.db)
         if memo is not None and len(memo) > MAX_REMEMBERED:
             for k in [k for k in memo if k.startswith("count:")]:
                 del memo[k]
-    return int(_unless_changed(core, f"count:{key}",
-                               lambda: int(s.scalar(select(func.count()).select_from(counted)) or 0)))
+
+    def count() -> int:  # the statement is built only when the remembered total is stale
+        return int(s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+
+    return int(_unless_changed(core, f"count:{key}", count))
 
 
 def _stamp(core: Presswatch) -> tuple[Any, ...]:
@@ -201,7 +204,6 @@ def _full_stamp(core: Presswatch) -> tuple[Any, ...]:
     """Counts and latest changes of demands, their targets and documents, watches and test lists, and the
     tags of the watches that name demands."""
     import hashlib
-    import json
 
     from sqlalchemy import Text, cast
 
@@ -418,19 +420,32 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     return total, page
 
 
+def _json_text(col: Any) -> Any:
+    """``col`` (a JSON column) read as its stored text where the driver gives text (SQLite), so that a
+    route decodes only the values it shows; see :func:`_decoded`."""
+    return type_coerce(col, String).label(col.key)
+
+
+def _decoded(value: Any) -> Any:
+    """A :func:`_json_text` value decoded (a driver that decodes JSON itself already gave the object)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
     """A watched URL's observations, oldest first, in the ``check --json`` shape of
     :func:`presswatch.publish.export.history_rows` and :func:`~presswatch.publish.rows.observation_json`
-    (read as columns, not ORM objects)."""
+    (read as columns, not ORM objects; the ``diff`` and ``details`` JSON decoded only when they hold
+    something the answer shows)."""
     from presswatch.fetch.guard import validate_url
     from presswatch.record.models import Capture, Observation, Watch
     from presswatch.sources.urls import canonical_url
 
     target = canonical_url(validate_url(url))
     o = Observation
-    stmt = (select(o.url, o.checked_at, o.vantage, o.status, o.reason, o.confirmed, o.http_status, o.final_url,
-                   o.title, o.text_digest, o.diff, o.error, o.details, Capture.id, Capture.warc_file,
-                   Capture.offset, Capture.length, Capture.payload_digest, Capture.record_type)
+    stmt = (select(o.url, _raw_time(o.checked_at), o.vantage, o.status, o.reason, o.confirmed, o.http_status,
+                   o.final_url, o.title, o.text_digest, _json_text(o.diff), o.error, _json_text(o.details),
+                   Capture.id, Capture.warc_file, Capture.offset, Capture.length, Capture.payload_digest,
+                   Capture.record_type)
             .outerjoin(Capture, o.capture_id == Capture.id))
     with core.db.session() as s:
         wid = s.scalar(select(Watch.id).where(Watch.url == target))
@@ -438,9 +453,12 @@ def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
             raise NotFound(f"no history for {url} (not watched)")
         rows = s.execute(stmt.where(o.watch_id == wid).order_by(o.checked_at, o.id)).all()
     out = []
+    no_diff = {"paragraphs_added": 0, "paragraphs_removed": 0, "words_added": 0, "words_removed": 0}
     for (ourl, checked, vantage, status, reason, confirmed, http_status, final_url, title, digest, diff_, error,
          details, cap_id, warc_file, offset, length, payload_digest, record_type) in rows:
-        d = diff_ or {}
+        d = _decoded(diff_) if diff_ is not None and diff_ != "null" else None
+        if isinstance(details, str):  # stored text: decoded only when it can hold a notice
+            details = json.loads(details) if '"notice"' in details else None
         out.append({
             "url": ourl, "checked_at": _iso(checked), "vantage": vantage, "status": status, "reason": reason,
             "confirmed": confirmed, "http_status": http_status, "final_url": final_url, "title": title,
@@ -448,9 +466,10 @@ def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
             "capture": ({"warc_file": warc_file, "offset": offset, "length": length,
                          "payload_digest": payload_digest, "record_type": record_type}
                         if cap_id is not None else None),
-            "diff": {"paragraphs_added": int(d.get("paragraphs_added", 0)),
-                     "paragraphs_removed": int(d.get("paragraphs_removed", 0)),
-                     "words_added": int(d.get("words_added", 0)), "words_removed": int(d.get("words_removed", 0))},
+            "diff": ({"paragraphs_added": int(d.get("paragraphs_added", 0)),
+                      "paragraphs_removed": int(d.get("paragraphs_removed", 0)),
+                      "words_added": int(d.get("words_added", 0)), "words_removed": int(d.get("words_removed", 0))}
+                     if d else dict(no_diff)),
             "error": error, "notice": (details or {}).get("notice"),
         })
     return out
