@@ -380,12 +380,126 @@ def _clean_name(name: str) -> str:
     name = re.sub(r"^(?:the|a|an|an?other)\s+", "", name.strip(" ,.;:"), flags=re.IGNORECASE)
     name = re.sub(r"\s*\(\s*\)$", "", name)
     name = re.sub(r"(?:'s|’s|'|’)$", "", name)
+    name = re.sub(r"(?:\s+(?:and|и)|,)+$", "", name.strip(" ,.;:"))
     return name.strip(" ,.;:")
 
 
 def _name_key(name: str) -> str:
     words = [_lemma(w) if _CYR.search(w) else gazetteer.normalize_word(w) for w in re.findall(r"\w+", name)]
     return " ".join(w for w in words if w not in ("the", "of", "a", "an"))
+
+
+@functools.lru_cache(maxsize=65536)
+def _ru_tags(word: str) -> frozenset[str]:
+    """The grammemes of every parse of a Russian word with its likeliest part of speech (``gent``,
+    ``ADJF``, ``Apro`` …): «в» is a preposition, not the letter's genitive."""
+    parses = _morph().parse(word.lower())
+    out: set[str] = set()
+    for p in parses:
+        if p.tag.POS == parses[0].tag.POS:
+            out |= set(p.tag.grammemes)
+    return frozenset(out)
+
+
+_EN_LINK = frozenset({"of", "for", "on", "under", "and", ",", "the", "&"})
+_RU_STOP_NOUNS = re.compile(r"^(?:" + lang_ru.OUTLET_NOUNS.replace("|ресурс", "") + "|" + lang_ru.PERSON_NOUNS +
+                            r"|статья|материал|"
+                            r"публикация|видео|сюжет|репортаж|решение|требование|письмо|год|день|число)$")
+
+
+def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
+    """State bodies named by a head noun and its complements, beyond the gazetteer: "the Ministry of
+    Emergency Response and Civil Protection of Kazakhstan", "a deputy minister of Territorial
+    Administration", «Министерства культуры, информации, спорта и молодёжной политики», «Государственной
+    инспекции по надзору за СМИ при Министерстве культуры». A head that is a common noun too (agency,
+    service, «совет») needs a capitalised name; a name that holds an outlet or a person is no body."""
+    mod = _LANGS[s.lang]
+    heads: dict[str, str] = mod.BODY_HEADS
+    toks = s.toks
+    n = len(toks)
+    out: list[tuple[int, int, int, str]] = []
+    for h, t in enumerate(toks):
+        kind = heads.get(t.key)
+        if kind is None:
+            continue
+        cap = t.text[:1].isupper()
+        if s.lang == "en":
+            i = h
+            while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY") and \
+                    toks[i - 1].key not in ("the", "a", "an") and toks[i - 1].key not in heads:
+                i -= 1
+            j, k = h, h + 1
+            while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
+                link = k
+                while link < n and toks[link].key in _EN_LINK:
+                    link += 1
+                if link == k or link >= n or not toks[link].text[:1].isupper() or toks[link].key in mod.NOT_STATE:
+                    break
+                if toks[link].key in heads and any(toks[x].key in ("and", ",") for x in range(k, link)):
+                    break  # "the Ministry of Culture and the Ministry of Justice": two bodies
+                if k == h + 1 and toks[k].key not in ("of", "for", "under", "on"):
+                    break
+                k = link
+                while k < n and (toks[k].text[:1].isupper() or toks[k].key == "CTRY") and toks[k].key not in \
+                        ("the", "a", "an") and not (toks[k].key in heads and toks[k - 1].key in ("and", ",")):
+                    k += 1
+                j = k - 1
+            complement = j > h
+            if not complement and (t.key in mod.AMBIGUOUS_HEADS or not cap or i == h):
+                continue
+            if t.key in mod.AMBIGUOUS_HEADS and not (cap or complement):
+                continue
+        else:
+            if "Apro" in _ru_tags(t.text):
+                continue
+            i = h
+            while i > 0 and i > h - 3 and ({"ADJF", "PRTF"} & _ru_tags(toks[i - 1].text)) and \
+                    "Apro" not in _ru_tags(toks[i - 1].text) and _CYR.search(toks[i - 1].text):
+                i -= 1
+            j, k, seen_po = h, h + 1, False
+            while k < n and k - h < 14:
+                tk = toks[k]
+                if tk.key in ("и", ",") and k + 1 < n and toks[k + 1].key not in heads and \
+                        "gent" in _ru_tags(toks[k + 1].text) and not _RU_STOP_NOUNS.match(toks[k + 1].key):
+                    k += 1
+                    continue
+                if tk.key == "по" and k + 1 < n and _CYR.search(toks[k + 1].text):
+                    seen_po = True
+                    k += 2
+                    j = k - 1
+                    continue
+                if tk.key == "за" and seen_po and k + 1 < n:
+                    k += 2
+                    j = k - 1
+                    continue
+                if tk.key == "при" and k + 1 < n and (toks[k + 1].key in heads or toks[k + 1].key in (
+                        "правительство", "президент")):
+                    k += 1
+                    continue
+                if tk.key == "CTRY" or (tk.text.isupper() and len(tk.text) > 1 and _CYR.search(tk.text)) or (
+                        _CYR.search(tk.text) and "gent" in _ru_tags(tk.text) and not _RU_STOP_NOUNS.match(tk.key)
+                        and ({"NOUN", "ADJF", "PRTF"} & _ru_tags(tk.text)) and not tk.text[:1].isdigit()
+                        and tk.key not in heads or (tk.key in heads and toks[k - 1].key == "при")):
+                    j = k
+                    k += 1
+                    continue
+                break
+            if toks[i].text[:1].isupper():
+                cap = True
+            complement = j > h
+            if not complement and i == h:
+                continue
+            if t.key in mod.AMBIGUOUS_HEADS and not (cap and (complement or i < h)):
+                continue
+            if t.key == "агентство" and not complement:
+                continue  # «информационное агентство» is an outlet
+        if any(toks[x].key in mod.NOT_STATE for x in range(i, j + 1)):
+            continue
+        keys = " ".join(toks[x].key for x in range(i, j + 1))
+        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys):
+            kind = "law-enforcement"
+        out.append((i, j, h, kind))
+    return out
 
 
 def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
@@ -395,6 +509,10 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             r = s.tok_range(m.start(), m.end())
             if r is not None:
                 found.append((r[0], r[1], kind))
+    for i, j, h, kind in _generic_bodies(s):
+        # the gazetteer's kind of the body named by the head wins ("… Communications Service" is a regulator)
+        inner = [f for f in found if f[0] <= h <= f[1] and f[2] != "platform"]
+        found.append((i, j, max(inner, key=lambda f: f[1] - f[0])[2] if inner else kind))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     taken: set[int] = set()
     out = []

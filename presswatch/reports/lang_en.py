@@ -7,7 +7,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE"]
 
 LANG = "en"
 
@@ -45,14 +45,33 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:an? |the )?(?:CTRY )?(?:[a-z]+ )?(?:district|regional|city|supreme|constitutional|criminal|appeals?|"
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
     (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)|an? (?:CTRY |[a-z]+ )?court|CTRY court", "court"),
+    (r"(?:an? |the )?(?:CTRY )?(?:criminal |civil )?judgeship of peace(?: in CTRY| of CTRY)?", "court"),
     (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
 ]
 
-# generic back-references: (pattern, kind it refers to)
+# head nouns of state bodies' names ("the Ministry of Emergency Response and Civil Protection of
+# Kazakhstan", "the Agency for Information … under the Presidential Administration"): head -> kind
+BODY_HEADS: dict[str, str] = {
+    "ministry": "government", "minister": "government", "administration": "government",
+    "department": "government", "office": "government", "committee": "government", "directorate": "government",
+    "court": "court", "judgeship": "court", "agency": "regulator", "service": "regulator",
+    "inspectorate": "regulator", "commission": "regulator", "council": "regulator", "authority": "regulator",
+    "regulator": "regulator",
+}
+# heads that are common nouns too ("a delivery service", "the news agency"): only a capitalised name counts
+AMBIGUOUS_HEADS = frozenset({"administration", "department", "office", "committee", "directorate", "agency",
+                             "service", "commission", "council", "authority"})
+# words that make a name no state body of a country (international bodies, universities, NGOs)
+NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
+                       "university", "journalism", "amnesty", "watch", "osce", "press"})
+
+# generic back-references ("the ministry", "the committee"): (pattern, head word the body's name holds, or
+# a kind any state body of which it may stand for)
 ANAPHORA: list[tuple[str, str]] = [
-    (r"the ministry", "government"), (r"the regulator", "regulator"), (r"the court", "court"),
-    (r"the service", "regulator"), (r"the police", "law-enforcement"), (r"the authorities", "government"),
-    (r"the prosecutors?", "law-enforcement"), (r"the committee", "law-enforcement"),
+    (r"the ministry", "ministry"), (r"the regulator", "regulator"), (r"the court", "court"),
+    (r"the service", "service"), (r"the prosecutors?", "prosecutor"), (r"the committee", "committee"),
+    (r"the agency", "agency"), (r"the commission", "commission"), (r"the council", "council"),
+    (r"the inspectorate", "inspectorate"),
 ]
 
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"

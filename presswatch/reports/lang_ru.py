@@ -8,7 +8,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE"]
 
 LANG = "ru"
 
@@ -39,9 +39,26 @@ BODY_RULES: list[tuple[str, str]] = [
      "platform"),
 ]
 
+# head nouns (lemmas) of state bodies' names, with their genitive complements («Министерства энергетики и
+# водных ресурсов Таджикистана», «Государственной инспекции по надзору за СМИ при Министерстве …»)
+BODY_HEADS: dict[str, str] = {
+    "министерство": "government", "администрация": "government", "управление": "government",
+    "департамент": "government", "комитет": "government", "прокуратура": "law-enforcement", "суд": "court",
+    "служба": "regulator", "агентство": "regulator", "инспекция": "regulator", "комиссия": "regulator",
+    "совет": "regulator",
+}
+# heads that are common nouns too («совет редакции», «информационное агентство»): a capitalised name counts
+AMBIGUOUS_HEADS = frozenset({"администрация", "управление", "департамент", "комитет", "служба", "агентство",
+                             "инспекция", "комиссия", "совет"})
+NOT_STATE = frozenset({"европа", "европейский", "оон", "международный", "журналист", "университет", "обсе",
+                       "редакция", "директор"})
+
+# generic back-references («ведомство», «комиссия»): (pattern, head lemma the body's name holds, or "*" for
+# any state body but a court)
 ANAPHORA: list[tuple[str, str]] = [
-    (r"ведомство", "government"), (r"министерство", "government"), (r"прокурор", "law-enforcement"),
-    (r"регулятор", "regulator"), (r"суд", "court"), (r"власть", "government"), (r"силовик", "law-enforcement"),
+    (r"ведомство", "*"), (r"министерство", "министерство"), (r"регулятор", "*"), (r"комиссия", "комиссия"),
+    (r"совет", "совет"), (r"агентство", "агентство"), (r"служба", "служба"), (r"инспекция", "инспекция"),
+    (r"комитет", "комитет"),
 ]
 
 OUTLET_NOUNS = (r"(?:издание|интернет-издание|сайт|портал|агентство|информагентство|газета|редакция|телеканал|"
