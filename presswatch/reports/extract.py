@@ -580,6 +580,13 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                         a.kind, a.confidence = "journalist", 0.75
                 if not any(a.name == m.group(1) for _, _, a in out):
                     add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
+        # a company by its legal form: "Ak-Tash Stroy LLC", "the company Nur Invest"
+        for m in re.finditer(r"\b((?:[A-Z][\w’'-]*\s+){1,3}(?:LLC|JSC|LLP|Ltd|Inc|Holding|Group))\b|"
+                             r"\b(?:company|firm|developer|holding)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*){0,2})",
+                             text):
+            g = 1 if m.group(1) else 2
+            if not any(a.name == m.group(g) for _, _, a in out):
+                add(s.start + m.start(g), s.start + m.end(g), m.group(g), "other", 0.7)
         orx = re.compile(r"(?i:\b" + _PERSON_WORD["en"] + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
         for m in orx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.7)
@@ -606,6 +613,10 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                         name = _person_nominative_name([t2.text for t2 in names])
                         out.append((k0, k0 + len(names) - 1,
                                     Actor(name, "journalist", None, s.quote, 0.75, key=_name_key(name))))
+        # a company by its legal form: ООО «Южстрой», компания «Сибирский лес»
+        for m in re.finditer(r"(?:\b(?:ООО|АО|ЗАО|ОАО|ПАО|ТОО|ОсОО)|[Кк]омпани\w+|[Фф]ирм\w+|[Хх]олдинг\w*|"
+                             r"[Зз]астройщик\w*)\s+«([^»]{2,60})»", text):
+            add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.75)
         for kind, word_rx in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
             wrx = re.compile(r"^" + word_rx + r"$")
             for k, t in enumerate(s.toks):
@@ -957,6 +968,10 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
         if cands:
             return cands[-1][1]
+        state = [f for f in state if f[2].kind != "court"]  # a court hears a suit, it brings none
+    # "filed a suit with the district court", «подало в Арбитражный суд»: the court is where, not who
+    state = [(i, j, a) for i, j, a in state if not (a.kind == "court" and i > 0 and s.toks[i - 1].key in (
+        "to", "with", "into", "в", "во"))]
     # "at the request of the prosecutor, the court banned …": the one who asked is no subject
     asked = {s.tok_at(m.end()) for m in re.finditer(_LANGS[s.lang].REQUEST_OF, s.keystr)}
     state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 2 for k in asked)] or state
