@@ -110,6 +110,11 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
             _BLOCKABLE[s.lang].search(s.keystr))
     if kind in ("demand-removal", "demand-edit"):
         return bool(kinds & (STATE_KINDS | {"other"})) or bool(_CONTENT[s.lang].search(s.keystr))
+    if kind == "warning":  # "warned that old cards will be removed from the system" warns no one of the press
+        return bool(kinds & {"outlet", "journalist", "platform", "other"}) or bool(
+            _CONTENT[s.lang].search(s.keystr)) or bool(
+            re.search(r"(?:^| )(?:" + _LANGS[s.lang].PERSON_NOUNS + r"s?|him|her|them|editors?|editorial|newsroom|"
+                      r"staff|его|её|ее|их|им|ему|ей|редакция|редакция~|сотрудник)(?: |$)", s.keystr))
     if kind == "arrest":
         return bool(kinds & {"outlet", "journalist"}) or bool(
             re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(
@@ -372,7 +377,8 @@ def _analyse(start: int, text: str, default_lang: str) -> _Sentence:
 @functools.cache
 def _compiled(lang: str, name: str) -> list[tuple[re.Pattern[str], Any]]:
     rules = getattr(_LANGS[lang], name)
-    return [(re.compile(r"(?<!\S)(?:" + p + r")(?!\S)" if name == "BODY_RULES" else p), v) for p, v in rules]
+    return [(re.compile(r"(?<!\S)(?:" + p + r")(?!\S)" if name in ("BODY_RULES", "ANAPHORA") else p), v)
+            for p, v in rules]
 
 
 # -- actors ------------------------------------------------------------------------------------------
@@ -530,6 +536,24 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                             if s.toks[k].key in gazetteer.BODY_COUNTRY), None)
         conf = 0.9 if j > i or kind in ("regulator", "platform") else 0.75
         out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name))))
+    return out
+
+
+def _back_references(s: _Sentence, found: list[tuple[int, int, Actor]],
+                     seen: list[Actor]) -> list[tuple[int, int, Actor]]:
+    """"The ministry", "the committee", «ведомство», «комиссия» with no name of their own: the last state
+    body named before them whose name holds that head (any body but a court for «ведомство»)."""
+    out: list[tuple[int, int, Actor]] = []
+    for pat, head in _compiled(s.lang, "ANAPHORA"):
+        for m in pat.finditer(s.keystr):
+            r = s.tok_range(m.start(), m.end())
+            if r is None or any(i <= r[1] and r[0] <= j for i, j, _ in found + out):
+                continue
+            before = seen + [a for i, _, a in sorted(found, key=lambda f: f[0]) if i < r[0] and a.kind in STATE_KINDS]
+            ok = [a for a in before if (a.kind != "court" if head == "*" else
+                                        re.search(r"(?:^| )" + head, a.key) is not None)]
+            if ok:
+                out.append((r[0], r[1], ok[-1]))
     return out
 
 
@@ -772,6 +796,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
 
     actors: dict[str, Actor] = {}
     per_sentence: list[list[tuple[int, int, Actor]]] = []
+    seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
     for s in sents:
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
@@ -782,6 +807,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 actors[a.key] = a
                 prior = a
             resolved.append((i, j, prior))
+        resolved += _back_references(s, resolved, seen_bodies)
+        seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
@@ -840,6 +867,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue
             if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
+            if kind.startswith("demand") and _future_passive(s, m.end()):
+                continue  # "… and warned that the old line will be removed": a plan, not a demand
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
             by = _pick_by(s, kind, t_at, state, found)
@@ -960,6 +989,14 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
                 b.country = b.country or a.country
             return b
     return None
+
+
+def _future_passive(s: _Sentence, end: int) -> bool:
+    """The word ending at ``end`` (a removal) follows "will be" / «будет», «будут»."""
+    t = s.tok_at(end) - 1
+    prev = [x.text.lower() for x in s.toks[max(0, t - 2): t]]
+    return bool(prev) and (prev[-1] in ("будет", "будут", "станет", "станут") or prev[-2:] == ["will", "be"]
+                           or prev[-2:] == ["shall", "be"])
 
 
 def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Actor]],
