@@ -91,7 +91,8 @@ _CONTENT = {
     "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
                      r"publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
                      r"content|comment|comments|news)\b"),
-    "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|"
+    "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|сюжет|"
+                     r"репортаж|видеорепортаж|"
                      r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент)(?: |$)"),
 }
 

@@ -90,16 +90,19 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
      r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent|"
      r"instruct|instructed|instructing|direct|directed|directing|oblige|obliged|obliging|pressed|pressured|"
-     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given)"
+     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
     (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
+    # "the editors refused to delete the story": a demand was made
+    (r"\b(?:refused|refuses|refusing|declined|declines|rejected) (?:a |the )?(?:demand |request |order )?"
+     r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
     (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring|"
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
      r"\b[^.]{0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|change the (?:text|headline)|"
      r"publish (?:a )?(?:retraction|correction|rebuttal|denial))\b", "demand-edit"),
     (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
-    (r"\b(?:warned|warning|warns|warn|cautioned|caution|reprimand|reprimanded)\b"
+    (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
      r"(?:notice|notification|caution|admonition)", "warning"),
     (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
@@ -117,19 +120,22 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
-     r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,50}?(?:was|has been|have been|is|were|had been) "
-     r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable in CTRY|"
+     r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
+     r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
+     r"\bmade [^.]{0,60}?\bunavailable\b|"
      r"\bno longer (?:open|opens|load|loads) in CTRY|added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
-     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony))\b(?! (?:journalists|"
+     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony)|remanded|"
+     r"(?:pre-trial|pretrial) detention|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
-REQUEST_OF = (r"at the request of|on the orders? of|following a (?:request|complaint) from|on the demand of|"
+REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:request|complaint|letter|"
+              r"order|instruction|demand|application) (?:from|by)|on the demand of|"
               r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
 # a sentence about maintenance or a lifted block claims no block
 NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
