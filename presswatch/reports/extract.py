@@ -1067,8 +1067,21 @@ _DEMANDED = (r"(?:ask|asked|demand|told|urged|order|требование|пот�
              r"предписание)\w*\b[^.]*$")
 
 
+# "removed the video, but the text remains": compliance with a part kept
+_KEPT = re.compile(r"(?:^| )(?:but|however|though|yet|но|однако|а|хотя)(?: |$)[^.]*?(?:\b(?:kept|keep|keeps)\b|"
+                   r"\b(?:did not|didn't|would not|refused to) (?:touch|remove|delete|change|alter|take|retract|"
+                   r"publish|correct)|\bleft (?:\S+ ){0,3}(?:unchanged|intact|online|up)|\bremain|\bstill (?:online|"
+                   r"available|up|on)|(?:^| )(?:оставаться|остаться|оставить|по-прежнему)(?: |$)|(?:^| )не (?:удалить|"
+                   r"удалять|убрать|тронуть|трогать|изменить|менять|публиковать|опубликовать|исправить)(?: |$))")
+# "eventually removed", «в итоге удалила»: compliance after a refusal
+_EVENTUALLY = re.compile(r"\b(?:eventually|finally|in the end|later gave in)\b|(?:^| )(?:всё же|все же|в итог|"
+                         r"в конец конец|впоследствии)(?: |$)")
+_WHETHER = re.compile(r"\b(?:whether|if)\b(?:\s+\S+){0,4}\s*$|(?:^| )ли(?:\s+\S+){0,4}\s*$")
+
+
 def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
     hits: dict[str, Quote] = {}
+    eventual: Quote | None = None
     for s in sents:
         for rx, label in _compiled(s.lang, "OUTCOME_RULES"):
             for m in rx.finditer(s.keystr):
@@ -1077,9 +1090,19 @@ def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
                     continue
                 if label == "complied" and re.search(_DEMANDED, before):
                     continue
+                if _WHETHER.search(before[-40:]):
+                    continue  # "has not said whether it will challenge the orders"
+                if label == "complied" and _future_passive(s, m.end()):
+                    continue  # "old cards will be removed from the system"
+                if label == "complied" and _KEPT.search(s.keystr[m.end():]):
+                    label = "partly"
+                elif label == "complied" and "refused" in hits and _EVENTUALLY.search(s.keystr):
+                    eventual = eventual or s.quote
                 hits.setdefault(label, s.quote)
     if "partly" in hits:
         return "partly", hits["partly"]
+    if eventual is not None:
+        return "complied", eventual
     if "refused" in hits and "complied" in hits:
         return "partly", hits["complied"]
     for label in ("refused", "complied"):

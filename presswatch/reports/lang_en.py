@@ -145,14 +145,16 @@ BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
 # claimed outcome: (pattern over the key string, outcome)
 OUTCOME_RULES: list[tuple[str, str]] = [
     (r"\bpart(?:ly|ially)\b|\bpart of (?:the )?[a-z]+ remains?|\bsome of (?:the )?[a-z]+\b[^.]*\bremov", "partly"),
-    (r"\b(?:refused|refuse|refuses|refusing|declined|rejected|rejects)\b|\b(?:would|will|did) not "
-     r"(?:delete|remove|take|comply|change|edit)|\bstands? by (?:its|their|the) report|\bwill continue "
+    (r"\b(?:refused|refuse|refuses|refusing|declined|rejected|rejects)\b|\b(?:would|will|did|does) not "
+     r"(?:be )?(?:delete|remove|take|comply|change|edit|retract|withdraw|apologi[sz]e|correct|unpublish|"
+     r"taken down|removed|deleted|retracted|withdrawn)|\b(?:keep|keeps|kept|keeping|continue|continues) "
+     r"(?:publishing|working|reporting|broadcasting)\b|\bstands? by (?:its|their|the) report|\bwill continue "
      r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|\bhas not removed\b|"
      r"\b(?:keep|kept|keeps|keeping) (?:the |it |its |them )?(?:[a-z]+ ){0,2}(?:online|up|published)\b|"
      r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)|"
      r"\b(?:challenge|challenged|contest|contested) (?:the )?(?:decision|penalty|ruling|ban|order|fine)", "refused"),
     (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|"
-     r"edited)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"edited)\b|\btook (?:\S+ ){1,4}?(?:down|out|off)\b|\bchanged the (?:headline|title|text)\b|\bpage (?:is|was) (?:now )?gone|"
      r"\bno choice\b", "complied"),
 ]
 
