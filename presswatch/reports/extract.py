@@ -594,7 +594,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         for m in prx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
         # "Aynur Elgunesh, a reporter for …"; "the editor-in-chief of the website X, Ulvi Hasanli,"
-        for rx2 in (re.compile(name2 + r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?i:" + mod.PERSON_NOUNS + r")\b"),
+        for rx2 in (re.compile(name2 + r",\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,2})?(?i:" + mod.PERSON_NOUNS + r")\b"),
                     re.compile(r"(?i:\b(?:editor-in-chief|editor|founder|co-founder|director|head|owner))\s+of\s+"
                                r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)"),
                     # "Bektur Iskender of the news website said …"
@@ -634,10 +634,19 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                             names.append(t2)
                         else:
                             break
-                    if len(names) >= 2:
+                    while len(names) >= 2:  # «… Айбека Джумабаева и Нурию Садыкову»: every one named
                         name = _person_nominative_name([t2.text for t2 in names])
                         out.append((k0, k0 + len(names) - 1,
                                     Actor(name, "journalist", None, s.quote, 0.75, key=_name_key(name))))
+                        k0 += len(names) + 1
+                        if k0 - 1 >= len(s.toks) or s.toks[k0 - 1].key not in ("и", ","):
+                            break
+                        names = []
+                        for t2 in s.toks[k0 : k0 + 2]:
+                            if t2.text[:1].isupper() and _CYR.search(t2.text) and not t2.country:
+                                names.append(t2)
+                            else:
+                                break
         # a company by its legal form: ООО «Южстрой», компания «Сибирский лес»
         for m in re.finditer(r"(?:\b(?:ООО|АО|ЗАО|ОАО|ПАО|ТОО|ОсОО)|[Кк]омпани\w+|[Фф]ирм\w+|[Хх]олдинг\w*|"
                              r"[Зз]астройщик\w*)\s+«([^»]{2,60})»", text):
@@ -761,9 +770,13 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
     return sorted(out, key=lambda x: x[0])
 
 
-def _relative_dates(s: _Sentence, base: date, prev: date | None) -> list[tuple[int, date, float]]:
+def _relative_dates(s: _Sentence, base: date, prev: date | None,
+                    absolute: list[tuple[int, date, float]] | None = None) -> list[tuple[int, date, float]]:
+    """Relative dates of a sentence. "The next day" counts from the nearest date before it in the
+    sentence («во вторник …, а на следующий день»), else from the last date of the text (``prev``)."""
     mod = _LANGS[s.lang]
-    out = []
+    out: list[tuple[int, date, float]] = []
+    chained: list[tuple[int, int]] = []
     for rx, delta in _compiled(s.lang, "RELATIVE"):
         for m in rx.finditer(s.keystr):
             t = s.tok_at(m.start())
@@ -771,12 +784,19 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None) -> list[tuple[i
                 continue  # "Kuzbass Today" names an outlet
             if isinstance(delta, int):
                 out.append((m.start(), base + timedelta(days=delta), 0.75))
-            elif prev is not None:
-                out.append((m.start(), prev + timedelta(days=int(delta[4:])), 0.6))
+            else:
+                chained.append((m.start(), int(delta[4:])))
     for wd, name in enumerate(mod.WEEKDAYS):
         for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
             back = (base.weekday() - wd) % 7
             out.append((m.start(), base - timedelta(days=back), 0.65))
+    # absolute dates' offsets are in the text: place them in the key string to compare
+    anchors = out + [(s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)], d, c) for p, d, c in absolute or []]
+    for at, days in chained:
+        earlier = [a for a in anchors if a[0] < at]
+        anchor = max(earlier, key=lambda a: a[0])[1] if earlier else prev
+        if anchor is not None:
+            out.append((at, anchor + timedelta(days=days), 0.6))
     return out
 
 
@@ -832,7 +852,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     for s in sents:
         ds = _absolute_dates(s, base)
         ds_key = []
-        rel = _relative_dates(s, base, ds[-1][1] if ds else prev)
+        rel = _relative_dates(s, base, ds[-1][1] if ds else prev, ds)
         ds_key.extend(rel)
         for _pos, d, conf in sorted(ds + ds_key, key=lambda x: x[0]):
             draft.dates.append((d.isoformat(), s.quote, conf))
@@ -906,6 +926,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for i, _, a in found:  # "two outlets, X and Y"
                     if a.kind == against.kind == "outlet" and i >= t_at:
                         recipients[a.key] = a
+                # "the reporters X, Y and Z", «журналистов Айбека Джумабаева и Нурию Садыкову»: all of them
+                chain = sorted((f for f in found if f[2].kind == against.kind == "journalist"), key=lambda f: f[0])
+                for (_, j0, a0), (i1, _, a1) in zip(chain, chain[1:], strict=False):
+                    if a0.key in recipients and all(s.toks[x].key in ("и", "and", ",") for x in range(j0 + 1, i1)):
+                        recipients[a1.key] = a1
             # "at the request of X": X asked for it too
             rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
             if rq and kind in ("block", "ban", "demand-removal"):
