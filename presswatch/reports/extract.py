@@ -686,6 +686,33 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     return out
 
 
+_TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+                           "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+                           "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
+                           "ш": "sh", "щ": "sch", "ы": "y", "э": "e", "ю": "yu", "я": "ya", "ь": "", "ъ": ""})
+
+
+def _squash(name: str) -> str:
+    """Letters and digits only, Cyrillic transliterated: «Ордо Пресс» and ordopress.kg meet."""
+    return re.sub(r"[^a-z0-9]", "", name.lower().translate(_TRANSLIT))
+
+
+def _merge_domains(actors: dict[str, Actor], per_sentence: list[list[tuple[int, int, Actor]]]) -> None:
+    """An outlet's own domain beside its name ("Nioman Chas … its website niomanchas.by") is the same
+    outlet: the name keeps the domain."""
+    outlets = [a for a in actors.values() if a.kind == "outlet"]
+    for d in [a for a in outlets if _DOMAIN.fullmatch(a.name)]:
+        label = _squash(d.name.split(".")[0])
+        o = next((o for o in outlets if o is not d and not _DOMAIN.fullmatch(o.name) and len(label) > 3
+                  and _squash(o.name) == label), None)
+        if o is None:
+            continue
+        o.domain = o.domain or d.name.lower()
+        actors.pop(d.key, None)
+        for found in per_sentence:
+            found[:] = [(i, j, o if a is d else a) for i, j, a in found]
+
+
 _SURNAME_ENDINGS = {  # (gender, case) of the first name -> (ending of the surname, nominative ending)
     ("masc", "gent"): ("а", ""), ("masc", "accs"): ("а", ""), ("masc", "datv"): ("у", ""),
     ("masc", "ablt"): ("ым", ""), ("femn", "accs"): ("у", "а"), ("femn", "gent"): ("ой", "а"),
@@ -839,6 +866,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
                     found.append((i, i, a))
+    _merge_domains(actors, per_sentence)
     for a in actors.values():
         if a.country is None and a.kind in STATE_KINDS:
             a.country = dominant
