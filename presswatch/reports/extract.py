@@ -969,6 +969,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for cc in _block_countries(s, by):
                     if cc not in (c for c, _ in draft.blocked):
                         draft.blocked.append((cc, s.quote))
+        rq_free = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr) if not kinds_seen and draft.actions else None
+        if rq_free is not None:  # "The notice referred to a request from the Prosecutor General's Office."
+            after_rq = [a for i, _, a in state if s.pos[i] >= rq_free.end() and a.kind != "court"]
+            if after_rq:
+                senders[after_rq[0].key] = after_rq[0]
         if acted_by is not None:
             last_state = acted_by
         else:

@@ -98,7 +98,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
     (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring|"
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
-     r"\b[^.]{0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|change the (?:text|headline)|"
+     r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
+     r"change the (?:text|headline)|"
      r"publish (?:a )?(?:retraction|correction|rebuttal|denial))\b", "demand-edit"),
     (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
