@@ -1018,6 +1018,7 @@ _CONCEPTS = [
     ("governor", re.compile(r"governor|губернатор")),
     ("head-office", re.compile(r"администрация (?:глава|президент)|presidential administration")),
     ("digital", re.compile(r"минцифр|цифровой развитие|digital development")),
+    ("culture", re.compile(r"минкульт|министерство культура|ministry of culture|culture ministry")),
     ("information", re.compile(r"мининформ|министерство информация|ministry of information|information ministry")),
     ("police", re.compile(r"police|полиция|милиция")),
     ("authorities", re.compile(r"^(?:\w+ )?(?:authorities|government|officials|власть|правительство)(?: \w+)?$")),
