@@ -425,6 +425,9 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
     toks = s.toks
     n = len(toks)
     out: list[tuple[int, int, int, str]] = []
+    words = [t.text for t in toks if t.text[:1].isalpha() and len(t.text) > 3]
+    if s.lang == "en" and len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:
+        return out  # a Title Case headline capitalises every word: no name can be read from capitals
     for h, t in enumerate(toks):
         kind = heads.get(t.key)
         if kind is None:

@@ -155,7 +155,8 @@ OUTCOME_RULES: list[tuple[str, str]] = [
      r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)|"
      r"\b(?:challenge|challenged|contest|contested) (?:the )?(?:decision|penalty|ruling|ban|order|fine)", "refused"),
     (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|"
-     r"edited)\b|\btook (?:\S+ ){1,4}?(?:down|out|off)\b|\bchanged the (?:headline|title|text)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"edited)\b|\btook (?:\S+ ){1,4}?(?:down|out|off)\b|\bchanged the (?:headline|title|text)\b|"
+     r"\bpage (?:is|was) (?:now )?gone|"
      r"\bno choice\b", "complied"),
 ]
 
