@@ -288,3 +288,26 @@ def test_an_outlets_own_domain_is_the_same_outlet() -> None:
     # a domain that is not the outlet's name stays apart
     doc = _doc("The regulator blocked the weekly Nioman Chas and the news site kun.uz in Belarus.")
     assert _roles(doc, "recipient") == {"Nioman Chas", "kun.uz"}
+
+
+def test_a_bodys_name_ends_before_the_weekday_and_police_bodies_need_no_capital() -> None:
+    doc = _doc("The Ministry of Culture and Information of Kazakhstan on Wednesday ordered the portal Batys Tany "
+               "to take down an interview.")
+    assert _senders(doc) == [("Ministry of Culture and Information of Kazakhstan", "government", "KZ")]
+    doc = _doc("Сотрудники управления внутренних дел Ташкента вынесли предостережение блогеру Жасуру Эргашеву. "
+               "Ему также предложили удалить ролик.")
+    assert _senders(doc) == [("управления внутренних дел Ташкента", "law-enforcement", "UZ")]
+    assert _kinds(doc) == {"warning", "demand-removal"} and _roles(doc, "recipient") == {"Жасур Эргашев"}
+    # a common noun with no capital and no police complement is no body
+    assert not _roles(_doc("Сотрудники управления по работе с клиентами потребовали удалить отзыв."), "sender")
+
+
+def test_no_longer_accessible_in_a_country_is_a_block_and_an_appeal_a_refusal() -> None:
+    doc = _doc("A criminal judgeship of peace in Istanbul imposed an access ban on six reports by the news website "
+               "Bagimsiz Haber. The outlet said it had appealed. The reports are no longer accessible in Turkey.")
+    assert {"ban", "block"} <= _kinds(doc) and doc["blocked_countries"] == ["TR"] and doc["outcome"] == "refused"
+    doc = _doc("Министерство внутренних дел Беларуси внесло телеграм-канал «Гродно Онлайн» в перечень "
+               "экстремистских формирований.")
+    assert _kinds(doc) == {"ban"} and _roles(doc, "recipient") == {"Гродно Онлайн"}
+    # still available outside a country is no block there
+    assert _doc("The video of the channel Nur TV is still available outside Russia.")["blocked_countries"] == []

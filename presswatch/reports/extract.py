@@ -82,7 +82,8 @@ _HYPOTHETICAL = {
 # what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
 _BLOCKABLE = {
     "en": re.compile(r"\b(?:access|site|sites|website|websites|portal|page|url|channel|app|messenger|vpn|"
-                     r"domain|resource|outlet|newspaper|agency|broadcaster|video|article|account)\b"),
+                     r"domain|resource|outlet|newspaper|agency|broadcaster|video|videos|article|articles|reports?|"
+                     r"posts?|publications?|account)\b"),
     "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
                      r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
 }
@@ -409,6 +410,7 @@ def _ru_tags(word: str) -> frozenset[str]:
 
 
 _EN_LINK = frozenset({"of", "for", "on", "under", "and", ",", "the", "&"})
+_EN_NOT_NAME = frozenset(lang_en.WEEKDAYS + lang_en.MONTHS)  # "… of Kazakhstan on Wednesday" ends at the country
 _RU_STOP_NOUNS = re.compile(r"^(?:" + lang_ru.OUTLET_NOUNS.replace("|ресурс", "") + "|" + lang_ru.PERSON_NOUNS +
                             r"|статья|материал|"
                             r"публикация|видео|сюжет|репортаж|решение|требование|письмо|год|день|число)$")
@@ -443,7 +445,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                 link = k
                 while link < n and toks[link].key in _EN_LINK:
                     link += 1
-                if link == k or link >= n or not toks[link].text[:1].isupper() or toks[link].key in mod.NOT_STATE:
+                if link == k or link >= n or not toks[link].text[:1].isupper() or toks[link].key in mod.NOT_STATE \
+                        or toks[link].key in _EN_NOT_NAME:
                     break
                 if toks[link].key in heads and any(toks[x].key in ("and", ",") for x in range(k, link)):
                     break  # "the Ministry of Culture and the Ministry of Justice": two bodies
@@ -451,7 +454,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                     break
                 k = link
                 while k < n and (toks[k].text[:1].isupper() or toks[k].key == "CTRY") and toks[k].key not in \
-                        ("the", "a", "an") and not (toks[k].key in heads and toks[k - 1].key in ("and", ",")):
+                        ("the", "a", "an") and toks[k].key not in _EN_NOT_NAME and not (
+                        toks[k].key in heads and toks[k - 1].key in ("and", ",")):
                     k += 1
                 j = k - 1
             complement = j > h
@@ -499,14 +503,18 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
             complement = j > h
             if not complement and i == h:
                 continue
-            if t.key in mod.AMBIGUOUS_HEADS and not (cap and (complement or i < h)):
-                continue
+            police = re.search(r"внутренний дело|полиция|милиция|безопасность", " ".join(
+                toks[x].key for x in range(h + 1, j + 1)))
+            if t.key in mod.AMBIGUOUS_HEADS and not (cap and (complement or i < h)) and not (
+                    t.key in ("управление", "департамент", "служба") and police):
+                continue  # «управление внутренних дел Ташкента» is a police body, capitalised or not
             if t.key == "агентство" and not complement:
                 continue  # «информационное агентство» is an outlet
         if any(toks[x].key in mod.NOT_STATE for x in range(i, j + 1)):
             continue
         keys = " ".join(toks[x].key for x in range(i, j + 1))
-        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys):
+        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys) or (
+                t.key in ("управление", "департамент") and "внутренний дело" in keys):
             kind = "law-enforcement"
         out.append((i, j, h, kind))
     return out
@@ -1110,8 +1118,11 @@ def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
         t = s.tok_at(end)
         if t < len(s.toks) and s.toks[t].country:
             lead = s.keystr[max(0, m.start() - 30): m.start()]
-            if re.search(r"(?:outside|beyond|за предел|accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead):
-                continue
+            if re.search(r"(?:outside|beyond|за предел)\s*(?:\S+\s*)?$", lead) or (
+                    re.search(r"(?:accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead)
+                    and not re.search(r"(?:no longer|not|не)\s+(?:\S+\s+)?(?:accessible|available|доступный|доступен)",
+                                      lead)):
+                continue  # "available outside Russia"; but "no longer accessible in Turkey" is a block
             out.append(s.toks[t].country)
     if not out and by is not None and by.country:
         out.append(by.country)

@@ -124,7 +124,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
      r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
      r"\bmade [^.]{0,60}?\bunavailable\b|"
-     r"\bno longer (?:open|opens|load|loads) in CTRY|added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
+     r"\bno longer (?:open|opens|load|loads|accessible|available|reachable) (?:from |in )CTRY|"
+     r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
@@ -150,7 +151,8 @@ OUTCOME_RULES: list[tuple[str, str]] = [
      r"(?:be )?(?:delete|remove|take|comply|change|edit|retract|withdraw|apologi[sz]e|correct|unpublish|"
      r"taken down|removed|deleted|retracted|withdrawn)|\b(?:keep|keeps|kept|keeping|continue|continues) "
      r"(?:publishing|working|reporting|broadcasting)\b|\bstands? by (?:its|their|the) report|\bwill continue "
-     r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|\bhas not removed\b|"
+     r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|"
+     r"\b(?:appealed|has appealed|had appealed|filed an appeal)\b|\bhas not removed\b|"
      r"\b(?:keep|kept|keeps|keeping) (?:the |it |its |them )?(?:[a-z]+ ){0,2}(?:online|up|published)\b|"
      r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)|"
      r"\b(?:challenge|challenged|contest|contested) (?:the )?(?:decision|penalty|ruling|ban|order|fine)", "refused"),
