@@ -311,3 +311,19 @@ def test_no_longer_accessible_in_a_country_is_a_block_and_an_appeal_a_refusal() 
     assert _kinds(doc) == {"ban"} and _roles(doc, "recipient") == {"Гродно Онлайн"}
     # still available outside a country is no block there
     assert _doc("The video of the channel Nur TV is still available outside Russia.")["blocked_countries"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "The Administration of the Osh Bazaar asked vendors to remove their stalls by Friday.",
+    "Служба поддержки сайта попросила пользователей удалить старые аккаунты.",
+    "The Committee for the Protection of Journalists asked the news site Tan Kabar to keep its story online.",
+])
+def test_a_common_noun_head_needs_a_country_or_a_state_word(text: str) -> None:
+    doc = _doc(text)
+    assert not _roles(doc, "sender")
+    assert not [a for a in doc["actors"] if a["kind"] in ("government", "regulator", "law-enforcement", "court")]
+
+
+def test_a_sentence_opening_word_is_no_part_of_a_bodys_name() -> None:
+    doc = _doc("On Monday Ministry of Health officials told the portal Kaktus.media to remove the video.")
+    assert [n for n, _, _ in _senders(doc)] == ["Ministry of Health"]

@@ -411,6 +411,10 @@ def _ru_tags(word: str) -> frozenset[str]:
 
 _EN_LINK = frozenset({"of", "for", "on", "under", "and", ",", "the", "&"})
 _EN_NOT_NAME = frozenset(lang_en.WEEKDAYS + lang_en.MONTHS)  # "… of Kazakhstan on Wednesday" ends at the country
+# capitalised words that open a sentence, not a name ("On Monday Ministry of Health officials …")
+_EN_NOT_LEFT = _EN_NOT_NAME | {"the", "a", "an", "on", "in", "at", "by", "for", "after", "before", "since", "earlier",
+                               "later", "meanwhile", "yesterday", "today", "last", "this", "then", "when", "but", "and",
+                               "also", "now", "under", "from", "with"}
 _RU_STOP_NOUNS = re.compile(r"^(?:" + lang_ru.OUTLET_NOUNS.replace("|ресурс", "") + "|" + lang_ru.PERSON_NOUNS +
                             r"|статья|материал|"
                             r"публикация|видео|сюжет|репортаж|решение|требование|письмо|год|день|число)$")
@@ -438,7 +442,7 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
         if s.lang == "en":
             i = h
             while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY") and \
-                    toks[i - 1].key not in ("the", "a", "an") and toks[i - 1].key not in heads:
+                    toks[i - 1].key not in _EN_NOT_LEFT and toks[i - 1].key not in heads:
                 i -= 1
             j, k = h, h + 1
             while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
@@ -510,8 +514,14 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                 continue  # «управление внутренних дел Ташкента» is a police body, capitalised or not
             if t.key == "агентство" and not complement:
                 continue  # «информационное агентство» is an outlet
-        if any(toks[x].key in mod.NOT_STATE for x in range(i, j + 1)):
-            continue
+        if any(toks[x].key in mod.NOT_STATE for x in range(i, j + 1)) or (
+                j + 1 < n and toks[j + 1].key in mod.NOT_STATE) or (j + 2 < n and toks[j + 1].key in _EN_LINK
+                                                                  and toks[j + 2].key in mod.NOT_STATE):
+            continue  # "the Committee for the Protection of Journalists" is none, cut short or not
+        if t.key in mod.AMBIGUOUS_HEADS and not any(
+                toks[x].key == "CTRY" or toks[x].key in mod.STATE_WORDS or toks[x].key in heads and x != h
+                for x in range(i, j + 1)):
+            continue  # "the Administration of the Osh Bazaar", «Служба поддержки» name no state body
         keys = " ".join(toks[x].key for x in range(i, j + 1))
         if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys) or (
                 t.key in ("управление", "департамент") and "внутренний дело" in keys):

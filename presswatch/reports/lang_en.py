@@ -7,7 +7,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
 
 LANG = "en"
 
@@ -61,9 +61,16 @@ BODY_HEADS: dict[str, str] = {
 # heads that are common nouns too ("a delivery service", "the news agency"): only a capitalised name counts
 AMBIGUOUS_HEADS = frozenset({"administration", "department", "office", "committee", "directorate", "agency",
                              "service", "commission", "council", "authority"})
+# what makes a name with a common-noun head a state body: a country, or one of these words
+STATE_WORDS = frozenset({"state", "national", "presidential", "president", "federal", "regional", "city", "district",
+                         "government", "republic", "public", "chief", "prosecutor", "police", "security", "internal",
+                         "affairs", "interior", "information", "communications", "communication", "media", "mass",
+                         "press", "broadcasting", "television", "radio", "digital", "telecommunications", "culture",
+                         "justice", "investigative", "investigation", "supervision", "oversight", "religious",
+                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax"})
 # words that make a name no state body of a country (international bodies, universities, NGOs)
 NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
-                       "university", "journalism", "amnesty", "watch", "osce", "press"})
+                       "university", "journalism", "amnesty", "watch", "osce", "bazaar"})
 
 # generic back-references ("the ministry", "the committee"): (pattern, head word the body's name holds, or
 # a kind any state body of which it may stand for)

@@ -8,7 +8,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
 
 LANG = "ru"
 
@@ -51,6 +51,14 @@ BODY_HEADS: dict[str, str] = {
 # heads that are common nouns too («совет редакции», «информационное агентство»): a capitalised name counts
 AMBIGUOUS_HEADS = frozenset({"администрация", "управление", "департамент", "комитет", "служба", "агентство",
                              "инспекция", "комиссия", "совет"})
+# what makes a name with a common-noun head a state body: a country, or one of these lemmas
+STATE_WORDS = frozenset({"государственный", "национальный", "федеральный", "республиканский", "областной",
+                         "городской", "районный", "президент", "правительство", "министерство", "внутренний",
+                         "безопасность", "надзор", "связь", "информация", "информационный", "коммуникация",
+                         "коммуникационный", "массовый", "телерадиовещание", "аудиовизуальный", "цифровой", "сми",
+                         "полиция", "милиция", "прокуратура", "следственный", "юстиция", "культура", "вещание",
+                         "телевидение", "радио", "печать", "религия", "антикоррупционный", "таможенный", "налоговый",
+                         "город", "область", "район"})
 NOT_STATE = frozenset({"европа", "европейский", "оон", "международный", "журналист", "университет", "обсе",
                        "редакция", "директор"})
 
