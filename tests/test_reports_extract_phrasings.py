@@ -154,3 +154,176 @@ def test_suspensions_and_broadcast_bans_and_their_threats() -> None:
     doc = _doc("Прокуратура вынесла предостережение газете «Ак Шумкар»: повторное нарушение повлечёт "
                "приостановку выпуска.")
     assert _kinds(doc) == {"warning"}
+
+
+def _senders(doc: dict) -> list[tuple[str, str, str | None]]:
+    return [(a["name"], a["kind"], a["country"]) for a in doc["actors"] if a["role"] == "sender"]
+
+
+@pytest.mark.parametrize(("text", "name", "kind", "country"), [
+    ("The Ministry of Emergency Response and Civil Protection of Kazakhstan told the news site Dala Kuni to "
+     "delete the report.", "Ministry of Emergency Response and Civil Protection of Kazakhstan", "government", "KZ"),
+    ("A deputy minister of Territorial Administration and Infrastructure of Armenia sued the news site Ararat "
+     "Lur.", "minister of Territorial Administration and Infrastructure of Armenia", "government", "AM"),
+    ("The Agency for Information and Mass Communications under the Presidential Administration of Uzbekistan "
+     "asked the news site Mezon to remove the report.",
+     "Agency for Information and Mass Communications under the Presidential Administration of Uzbekistan",
+     "regulator", "UZ"),
+    ("Министерство энергетики и водных ресурсов Таджикистана потребовало от издания «Пайкон» удалить статью.",
+     "Министерство энергетики и водных ресурсов Таджикистана", "government", "TJ"),
+    ("Сайт «Нур» заблокировали по решению Министерства культуры, информации, спорта и молодёжной политики "
+     "Кыргызстана после публикации.", "Министерства культуры, информации, спорта и молодёжной политики "
+     "Кыргызстана", "government", "KG"),
+    ("Государственная инспекция по надзору за СМИ при Министерстве культуры Кыргызстана потребовала от "
+     "портала «Ордо» удалить статью.", "Государственная инспекция по надзору за СМИ при Министерстве культуры "
+     "Кыргызстана", "regulator", "KG"),
+    ("Аудиовизуальный совет Азербайджана обязал телеканал «Хазар» удалить сюжет.",
+     "Аудиовизуальный совет Азербайджана", "regulator", "AZ"),
+])
+def test_state_bodies_by_head_noun_and_complement(text: str, name: str, kind: str, country: str) -> None:
+    assert _senders(_doc(text)) == [(name, kind, country)]
+
+
+@pytest.mark.parametrize("text", [
+    "The Committee to Protect Journalists urged the news site Tan Kabar to keep the report online.",
+    "The Council of Europe asked Kyrgyzstan to remove the draft law on false information.",
+    "The news agency Kabar said the agency would keep the interview online.",
+    "Совет редакции издания «Заря» решил удалить старые комментарии читателей.",
+    "Информационное агентство «Кабар» сообщило, что агентство удалило устаревшую статью.",
+])
+def test_common_nouns_and_international_bodies_are_no_state_bodies(text: str) -> None:
+    doc = _doc(text)
+    assert not [a for a in doc["actors"] if a["kind"] in ("government", "regulator", "law-enforcement", "court")]
+    assert not _roles(doc, "sender")
+
+
+def test_the_ministry_and_vedomstvo_stand_for_the_body_named_before() -> None:
+    doc = _doc("The Ministry of Digital Development of Kyrgyzstan held a briefing on Monday. Later the ministry "
+               "demanded that the portal Kaktus.media remove the video.")
+    assert next(a for a in doc["actions"] if a["kind"] == "demand-removal")["by"] == (
+        "Ministry of Digital Development of Kyrgyzstan")
+    doc = _doc("Служба государственной безопасности Узбекистана задержала корреспондента канала «Овоз» Тимура "
+               "Рахимова. Ранее ведомство потребовало удалить репортаж канала.")
+    assert next(a for a in doc["actions"] if a["kind"] == "demand-removal")["by"] == (
+        "Служба государственной безопасности Узбекистана")
+    # a back-reference with no body named before it stands for nothing
+    assert not _roles(_doc("Ведомство потребовало удалить репортаж канала «Овоз»."), "sender")
+
+
+def test_the_court_of_a_suit_is_no_sender_and_a_company_sues() -> None:
+    doc = _doc("Ak-Tash Stroy LLC filed a defamation suit against the weekly Ordo Times with the Pervomaisky "
+               "district court.")
+    assert _roles(doc, "sender") == {"Ak-Tash Stroy LLC"} and _roles(doc, "recipient") == {"Ordo Times"}
+    doc = _doc("ООО «Сибирский лес» подало в Арбитражный суд Новосибирской области иск к изданию «Обская правда».")
+    assert _roles(doc, "sender") == {"Сибирский лес"} and _roles(doc, "recipient") == {"Обская правда"}
+
+
+def test_a_request_named_in_a_sentence_of_its_own_adds_its_sender() -> None:
+    doc = _doc("Roskomnadzor ordered the blogger Pavel Zimin to delete a post. The notice referred to a request "
+               "from the Prosecutor General's Office.")
+    assert {"Roskomnadzor", "Prosecutor General's Office"} <= _roles(doc, "sender")
+    # with no action in the text a request names no sender
+    assert not _roles(_doc("The hospital answered a request from the Prosecutor General's Office."), "sender")
+
+
+def test_refusals_imply_the_demand_and_refusing_comment_implies_none() -> None:
+    doc = _doc("The site was blocked by the Ministry of Culture after the editors refused to delete the story.")
+    assert {"block", "demand-removal"} <= _kinds(doc)
+    assert "demand-removal" in _kinds(_doc("Сайт «Нур» заблокировали после того, как редакция отказалась удалить "
+                                           "статью."))
+    assert _doc("The editors of the news site Tan Kabar refused to comment on the story.")["actions"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "The Ministry of Transport warned that old tickets will be removed from the system next month.",
+    "Министерство транспорта Казахстана попросило водителей обновить приложение и предупредило, что старые "
+    "талоны будут удалены из системы.",
+])
+def test_notices_of_future_removals_are_no_demands_nor_warnings(text: str) -> None:
+    doc = _doc(text)
+    assert doc["actions"] == [] and doc["outcome"] == "unknown"
+
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("Прокуратура потребовала от издания «Заря» удалить статью. Удалять материал редакция не будет.", "refused"),
+    ("Полиция потребовала от блогера удалить пост. Удалять пост Касымов не стал.", "refused"),
+    ("Prosecutors ordered the site Bir Ay to delete three articles. Colleagues said the articles would not be "
+     "taken down.", "refused"),
+    ("The ministry demanded that the site Nur Times take the report down. The team will keep publishing.",
+     "refused"),
+    ("The agency asked the news site Mezon to remove the report. The site changed the headline, but kept the "
+     "figures.", "partly"),
+    ("Комиссия обязала телеканал «Иберия» удалить сюжет. Телеканал удалил сюжет с сайта, однако видео осталось "
+     "в соцсетях.", "partly"),
+    ("Мининформ потребовал от сайта «Нур» удалить статью, но редакция отказалась. Во вторник редакция в итоге "
+     "удалила материал.", "complied"),
+    ("The ministry told the portal Tan Sholpan to remove the story. The editors removed it, but did not "
+     "comment.", "complied"),
+    ("A court blocked 14 articles of the daily Ege Postasi. It has not said whether it will challenge the "
+     "orders.", "unknown"),
+])
+def test_outcomes_from_the_response(text: str, outcome: str) -> None:
+    assert _doc(text)["outcome"] == outcome
+
+
+def test_the_next_day_counts_from_the_weekday_before_it() -> None:
+    doc = _doc("Сайт «Нур» был заблокирован 28 марта. Во вторник редакция удалила материал, а на следующий день "
+               "сайт снова открылся.")
+    assert doc["dates"] == ["2026-03-28", "2026-05-19", "2026-05-20"]
+
+
+def test_coordinated_journalists_and_apposition_without_an_article() -> None:
+    doc = _doc("Сотрудники ГКНБ задержали журналистов сайта «Кыраан» Айбека Джумабаева и Нурию Садыкову.")
+    assert _roles(doc, "recipient") == {"Кыраан", "Айбек Джумабаев", "Нурия Садыкова"}
+    doc = _doc("A court ordered two months of pre-trial detention for Igor Veselov, editor of the news site "
+               "Baltiysky Bereg.")
+    assert _kinds(doc) == {"arrest"} and "Igor Veselov" in _roles(doc, "recipient")
+
+
+def test_an_outlets_own_domain_is_the_same_outlet() -> None:
+    doc = _doc("The Ministry of Information banned the weekly Nioman Chas and restricted access to its website "
+               "niomanchas.by in Belarus.")
+    assert _roles(doc, "recipient") == {"Nioman Chas"}
+    assert next(a for a in doc["actors"] if a["name"] == "Nioman Chas")["domain"] == "niomanchas.by"
+    # a domain that is not the outlet's name stays apart
+    doc = _doc("The regulator blocked the weekly Nioman Chas and the news site kun.uz in Belarus.")
+    assert _roles(doc, "recipient") == {"Nioman Chas", "kun.uz"}
+
+
+def test_a_bodys_name_ends_before_the_weekday_and_police_bodies_need_no_capital() -> None:
+    doc = _doc("The Ministry of Culture and Information of Kazakhstan on Wednesday ordered the portal Batys Tany "
+               "to take down an interview.")
+    assert _senders(doc) == [("Ministry of Culture and Information of Kazakhstan", "government", "KZ")]
+    doc = _doc("Сотрудники управления внутренних дел Ташкента вынесли предостережение блогеру Жасуру Эргашеву. "
+               "Ему также предложили удалить ролик.")
+    assert _senders(doc) == [("управления внутренних дел Ташкента", "law-enforcement", "UZ")]
+    assert _kinds(doc) == {"warning", "demand-removal"} and _roles(doc, "recipient") == {"Жасур Эргашев"}
+    # a common noun with no capital and no police complement is no body
+    assert not _roles(_doc("Сотрудники управления по работе с клиентами потребовали удалить отзыв."), "sender")
+
+
+def test_no_longer_accessible_in_a_country_is_a_block_and_an_appeal_a_refusal() -> None:
+    doc = _doc("A criminal judgeship of peace in Istanbul imposed an access ban on six reports by the news website "
+               "Bagimsiz Haber. The outlet said it had appealed. The reports are no longer accessible in Turkey.")
+    assert {"ban", "block"} <= _kinds(doc) and doc["blocked_countries"] == ["TR"] and doc["outcome"] == "refused"
+    doc = _doc("Министерство внутренних дел Беларуси внесло телеграм-канал «Гродно Онлайн» в перечень "
+               "экстремистских формирований.")
+    assert _kinds(doc) == {"ban"} and _roles(doc, "recipient") == {"Гродно Онлайн"}
+    # still available outside a country is no block there
+    assert _doc("The video of the channel Nur TV is still available outside Russia.")["blocked_countries"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "The Administration of the Osh Bazaar asked vendors to remove their stalls by Friday.",
+    "Служба поддержки сайта попросила пользователей удалить старые аккаунты.",
+    "The Committee for the Protection of Journalists asked the news site Tan Kabar to keep its story online.",
+])
+def test_a_common_noun_head_needs_a_country_or_a_state_word(text: str) -> None:
+    doc = _doc(text)
+    assert not _roles(doc, "sender")
+    assert not [a for a in doc["actors"] if a["kind"] in ("government", "regulator", "law-enforcement", "court")]
+
+
+def test_a_sentence_opening_word_is_no_part_of_a_bodys_name() -> None:
+    doc = _doc("On Monday Ministry of Health officials told the portal Kaktus.media to remove the video.")
+    assert [n for n, _, _ in _senders(doc)] == ["Ministry of Health"]

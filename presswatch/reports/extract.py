@@ -82,7 +82,8 @@ _HYPOTHETICAL = {
 # what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
 _BLOCKABLE = {
     "en": re.compile(r"\b(?:access|site|sites|website|websites|portal|page|url|channel|app|messenger|vpn|"
-                     r"domain|resource|outlet|newspaper|agency|broadcaster|video|article|account)\b"),
+                     r"domain|resource|outlet|newspaper|agency|broadcaster|video|videos|article|articles|reports?|"
+                     r"posts?|publications?|account)\b"),
     "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
                      r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
 }
@@ -91,7 +92,8 @@ _CONTENT = {
     "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
                      r"publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
                      r"content|comment|comments|news)\b"),
-    "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|"
+    "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|сюжет|"
+                     r"репортаж|видеорепортаж|"
                      r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент)(?: |$)"),
 }
 
@@ -110,6 +112,11 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
             _BLOCKABLE[s.lang].search(s.keystr))
     if kind in ("demand-removal", "demand-edit"):
         return bool(kinds & (STATE_KINDS | {"other"})) or bool(_CONTENT[s.lang].search(s.keystr))
+    if kind == "warning":  # "warned that old cards will be removed from the system" warns no one of the press
+        return bool(kinds & {"outlet", "journalist", "platform", "other"}) or bool(
+            _CONTENT[s.lang].search(s.keystr)) or bool(
+            re.search(r"(?:^| )(?:" + _LANGS[s.lang].PERSON_NOUNS + r"s?|him|her|them|editors?|editorial|newsroom|"
+                      r"staff|его|её|ее|их|им|ему|ей|редакция|редакция~|сотрудник)(?: |$)", s.keystr))
     if kind == "arrest":
         return bool(kinds & {"outlet", "journalist"}) or bool(
             re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(
@@ -372,7 +379,8 @@ def _analyse(start: int, text: str, default_lang: str) -> _Sentence:
 @functools.cache
 def _compiled(lang: str, name: str) -> list[tuple[re.Pattern[str], Any]]:
     rules = getattr(_LANGS[lang], name)
-    return [(re.compile(r"(?<!\S)(?:" + p + r")(?!\S)" if name == "BODY_RULES" else p), v) for p, v in rules]
+    return [(re.compile(r"(?<!\S)(?:" + p + r")(?!\S)" if name in ("BODY_RULES", "ANAPHORA") else p), v)
+            for p, v in rules]
 
 
 # -- actors ------------------------------------------------------------------------------------------
@@ -380,12 +388,146 @@ def _clean_name(name: str) -> str:
     name = re.sub(r"^(?:the|a|an|an?other)\s+", "", name.strip(" ,.;:"), flags=re.IGNORECASE)
     name = re.sub(r"\s*\(\s*\)$", "", name)
     name = re.sub(r"(?:'s|’s|'|’)$", "", name)
+    name = re.sub(r"(?:\s+(?:and|и)|,)+$", "", name.strip(" ,.;:"))
     return name.strip(" ,.;:")
 
 
 def _name_key(name: str) -> str:
     words = [_lemma(w) if _CYR.search(w) else gazetteer.normalize_word(w) for w in re.findall(r"\w+", name)]
     return " ".join(w for w in words if w not in ("the", "of", "a", "an"))
+
+
+@functools.lru_cache(maxsize=65536)
+def _ru_tags(word: str) -> frozenset[str]:
+    """The grammemes of every parse of a Russian word with its likeliest part of speech (``gent``,
+    ``ADJF``, ``Apro`` …): «в» is a preposition, not the letter's genitive."""
+    parses = _morph().parse(word.lower())
+    out: set[str] = set()
+    for p in parses:
+        if p.tag.POS == parses[0].tag.POS:
+            out |= set(p.tag.grammemes)
+    return frozenset(out)
+
+
+_EN_LINK = frozenset({"of", "for", "on", "under", "and", ",", "the", "&"})
+_EN_NOT_NAME = frozenset(lang_en.WEEKDAYS + lang_en.MONTHS)  # "… of Kazakhstan on Wednesday" ends at the country
+# capitalised words that open a sentence, not a name ("On Monday Ministry of Health officials …")
+_EN_NOT_LEFT = _EN_NOT_NAME | {"the", "a", "an", "on", "in", "at", "by", "for", "after", "before", "since", "earlier",
+                               "later", "meanwhile", "yesterday", "today", "last", "this", "then", "when", "but", "and",
+                               "also", "now", "under", "from", "with"}
+_RU_STOP_NOUNS = re.compile(r"^(?:" + lang_ru.OUTLET_NOUNS.replace("|ресурс", "") + "|" + lang_ru.PERSON_NOUNS +
+                            r"|статья|материал|"
+                            r"публикация|видео|сюжет|репортаж|решение|требование|письмо|год|день|число)$")
+
+
+def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
+    """State bodies named by a head noun and its complements, beyond the gazetteer: "the Ministry of
+    Emergency Response and Civil Protection of Kazakhstan", "a deputy minister of Territorial
+    Administration", «Министерства культуры, информации, спорта и молодёжной политики», «Государственной
+    инспекции по надзору за СМИ при Министерстве культуры». A head that is a common noun too (agency,
+    service, «совет») needs a capitalised name; a name that holds an outlet or a person is no body."""
+    mod = _LANGS[s.lang]
+    heads: dict[str, str] = mod.BODY_HEADS
+    toks = s.toks
+    n = len(toks)
+    out: list[tuple[int, int, int, str]] = []
+    words = [t.text for t in toks if t.text[:1].isalpha() and len(t.text) > 3]
+    if s.lang == "en" and len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:
+        return out  # a Title Case headline capitalises every word: no name can be read from capitals
+    for h, t in enumerate(toks):
+        kind = heads.get(t.key)
+        if kind is None:
+            continue
+        cap = t.text[:1].isupper()
+        if s.lang == "en":
+            i = h
+            while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY") and \
+                    toks[i - 1].key not in _EN_NOT_LEFT and toks[i - 1].key not in heads:
+                i -= 1
+            j, k = h, h + 1
+            while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
+                link = k
+                while link < n and toks[link].key in _EN_LINK:
+                    link += 1
+                if link == k or link >= n or not toks[link].text[:1].isupper() or toks[link].key in mod.NOT_STATE \
+                        or toks[link].key in _EN_NOT_NAME:
+                    break
+                if toks[link].key in heads and any(toks[x].key in ("and", ",") for x in range(k, link)):
+                    break  # "the Ministry of Culture and the Ministry of Justice": two bodies
+                if k == h + 1 and toks[k].key not in ("of", "for", "under", "on"):
+                    break
+                k = link
+                while k < n and (toks[k].text[:1].isupper() or toks[k].key == "CTRY") and toks[k].key not in \
+                        ("the", "a", "an") and toks[k].key not in _EN_NOT_NAME and not (
+                        toks[k].key in heads and toks[k - 1].key in ("and", ",")):
+                    k += 1
+                j = k - 1
+            complement = j > h
+            if not complement and (t.key in mod.AMBIGUOUS_HEADS or not cap or i == h):
+                continue
+            if t.key in mod.AMBIGUOUS_HEADS and not (cap or complement):
+                continue
+        else:
+            if "Apro" in _ru_tags(t.text):
+                continue
+            i = h
+            while i > 0 and i > h - 3 and ({"ADJF", "PRTF"} & _ru_tags(toks[i - 1].text)) and \
+                    "Apro" not in _ru_tags(toks[i - 1].text) and _CYR.search(toks[i - 1].text):
+                i -= 1
+            j, k, seen_po = h, h + 1, False
+            while k < n and k - h < 14:
+                tk = toks[k]
+                if tk.key in ("и", ",") and k + 1 < n and toks[k + 1].key not in heads and \
+                        "gent" in _ru_tags(toks[k + 1].text) and not _RU_STOP_NOUNS.match(toks[k + 1].key):
+                    k += 1
+                    continue
+                if tk.key == "по" and k + 1 < n and _CYR.search(toks[k + 1].text):
+                    seen_po = True
+                    k += 2
+                    j = k - 1
+                    continue
+                if tk.key == "за" and seen_po and k + 1 < n:
+                    k += 2
+                    j = k - 1
+                    continue
+                if tk.key == "при" and k + 1 < n and (toks[k + 1].key in heads or toks[k + 1].key in (
+                        "правительство", "президент")):
+                    k += 1
+                    continue
+                if tk.key == "CTRY" or (tk.text.isupper() and len(tk.text) > 1 and _CYR.search(tk.text)) or (
+                        _CYR.search(tk.text) and "gent" in _ru_tags(tk.text) and not _RU_STOP_NOUNS.match(tk.key)
+                        and ({"NOUN", "ADJF", "PRTF"} & _ru_tags(tk.text)) and not tk.text[:1].isdigit()
+                        and tk.key not in heads or (tk.key in heads and toks[k - 1].key == "при")):
+                    j = k
+                    k += 1
+                    continue
+                break
+            if toks[i].text[:1].isupper():
+                cap = True
+            complement = j > h
+            if not complement and i == h:
+                continue
+            police = re.search(r"внутренний дело|полиция|милиция|безопасность", " ".join(
+                toks[x].key for x in range(h + 1, j + 1)))
+            if t.key in mod.AMBIGUOUS_HEADS and not (cap and (complement or i < h)) and not (
+                    t.key in ("управление", "департамент", "служба") and police):
+                continue  # «управление внутренних дел Ташкента» is a police body, capitalised or not
+            if t.key == "агентство" and not complement:
+                continue  # «информационное агентство» is an outlet
+        if any(toks[x].key in mod.NOT_STATE for x in range(i, j + 1)) or (
+                j + 1 < n and toks[j + 1].key in mod.NOT_STATE) or (j + 2 < n and toks[j + 1].key in _EN_LINK
+                                                                  and toks[j + 2].key in mod.NOT_STATE):
+            continue  # "the Committee for the Protection of Journalists" is none, cut short or not
+        if t.key in mod.AMBIGUOUS_HEADS and not any(
+                toks[x].key == "CTRY" or toks[x].key in mod.STATE_WORDS or toks[x].key in heads and x != h
+                for x in range(i, j + 1)):
+            continue  # "the Administration of the Osh Bazaar", «Служба поддержки» name no state body
+        keys = " ".join(toks[x].key for x in range(i, j + 1))
+        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys) or (
+                t.key in ("управление", "департамент") and "внутренний дело" in keys):
+            kind = "law-enforcement"
+        out.append((i, j, h, kind))
+    return out
 
 
 def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
@@ -395,6 +537,10 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             r = s.tok_range(m.start(), m.end())
             if r is not None:
                 found.append((r[0], r[1], kind))
+    for i, j, h, kind in _generic_bodies(s):
+        # the gazetteer's kind of the body named by the head wins ("… Communications Service" is a regulator)
+        inner = [f for f in found if f[0] <= h <= f[1] and f[2] != "platform"]
+        found.append((i, j, max(inner, key=lambda f: f[1] - f[0])[2] if inner else kind))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     taken: set[int] = set()
     out = []
@@ -412,6 +558,24 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                             if s.toks[k].key in gazetteer.BODY_COUNTRY), None)
         conf = 0.9 if j > i or kind in ("regulator", "platform") else 0.75
         out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name))))
+    return out
+
+
+def _back_references(s: _Sentence, found: list[tuple[int, int, Actor]],
+                     seen: list[Actor]) -> list[tuple[int, int, Actor]]:
+    """"The ministry", "the committee", «ведомство», «комиссия» with no name of their own: the last state
+    body named before them whose name holds that head (any body but a court for «ведомство»)."""
+    out: list[tuple[int, int, Actor]] = []
+    for pat, head in _compiled(s.lang, "ANAPHORA"):
+        for m in pat.finditer(s.keystr):
+            r = s.tok_range(m.start(), m.end())
+            if r is None or any(i <= r[1] and r[0] <= j for i, j, _ in found + out):
+                continue
+            before = seen + [a for i, _, a in sorted(found, key=lambda f: f[0]) if i < r[0] and a.kind in STATE_KINDS]
+            ok = [a for a in before if (a.kind != "court" if head == "*" else
+                                        re.search(r"(?:^| )" + head, a.key) is not None)]
+            if ok:
+                out.append((r[0], r[1], ok[-1]))
     return out
 
 
@@ -451,7 +615,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         for m in prx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
         # "Aynur Elgunesh, a reporter for …"; "the editor-in-chief of the website X, Ulvi Hasanli,"
-        for rx2 in (re.compile(name2 + r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?i:" + mod.PERSON_NOUNS + r")\b"),
+        for rx2 in (re.compile(name2 + r",\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,2})?(?i:" + mod.PERSON_NOUNS + r")\b"),
                     re.compile(r"(?i:\b(?:editor-in-chief|editor|founder|co-founder|director|head|owner))\s+of\s+"
                                r"[^,.;]{2,60},\s+" + name2 + r"(?=[,.;]|\s+(?:on|was|who|said|and)\b)"),
                     # "Bektur Iskender of the news website said …"
@@ -462,6 +626,13 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                         a.kind, a.confidence = "journalist", 0.75
                 if not any(a.name == m.group(1) for _, _, a in out):
                     add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
+        # a company by its legal form: "Ak-Tash Stroy LLC", "the company Nur Invest"
+        for m in re.finditer(r"\b((?:[A-Z][\w’'-]*\s+){1,3}(?:LLC|JSC|LLP|Ltd|Inc|Holding|Group))\b|"
+                             r"\b(?:company|firm|developer|holding)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*){0,2})",
+                             text):
+            g = 1 if m.group(1) else 2
+            if not any(a.name == m.group(g) for _, _, a in out):
+                add(s.start + m.start(g), s.start + m.end(g), m.group(g), "other", 0.7)
         orx = re.compile(r"(?i:\b" + _PERSON_WORD["en"] + r")\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})")
         for m in orx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.7)
@@ -484,10 +655,23 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                             names.append(t2)
                         else:
                             break
-                    if len(names) >= 2:
+                    while len(names) >= 2:  # «… Айбека Джумабаева и Нурию Садыкову»: every one named
                         name = _person_nominative_name([t2.text for t2 in names])
                         out.append((k0, k0 + len(names) - 1,
                                     Actor(name, "journalist", None, s.quote, 0.75, key=_name_key(name))))
+                        k0 += len(names) + 1
+                        if k0 - 1 >= len(s.toks) or s.toks[k0 - 1].key not in ("и", ","):
+                            break
+                        names = []
+                        for t2 in s.toks[k0 : k0 + 2]:
+                            if t2.text[:1].isupper() and _CYR.search(t2.text) and not t2.country:
+                                names.append(t2)
+                            else:
+                                break
+        # a company by its legal form: ООО «Южстрой», компания «Сибирский лес»
+        for m in re.finditer(r"(?:\b(?:ООО|АО|ЗАО|ОАО|ПАО|ТОО|ОсОО)|[Кк]омпани\w+|[Фф]ирм\w+|[Хх]олдинг\w*|"
+                             r"[Зз]астройщик\w*)\s+«([^»]{2,60})»", text):
+            add(s.start + m.start(1), s.start + m.end(1), m.group(1), "other", 0.75)
         for kind, word_rx in (("journalist", mod.PERSON_NOUNS), ("other", _PERSON_WORD["ru"])):
             wrx = re.compile(r"^" + word_rx + r"$")
             for k, t in enumerate(s.toks):
@@ -521,6 +705,33 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             continue
         add(s.start + m.start(1), s.start + m.end(1), dom, "outlet", 0.6, dom)
     return out
+
+
+_TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+                           "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+                           "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
+                           "ш": "sh", "щ": "sch", "ы": "y", "э": "e", "ю": "yu", "я": "ya", "ь": "", "ъ": ""})
+
+
+def _squash(name: str) -> str:
+    """Letters and digits only, Cyrillic transliterated: «Ордо Пресс» and ordopress.kg meet."""
+    return re.sub(r"[^a-z0-9]", "", name.lower().translate(_TRANSLIT))
+
+
+def _merge_domains(actors: dict[str, Actor], per_sentence: list[list[tuple[int, int, Actor]]]) -> None:
+    """An outlet's own domain beside its name ("Nioman Chas … its website niomanchas.by") is the same
+    outlet: the name keeps the domain."""
+    outlets = [a for a in actors.values() if a.kind == "outlet"]
+    for d in [a for a in outlets if _DOMAIN.fullmatch(a.name)]:
+        label = _squash(d.name.split(".")[0])
+        o = next((o for o in outlets if o is not d and not _DOMAIN.fullmatch(o.name) and len(label) > 3
+                  and _squash(o.name) == label), None)
+        if o is None:
+            continue
+        o.domain = o.domain or d.name.lower()
+        actors.pop(d.key, None)
+        for found in per_sentence:
+            found[:] = [(i, j, o if a is d else a) for i, j, a in found]
 
 
 _SURNAME_ENDINGS = {  # (gender, case) of the first name -> (ending of the surname, nominative ending)
@@ -607,9 +818,13 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
     return sorted(out, key=lambda x: x[0])
 
 
-def _relative_dates(s: _Sentence, base: date, prev: date | None) -> list[tuple[int, date, float]]:
+def _relative_dates(s: _Sentence, base: date, prev: date | None,
+                    absolute: list[tuple[int, date, float]] | None = None) -> list[tuple[int, date, float]]:
+    """Relative dates of a sentence. "The next day" counts from the nearest date before it in the
+    sentence («во вторник …, а на следующий день»), else from the last date of the text (``prev``)."""
     mod = _LANGS[s.lang]
-    out = []
+    out: list[tuple[int, date, float]] = []
+    chained: list[tuple[int, int]] = []
     for rx, delta in _compiled(s.lang, "RELATIVE"):
         for m in rx.finditer(s.keystr):
             t = s.tok_at(m.start())
@@ -617,12 +832,19 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None) -> list[tuple[i
                 continue  # "Kuzbass Today" names an outlet
             if isinstance(delta, int):
                 out.append((m.start(), base + timedelta(days=delta), 0.75))
-            elif prev is not None:
-                out.append((m.start(), prev + timedelta(days=int(delta[4:])), 0.6))
+            else:
+                chained.append((m.start(), int(delta[4:])))
     for wd, name in enumerate(mod.WEEKDAYS):
         for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
             back = (base.weekday() - wd) % 7
             out.append((m.start(), base - timedelta(days=back), 0.65))
+    # absolute dates' offsets are in the text: place them in the key string to compare
+    anchors = out + [(s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)], d, c) for p, d, c in absolute or []]
+    for at, days in chained:
+        earlier = [a for a in anchors if a[0] < at]
+        anchor = max(earlier, key=lambda a: a[0])[1] if earlier else prev
+        if anchor is not None:
+            out.append((at, anchor + timedelta(days=days), 0.6))
     return out
 
 
@@ -643,6 +865,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
 
     actors: dict[str, Actor] = {}
     per_sentence: list[list[tuple[int, int, Actor]]] = []
+    seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
     for s in sents:
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
@@ -653,6 +876,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 actors[a.key] = a
                 prior = a
             resolved.append((i, j, prior))
+        resolved += _back_references(s, resolved, seen_bodies)
+        seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
@@ -662,6 +887,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
                     found.append((i, i, a))
+    _merge_domains(actors, per_sentence)
     for a in actors.values():
         if a.country is None and a.kind in STATE_KINDS:
             a.country = dominant
@@ -675,7 +901,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     for s in sents:
         ds = _absolute_dates(s, base)
         ds_key = []
-        rel = _relative_dates(s, base, ds[-1][1] if ds else prev)
+        rel = _relative_dates(s, base, ds[-1][1] if ds else prev, ds)
         ds_key.extend(rel)
         for _pos, d, conf in sorted(ds + ds_key, key=lambda x: x[0]):
             draft.dates.append((d.isoformat(), s.quote, conf))
@@ -711,6 +937,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue
             if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
+            if kind.startswith("demand") and _future_passive(s, m.end()):
+                continue  # "… and warned that the old line will be removed": a plan, not a demand
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
             by = _pick_by(s, kind, t_at, state, found)
@@ -747,6 +975,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for i, _, a in found:  # "two outlets, X and Y"
                     if a.kind == against.kind == "outlet" and i >= t_at:
                         recipients[a.key] = a
+                # "the reporters X, Y and Z", «журналистов Айбека Джумабаева и Нурию Садыкову»: all of them
+                chain = sorted((f for f in found if f[2].kind == against.kind == "journalist"), key=lambda f: f[0])
+                for (_, j0, a0), (i1, _, a1) in zip(chain, chain[1:], strict=False):
+                    if a0.key in recipients and all(s.toks[x].key in ("и", "and", ",") for x in range(j0 + 1, i1)):
+                        recipients[a1.key] = a1
             # "at the request of X": X asked for it too
             rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
             if rq and kind in ("block", "ban", "demand-removal"):
@@ -757,6 +990,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for cc in _block_countries(s, by):
                     if cc not in (c for c, _ in draft.blocked):
                         draft.blocked.append((cc, s.quote))
+        rq_free = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr) if not kinds_seen and draft.actions else None
+        if rq_free is not None:  # "The notice referred to a request from the Prosecutor General's Office."
+            after_rq = [a for i, _, a in state if s.pos[i] >= rq_free.end() and a.kind != "court"]
+            if after_rq:
+                senders[after_rq[0].key] = after_rq[0]
         if acted_by is not None:
             last_state = acted_by
         else:
@@ -801,6 +1039,7 @@ _CONCEPTS = [
     ("governor", re.compile(r"governor|губернатор")),
     ("head-office", re.compile(r"администрация (?:глава|президент)|presidential administration")),
     ("digital", re.compile(r"минцифр|цифровой развитие|digital development")),
+    ("culture", re.compile(r"минкульт|министерство культура|ministry of culture|culture ministry")),
     ("information", re.compile(r"мининформ|министерство информация|ministry of information|information ministry")),
     ("police", re.compile(r"police|полиция|милиция")),
     ("authorities", re.compile(r"^(?:\w+ )?(?:authorities|government|officials|власть|правительство)(?: \w+)?$")),
@@ -833,12 +1072,24 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
     return None
 
 
+def _future_passive(s: _Sentence, end: int) -> bool:
+    """The word ending at ``end`` (a removal) follows "will be" / «будет», «будут»."""
+    t = s.tok_at(end) - 1
+    prev = [x.text.lower() for x in s.toks[max(0, t - 2): t]]
+    return bool(prev) and (prev[-1] in ("будет", "будут", "станет", "станут") or prev[-2:] == ["will", "be"]
+                           or prev[-2:] == ["shall", "be"])
+
+
 def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Actor]],
              found: list[tuple[int, int, Actor]]) -> Actor | None:
     if kind in ("lawsuit",):
         cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
         if cands:
             return cands[-1][1]
+        state = [f for f in state if f[2].kind != "court"]  # a court hears a suit, it brings none
+    # "filed a suit with the district court", «подало в Арбитражный суд»: the court is where, not who
+    state = [(i, j, a) for i, j, a in state if not (a.kind == "court" and i > 0 and s.toks[i - 1].key in (
+        "to", "with", "into", "в", "во"))]
     # "at the request of the prosecutor, the court banned …": the one who asked is no subject
     asked = {s.tok_at(m.end()) for m in re.finditer(_LANGS[s.lang].REQUEST_OF, s.keystr)}
     state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 2 for k in asked)] or state
@@ -877,8 +1128,11 @@ def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
         t = s.tok_at(end)
         if t < len(s.toks) and s.toks[t].country:
             lead = s.keystr[max(0, m.start() - 30): m.start()]
-            if re.search(r"(?:outside|beyond|за предел|accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead):
-                continue
+            if re.search(r"(?:outside|beyond|за предел)\s*(?:\S+\s*)?$", lead) or (
+                    re.search(r"(?:accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead)
+                    and not re.search(r"(?:no longer|not|не)\s+(?:\S+\s+)?(?:accessible|available|доступный|доступен)",
+                                      lead)):
+                continue  # "available outside Russia"; but "no longer accessible in Turkey" is a block
             out.append(s.toks[t].country)
     if not out and by is not None and by.country:
         out.append(by.country)
@@ -896,8 +1150,21 @@ _DEMANDED = (r"(?:ask|asked|demand|told|urged|order|требование|пот�
              r"предписание)\w*\b[^.]*$")
 
 
+# "removed the video, but the text remains": compliance with a part kept
+_KEPT = re.compile(r"(?:^| )(?:but|however|though|yet|но|однако|а|хотя)(?: |$)[^.]*?(?:\b(?:kept|keep|keeps)\b|"
+                   r"\b(?:did not|didn't|would not|refused to) (?:touch|remove|delete|change|alter|take|retract|"
+                   r"publish|correct)|\bleft (?:\S+ ){0,3}(?:unchanged|intact|online|up)|\bremain|\bstill (?:online|"
+                   r"available|up|on)|(?:^| )(?:оставаться|остаться|оставить|по-прежнему)(?: |$)|(?:^| )не (?:удалить|"
+                   r"удалять|убрать|тронуть|трогать|изменить|менять|публиковать|опубликовать|исправить)(?: |$))")
+# "eventually removed", «в итоге удалила»: compliance after a refusal
+_EVENTUALLY = re.compile(r"\b(?:eventually|finally|in the end|later gave in)\b|(?:^| )(?:всё же|все же|в итог|"
+                         r"в конец конец|впоследствии)(?: |$)")
+_WHETHER = re.compile(r"\b(?:whether|if)\b(?:\s+\S+){0,4}\s*$|(?:^| )ли(?:\s+\S+){0,4}\s*$")
+
+
 def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
     hits: dict[str, Quote] = {}
+    eventual: Quote | None = None
     for s in sents:
         for rx, label in _compiled(s.lang, "OUTCOME_RULES"):
             for m in rx.finditer(s.keystr):
@@ -906,9 +1173,19 @@ def _outcome(sents: list[_Sentence]) -> tuple[str, Quote | None]:
                     continue
                 if label == "complied" and re.search(_DEMANDED, before):
                     continue
+                if _WHETHER.search(before[-40:]):
+                    continue  # "has not said whether it will challenge the orders"
+                if label == "complied" and _future_passive(s, m.end()):
+                    continue  # "old cards will be removed from the system"
+                if label == "complied" and _KEPT.search(s.keystr[m.end():]):
+                    label = "partly"
+                elif label == "complied" and "refused" in hits and _EVENTUALLY.search(s.keystr):
+                    eventual = eventual or s.quote
                 hits.setdefault(label, s.quote)
     if "partly" in hits:
         return "partly", hits["partly"]
+    if eventual is not None:
+        return "complied", eventual
     if "refused" in hits and "complied" in hits:
         return "partly", hits["complied"]
     for label in ("refused", "complied"):

@@ -7,7 +7,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
 
 LANG = "en"
 
@@ -45,14 +45,40 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:an? |the )?(?:CTRY )?(?:[a-z]+ )?(?:district|regional|city|supreme|constitutional|criminal|appeals?|"
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
     (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)|an? (?:CTRY |[a-z]+ )?court|CTRY court", "court"),
+    (r"(?:an? |the )?(?:CTRY )?(?:criminal |civil )?judgeship of peace(?: in CTRY| of CTRY)?", "court"),
     (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
 ]
 
-# generic back-references: (pattern, kind it refers to)
+# head nouns of state bodies' names ("the Ministry of Emergency Response and Civil Protection of
+# Kazakhstan", "the Agency for Information … under the Presidential Administration"): head -> kind
+BODY_HEADS: dict[str, str] = {
+    "ministry": "government", "minister": "government", "administration": "government",
+    "department": "government", "office": "government", "committee": "government", "directorate": "government",
+    "court": "court", "judgeship": "court", "agency": "regulator", "service": "regulator",
+    "inspectorate": "regulator", "commission": "regulator", "council": "regulator", "authority": "regulator",
+    "regulator": "regulator",
+}
+# heads that are common nouns too ("a delivery service", "the news agency"): only a capitalised name counts
+AMBIGUOUS_HEADS = frozenset({"administration", "department", "office", "committee", "directorate", "agency",
+                             "service", "commission", "council", "authority"})
+# what makes a name with a common-noun head a state body: a country, or one of these words
+STATE_WORDS = frozenset({"state", "national", "presidential", "president", "federal", "regional", "city", "district",
+                         "government", "republic", "public", "chief", "prosecutor", "police", "security", "internal",
+                         "affairs", "interior", "information", "communications", "communication", "media", "mass",
+                         "press", "broadcasting", "television", "radio", "digital", "telecommunications", "culture",
+                         "justice", "investigative", "investigation", "supervision", "oversight", "religious",
+                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax"})
+# words that make a name no state body of a country (international bodies, universities, NGOs)
+NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
+                       "university", "journalism", "amnesty", "watch", "osce", "bazaar"})
+
+# generic back-references ("the ministry", "the committee"): (pattern, head word the body's name holds, or
+# a kind any state body of which it may stand for)
 ANAPHORA: list[tuple[str, str]] = [
-    (r"the ministry", "government"), (r"the regulator", "regulator"), (r"the court", "court"),
-    (r"the service", "regulator"), (r"the police", "law-enforcement"), (r"the authorities", "government"),
-    (r"the prosecutors?", "law-enforcement"), (r"the committee", "law-enforcement"),
+    (r"the ministry", "ministry"), (r"the regulator", "regulator"), (r"the court", "court"),
+    (r"the service", "service"), (r"the prosecutors?", "prosecutor"), (r"the committee", "committee"),
+    (r"the agency", "agency"), (r"the commission", "commission"), (r"the council", "council"),
+    (r"the inspectorate", "inspectorate"),
 ]
 
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
@@ -71,16 +97,20 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
      r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent|"
      r"instruct|instructed|instructing|direct|directed|directing|oblige|obliged|obliging|pressed|pressured|"
-     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given)"
+     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
     (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
+    # "the editors refused to delete the story": a demand was made
+    (r"\b(?:refused|refuses|refusing|declined|declines|rejected) (?:a |the )?(?:demand |request |order )?"
+     r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
     (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring|"
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
-     r"\b[^.]{0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|change the (?:text|headline)|"
+     r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
+     r"change the (?:text|headline)|"
      r"publish (?:a )?(?:retraction|correction|rebuttal|denial))\b", "demand-edit"),
     (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
-    (r"\b(?:warned|warning|warns|warn|cautioned|caution|reprimand|reprimanded)\b"
+    (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
      r"(?:notice|notification|caution|admonition)", "warning"),
     (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
@@ -98,19 +128,23 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
-     r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,50}?(?:was|has been|have been|is|were|had been) "
-     r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable in CTRY|"
-     r"\bno longer (?:open|opens|load|loads) in CTRY|added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
+     r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
+     r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
+     r"\bmade [^.]{0,60}?\bunavailable\b|"
+     r"\bno longer (?:open|opens|load|loads|accessible|available|reachable) (?:from |in )CTRY|"
+     r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
-     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony))\b(?! (?:journalists|"
+     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony)|remanded|"
+     r"(?:pre-trial|pretrial) detention|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
-REQUEST_OF = (r"at the request of|on the orders? of|following a (?:request|complaint) from|on the demand of|"
+REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:request|complaint|letter|"
+              r"order|instruction|demand|application) (?:from|by)|on the demand of|"
               r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
 # a sentence about maintenance or a lifted block claims no block
 NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
@@ -120,14 +154,18 @@ BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
 # claimed outcome: (pattern over the key string, outcome)
 OUTCOME_RULES: list[tuple[str, str]] = [
     (r"\bpart(?:ly|ially)\b|\bpart of (?:the )?[a-z]+ remains?|\bsome of (?:the )?[a-z]+\b[^.]*\bremov", "partly"),
-    (r"\b(?:refused|refuse|refuses|refusing|declined|rejected|rejects)\b|\b(?:would|will|did) not "
-     r"(?:delete|remove|take|comply|change|edit)|\bstands? by (?:its|their|the) report|\bwill continue "
-     r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|\bhas not removed\b|"
+    (r"\b(?:refused|refuse|refuses|refusing|declined|rejected|rejects)\b|\b(?:would|will|did|does) not "
+     r"(?:be )?(?:delete|remove|take|comply|change|edit|retract|withdraw|apologi[sz]e|correct|unpublish|"
+     r"taken down|removed|deleted|retracted|withdrawn)|\b(?:keep|keeps|kept|keeping|continue|continues) "
+     r"(?:publishing|working|reporting|broadcasting)\b|\bstands? by (?:its|their|the) report|\bwill continue "
+     r"(?:publishing|to publish|working)|\b(?:will|would|plans to|intends to|to) appeal\b|"
+     r"\b(?:appealed|has appealed|had appealed|filed an appeal)\b|\bhas not removed\b|"
      r"\b(?:keep|kept|keeps|keeping) (?:the |it |its |them )?(?:[a-z]+ ){0,2}(?:online|up|published)\b|"
      r"\b(?:ignored|ignore|defied) (?:the )?(?:demand|request|order|letter|instructions?|warning|ruling)|"
      r"\b(?:challenge|challenged|contest|contested) (?:the )?(?:decision|penalty|ruling|ban|order|fine)", "refused"),
     (r"\b(?:removed|deleted|took down|has taken down|complied|unpublished|amended|corrected|"
-     r"edited)\b|\bpage (?:is|was) (?:now )?gone|"
+     r"edited)\b|\btook (?:\S+ ){1,4}?(?:down|out|off)\b|\bchanged the (?:headline|title|text)\b|"
+     r"\bpage (?:is|was) (?:now )?gone|"
      r"\bno choice\b", "complied"),
 ]
 
