@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from runsupport import local_http
 
+from presswatch.clock import SystemClock
 from presswatch.fetch.client import Fetcher
 from presswatch.settings import Settings
 
@@ -78,3 +79,19 @@ def test_ip_address_is_the_connected_peer_not_the_dns_cache(origin: str, tmp_pat
     res = asyncio.run(_fetch(s, f"{origin}/page", stale_cache))
     assert res.error_reason is None and res.status == 200
     assert res.final is not None and res.final.ip == "127.0.0.1"
+
+
+def test_every_request_on_a_kept_alive_connection_names_its_peer(origin: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The peer is asked once per connection; later requests on it carry the same address."""
+    s = Settings(data=tmp_path, allow_private=True, timeout=5.0)
+
+    async def go() -> list[str | None]:
+        async with Fetcher(s, SystemClock()) as f:
+            out = []
+            for _ in range(3):
+                res = await f.fetch(f"{origin}/page")
+                assert res.final is not None
+                out.append(res.final.ip)
+            return out
+
+    assert asyncio.run(go()) == ["127.0.0.1"] * 3

@@ -9,13 +9,16 @@ is one of the ``unreachable`` reason codes (``dns``, ``connect``, ``tls``, ``tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -46,18 +49,27 @@ def _deadline_message(deadline: float, hops: int) -> str:
     return f"fetch deadline of {deadline:g} s across redirect hops exceeded (after {hops} hop(s))"
 
 
+_PEERS: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+
+
 def _peer_address(resp: httpx.Response) -> str | None:
-    """The remote address of the connection ``resp`` arrived on, if the transport tells."""
+    """The remote address of the connection ``resp`` arrived on, if the transport tells (asked once per
+    connection: a socket's peer does not change, and asking costs a system call)."""
     stream = resp.extensions.get("network_stream")
     if stream is None:
         return None
     try:
+        return _PEERS[stream]
+    except (KeyError, TypeError):
+        pass
+    try:
         peer = stream.get_extra_info("server_addr")
     except Exception:  # noqa: BLE001 - a transport without the info: no address rather than a guess
         return None
-    if isinstance(peer, tuple) and peer:
-        return str(peer[0]).split("%", 1)[0]
-    return None
+    ip = str(peer[0]).split("%", 1)[0] if isinstance(peer, tuple) and peer else None
+    with contextlib.suppress(TypeError):  # a stream that cannot be weakly referenced is asked every time
+        _PEERS[stream] = ip
+    return ip
 
 
 @dataclass
