@@ -215,7 +215,7 @@ class Runner:
                 break
             await self._check_claimed(sources, stats, concurrency, None)
             due = await self._claim_due(owner)
-        await self._check_claimed([d for d in due if d[1] == "article"], stats, concurrency, progress)
+        await self._check_claimed([d for d in due if d[1] == "article"], stats, concurrency, progress, preload=True)
         return stats
 
     async def _refresh_outcomes(self) -> None:
@@ -231,9 +231,10 @@ class Runner:
 
     async def _check_claimed(
         self, held: Sequence[tuple[int, str, str]], stats: RunStats, concurrency: int | None,
-        progress: Callable[[int, int, dict[str, int]], None] | None,
+        progress: Callable[[int, int, dict[str, int]], None] | None, *, preload: bool = False,
     ) -> None:
-        """Discover the sources and check the articles among ``held`` (watches this run leased)."""
+        """Discover the sources and check the articles among ``held`` (watches this run leased);
+        ``preload``: load the watches' states in chunks ahead of their checks (a whole pass)."""
         for wid, kind, url in held:
             if kind == "article":
                 continue
@@ -247,7 +248,7 @@ class Runner:
         limit = concurrency or self.core.settings.concurrency
         sem = asyncio.Semaphore(limit)
         done = 0
-        state_of = self._state_loader([wid for wid, _, _ in articles], 2 * limit)
+        state_of = self._state_loader([wid for wid, _, _ in articles], 2 * limit) if preload else _no_state
 
         async def one(wid: int) -> None:
             nonlocal done
@@ -296,6 +297,10 @@ class Runner:
             if stats.checked:
                 log.info("run.pass", extra={"checked": stats.checked, "by_status": stats.by_status})
             await asyncio.sleep(tick)
+
+
+async def _no_state(wid: int) -> WatchState | None:
+    return None
 
 
 def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency: int | None) -> dict[str, Any]:

@@ -111,7 +111,18 @@ def wait_until(pred: Callable[[], bool], timeout: float, what: str, procs: list[
                 _, err = p.communicate()
                 raise AssertionError(f"a worker exited ({p.returncode}) while waiting for {what}:\n{err[-3000:]}")
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    tails = []
+    for p in procs:  # what the workers said is what explains a time-out
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGTERM)
+        try:
+            _, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            _, err = p.communicate()
+        tails.append((err or "")[-3000:])
+    raise AssertionError(f"timed out waiting for {what}" + "".join(f"\n--- worker stderr:\n{t}" for t in tails))
 
 
 def observations_per_watch(db: str) -> dict[int, int]:
