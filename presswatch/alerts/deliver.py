@@ -178,8 +178,10 @@ def _subscriptions(s: Session) -> list[tuple[AlertSubscription, Filters]]:
             s.scalars(select(AlertSubscription).where(AlertSubscription.enabled.is_(True)).order_by(AlertSubscription.id))]
 
 
-def _fan_out_fn(core: Presswatch, event_ids: Sequence[int]) -> Callable[[Session], int]:
-    """Insert the items of these events for every matching subscription; the number of new items."""
+def _fan_out_fn(core: Presswatch, event_ids: Sequence[int],
+                keep: dict[int, pl.EventRecord] | None = None) -> Callable[[Session], int]:
+    """Insert the items of these events for every matching subscription; the number of new items.
+    The records loaded are added to ``keep`` (for the settle of the same round, which then reads none)."""
     now = core.clock.now()
 
     def fn(s: Session) -> int:
@@ -190,6 +192,8 @@ def _fan_out_fn(core: Presswatch, event_ids: Sequence[int]) -> Callable[[Session
         wanted = [i for i, k in s.execute(select(Event.id, Event.kind).where(Event.id.in_(list(event_ids))))
                   if k in kinds]  # e.g. the first captures of a pass, which few subscriptions want
         records = load_records(s, wanted) if wanted else {}
+        if keep is not None:
+            keep.update(records)
         incidents = _incident_members(s, [f.incident for _, f in subs if f.incident is not None])
         rows: list[dict[str, Any]] = []
         for eid in sorted(records):
@@ -254,15 +258,21 @@ def _render(sub: AlertSubscription, body: dict[str, Any]) -> tuple[str, str]:
     return title, "\n".join(line for line in text.splitlines() if line.strip() and not line.endswith(": "))
 
 
-def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
-    """Release what the policies release now; (messages made, items suppressed)."""
+def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = None
+                   ) -> Callable[[Session], tuple[int, int]]:
+    """Release what the policies release now; (messages made, items suppressed).
+
+    ``known``: records of events read moments ago (by the fan-out of the same round). An event's body
+    is built, serialized and rendered once per (event, note, channel, templates), not once per
+    subscription: every subscription with the default body gets the same text."""
     now = core.clock.now()
     settings = core.settings
     base = settings.public_url
 
     def fn(s: Session) -> tuple[int, int]:
         made = suppressed = 0
-        cache: dict[int, pl.EventRecord] = {}
+        cache: dict[int, pl.EventRecord] = dict(known or {})
+        rendered: dict[tuple[int, str | None, str, str | None, str | None], tuple[str, str]] = {}
         carried: set[str] = set()
         sub_ids = list(s.scalars(select(AlertItem.subscription_id).where(AlertItem.state == "held").distinct()))
         for sub_id in sub_ids:
@@ -316,10 +326,15 @@ def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
                     pairs = [(records[it.event_id], it.note) for it in group if it.event_id in records]
                     body = pl.digest_payload(pairs, period[0], period[1], now, base_url=base)
                     kind, etype = "digest", "digest"
+                    title, text = _render(sub, body)
                 else:
-                    body = pl.event_payload(records[primary.event_id], now, base_url=base, note=note)
                     kind, etype = "event", primary.kind
-                title, text = _render(sub, body)
+                    rkey = (primary.event_id, note, sub.channel, sub.title_template, sub.body_template)
+                    got = rendered.get(rkey)
+                    if got is None:
+                        body = pl.event_payload(records[primary.event_id], now, base_url=base, note=note)
+                        got = rendered[rkey] = _render(sub, body)
+                    title, text = got
                 msgs.append({"subscription_id": sub_id, "webhook_id": "msg_" + uuid.uuid4().hex,
                              "group_key": group_key, "kind": kind, "event_type": etype, "title": title, "body": text,
                              "created_at": now, "state": "pending", "attempts": 0, "next_attempt_at": now})
@@ -476,8 +491,23 @@ def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer:
     return core.db.write(_record_fn(core, done, consumer))
 
 
-async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500) -> DeliveryStats:
-    """Send every message due now (claimed in batches of ``limit``); stats of what happened.
+@dataclass
+class _Feed:
+    """Messages still being made while :func:`send_due` runs: it waits for them instead of stopping."""
+
+    made: asyncio.Event = field(default_factory=asyncio.Event)  # set when a chunk's messages are committed
+    done: bool = False  # nothing more will be made
+
+
+#: items fanned out and settled per transaction by :func:`deliver_pending` (events per chunk: this over
+#: the number of subscriptions)
+CHUNK_ITEMS = 20_000
+
+
+async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500,
+                   feed: _Feed | None = None) -> DeliveryStats:
+    """Send every message due now (claimed in batches of ``limit``); stats of what happened. With ``feed``,
+    an empty claim waits for more messages until the feed is done.
 
     Answers are recorded in small batches as they come (one transaction each, every 0.2 s at most), so a
     slow receiver holds up only its own messages' records."""
@@ -541,9 +571,16 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
         while True:
             # the next batch is claimed while the last half of this one is still in flight, so the
             # senders never wait for the claim (nor for the slowest answer of a batch)
+            finished = feed is None or feed.done
+            if feed is not None:
+                feed.made.clear()
             batch = await core.db.write_async(_claim_messages_fn(core, consumer, limit))
             if not batch:
-                break
+                if finished:
+                    break
+                assert feed is not None
+                await feed.made.wait()  # the next chunk's messages, or the end of the feed
+                continue
             left[0] += len(batch)
             for c in batch:
                 t = asyncio.ensure_future(one(c))
@@ -563,18 +600,18 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
     return stats
 
 
-def _has_subscriptions(core: Presswatch) -> bool:
-    with core.db.session() as s:
-        return s.scalar(select(AlertSubscription.id).where(AlertSubscription.enabled.is_(True)).limit(1)) is not None
+def _work(core: Presswatch, stale: datetime) -> tuple[int, bool, bool, bool]:
+    """(enabled subscriptions, stale outbox claims, unclaimed events, held items): read first, so an idle
+    round takes no write lock."""
+    from sqlalchemy import func
 
-
-def _work(core: Presswatch, stale: datetime) -> tuple[bool, bool, bool]:
-    """(stale outbox claims, unclaimed events, held items): read first, so an idle round takes no write lock."""
     with core.db.session() as s:
         def exists(q: Any) -> bool:
             return s.scalar(q.limit(1)) is not None
 
         return (
+            s.scalar(select(func.count()).select_from(AlertSubscription)
+                     .where(AlertSubscription.enabled.is_(True))) or 0,
             exists(select(Outbox.id).where(Outbox.delivered_at.is_(None), Outbox.claimed_at.is_not(None),
                                            Outbox.claimed_at < stale)),
             exists(select(Outbox.id).where(Outbox.claimed_at.is_(None))),
@@ -604,34 +641,62 @@ def _pending_count(core: Presswatch) -> int:
 
 async def deliver_pending(core: Presswatch, *, consumer: str | None = None, sender: WebhookSender | None = None,
                           limit: int = 500) -> DeliveryStats:
-    """Fan out every committed event, settle, and send everything due now (retries due later stay pending)."""
+    """Fan out every committed event, settle, and send everything due now (retries due later stay pending).
+
+    Events are fanned out and settled in chunks of about :data:`CHUNK_ITEMS` items (so no transaction
+    grows with the backlog), and what each chunk made is sent while the next one is prepared."""
     consumer = consumer or new_consumer()
     stats = DeliveryStats()
     own = sender is None
     if sender is None:
         sender = WebhookSender(allow_private=core.settings.allow_private, timeout=core.settings.alert_timeout,
-                               user_agent=core.settings.user_agent)
+                               user_agent=core.settings.user_agent, concurrency=core.settings.alert_concurrency)
+    feed = _Feed()
+    sending: asyncio.Future[DeliveryStats] | None = None
+
+    def made_some() -> None:
+        nonlocal sending
+        feed.made.set()
+        if sending is None:
+            sending = asyncio.ensure_future(send_due(core, consumer, sender, limit=limit, feed=feed))
+
     try:
-        has_subs = await asyncio.to_thread(_has_subscriptions, core)
         stale = datetime.now(UTC) - timedelta(seconds=core.settings.alert_claim_seconds)
-        stale_claims, waiting, held = await asyncio.to_thread(_work, core, stale)
-        if has_subs and stale_claims:
-            await asyncio.to_thread(release_stale, core.db, stale)
-        if has_subs and (waiting or stale_claims):
-            while True:
-                claimed = await asyncio.to_thread(claim_outbox, core.db, consumer, limit)
+        n_subs, stale_claims, waiting, held = await asyncio.to_thread(_work, core, stale)
+        try:
+            if n_subs and stale_claims:
+                await asyncio.to_thread(release_stale, core.db, stale)
+            chunk = max(1, min(limit, CHUNK_ITEMS // max(n_subs, 1)))
+            while n_subs and (waiting or stale_claims):
+                claimed = await asyncio.to_thread(claim_outbox, core.db, consumer, chunk)
                 if not claimed:
                     break
                 stats.events += len(claimed)
-                stats.items += await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed]))
+                known: dict[int, pl.EventRecord] = {}
+                items = await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed], known))
+                stats.items += items
                 await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
-                if len(claimed) < limit:  # the rest: none (rows committed since wake the next round)
+                if items or held:
+                    held = False
+                    made, suppressed = await core.db.write_async(_settle_all_fn(core, known))
+                    stats.messages += made
+                    stats.suppressed += suppressed
+                    if made:
+                        made_some()
+                if len(claimed) < chunk:  # the rest: none (rows committed since wake the next round)
                     break
-        if held or stats.items:
-            made, suppressed = await core.db.write_async(_settle_all_fn(core))
-            stats.messages += made
-            stats.suppressed += suppressed
-        if stats.messages or await asyncio.to_thread(_due, core):
+            if held:
+                made, suppressed = await core.db.write_async(_settle_all_fn(core))
+                stats.messages += made
+                stats.suppressed += suppressed
+                if made:
+                    made_some()
+        finally:
+            feed.done = True
+            feed.made.set()
+            if sending is not None:
+                stats.add(await sending)
+        if sending is None and await asyncio.to_thread(_due, core):
             stats.add(await send_due(core, consumer, sender, limit=limit))
         stats.pending = await asyncio.to_thread(_pending_count, core)
     finally:
