@@ -269,44 +269,53 @@ def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = N
     settings = core.settings
     base = settings.public_url
 
+    item_t = cast(Table, AlertItem.__table__)
+    msg_t = cast(Table, AlertMessage.__table__)
+    set_note = (update(item_t).where(item_t.c.id == bindparam("b_id"))
+                .values(state=bindparam("b_state"), note=bindparam("b_note")))
+    set_released = (update(item_t).where(item_t.c.id == bindparam("b_id"))
+                    .values(state="released", message_id=bindparam("b_message")))
+
     def fn(s: Session) -> tuple[int, int]:
         made = suppressed = 0
         cache: dict[int, pl.EventRecord] = dict(known or {})
         rendered: dict[tuple[int, str | None, str, str | None, str | None], tuple[str, str]] = {}
         carried: set[str] = set()
-        sub_ids = list(s.scalars(select(AlertItem.subscription_id).where(AlertItem.state == "held").distinct()))
+        sub_ids = list(s.scalars(select(item_t.c.subscription_id).where(item_t.c.state == "held").distinct()))
         for sub_id in sub_ids:
             sub = s.get(AlertSubscription, sub_id)
             if sub is None:
                 continue
-            held = list(s.scalars(select(AlertItem).where(AlertItem.subscription_id == sub_id,
-                                                          AlertItem.state == "held").order_by(AlertItem.id)))
+            held = [_Held(r.id, r.event_id, r.key, r.kind, as_utc(r.at), r.note) for r in s.execute(
+                select(item_t.c.id, item_t.c.event_id, item_t.c.key, item_t.c.kind, item_t.c.at, item_t.c.note)
+                .where(item_t.c.subscription_id == sub_id, item_t.c.state == "held").order_by(item_t.c.id))]
+            noted: list[dict[str, Any]] = []  # items suppressed (flapping, a disabled subscription)
             if not sub.enabled:
-                for it in held:
-                    it.state, it.note = "suppressed", f"subscription disabled: {sub.disabled_reason}"
+                why = f"subscription disabled: {sub.disabled_reason}"
+                noted = [{"b_id": it.id, "b_state": "suppressed", "b_note": why} for it in held]
+                _executemany(s, set_note, noted)
                 continue
             by_id = {it.id: it for it in held}
-            releases: list[tuple[str, list[AlertItem], AlertItem, str | None, tuple[datetime, datetime] | None]] = []
+            releases: list[tuple[str, list[_Held], _Held, str | None, tuple[datetime, datetime] | None]] = []
             if sub.digest:
-                views = [HeldItem(it.id, it.kind, as_utc(it.at)) for it in held]
+                views = [HeldItem(it.id, it.kind, it.at) for it in held]
                 for start, due in due_digests(views, sub.digest, now).items():
                     group = [by_id[v.id] for v in due]
                     releases.append((f"digest:{start.isoformat()}", group, group[-1], None,
                                      period_of(start, sub.digest)))
             else:
-                keys: dict[str, list[AlertItem]] = {}
+                keys: dict[str, list[_Held]] = {}
                 for it in held:
                     keys.setdefault(it.key, []).append(it)
                 last = _last_sent(s, sub_id, keys)
                 notes = _pending_notes(s, sub_id, keys)
                 for key, key_items in keys.items():
-                    for rel in settle([HeldItem(i.id, i.kind, as_utc(i.at)) for i in key_items],
+                    for rel in settle([HeldItem(i.id, i.kind, i.at) for i in key_items],
                                       last.get(key), debounce=sub.debounce,
                                       window=settings.alert_flap_window, now=now):
                         group = [by_id[i] for i in rel.items]
                         if rel.suppressed:
-                            for it in group:
-                                it.state, it.note = "suppressed", rel.note
+                            noted += [{"b_id": it.id, "b_state": "suppressed", "b_note": rel.note} for it in group]
                             suppressed += len(group)
                             continue
                         earlier = notes.pop(key, None)
@@ -315,6 +324,7 @@ def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = N
                         note = "; ".join(n for n in (earlier, rel.note) if n) or None
                         releases.append((f"event:{by_id[rel.primary].event_id}", group, by_id[rel.primary], note,
                                          None))
+            _executemany(s, set_note, noted)
             if not releases:
                 continue
             wanted = sorted({it.event_id for _, g, _, _, _ in releases for it in g} - cache.keys())
@@ -339,27 +349,42 @@ def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = N
                              "group_key": group_key, "kind": kind, "event_type": etype, "title": title, "body": text,
                              "created_at": now, "state": "pending", "attempts": 0, "next_attempt_at": now})
             for i in range(0, len(msgs), 1000):
-                s.execute(_insert(s, AlertMessage).on_conflict_do_nothing(), msgs[i:i + 1000])
+                s.execute(_insert(s, msg_t).on_conflict_do_nothing(), msgs[i:i + 1000])
             gkeys = [m["group_key"] for m in msgs]
             ids: dict[str, int] = {}
             for i in range(0, len(gkeys), 500):
-                ids.update(s.execute(select(AlertMessage.group_key, AlertMessage.id).where(
-                    AlertMessage.subscription_id == sub_id, AlertMessage.group_key.in_(gkeys[i:i + 500]))).all())
-            done = [{"id": it.id, "state": "released", "message_id": ids.get(group_key)}
-                    for group_key, group, _, _, _ in releases for it in group]
-            for i in range(0, len(done), 1000):
-                s.execute(update(AlertItem), done[i:i + 1000])  # by primary key, in bulk
+                ids.update(s.execute(select(msg_t.c.group_key, msg_t.c.id).where(
+                    msg_t.c.subscription_id == sub_id, msg_t.c.group_key.in_(gkeys[i:i + 500]))).all())
+            _executemany(s, set_released, [{"b_id": it.id, "b_message": ids.get(group_key)}
+                                           for group_key, group, _, _, _ in releases for it in group])
             for group_key, group, _, _, _ in releases:
                 # the flapping notes this message carried are now said
                 if group_key.startswith("event:") and group[-1].key in carried:
-                    s.execute(update(AlertItem).where(
-                        AlertItem.subscription_id == sub_id, AlertItem.key == group[-1].key,
-                        AlertItem.state == "suppressed", AlertItem.message_id.is_(None),
-                    ).values(message_id=ids.get(group_key)).execution_options(synchronize_session=False))
+                    s.execute(update(item_t).where(
+                        item_t.c.subscription_id == sub_id, item_t.c.key == group[-1].key,
+                        item_t.c.state == "suppressed", item_t.c.message_id.is_(None),
+                    ).values(message_id=ids.get(group_key)))
             made += len(msgs)
         return made, suppressed
 
     return fn
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A held item as settling reads it."""
+
+    id: int
+    event_id: int
+    key: str
+    kind: str
+    at: datetime
+    note: str | None = None
+
+
+def _executemany(s: Session, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), 1000):
+        s.execute(stmt, rows[i:i + 1000])
 
 
 def settle_all(core: Presswatch) -> tuple[int, int]:
