@@ -522,6 +522,13 @@ class _Feed:
 
     made: asyncio.Event = field(default_factory=asyncio.Event)  # set when a chunk's messages are committed
     done: bool = False  # nothing more will be made
+    ahead: int = 0  # messages made and not yet answered
+    idle: bool = False  # the sender found nothing to claim and waits for the next chunk
+    progress: asyncio.Event = field(default_factory=asyncio.Event)  # the sender answered some, or went idle
+
+
+#: messages :func:`deliver_pending` makes ahead of the sender at most (while the sender has work)
+LOOKAHEAD = 40_000
 
 
 #: items fanned out and settled per transaction by :func:`deliver_pending` (events per chunk: this over
@@ -555,6 +562,9 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
             chunk = done[:500]
             del done[:500]
             results = await core.db.write_async(_record_fn(core, chunk, consumer))
+            if feed is not None:
+                feed.ahead -= len(chunk)
+                feed.progress.set()
             for (c, answer), result in zip(chunk, results, strict=True):
                 count(result)
                 log.info("alert.attempt", extra={"message": c.id, "webhook_id": c.webhook_id,
@@ -604,7 +614,10 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
                 if finished:
                     break
                 assert feed is not None
+                feed.idle = True
+                feed.progress.set()
                 await feed.made.wait()  # the next chunk's messages, or the end of the feed
+                feed.idle = False
                 continue
             left[0] += len(batch)
             for c in batch:
@@ -669,7 +682,8 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
     """Fan out every committed event, settle, and send everything due now (retries due later stay pending).
 
     Events are fanned out and settled in chunks of about :data:`CHUNK_ITEMS` items (so no transaction
-    grows with the backlog), and what each chunk made is sent while the next one is prepared."""
+    grows with the backlog), and what each chunk made is sent while the next one is prepared, at most
+    :data:`LOOKAHEAD` messages ahead of the sender (the first alerts of a large backlog leave at once)."""
     consumer = consumer or new_consumer()
     stats = DeliveryStats()
     own = sender is None
@@ -679,11 +693,16 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
     feed = _Feed()
     sending: asyncio.Future[DeliveryStats] | None = None
 
-    def made_some() -> None:
+    async def made_some(n: int) -> None:
+        """Hand ``n`` new messages to the sender; wait while it is more than :data:`LOOKAHEAD` behind."""
         nonlocal sending
+        feed.ahead += n
         feed.made.set()
         if sending is None:
             sending = asyncio.ensure_future(send_due(core, consumer, sender, limit=limit, feed=feed))
+        while feed.ahead > LOOKAHEAD and not feed.idle and not sending.done():
+            feed.progress.clear()
+            await feed.progress.wait()
 
     try:
         stale = datetime.now(UTC) - timedelta(seconds=core.settings.alert_claim_seconds)
@@ -707,7 +726,7 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                     stats.messages += made
                     stats.suppressed += suppressed
                     if made:
-                        made_some()
+                        await made_some(made)
                 if len(claimed) < chunk:  # the rest: none (rows committed since wake the next round)
                     break
             if held:
@@ -715,7 +734,7 @@ async def deliver_pending(core: Presswatch, *, consumer: str | None = None, send
                 stats.messages += made
                 stats.suppressed += suppressed
                 if made:
-                    made_some()
+                    await made_some(made)
         finally:
             feed.done = True
             feed.made.set()
