@@ -218,15 +218,17 @@ def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
 
 # -- 2. settle -------------------------------------------------------------------------------------------
 def _last_sent(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, LastSent]:
+    """The latest released item per key. Sorted here, not in SQL: an ORDER BY would lead SQLite to the
+    (subscription, event) index, a scan of the subscription's whole history, instead of the key index."""
     out: dict[str, LastSent] = {}
     ks = list(set(keys))
     for i in range(0, len(ks), 500):
-        for key, kind, at in s.execute(
-            select(AlertItem.key, AlertItem.kind, AlertItem.at)
-            .where(AlertItem.subscription_id == sub_id, AlertItem.state == "released",
-                   AlertItem.key.in_(ks[i:i + 500]))
-            .order_by(AlertItem.event_id)
-        ):
+        rows = s.execute(
+            select(AlertItem.event_id, AlertItem.key, AlertItem.kind, AlertItem.at)
+            .where(AlertItem.subscription_id == sub_id, AlertItem.key.in_(ks[i:i + 500]),
+                   AlertItem.state == "released")
+        ).all()
+        for _, key, kind, at in sorted(rows, key=lambda r: r[0]):
             out[key] = LastSent(kind, as_utc(at))
     return out
 
@@ -236,12 +238,12 @@ def _pending_notes(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, st
     notes: dict[str, list[str]] = {}
     ks = list(set(keys))
     for i in range(0, len(ks), 500):
-        for key, note in s.execute(
-            select(AlertItem.key, AlertItem.note)
-            .where(AlertItem.subscription_id == sub_id, AlertItem.state == "suppressed",
-                   AlertItem.message_id.is_(None), AlertItem.note.is_not(None), AlertItem.key.in_(ks[i:i + 500]))
-            .order_by(AlertItem.id)
-        ):
+        rows = s.execute(
+            select(AlertItem.id, AlertItem.key, AlertItem.note)
+            .where(AlertItem.subscription_id == sub_id, AlertItem.key.in_(ks[i:i + 500]),
+                   AlertItem.state == "suppressed", AlertItem.message_id.is_(None), AlertItem.note.is_not(None))
+        ).all()
+        for _, key, note in sorted(rows, key=lambda r: r[0]):  # sorted here: see _last_sent
             notes.setdefault(key, []).append(note or "")
     return {k: "; ".join(dict.fromkeys(v)) for k, v in notes.items()}
 

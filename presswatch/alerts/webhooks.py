@@ -318,11 +318,11 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str
             got += size
             if got > MAX_ANSWER_BYTES:
                 return status, headers, False  # not worth reading: the connection is closed instead
-            await reader.readexactly(size + 2)  # the chunk and its CRLF
             if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers, then the empty line
                     pass
                 return status, headers, keep
+            await reader.readexactly(size + 2)  # the chunk and its CRLF
     length = headers.get("content-length")
     if length is not None:
         n = int(length)
