@@ -3,12 +3,14 @@
 added cost per check of a ``run`` pass with delivery off / on.
 
     python bench/bench_alerts.py [--events 10000] [--subs 100] [--concurrency 64] [--pages 100] [--rounds 10]
-                                 [--db URL] [--skip-fanout] [--skip-run] [--profile]
+                                 [--db URL] [--skip-fanout] [--skip-run] [--profile] [--time-limit S]
 
 Part 1 writes ``--events`` confirmed ``removed`` events (one outbox row each, as checks do) and one
 webhook subscription per ``--subs`` to the receiver, which counts requests per ``webhook-id``; then
 ``deliver_pending`` runs until nothing is pending: deliveries/s, CPU seconds of presswatch and of the
-receiver (they share the machine), duplicates (requests - distinct ids), missing ids, bad signatures.
+receiver (they share the machine), duplicates (requests - distinct ids), missing ids, bad signatures;
+progress on stderr at every tenth of the deliveries (the rate over that tenth, so a slowdown as the
+tables grow shows); ``--time-limit`` stops the delivery and reports what arrived.
 ``--profile`` prints cProfile's top functions by own time.
 Part 2 watches ``--pages`` articles of the simulated site and times ``run`` passes (first captures, each
 raising a ``new`` event) with delivery off, on with a subscription nothing matches, and on with one
@@ -26,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -115,7 +118,27 @@ def stats(url: str) -> dict[str, int]:
     return dict(json.loads(urllib.request.urlopen(url + "/stats", timeout=10).read()))
 
 
-def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int, profile: bool) -> None:
+def progress(url: str, expected: int, t0: float, stop: threading.Event) -> None:
+    """Print to stderr, at each tenth of ``expected`` requests at the receiver, the rate over that tenth
+    since the previous line (flat if delivery does not slow as the tables grow) and overall."""
+    step = max(expected // 10, 1)
+    mark, last_n, last_t = step, 0, t0
+    while True:
+        finished = stop.wait(0.5)
+        n = stats(url)["requests"]
+        now = time.perf_counter()
+        if n >= mark or (finished and n > last_n):
+            print(f"  progress {n * 100 // expected:3d} %: {n:>9,} requests at {now - t0:7.1f} s; "
+                  f"since the last line {(n - last_n) / max(now - last_t, 1e-9):,.0f}/s, "
+                  f"overall {n / (now - t0):,.0f}/s; load {load()}", file=sys.stderr, flush=True)
+            mark = (n // step + 1) * step
+            last_n, last_t = n, now
+        if finished:
+            return
+
+
+def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int, profile: bool,
+                  time_limit: float | None = None) -> None:
     proc, url = start_receiver()
     with tempfile.TemporaryDirectory() as tmp:
         core = Presswatch.open(Settings(data=Path(tmp), db=db, allow_private=True, alert_concurrency=concurrency))
@@ -136,22 +159,40 @@ def fan_out_bench(n_events: int, n_subs: int, db: str | None, concurrency: int, 
             print(f"fan-out: {n_events} events x {n_subs} subscriptions = {n_events * n_subs} deliveries "
                   f"({'sqlite' if db is None else db.split(':')[0]}), concurrency {concurrency}; load {load()}",
                   flush=True)
+            expected = n_events * n_subs
             t0, c0, r0 = time.perf_counter(), time.process_time(), cpu_of(proc.pid)
-            if profile:
-                import cProfile
-                import pstats
+            stop = threading.Event()
+            watcher = threading.Thread(target=progress, args=(url, expected, t0, stop), daemon=True)
+            watcher.start()
+            work = deliver_pending(core, limit=1000)
+            if time_limit:
+                work = asyncio.wait_for(work, time_limit)
+            try:
+                if profile:
+                    import cProfile
+                    import pstats
 
-                prof = cProfile.Profile()
-                total = prof.runcall(asyncio.run, deliver_pending(core, limit=1000))
-                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
-            else:
-                total = asyncio.run(deliver_pending(core, limit=1000))
+                    prof = cProfile.Profile()
+                    total = prof.runcall(asyncio.run, work)
+                    pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+                else:
+                    total = asyncio.run(work)
+            except TimeoutError:
+                total = None
+            finally:
+                stop.set()
+                watcher.join()
             elapsed, cpu, rcpu = time.perf_counter() - t0, time.process_time() - c0, cpu_of(proc.pid) - r0
             got = stats(url)
-            expected = n_events * n_subs
-            print(f"  delivered {total.delivered} in {elapsed:.1f} s = {total.delivered / elapsed:,.0f} deliveries/s; "
-                  f"pending {total.pending}, retried {total.retried}; load after {load()}")
-            print(f"  CPU: presswatch {cpu:.1f} s ({cpu / max(total.delivered, 1) * 1e6:.0f} us per delivery), "
+            if total is None:
+                print(f"  stopped after --time-limit {time_limit:g} s: {got['requests']} of {expected} requests "
+                      f"({got['requests'] / elapsed:,.0f}/s)")
+                delivered = got["requests"]
+            else:
+                delivered = total.delivered
+                print(f"  delivered {delivered} in {elapsed:.1f} s = {delivered / elapsed:,.0f} deliveries/s; "
+                      f"pending {total.pending}, retried {total.retried}; load after {load()}")
+            print(f"  CPU: presswatch {cpu:.1f} s ({cpu / max(delivered, 1) * 1e6:.0f} us per delivery), "
                   f"receiver {rcpu:.1f} s ({rcpu / max(got['requests'], 1) * 1e6:.0f} us per request)")
             print(f"  receiver: {got['requests']} requests, {got['ids']} distinct webhook-ids, "
                   f"duplicates {got['requests'] - got['ids']}, missing {expected - got['ids']}, "
@@ -232,9 +273,11 @@ def main() -> None:
     ap.add_argument("--skip-run", action="store_true")
     ap.add_argument("--skip-fanout", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the fan-out's delivery")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="stop the fan-out's delivery after this many seconds and report what arrived")
     a = ap.parse_args()
     if not a.skip_fanout:
-        fan_out_bench(a.events, a.subs, a.db, a.concurrency, a.profile)
+        fan_out_bench(a.events, a.subs, a.db, a.concurrency, a.profile, a.time_limit)
     if not a.skip_run:
         run_bench(a.pages, a.rounds)
 

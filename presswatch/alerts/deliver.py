@@ -178,8 +178,10 @@ def _subscriptions(s: Session) -> list[tuple[AlertSubscription, Filters]]:
             s.scalars(select(AlertSubscription).where(AlertSubscription.enabled.is_(True)).order_by(AlertSubscription.id))]
 
 
-def _fan_out_fn(core: Presswatch, event_ids: Sequence[int]) -> Callable[[Session], int]:
-    """Insert the items of these events for every matching subscription; the number of new items."""
+def _fan_out_fn(core: Presswatch, event_ids: Sequence[int],
+                keep: dict[int, pl.EventRecord] | None = None) -> Callable[[Session], int]:
+    """Insert the items of these events for every matching subscription; the number of new items.
+    The records loaded are added to ``keep`` (for the settle of the same round, which then reads none)."""
     now = core.clock.now()
 
     def fn(s: Session) -> int:
@@ -190,6 +192,8 @@ def _fan_out_fn(core: Presswatch, event_ids: Sequence[int]) -> Callable[[Session
         wanted = [i for i, k in s.execute(select(Event.id, Event.kind).where(Event.id.in_(list(event_ids))))
                   if k in kinds]  # e.g. the first captures of a pass, which few subscriptions want
         records = load_records(s, wanted) if wanted else {}
+        if keep is not None:
+            keep.update(records)
         incidents = _incident_members(s, [f.incident for _, f in subs if f.incident is not None])
         rows: list[dict[str, Any]] = []
         for eid in sorted(records):
@@ -214,15 +218,17 @@ def fan_out(core: Presswatch, event_ids: Sequence[int]) -> int:
 
 # -- 2. settle -------------------------------------------------------------------------------------------
 def _last_sent(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, LastSent]:
+    """The latest released item per key. Sorted here, not in SQL: an ORDER BY would lead SQLite to the
+    (subscription, event) index, a scan of the subscription's whole history, instead of the key index."""
     out: dict[str, LastSent] = {}
     ks = list(set(keys))
     for i in range(0, len(ks), 500):
-        for key, kind, at in s.execute(
-            select(AlertItem.key, AlertItem.kind, AlertItem.at)
-            .where(AlertItem.subscription_id == sub_id, AlertItem.state == "released",
-                   AlertItem.key.in_(ks[i:i + 500]))
-            .order_by(AlertItem.event_id)
-        ):
+        rows = s.execute(
+            select(AlertItem.event_id, AlertItem.key, AlertItem.kind, AlertItem.at)
+            .where(AlertItem.subscription_id == sub_id, AlertItem.key.in_(ks[i:i + 500]),
+                   AlertItem.state == "released")
+        ).all()
+        for _, key, kind, at in sorted(rows, key=lambda r: r[0]):
             out[key] = LastSent(kind, as_utc(at))
     return out
 
@@ -232,12 +238,12 @@ def _pending_notes(s: Session, sub_id: int, keys: Iterable[str]) -> dict[str, st
     notes: dict[str, list[str]] = {}
     ks = list(set(keys))
     for i in range(0, len(ks), 500):
-        for key, note in s.execute(
-            select(AlertItem.key, AlertItem.note)
-            .where(AlertItem.subscription_id == sub_id, AlertItem.state == "suppressed",
-                   AlertItem.message_id.is_(None), AlertItem.note.is_not(None), AlertItem.key.in_(ks[i:i + 500]))
-            .order_by(AlertItem.id)
-        ):
+        rows = s.execute(
+            select(AlertItem.id, AlertItem.key, AlertItem.note)
+            .where(AlertItem.subscription_id == sub_id, AlertItem.key.in_(ks[i:i + 500]),
+                   AlertItem.state == "suppressed", AlertItem.message_id.is_(None), AlertItem.note.is_not(None))
+        ).all()
+        for _, key, note in sorted(rows, key=lambda r: r[0]):  # sorted here: see _last_sent
             notes.setdefault(key, []).append(note or "")
     return {k: "; ".join(dict.fromkeys(v)) for k, v in notes.items()}
 
@@ -254,49 +260,64 @@ def _render(sub: AlertSubscription, body: dict[str, Any]) -> tuple[str, str]:
     return title, "\n".join(line for line in text.splitlines() if line.strip() and not line.endswith(": "))
 
 
-def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
-    """Release what the policies release now; (messages made, items suppressed)."""
+def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = None
+                   ) -> Callable[[Session], tuple[int, int]]:
+    """Release what the policies release now; (messages made, items suppressed).
+
+    ``known``: records of events read moments ago (by the fan-out of the same round). An event's body
+    is built, serialized and rendered once per (event, note, channel, templates), not once per
+    subscription: every subscription with the default body gets the same text."""
     now = core.clock.now()
     settings = core.settings
     base = settings.public_url
 
+    item_t = cast(Table, AlertItem.__table__)
+    msg_t = cast(Table, AlertMessage.__table__)
+    set_note = (update(item_t).where(item_t.c.id == bindparam("b_id"))
+                .values(state=bindparam("b_state"), note=bindparam("b_note")))
+    set_released = (update(item_t).where(item_t.c.id == bindparam("b_id"))
+                    .values(state="released", message_id=bindparam("b_message")))
+
     def fn(s: Session) -> tuple[int, int]:
         made = suppressed = 0
-        cache: dict[int, pl.EventRecord] = {}
+        cache: dict[int, pl.EventRecord] = dict(known or {})
+        rendered: dict[tuple[int, str | None, str, str | None, str | None], tuple[str, str]] = {}
         carried: set[str] = set()
-        sub_ids = list(s.scalars(select(AlertItem.subscription_id).where(AlertItem.state == "held").distinct()))
+        sub_ids = list(s.scalars(select(item_t.c.subscription_id).where(item_t.c.state == "held").distinct()))
         for sub_id in sub_ids:
             sub = s.get(AlertSubscription, sub_id)
             if sub is None:
                 continue
-            held = list(s.scalars(select(AlertItem).where(AlertItem.subscription_id == sub_id,
-                                                          AlertItem.state == "held").order_by(AlertItem.id)))
+            held = [_Held(r.id, r.event_id, r.key, r.kind, as_utc(r.at), r.note) for r in s.execute(
+                select(item_t.c.id, item_t.c.event_id, item_t.c.key, item_t.c.kind, item_t.c.at, item_t.c.note)
+                .where(item_t.c.subscription_id == sub_id, item_t.c.state == "held").order_by(item_t.c.id))]
+            noted: list[dict[str, Any]] = []  # items suppressed (flapping, a disabled subscription)
             if not sub.enabled:
-                for it in held:
-                    it.state, it.note = "suppressed", f"subscription disabled: {sub.disabled_reason}"
+                why = f"subscription disabled: {sub.disabled_reason}"
+                noted = [{"b_id": it.id, "b_state": "suppressed", "b_note": why} for it in held]
+                _executemany(s, set_note, noted)
                 continue
             by_id = {it.id: it for it in held}
-            releases: list[tuple[str, list[AlertItem], AlertItem, str | None, tuple[datetime, datetime] | None]] = []
+            releases: list[tuple[str, list[_Held], _Held, str | None, tuple[datetime, datetime] | None]] = []
             if sub.digest:
-                views = [HeldItem(it.id, it.kind, as_utc(it.at)) for it in held]
+                views = [HeldItem(it.id, it.kind, it.at) for it in held]
                 for start, due in due_digests(views, sub.digest, now).items():
                     group = [by_id[v.id] for v in due]
                     releases.append((f"digest:{start.isoformat()}", group, group[-1], None,
                                      period_of(start, sub.digest)))
             else:
-                keys: dict[str, list[AlertItem]] = {}
+                keys: dict[str, list[_Held]] = {}
                 for it in held:
                     keys.setdefault(it.key, []).append(it)
                 last = _last_sent(s, sub_id, keys)
                 notes = _pending_notes(s, sub_id, keys)
                 for key, key_items in keys.items():
-                    for rel in settle([HeldItem(i.id, i.kind, as_utc(i.at)) for i in key_items],
+                    for rel in settle([HeldItem(i.id, i.kind, i.at) for i in key_items],
                                       last.get(key), debounce=sub.debounce,
                                       window=settings.alert_flap_window, now=now):
                         group = [by_id[i] for i in rel.items]
                         if rel.suppressed:
-                            for it in group:
-                                it.state, it.note = "suppressed", rel.note
+                            noted += [{"b_id": it.id, "b_state": "suppressed", "b_note": rel.note} for it in group]
                             suppressed += len(group)
                             continue
                         earlier = notes.pop(key, None)
@@ -305,6 +326,7 @@ def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
                         note = "; ".join(n for n in (earlier, rel.note) if n) or None
                         releases.append((f"event:{by_id[rel.primary].event_id}", group, by_id[rel.primary], note,
                                          None))
+            _executemany(s, set_note, noted)
             if not releases:
                 continue
             wanted = sorted({it.event_id for _, g, _, _, _ in releases for it in g} - cache.keys())
@@ -316,35 +338,55 @@ def _settle_all_fn(core: Presswatch) -> Callable[[Session], tuple[int, int]]:
                     pairs = [(records[it.event_id], it.note) for it in group if it.event_id in records]
                     body = pl.digest_payload(pairs, period[0], period[1], now, base_url=base)
                     kind, etype = "digest", "digest"
+                    title, text = _render(sub, body)
                 else:
-                    body = pl.event_payload(records[primary.event_id], now, base_url=base, note=note)
                     kind, etype = "event", primary.kind
-                title, text = _render(sub, body)
+                    rkey = (primary.event_id, note, sub.channel, sub.title_template, sub.body_template)
+                    got = rendered.get(rkey)
+                    if got is None:
+                        body = pl.event_payload(records[primary.event_id], now, base_url=base, note=note)
+                        got = rendered[rkey] = _render(sub, body)
+                    title, text = got
                 msgs.append({"subscription_id": sub_id, "webhook_id": "msg_" + uuid.uuid4().hex,
                              "group_key": group_key, "kind": kind, "event_type": etype, "title": title, "body": text,
                              "created_at": now, "state": "pending", "attempts": 0, "next_attempt_at": now})
             for i in range(0, len(msgs), 1000):
-                s.execute(_insert(s, AlertMessage).on_conflict_do_nothing(), msgs[i:i + 1000])
+                s.execute(_insert(s, msg_t).on_conflict_do_nothing(), msgs[i:i + 1000])
             gkeys = [m["group_key"] for m in msgs]
             ids: dict[str, int] = {}
             for i in range(0, len(gkeys), 500):
-                ids.update(s.execute(select(AlertMessage.group_key, AlertMessage.id).where(
-                    AlertMessage.subscription_id == sub_id, AlertMessage.group_key.in_(gkeys[i:i + 500]))).all())
-            done = [{"id": it.id, "state": "released", "message_id": ids.get(group_key)}
-                    for group_key, group, _, _, _ in releases for it in group]
-            for i in range(0, len(done), 1000):
-                s.execute(update(AlertItem), done[i:i + 1000])  # by primary key, in bulk
+                ids.update(s.execute(select(msg_t.c.group_key, msg_t.c.id).where(
+                    msg_t.c.subscription_id == sub_id, msg_t.c.group_key.in_(gkeys[i:i + 500]))).all())
+            _executemany(s, set_released, [{"b_id": it.id, "b_message": ids.get(group_key)}
+                                           for group_key, group, _, _, _ in releases for it in group])
             for group_key, group, _, _, _ in releases:
                 # the flapping notes this message carried are now said
                 if group_key.startswith("event:") and group[-1].key in carried:
-                    s.execute(update(AlertItem).where(
-                        AlertItem.subscription_id == sub_id, AlertItem.key == group[-1].key,
-                        AlertItem.state == "suppressed", AlertItem.message_id.is_(None),
-                    ).values(message_id=ids.get(group_key)).execution_options(synchronize_session=False))
+                    s.execute(update(item_t).where(
+                        item_t.c.subscription_id == sub_id, item_t.c.key == group[-1].key,
+                        item_t.c.state == "suppressed", item_t.c.message_id.is_(None),
+                    ).values(message_id=ids.get(group_key)))
             made += len(msgs)
         return made, suppressed
 
     return fn
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A held item as settling reads it."""
+
+    id: int
+    event_id: int
+    key: str
+    kind: str
+    at: datetime
+    note: str | None = None
+
+
+def _executemany(s: Session, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), 1000):
+        s.execute(stmt, rows[i:i + 1000])
 
 
 def settle_all(core: Presswatch) -> tuple[int, int]:
@@ -476,8 +518,30 @@ def _record(core: Presswatch, done: Sequence[tuple[_Claimed, Answer]], consumer:
     return core.db.write(_record_fn(core, done, consumer))
 
 
-async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500) -> DeliveryStats:
-    """Send every message due now (claimed in batches of ``limit``); stats of what happened.
+@dataclass
+class _Feed:
+    """Messages still being made while :func:`send_due` runs: it waits for them instead of stopping."""
+
+    made: asyncio.Event = field(default_factory=asyncio.Event)  # set when a chunk's messages are committed
+    done: bool = False  # nothing more will be made
+    ahead: int = 0  # messages made and not yet answered
+    idle: bool = False  # the sender found nothing to claim and waits for the next chunk
+    progress: asyncio.Event = field(default_factory=asyncio.Event)  # the sender answered some, or went idle
+
+
+#: messages :func:`deliver_pending` makes ahead of the sender at most (while the sender has work)
+LOOKAHEAD = 40_000
+
+
+#: items fanned out and settled per transaction by :func:`deliver_pending` (events per chunk: this over
+#: the number of subscriptions)
+CHUNK_ITEMS = 20_000
+
+
+async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, limit: int = 500,
+                   feed: _Feed | None = None) -> DeliveryStats:
+    """Send every message due now (claimed in batches of ``limit``); stats of what happened. With ``feed``,
+    an empty claim waits for more messages until the feed is done.
 
     Answers are recorded in small batches as they come (one transaction each, every 0.2 s at most), so a
     slow receiver holds up only its own messages' records."""
@@ -500,6 +564,9 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
             chunk = done[:500]
             del done[:500]
             results = await core.db.write_async(_record_fn(core, chunk, consumer))
+            if feed is not None:
+                feed.ahead -= len(chunk)
+                feed.progress.set()
             for (c, answer), result in zip(chunk, results, strict=True):
                 count(result)
                 log.info("alert.attempt", extra={"message": c.id, "webhook_id": c.webhook_id,
@@ -541,9 +608,19 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
         while True:
             # the next batch is claimed while the last half of this one is still in flight, so the
             # senders never wait for the claim (nor for the slowest answer of a batch)
+            finished = feed is None or feed.done
+            if feed is not None:
+                feed.made.clear()
             batch = await core.db.write_async(_claim_messages_fn(core, consumer, limit))
             if not batch:
-                break
+                if finished:
+                    break
+                assert feed is not None
+                feed.idle = True
+                feed.progress.set()
+                await feed.made.wait()  # the next chunk's messages, or the end of the feed
+                feed.idle = False
+                continue
             left[0] += len(batch)
             for c in batch:
                 t = asyncio.ensure_future(one(c))
@@ -563,18 +640,18 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
     return stats
 
 
-def _has_subscriptions(core: Presswatch) -> bool:
-    with core.db.session() as s:
-        return s.scalar(select(AlertSubscription.id).where(AlertSubscription.enabled.is_(True)).limit(1)) is not None
+def _work(core: Presswatch, stale: datetime) -> tuple[int, bool, bool, bool]:
+    """(enabled subscriptions, stale outbox claims, unclaimed events, held items): read first, so an idle
+    round takes no write lock."""
+    from sqlalchemy import func
 
-
-def _work(core: Presswatch, stale: datetime) -> tuple[bool, bool, bool]:
-    """(stale outbox claims, unclaimed events, held items): read first, so an idle round takes no write lock."""
     with core.db.session() as s:
         def exists(q: Any) -> bool:
             return s.scalar(q.limit(1)) is not None
 
         return (
+            s.scalar(select(func.count()).select_from(AlertSubscription)
+                     .where(AlertSubscription.enabled.is_(True))) or 0,
             exists(select(Outbox.id).where(Outbox.delivered_at.is_(None), Outbox.claimed_at.is_not(None),
                                            Outbox.claimed_at < stale)),
             exists(select(Outbox.id).where(Outbox.claimed_at.is_(None))),
@@ -604,34 +681,68 @@ def _pending_count(core: Presswatch) -> int:
 
 async def deliver_pending(core: Presswatch, *, consumer: str | None = None, sender: WebhookSender | None = None,
                           limit: int = 500) -> DeliveryStats:
-    """Fan out every committed event, settle, and send everything due now (retries due later stay pending)."""
+    """Fan out every committed event, settle, and send everything due now (retries due later stay pending).
+
+    Events are fanned out and settled in chunks of about :data:`CHUNK_ITEMS` items (so no transaction
+    grows with the backlog), and what each chunk made is sent while the next one is prepared, at most
+    :data:`LOOKAHEAD` messages ahead of the sender (the first alerts of a large backlog leave at once)."""
     consumer = consumer or new_consumer()
     stats = DeliveryStats()
     own = sender is None
     if sender is None:
         sender = WebhookSender(allow_private=core.settings.allow_private, timeout=core.settings.alert_timeout,
-                               user_agent=core.settings.user_agent)
+                               user_agent=core.settings.user_agent, concurrency=core.settings.alert_concurrency)
+    feed = _Feed()
+    sending: asyncio.Future[DeliveryStats] | None = None
+
+    async def made_some(n: int) -> None:
+        """Hand ``n`` new messages to the sender; wait while it is more than :data:`LOOKAHEAD` behind."""
+        nonlocal sending
+        feed.ahead += n
+        feed.made.set()
+        if sending is None:
+            sending = asyncio.ensure_future(send_due(core, consumer, sender, limit=limit, feed=feed))
+        while feed.ahead > LOOKAHEAD and not feed.idle and not sending.done():
+            feed.progress.clear()
+            await feed.progress.wait()
+
     try:
-        has_subs = await asyncio.to_thread(_has_subscriptions, core)
         stale = datetime.now(UTC) - timedelta(seconds=core.settings.alert_claim_seconds)
-        stale_claims, waiting, held = await asyncio.to_thread(_work, core, stale)
-        if has_subs and stale_claims:
-            await asyncio.to_thread(release_stale, core.db, stale)
-        if has_subs and (waiting or stale_claims):
-            while True:
-                claimed = await asyncio.to_thread(claim_outbox, core.db, consumer, limit)
+        n_subs, stale_claims, waiting, held = await asyncio.to_thread(_work, core, stale)
+        try:
+            if n_subs and stale_claims:
+                await asyncio.to_thread(release_stale, core.db, stale)
+            chunk = max(1, min(limit, CHUNK_ITEMS // max(n_subs, 1)))
+            while n_subs and (waiting or stale_claims):
+                claimed = await asyncio.to_thread(claim_outbox, core.db, consumer, chunk)
                 if not claimed:
                     break
                 stats.events += len(claimed)
-                stats.items += await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed]))
+                known: dict[int, pl.EventRecord] = {}
+                items = await core.db.write_async(_fan_out_fn(core, [c.event_id for c in claimed], known))
+                stats.items += items
                 await asyncio.to_thread(mark_delivered, core.db, consumer, [c.id for c in claimed])
-                if len(claimed) < limit:  # the rest: none (rows committed since wake the next round)
+                if items or held:
+                    held = False
+                    made, suppressed = await core.db.write_async(_settle_all_fn(core, known))
+                    stats.messages += made
+                    stats.suppressed += suppressed
+                    if made:
+                        await made_some(made)
+                if len(claimed) < chunk:  # the rest: none (rows committed since wake the next round)
                     break
-        if held or stats.items:
-            made, suppressed = await core.db.write_async(_settle_all_fn(core))
-            stats.messages += made
-            stats.suppressed += suppressed
-        if stats.messages or await asyncio.to_thread(_due, core):
+            if held:
+                made, suppressed = await core.db.write_async(_settle_all_fn(core))
+                stats.messages += made
+                stats.suppressed += suppressed
+                if made:
+                    await made_some(made)
+        finally:
+            feed.done = True
+            feed.made.set()
+            if sending is not None:
+                stats.add(await sending)
+        if sending is None and await asyncio.to_thread(_due, core):
             stats.add(await send_due(core, consumer, sender, limit=limit))
         stats.pending = await asyncio.to_thread(_pending_count, core)
     finally:

@@ -10,21 +10,22 @@ on to an address the SSRF guard would refuse.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import secrets as _secrets
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-
-import httpx
+from urllib.parse import SplitResult, quote, urlsplit
 
 from presswatch.clock import as_utc
 from presswatch.errors import BlockedTarget, ConfigError, FetchError, InvalidURL
-from presswatch.fetch.guard import GuardedNetworkBackend, TargetGuard, connect_to, default_port
+from presswatch.fetch.guard import TargetGuard, default_port
 
 __all__ = [
     "DEFAULT_SCHEDULE",
@@ -137,52 +138,198 @@ def outcome_of(answer: Answer, attempts_made: int, schedule: Sequence[float], no
     return Outcome("retry", delay=delay, error=error)
 
 
-class WebhookSender:
-    """POSTs signed messages through the SSRF guard (checked before every attempt, connection pinned to
-    the checked addresses), no redirects, one timeout for the whole exchange."""
+#: bytes of a receiver's answer read at most (headers and body); the body is never used, only the status
+MAX_ANSWER_BYTES = 65536
+#: seconds an idle keep-alive connection is kept for the next message to its endpoint
+KEEPALIVE_SECONDS = 5.0
 
-    def __init__(self, *, allow_private: bool, timeout: float, user_agent: str,
-                 client: httpx.AsyncClient | None = None, concurrency: int = 16) -> None:
+
+@dataclass
+class _Conn:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    addr: str
+    idle_since: float = 0.0
+
+    def usable(self, now: float) -> bool:
+        return (not self.writer.is_closing() and not self.reader.at_eof()
+                and now - self.idle_since < KEEPALIVE_SECONDS)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class WebhookSender:
+    """POSTs signed messages through the SSRF guard (checked before every attempt; connections go only to
+    the addresses it checked), no redirects, one timeout for the whole exchange.
+
+    A small HTTP/1.1 client on asyncio streams with keep-alive (at most ``concurrency`` idle connections
+    per endpoint, each reused only while its address is still among the checked ones): a webhook is one
+    POST whose answer matters only for its status, ``Retry-After`` and ``Location``, so the body is read
+    (at most :data:`MAX_ANSWER_BYTES`) only to keep the connection usable."""
+
+    def __init__(self, *, allow_private: bool, timeout: float, user_agent: str, concurrency: int = 16) -> None:
         self.guard = TargetGuard(allow_private=allow_private, ttl=0.0)
         self.timeout = timeout
-        self._own = client is None
-        if client is None:
-            transport = httpx.AsyncHTTPTransport(trust_env=False)
-            transport._pool._network_backend = GuardedNetworkBackend(allow_private)
-            client = httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False,
-                                       timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-                                       # one pool shared by every attempt: HTTP/1.1 keep-alive, reused
-                                       limits=httpx.Limits(max_connections=max(concurrency, 1),
-                                                           max_keepalive_connections=max(concurrency, 1)),
-                                       headers={"User-Agent": user_agent})
-        self.client = client
+        self.connect_timeout = min(timeout, 10.0)
+        self.user_agent = user_agent.replace("\r", " ").replace("\n", " ")
+        self.max_idle = max(concurrency, 1)
+        self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
+        self._ssl: ssl.SSLContext | None = None
 
     async def aclose(self) -> None:
-        if self._own:
-            await self.client.aclose()
+        for conns in self._idle.values():
+            for c in conns:
+                c.close()
+        self._idle.clear()
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl is None:  # made on the first https endpoint only (loading the CA bundle costs)
+            import httpx  # its CA bundle and defaults, as every other fetch uses
+
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
+
+    async def _connect(self, scheme: str, host: str, port: int, addrs: Sequence[str]) -> _Conn:
+        last: Exception | None = None
+        for addr in addrs:
+            try:
+                async with asyncio.timeout(self.connect_timeout):
+                    if scheme == "https":
+                        reader, writer = await asyncio.open_connection(addr, port, ssl=self._tls(),
+                                                                       server_hostname=host,
+                                                                       limit=MAX_ANSWER_BYTES)
+                    else:
+                        reader, writer = await asyncio.open_connection(addr, port, limit=MAX_ANSWER_BYTES)
+                return _Conn(reader, writer, addr)
+            except (OSError, TimeoutError) as exc:
+                last = exc
+        if last is None:
+            raise ConnectionError(f"no address for {host}")
+        raise last
+
+    def _take(self, key: tuple[str, str, int], addrs: Sequence[str]) -> _Conn | None:
+        conns = self._idle.get(key)
+        now = time.monotonic()
+        while conns:
+            c = conns.pop()
+            if c.addr in addrs and c.usable(now):
+                return c
+            c.close()
+        return None
+
+    def _give_back(self, key: tuple[str, str, int], c: _Conn) -> None:
+        conns = self._idle.setdefault(key, [])
+        if len(conns) >= self.max_idle:
+            c.close()
+            return
+        c.idle_since = time.monotonic()
+        conns.append(c)
 
     async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str],
                    timestamp: int | None = None) -> Answer:
         """One attempt; never raises for the receiver's faults (they are the answer's ``error``)."""
-        import asyncio
-
         t0 = time.monotonic()
         ts = int(time.time()) if timestamp is None else timestamp
+        conn: _Conn | None = None
         try:
             addrs = await self.guard.check(url)
-            req = self.client.build_request("POST", url, content=body.encode(),
-                                            headers=headers_for(secrets, msg_id, ts, body))
-            port = req.url.port or default_port(req.url.scheme)
+            parts = urlsplit(url)
+            scheme, host = parts.scheme, (parts.hostname or "")
+            port = parts.port or default_port(scheme)
+            request = _request_bytes(parts, host, port, self.user_agent, headers_for(secrets, msg_id, ts, body),
+                                     body.encode())
+            key = (scheme, host, port)
             async with asyncio.timeout(self.timeout):
-                with connect_to(req.url.raw_host.decode("ascii"), port, addrs):
-                    resp = await self.client.send(req)
+                conn = self._take(key, addrs) or await self._connect(scheme, host, port, addrs)
+                conn.writer.write(request)
+                await conn.writer.drain()
+                status, headers, reusable = await _read_answer(conn.reader)
+            if reusable:
+                self._give_back(key, conn)
+            else:
+                conn.close()
+            conn = None
         except (BlockedTarget, InvalidURL) as exc:
             return Answer(None, f"refused: {exc}", duration=time.monotonic() - t0)
         except FetchError as exc:
             return Answer(None, f"{exc.reason}: {exc}", duration=time.monotonic() - t0)
         except TimeoutError:
             return Answer(None, f"timeout after {self.timeout:g} s", duration=time.monotonic() - t0)
-        except httpx.HTTPError as exc:
-            return Answer(None, f"{type(exc).__name__}: {exc}"[:500], duration=time.monotonic() - t0)
-        return Answer(resp.status_code, retry_after=resp.headers.get("retry-after"),
-                      location=resp.headers.get("location"), duration=time.monotonic() - t0)
+        except (OSError, ValueError, UnicodeError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            return Answer(None, _error_text(exc)[:500], duration=time.monotonic() - t0)
+        finally:
+            if conn is not None:
+                conn.close()
+        return Answer(status, retry_after=headers.get("retry-after"), location=headers.get("location"),
+                      duration=time.monotonic() - t0)
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.IncompleteReadError):
+        return "ConnectionError: the receiver closed the connection before answering in full"
+    if isinstance(exc, asyncio.LimitOverrunError):
+        return f"BadResponseError: answer headers longer than {MAX_ANSWER_BYTES} bytes"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _request_bytes(parts: SplitResult, host: str, port: int, user_agent: str, headers: dict[str, str],
+                   body: bytes) -> bytes:
+    """The POST as bytes: the target path percent-encoded, the host IDNA-encoded (as on the wire)."""
+    target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    if parts.query:
+        target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    name = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
+    if port != default_port(parts.scheme):
+        name += f":{port}"
+    lines = [f"POST {target} HTTP/1.1", f"Host: {name}", f"User-Agent: {user_agent}", "Accept: */*",
+             f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bool]:
+    """(status, headers with lower-case names, whether the connection can carry another request)."""
+    while True:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        version, _, rest = lines[0].partition(" ")
+        code = rest[:3]
+        if not version.startswith("HTTP/1.") or not code.isdigit():
+            raise ValueError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
+        status = int(code)
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, sep, value = line.partition(":")
+                if not sep:
+                    raise ValueError(f"bad header line: {line[:80]!r}")
+                headers[name.strip().lower()] = value.strip()
+        if status >= 200 or status == 101:
+            break  # 1xx (100 Continue …) precede the answer
+    keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
+    if status in (204, 304) or status < 200:
+        return status, headers, keep and status != 101
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        got = 0
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            size = int(size_line.split(b";", 1)[0].strip() or b"x", 16)
+            got += size
+            if got > MAX_ANSWER_BYTES:
+                return status, headers, False  # not worth reading: the connection is closed instead
+            if size == 0:
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers, then the empty line
+                    pass
+                return status, headers, keep
+            await reader.readexactly(size + 2)  # the chunk and its CRLF
+    length = headers.get("content-length")
+    if length is not None:
+        n = int(length)
+        if n < 0:
+            raise ValueError(f"bad Content-Length: {length!r}")
+        if n > MAX_ANSWER_BYTES:
+            return status, headers, False
+        await reader.readexactly(n)
+        return status, headers, keep
+    return status, headers, False  # the body runs to the end of the connection: nothing to reuse

@@ -84,6 +84,7 @@ class AlertItem(Base):
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id"),
         Index("ix_alert_item_held", "state", "subscription_id"),
+        Index("ix_alert_item_key", "subscription_id", "key", "state"),  # the last release on a key
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("alert_subscription.id"))

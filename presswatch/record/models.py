@@ -226,7 +226,10 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "claimed_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "claimed_at", "id"),
+        Index("ix_outbox_undelivered", "delivered_at", "claimed_at"),  # stale claims, without a history scan
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     topic: Mapped[str] = mapped_column(String(32), default="event")
