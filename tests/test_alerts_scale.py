@@ -152,4 +152,4 @@ def test_a_garbled_answer_is_an_error_not_a_crash() -> None:
         assert a.status is None
         return a.error
 
-    assert "not an HTTP/1.x status line" in (asyncio.run(go()) or "")
+    assert "BadResponseError: illegal status line" in (asyncio.run(go()) or "")

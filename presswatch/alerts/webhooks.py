@@ -18,10 +18,12 @@ import secrets as _secrets
 import ssl
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import SplitResult, quote, urlsplit
+
+import h11
 
 from presswatch.clock import as_utc
 from presswatch.errors import BlockedTarget, ConfigError, FetchError, InvalidURL
@@ -150,9 +152,11 @@ class _Conn:
     writer: asyncio.StreamWriter
     addr: str
     idle_since: float = 0.0
+    http: h11.Connection = field(
+        default_factory=lambda: h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_BYTES))
 
     def usable(self, now: float) -> bool:
-        return (not self.writer.is_closing() and not self.reader.at_eof()
+        return (not self.writer.is_closing() and not self.reader.at_eof() and self.http.our_state is h11.IDLE
                 and now - self.idle_since < KEEPALIVE_SECONDS)
 
     def close(self) -> None:
@@ -237,14 +241,15 @@ class WebhookSender:
             parts = urlsplit(url)
             scheme, host = parts.scheme, (parts.hostname or "")
             port = parts.port or default_port(scheme)
-            request = _request_bytes(parts, host, port, self.user_agent, headers_for(secrets, msg_id, ts, body),
-                                     body.encode())
+            request = _request(parts, host, port, self.user_agent, headers_for(secrets, msg_id, ts, body),
+                               body.encode())
             key = (scheme, host, port)
             async with asyncio.timeout(self.timeout):
                 conn = self._take(key, addrs) or await self._connect(scheme, host, port, addrs)
-                conn.writer.write(request)
+                for event in request:
+                    conn.writer.write(conn.http.send(event) or b"")
                 await conn.writer.drain()
-                status, headers, reusable = await _read_answer(conn.reader)
+                status, headers, reusable = await _read_answer(conn)
             if reusable:
                 self._give_back(key, conn)
             else:
@@ -256,7 +261,7 @@ class WebhookSender:
             return Answer(None, f"{exc.reason}: {exc}", duration=time.monotonic() - t0)
         except TimeoutError:
             return Answer(None, f"timeout after {self.timeout:g} s", duration=time.monotonic() - t0)
-        except (OSError, ValueError, UnicodeError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except (OSError, ValueError, UnicodeError, h11.ProtocolError) as exc:
             return Answer(None, _error_text(exc)[:500], duration=time.monotonic() - t0)
         finally:
             if conn is not None:
@@ -266,70 +271,50 @@ class WebhookSender:
 
 
 def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, asyncio.IncompleteReadError):
-        return "ConnectionError: the receiver closed the connection before answering in full"
-    if isinstance(exc, asyncio.LimitOverrunError):
-        return f"BadResponseError: answer headers longer than {MAX_ANSWER_BYTES} bytes"
+    if isinstance(exc, h11.RemoteProtocolError):
+        return f"BadResponseError: {exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
-def _request_bytes(parts: SplitResult, host: str, port: int, user_agent: str, headers: dict[str, str],
-                   body: bytes) -> bytes:
-    """The POST as bytes: the target path percent-encoded, the host IDNA-encoded (as on the wire)."""
+def _request(parts: SplitResult, host: str, port: int, user_agent: str, headers: dict[str, str],
+             body: bytes) -> list[h11.Event]:
+    """The POST as h11 events: the target path percent-encoded, the host IDNA-encoded (as on the wire)."""
     target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     if parts.query:
         target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
     name = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
     if port != default_port(parts.scheme):
         name += f":{port}"
-    lines = [f"POST {target} HTTP/1.1", f"Host: {name}", f"User-Agent: {user_agent}", "Accept: */*",
-             f"Content-Length: {len(body)}"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    fields = [("Host", name), ("User-Agent", user_agent), ("Accept", "*/*"), ("Content-Length", str(len(body))),
+              *headers.items()]
+    return [h11.Request(method="POST", target=target, headers=fields), h11.Data(data=body), h11.EndOfMessage()]
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bool]:
-    """(status, headers with lower-case names, whether the connection can carry another request)."""
+async def _read_answer(conn: _Conn) -> tuple[int, dict[str, str], bool]:
+    """(status, headers with lower-case names, whether the connection can carry another request).
+
+    The body is read (at most :data:`MAX_ANSWER_BYTES`) only to keep the connection usable; a longer
+    one, or one that runs to the end of the connection, leaves the connection to be closed."""
+    http = conn.http
+    status, headers, got = 0, {}, 0
     while True:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        version, _, rest = lines[0].partition(" ")
-        code = rest[:3]
-        if not version.startswith("HTTP/1.") or not code.isdigit():
-            raise ValueError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
-        status = int(code)
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if line:
-                name, sep, value = line.partition(":")
-                if not sep:
-                    raise ValueError(f"bad header line: {line[:80]!r}")
-                headers[name.strip().lower()] = value.strip()
-        if status >= 200 or status == 101:
-            break  # 1xx (100 Continue …) precede the answer
-    keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
-    if status in (204, 304) or status < 200:
-        return status, headers, keep and status != 101
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        got = 0
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";", 1)[0].strip() or b"x", 16)
-            got += size
+        event = http.next_event()
+        if event is h11.NEED_DATA:
+            http.receive_data(await conn.reader.read(MAX_ANSWER_BYTES))
+        elif isinstance(event, h11.Response):
+            status = event.status_code
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in event.headers}
+        elif isinstance(event, h11.Data):
+            got += len(event.data)
             if got > MAX_ANSWER_BYTES:
                 return status, headers, False  # not worth reading: the connection is closed instead
-            if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers, then the empty line
-                    pass
-                return status, headers, keep
-            await reader.readexactly(size + 2)  # the chunk and its CRLF
-    length = headers.get("content-length")
-    if length is not None:
-        n = int(length)
-        if n < 0:
-            raise ValueError(f"bad Content-Length: {length!r}")
-        if n > MAX_ANSWER_BYTES:
+        elif isinstance(event, h11.EndOfMessage):
+            if http.our_state is h11.DONE and http.their_state is h11.DONE:
+                http.start_next_cycle()
+                return status, headers, True
             return status, headers, False
-        await reader.readexactly(n)
-        return status, headers, keep
-    return status, headers, False  # the body runs to the end of the connection: nothing to reuse
+        elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
+            if status:
+                return status, headers, False
+            raise ConnectionError("the receiver closed the connection before answering in full")
+        # an InformationalResponse (100 Continue …) precedes the answer: read on
