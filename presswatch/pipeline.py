@@ -602,8 +602,8 @@ class Checker:
         return fn
 
 
-
 def _load_chunk(s: Session, ids: list[int]) -> dict[int, WatchState]:
+    """The states of the watches ``ids`` (see :meth:`Checker.load_states`)."""
     watches = s.execute(
         select(Watch.id, Watch.url, Watch.kind, Watch.host, Watch.status, Watch.reason, Watch.current_version_id,
                Watch.confirmed, Watch.etag, Watch.last_modified, Watch.last_payload_digest,
