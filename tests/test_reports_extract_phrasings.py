@@ -327,3 +327,23 @@ def test_a_common_noun_head_needs_a_country_or_a_state_word(text: str) -> None:
 def test_a_sentence_opening_word_is_no_part_of_a_bodys_name() -> None:
     doc = _doc("On Monday Ministry of Health officials told the portal Kaktus.media to remove the video.")
     assert [n for n, _, _ in _senders(doc)] == ["Ministry of Health"]
+
+
+@pytest.mark.parametrize("text", [
+    "Under the league's rules the defender could be banned for up to five matches.",
+    "The prosecutor's office denied that it had demanded the removal of the article from Kok Jar.",
+    "A forged letter in the ministry's name demanded that the outlet delete its report.",
+    "Прокуратура опровергла сообщения о том, что требовала от издания «Алатау Таймс» удалить статью.",
+    "Выезд междугородних автобусов из Алматы запрещён до особого распоряжения.",
+])
+def test_possible_denied_or_pressless_acts_are_none(text: str) -> None:
+    assert _kinds(_doc(text)) == set()
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("The court banned distribution of the documentary by the newspaper Nasha Gazeta.", {"ban"}),
+    ("Суд запретил распространение фильма издания «Наша газета».", {"ban"}),
+    ("The ministry demanded that the news site Kok Jar delete the article.", {"demand-removal"}),
+])
+def test_the_same_acts_stated_as_done_still_count(text: str, kinds: set[str]) -> None:
+    assert kinds <= _kinds(_doc(text))

@@ -60,7 +60,7 @@ _LAT = re.compile(r"[A-Za-z]")
 _PERSON_WORD = {"en": r"(?:businessman|businesswoman|entrepreneur|official|politician|deputy)",
                 "ru": r"(?:бизнесмен|предприниматель|чиновник|депутат)"}
 _THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would|lead to|result in|entail) "
-                           r"(?:to )?(?:an? )?$"),
+                           r"(?:to |be )?(?:an? )?$"),
            "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?) (?:\S+ )?$")}
 _LEGAL = {
     "en": re.compile(r"((?:[Aa]rticles?\s+[\dA-Za-z./-]+(?:\s+of\s+(?:the\s+|its\s+)?(?:Law|Criminal|Code|"
@@ -78,6 +78,12 @@ _HYPOTHETICAL = {
                      r"(?:\s+\S+){0,4}\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|должный|"
                      r"предлагать|предложить)(?:\s+\S+){0,4}\s*$"),
+}
+# "denied that it had demanded…", «опровергла сообщения о том, что требовала…»: an act the sentence denies
+_DENIAL = {
+    "en": re.compile(r"\b(?:denied|denies|deny|denying|refuted|refutes|dismissed (?:the )?(?:reports?|claims?)|"
+                     r"(?:fake|forged|forgery|fabricated))\b"),
+    "ru": re.compile(r"(?:^| )(?:опровергнуть|опровергать|отрицать|поддельный|фальшивый|фейковый|подделка)(?: |$)"),
 }
 # what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
 _BLOCKABLE = {
@@ -112,6 +118,9 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
             _BLOCKABLE[s.lang].search(s.keystr))
     if kind in ("demand-removal", "demand-edit"):
         return bool(kinds & (STATE_KINDS | {"other"})) or bool(_CONTENT[s.lang].search(s.keystr))
+    if kind == "ban":  # "departures of buses are prohibited", "he could be banned for five matches": no press
+        return bool(kinds & (STATE_KINDS | {"outlet", "journalist", "platform"})) or bool(
+            _CONTENT[s.lang].search(s.keystr)) or bool(_BLOCKABLE[s.lang].search(s.keystr))
     if kind == "warning":  # "warned that old cards will be removed from the system" warns no one of the press
         return bool(kinds & {"outlet", "journalist", "platform", "other"}) or bool(
             _CONTENT[s.lang].search(s.keystr)) or bool(
@@ -932,7 +941,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             before = s.keystr[: m.start()]
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
-            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or (
+            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or _DENIAL[
+                    s.lang].search(before) or (
                     kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
                 continue
             if not _plausible(s, kind, found, bool(draft.actions)):
