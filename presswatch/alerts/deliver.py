@@ -60,9 +60,23 @@ from presswatch.record.models import Capture, Event, Observation, Outbox, Versio
 if TYPE_CHECKING:
     from presswatch.core import Presswatch
 
-__all__ = ["DEFAULT_BODY", "DEFAULT_TITLE", "IDLE_POLL", "PER_ENDPOINT_CONCURRENCY", "ROUND_GAP", "AlertWorker",
-           "DeliveryStats", "deliver_pending", "fan_out",
-           "load_records", "new_consumer", "send_due", "settle_all"]
+__all__ = [
+    "CHUNK_ITEMS",
+    "DEFAULT_BODY",
+    "DEFAULT_TITLE",
+    "IDLE_POLL",
+    "PER_ENDPOINT_CONCURRENCY",
+    "ROUND_GAP",
+    "AlertWorker",
+    "DeliveryStats",
+    "LOOKAHEAD",
+    "deliver_pending",
+    "fan_out",
+    "load_records",
+    "new_consumer",
+    "send_due",
+    "settle_all",
+]
 
 log = logging.getLogger(__name__)
 

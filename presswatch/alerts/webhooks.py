@@ -31,6 +31,8 @@ from presswatch.fetch.guard import TargetGuard, default_port
 
 __all__ = [
     "DEFAULT_SCHEDULE",
+    "KEEPALIVE_SECONDS",
+    "MAX_ANSWER_BYTES",
     "Answer",
     "Outcome",
     "WebhookSender",
