@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,7 @@ from statistics import quantiles
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select, text
 
 from presswatch.core import Presswatch
 from presswatch.record.events import NewEvent, add_events
@@ -276,6 +277,21 @@ def in_process(core: Presswatch, routes: dict[str, list[str]], rounds: int) -> d
         setattr(fastapi.routing, "run_in_threadpool", saved)  # noqa: B010
 
 
+def commit_ticks(db: str, per_second: float, stop: threading.Event) -> None:
+    """Commit a row to a table of the benchmark's own ``per_second`` times a second until ``stop``: every
+    commit moves the database's change token, as the checks of a running ``presswatch run`` do."""
+    eng = create_engine(db)
+    try:
+        with eng.begin() as c:
+            c.execute(text("CREATE TABLE IF NOT EXISTS bench_tick (n INTEGER)"))
+        gap = 1.0 / per_second
+        while not stop.wait(gap):
+            with eng.begin() as c:
+                c.execute(text("INSERT INTO bench_tick (n) VALUES (1)"))
+    finally:
+        eng.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--watches", type=int, default=1000)
@@ -285,6 +301,9 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=3000, help="Most requests per route.")
     ap.add_argument("--db", default=None, help="SQLAlchemy URL (an empty database); default SQLite in a temp dir.")
     ap.add_argument("--workers", type=int, default=1, help="Server processes for the app (presswatch serve --workers).")
+    ap.add_argument("--commits-per-second", type=float, default=0.0, metavar="N",
+                    help="Commit N writes a second to the database while the routes are driven (a running "
+                         "`presswatch run` does): remembered answers last only until the next commit.")
     ap.add_argument("--in-process", type=int, default=0, metavar="ROUNDS",
                     help="Also time ROUNDS passes over each route's paths straight through the app (CPU ms/request).")
     args = ap.parse_args()
@@ -317,9 +336,16 @@ def main() -> None:
         proc, base, replay_base = serve(data, db, args.workers)
         replay_routes = {"replay /c/{id} (page)": [f"/c/{built['page']}"], "replay /w/{ts}/{url} (image)": [
             built["image"]]}
+        stop_writes = threading.Event()
+        writer = None
+        if args.commits_per_second > 0:
+            writer = threading.Thread(target=commit_ticks, args=(db, args.commits_per_second, stop_writes),
+                                      daemon=True)
+            writer.start()
         try:
             print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; server workers: "
-                  f"{args.workers}; {os.cpu_count()} CPUs", file=sys.stderr)
+                  f"{args.workers}; {os.cpu_count()} CPUs; commits/s while driven: {args.commits_per_second:g}",
+                  file=sys.stderr)
             print("| route | status | requests | req/s | p50 ms | p99 ms | server CPU ms/req | client CPU ms/req "
                   "| first response bytes |")
             print("|---|---|---|---|---|---|---|---|---|")
@@ -334,6 +360,9 @@ def main() -> None:
                       f"| {srv} | {r['client_ms']:.1f} | {r['bytes']:,} |", flush=True)
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
         finally:
+            stop_writes.set()
+            if writer is not None:
+                writer.join(timeout=10)
             os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
