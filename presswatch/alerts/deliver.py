@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy import Table, bindparam, event, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -364,8 +364,7 @@ def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = N
                 msgs.append({"subscription_id": sub_id, "webhook_id": "msg_" + uuid.uuid4().hex,
                              "group_key": group_key, "kind": kind, "event_type": etype, "title": title, "body": text,
                              "created_at": now, "state": "pending", "attempts": 0, "next_attempt_at": now})
-            for i in range(0, len(msgs), 1000):
-                s.execute(_insert(s, msg_t).on_conflict_do_nothing(), msgs[i:i + 1000])
+            _executemany(s, _insert(s, msg_t).on_conflict_do_nothing(), msgs)
             gkeys = [m["group_key"] for m in msgs]
             ids: dict[str, int] = {}
             for i in range(0, len(gkeys), 500):
@@ -657,8 +656,6 @@ async def send_due(core: Presswatch, consumer: str, sender: WebhookSender, *, li
 def _work(core: Presswatch, stale: datetime) -> tuple[int, bool, bool, bool]:
     """(enabled subscriptions, stale outbox claims, unclaimed events, held items): read first, so an idle
     round takes no write lock."""
-    from sqlalchemy import func
-
     with core.db.session() as s:
         def exists(q: Any) -> bool:
             return s.scalar(q.limit(1)) is not None
@@ -687,8 +684,6 @@ def _due(core: Presswatch) -> bool:
 
 
 def _pending_count(core: Presswatch) -> int:
-    from sqlalchemy import func
-
     with core.db.session() as s:
         return s.scalar(select(func.count()).select_from(AlertMessage).where(AlertMessage.state == "pending")) or 0
 

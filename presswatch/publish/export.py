@@ -59,11 +59,8 @@ def _observations(core: Presswatch, watch_id: int | None = None) -> Iterator[dic
 
 
 def history_rows(core: Presswatch, url: str) -> list[dict[str, Any]]:
-    target = canonical_url(validate_url(url))
     with core.db.session() as s:
-        wid = s.scalar(select(Watch.id).where(Watch.url == target))
-    if wid is None:
-        raise NotFound(f"no history for {url} (not watched)")
+        wid = watched_id(s, url, missing=f"no history for {url} (not watched)")
     return list(_observations(core, wid))
 
 
@@ -81,11 +78,12 @@ class EventFilter:
     limit: int | None = None
 
 
-def watched_id(s: Session, url: str) -> int:
-    """The id of the watch of ``url`` (validated, canonicalised); ``NotFound`` when it is not watched."""
+def watched_id(s: Session, url: str, *, missing: str | None = None) -> int:
+    """The id of the watch of ``url`` (validated, canonicalised); ``NotFound`` (``missing``, or "not
+    watched: URL") when it is not watched."""
     wid = s.scalar(select(Watch.id).where(Watch.url == canonical_url(validate_url(url))))
     if wid is None:
-        raise NotFound(f"not watched: {url}")
+        raise NotFound(missing or f"not watched: {url}")
     return int(wid)
 
 
@@ -121,11 +119,8 @@ def event_rows(core: Presswatch, url: str | None = None, where: EventFilter | No
 
 def version_rows(core: Presswatch, url: str) -> list[dict[str, Any]]:
     """The distinct versions of a watched article, oldest first, numbered from 1, with their captures."""
-    target = canonical_url(validate_url(url))
     with core.db.session() as s:
-        wid = s.scalar(select(Watch.id).where(Watch.url == target))
-        if wid is None:
-            raise NotFound(f"not watched: {url}")
+        wid = watched_id(s, url)
         q = (
             select(Version, Capture)
             .outerjoin(Capture, Version.capture_id == Capture.id)

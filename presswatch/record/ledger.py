@@ -426,7 +426,6 @@ _INSERTED = "presswatch.ledger.inserted"
 _SETTLED_TABLES = frozenset({"version"})
 _SETTLED_MAX = 4096
 _WARC_NOTED = "presswatch.ledger.warc"
-_NO_NOTES: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] = weakref.WeakKeyDictionary()
 
 
 @event.listens_for(Session, "after_flush")
@@ -646,7 +645,7 @@ class Ledger:
         session.flush()
         described: dict[str, dict[str, Any]] = {}
         warc: dict[str, dict[str, Any]] = {}
-        noted: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] = session.info.get(_WARC_NOTED) or _NO_NOTES
+        noted: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] | None = session.info.get(_WARC_NOTED)
         for r in dict.fromkeys(refs):
             found = _row_table(r)
             if found is None:
@@ -667,7 +666,7 @@ class Ledger:
                     self._settled[r] = commitment
             described[r] = commitment
             if table.name == "capture":
-                known = noted.get(obj) if obj is not None else None
+                known = noted.get(obj) if noted is not None and obj is not None else None
                 warc[r] = dict(known) if known is not None else warc_commitment(self.core.data_dir, commitment)
         return described, warc
 

@@ -262,7 +262,7 @@ def forget_views() -> None:
 
 def _iso(dt: datetime | str | None) -> str | None:
     """:func:`~presswatch.clock.isoformat`, formatting a UTC (or naive, as SQLite returns it) time directly;
-    also SQLite's stored text of a UTC time (a :func:`_raw_time` column: ``YYYY-MM-DD HH:MM:SS[.ffffff]``)."""
+    also SQLite's stored text of a UTC time (a :func:`_stored_text` column: ``YYYY-MM-DD HH:MM:SS[.ffffff]``)."""
     if not dt:
         return None
     if isinstance(dt, str):  # cut, as isoformat(timespec="seconds") truncates
@@ -275,10 +275,12 @@ def _iso(dt: datetime | str | None) -> str | None:
     return isoformat(dt)
 
 
-def _raw_time(col: Any) -> Any:
-    """``col`` read without turning SQLite's text into a datetime (PostgreSQL still returns a datetime);
-    for list routes that only format it again with :func:`_iso`."""
+def _stored_text(col: Any) -> Any:
+    """``col`` read as the text the driver stores it as, without the column type's conversion: SQLite's
+    text of a time (formatted again by :func:`_iso`) or of a JSON value (decoded by :func:`_decoded` only
+    where a route shows it). PostgreSQL's driver still returns datetimes and decoded JSON."""
     return type_coerce(col, String).label(col.key)
+
 
 
 def watch_columns() -> tuple[Any, ...]:
@@ -287,8 +289,8 @@ def watch_columns() -> tuple[Any, ...]:
     from presswatch.record.models import Watch
 
     return (Watch.id, Watch.url, Watch.kind, Watch.host, Watch.status, Watch.reason, Watch.confirmed, Watch.tags,
-            Watch.active, Watch.interval, _raw_time(Watch.created_at), _raw_time(Watch.last_checked_at),
-            _raw_time(Watch.last_change_at))
+            Watch.active, Watch.interval, _stored_text(Watch.created_at), _stored_text(Watch.last_checked_at),
+            _stored_text(Watch.last_change_at))
 
 
 def watch_dict(w: Any) -> dict[str, Any]:
@@ -381,7 +383,7 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     from presswatch.record.models import Event, Watch
     from presswatch.sources.watchlist import WatchFilter
 
-    cols = (_raw_time(Event.at), Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
+    cols = (_stored_text(Event.at), Event.kind, Watch.url, Event.status, Event.reason, Event.country, Event.summary,
             Event.details, Watch.tags)
     stmt = select(*cols).outerjoin(Watch, Event.watch_id == Watch.id)
     with core.db.session() as s:
@@ -420,14 +422,8 @@ def event_page(core: Presswatch, aud: Audience, *, url: str | None = None, kind:
     return total, page
 
 
-def _json_text(col: Any) -> Any:
-    """``col`` (a JSON column) read as its stored text where the driver gives text (SQLite), so that a
-    route decodes only the values it shows; see :func:`_decoded`."""
-    return type_coerce(col, String).label(col.key)
-
-
 def _decoded(value: Any) -> Any:
-    """A :func:`_json_text` value decoded (a driver that decodes JSON itself already gave the object)."""
+    """A :func:`_stored_text` JSON value decoded (a driver that decodes JSON itself already gave the object)."""
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -436,21 +432,17 @@ def history(core: Presswatch, url: str) -> list[dict[str, Any]]:
     :func:`presswatch.publish.export.history_rows` and :func:`~presswatch.publish.rows.observation_json`
     (read as columns, not ORM objects; the ``diff`` and ``details`` JSON decoded only when they hold
     something the answer shows)."""
-    from presswatch.fetch.guard import validate_url
-    from presswatch.record.models import Capture, Observation, Watch
-    from presswatch.sources.urls import canonical_url
+    from presswatch.publish.export import watched_id
+    from presswatch.record.models import Capture, Observation
 
-    target = canonical_url(validate_url(url))
     o = Observation
-    stmt = (select(o.url, _raw_time(o.checked_at), o.vantage, o.status, o.reason, o.confirmed, o.http_status,
-                   o.final_url, o.title, o.text_digest, _json_text(o.diff), o.error, _json_text(o.details),
+    stmt = (select(o.url, _stored_text(o.checked_at), o.vantage, o.status, o.reason, o.confirmed, o.http_status,
+                   o.final_url, o.title, o.text_digest, _stored_text(o.diff), o.error, _stored_text(o.details),
                    Capture.id, Capture.warc_file, Capture.offset, Capture.length, Capture.payload_digest,
                    Capture.record_type)
             .outerjoin(Capture, o.capture_id == Capture.id))
     with core.db.session() as s:
-        wid = s.scalar(select(Watch.id).where(Watch.url == target))
-        if wid is None:
-            raise NotFound(f"no history for {url} (not watched)")
+        wid = watched_id(s, url, missing=f"no history for {url} (not watched)")
         rows = s.execute(stmt.where(o.watch_id == wid).order_by(o.checked_at, o.id)).all()
     out = []
     no_diff = {"paragraphs_added": 0, "paragraphs_removed": 0, "words_added": 0, "words_removed": 0}
