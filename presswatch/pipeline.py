@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from presswatch.analyze import (
@@ -48,6 +48,7 @@ from presswatch.core import Presswatch
 from presswatch.errors import NotFound, PresswatchError
 from presswatch.fetch.client import Fetcher, FetchResult
 from presswatch.publish.rows import observation_json
+from presswatch.record.db import StagedWrite
 from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
@@ -439,9 +440,8 @@ class Checker:
                 return await self.core.db.write_async(self._failure_recorder(st, res, captures, exc, checked_at))
 
         record = self._recorder(st, res, captures, extracted, cls, checked_at)
-        requisites = await self._requisites(res, final_capture, new_body=not same_payload and not res.not_modified)
-        if requisites:
-            record = _indexing(record, requisites, vantage)
+        record.requisites = await self._requisites(res, final_capture,
+                                                   new_body=not same_payload and not res.not_modified)
         return await self.core.db.write_async(record)
 
     async def _requisites(self, res: FetchResult, page: CaptureRef | None, *, new_body: bool) -> list[CaptureRef]:
@@ -514,11 +514,9 @@ class Checker:
         extracted: Extracted | None,
         cls: Classification,
         checked_at: datetime,
-    ) -> Callable[[Session], dict[str, Any]]:
-        """The write transaction recording one check (run by the database writer): it reads the
-        watch's prior state, lets :func:`~presswatch.analyze.decision.decide` decide, and writes that."""
+    ) -> _Recording:
+        """The write transaction recording one check (run by the database writer, batched with others)."""
         settings = self.core.settings
-        now = self.core.clock.now()
         policy = DecisionPolicy(confirm_checks=settings.confirm_checks, confirm_min_hours=settings.confirm_min_hours,
                                 default_interval=settings.default_interval)
         fetch = FetchFacts(
@@ -528,78 +526,137 @@ class Checker:
             last_modified=res.final.header("last-modified") if res.final is not None else None,
             payload_digest=captures[-1].payload_digest if captures else None,
         )  # fmt: skip
+        return _Recording(self.core, st, captures, extracted, cls, fetch, policy, checked_at, self.core.clock.now())
 
-        def fn(s: Session) -> dict[str, Any]:
-            w = s.get(Watch, st.id)
-            assert w is not None
-            rows = [capture_row(s, ref, settings.vantage) for ref in captures]
-            final = rows[-1] if rows else None
-            recent: tuple[tuple[str, datetime], ...] = ()
-            if cls.status in BAD_STATUSES:
-                recent = tuple((status, at) for status, at in s.execute(
-                    select(Observation.status, Observation.checked_at)
-                    .where(Observation.watch_id == w.id, Observation.status != "error")  # failed analyses say nothing
-                    .order_by(Observation.id.desc())
-                    .limit(max(1, policy.confirm_policy().runs - 1))
-                ).all())
-            prior = WatchPrior(
-                kind=w.kind, url=w.url, status=w.status, reason=w.reason, confirmed=w.confirmed,
-                created_at=w.created_at, interval=w.interval, last_change_at=w.last_change_at,
-                priority_until=w.priority_until, current_version_id=w.current_version_id,
-                last_title=st.last_title, last_text_digest=st.last_text_digest, recent=recent,
+
+class _Recording(StagedWrite[dict[str, Any]]):
+    """Record one check: read the watch's prior state, let :func:`~presswatch.analyze.decision.decide`
+    decide, write that (captures, version, observation, events, watch) and append it to the evidence log.
+
+    The database writer stages many recordings together and flushes them once (:class:`StagedWrite`).
+    """
+
+    def __init__(self, core: Presswatch, st: WatchState, captures: list[CaptureRef], extracted: Extracted | None,
+                 cls: Classification, fetch: FetchFacts, policy: DecisionPolicy, checked_at: datetime,
+                 now: datetime) -> None:
+        self.core, self.st, self.captures, self.extracted, self.cls = core, st, captures, extracted, cls
+        self.fetch, self.policy, self.checked_at, self.now = fetch, policy, checked_at, now
+        self.key = st.id
+        self.requisites: list[CaptureRef] = []
+        self._sighted: int | None = None
+        self._watch: Watch | None = None
+        self._referred: dict[tuple[str, str], int] | None = None
+
+    @classmethod
+    def preload(cls, s: Session, writes: Sequence[StagedWrite[Any]]) -> None:
+        """The group's watches and the captures its revisits refer to, in two queries."""
+        recs = [w for w in writes if isinstance(w, _Recording)]
+        if len(recs) < 2:
+            return
+        watches = {w.id: w for w in s.scalars(select(Watch).where(Watch.id.in_([r.st.id for r in recs])))}
+        pairs = {(ref.payload_digest, ref.refers_to) for r in recs for ref in r.captures
+                 if ref.record_type == "revisit" and ref.refers_to}
+        referred: dict[tuple[str, str], int] = {}
+        wanted = sorted(pairs)
+        for i in range(0, len(wanted), 250):
+            part = wanted[i:i + 250]
+            for cid, digest, rid in s.execute(
+                select(Capture.id, Capture.payload_digest, Capture.record_id)
+                .where(Capture.payload_digest.in_({d for d, _ in part}), Capture.record_id.in_({r for _, r in part}))
+                .order_by(Capture.id.desc())
+            ):
+                referred.setdefault((digest, rid), cid)
+        for r in recs:
+            r._watch = watches.get(r.st.id)  # held here: the identity map alone keeps no row alive
+            r._referred = referred
+
+    def stage(self, s: Session) -> None:
+        st, cls, fetch, policy, checked_at, extracted = (self.st, self.cls, self.fetch, self.policy,
+                                                          self.checked_at, self.extracted)
+        vantage = self.core.settings.vantage
+        w = self._watch if self._watch is not None else s.get(Watch, st.id)
+        assert w is not None
+        self.rows = rows = [capture_row(s, ref, vantage, self._referred) for ref in self.captures]
+        self.final = final = rows[-1] if rows else None
+        recent: tuple[tuple[str, datetime], ...] = ()
+        if cls.status in BAD_STATUSES:
+            recent = tuple((status, at) for status, at in s.execute(
+                select(Observation.status, Observation.checked_at)
+                .where(Observation.watch_id == w.id, Observation.status != "error")  # failed analyses say nothing
+                .order_by(Observation.id.desc())
+                .limit(max(1, policy.confirm_policy().runs - 1))
+            ).all())
+        prior = WatchPrior(
+            kind=w.kind, url=w.url, status=w.status, reason=w.reason, confirmed=w.confirmed,
+            created_at=w.created_at, interval=w.interval, last_change_at=w.last_change_at,
+            priority_until=w.priority_until, current_version_id=w.current_version_id,
+            last_title=st.last_title, last_text_digest=st.last_text_digest, recent=recent,
+        )
+        self.decision = d = decide(prior, cls, fetch, extracted, policy, checked_at, self.now)
+
+        # versions (distinct extracted texts)
+        version_id = w.current_version_id
+        self._sighted = None
+        if d.record_version and extracted is not None:
+            v = s.scalar(
+                select(Version).where(Version.watch_id == w.id, Version.text_digest == extracted.text_digest)
             )
-            d = decide(prior, cls, fetch, extracted, policy, checked_at, now)
-
-            # versions (distinct extracted texts)
-            version_id = w.current_version_id
-            if d.record_version and extracted is not None:
-                v = s.scalar(
-                    select(Version).where(Version.watch_id == w.id, Version.text_digest == extracted.text_digest)
+            if v is None:
+                if final is not None and final.id is None:
+                    s.flush()  # the capture's id, for the version
+                v = Version(
+                    watch_id=w.id, text_digest=extracted.text_digest, title=extracted.title,
+                    text="\n\n".join(extracted.paragraphs),
+                    meta={**{k: str(x) for k, x in extracted.meta.items() if x is not None},
+                          "page_words": extracted.page_words, "fingerprint": list(extracted.fingerprint)},
+                    first_seen_at=checked_at, last_seen_at=checked_at, seen_count=1,
+                    capture_id=final.id if final else None,
                 )
-                if v is None:
-                    v = Version(
-                        watch_id=w.id, text_digest=extracted.text_digest, title=extracted.title,
-                        text="\n\n".join(extracted.paragraphs),
-                        meta={**{k: str(x) for k, x in extracted.meta.items() if x is not None},
-                              "page_words": extracted.page_words, "fingerprint": list(extracted.fingerprint)},
-                        first_seen_at=checked_at, last_seen_at=checked_at, seen_count=1,
-                        capture_id=final.id if final else None,
-                    )
-                    s.add(v)
-                    s.flush()
-                else:
-                    v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
-                version_id = v.id
-            elif d.touch_current_version and w.current_version_id:
-                # its sightings only (columns the log leaves out), without loading the row and its text
-                s.execute(
-                    update(Version).where(Version.id == w.current_version_id)
-                    .values(last_seen_at=checked_at, seen_count=Version.seen_count + 1)
-                    .execution_options(synchronize_session=False)
-                )
+                s.add(v)
+                s.flush()  # its id, for the observation and the watch
+            else:
+                v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
+            version_id = v.id
+        elif d.touch_current_version and w.current_version_id:
+            self._sighted = w.current_version_id  # after the flush, for the whole group at once
 
-            obs = Observation(
-                watch_id=w.id, url=w.url, checked_at=checked_at, vantage=settings.vantage,
-                status=d.status, reason=d.reason, confirmed=d.confirmed, http_status=fetch.http_status,
-                final_url=fetch.final_url, title=d.title, text_digest=d.text_digest,
-                capture=final, version_id=version_id, diff=d.diff, error=fetch.error, details=d.details,
-            )
-            s.add(obs)
-            events = add_events(s, (
-                NewEvent(kind=e.kind, at=checked_at, status=e.status, reason=e.reason, summary=e.summary,
-                         details=e.details, watch_id=w.id, observation=obs)
-                for e in d.events
-            ), now=now)  # fmt: skip
-            _apply_update(w, d.watch, version_id)
-            s.flush()  # one flush: captures, version, observation, events, watch
-            out = observation_json(obs, final)
-            _ledger_append(self.core, s, obs, out, events, rows)
-            log.info("check", extra={"url": w.url, "status": obs.status, "reason": obs.reason,
-                                     "confirmed": d.confirmed, "http_status": fetch.http_status,
-                                     "elapsed": round(res.elapsed, 4), "events": [e.kind for e in events]})
-            return out
+        self.obs = obs = Observation(
+            watch_id=w.id, url=w.url, checked_at=checked_at, vantage=vantage,
+            status=d.status, reason=d.reason, confirmed=d.confirmed, http_status=fetch.http_status,
+            final_url=fetch.final_url, title=d.title, text_digest=d.text_digest,
+            capture=final, version_id=version_id, diff=d.diff, error=fetch.error, details=d.details,
+        )
+        s.add(obs)
+        self.events = add_events(s, (
+            NewEvent(kind=e.kind, at=checked_at, status=e.status, reason=e.reason, summary=e.summary,
+                     details=e.details, watch_id=w.id, observation=obs)
+            for e in d.events
+        ), now=self.now)  # fmt: skip
+        _apply_update(w, d.watch, version_id)
+        self.watch_url = w.url
+        for ref in self.requisites:  # the page's requisites, indexed in the same transaction
+            capture_row(s, ref, vantage)
 
-        return fn
+    @classmethod
+    def after_flush(cls, s: Session, writes: Sequence[StagedWrite[Any]]) -> None:
+        # sightings of the current version (columns the log leaves out), without loading the rows
+        sighted = [{"vid": w._sighted, "at": w.checked_at} for w in writes
+                   if isinstance(w, _Recording) and w._sighted is not None]
+        if sighted:
+            table = Version.__table__
+            assert isinstance(table, Table)
+            s.connection().execute(
+                update(table).where(table.c.id == bindparam("vid"))
+                .values(last_seen_at=bindparam("at"), seen_count=table.c.seen_count + 1), sighted)
+
+    def finish(self, s: Session) -> dict[str, Any]:
+        obs, d = self.obs, self.decision
+        out = observation_json(obs, self.final)
+        _ledger_append(self.core, s, obs, out, self.events, self.rows, flushed=True)
+        log.info("check", extra={"url": self.watch_url, "status": obs.status, "reason": obs.reason,
+                                 "confirmed": d.confirmed, "http_status": self.fetch.http_status,
+                                 "elapsed": round(self.fetch.elapsed, 4), "events": [e.kind for e in self.events]})
+        return out
 
 
 def _load_chunk(s: Session, ids: list[int]) -> dict[int, WatchState]:
@@ -656,19 +713,6 @@ def _load_chunk(s: Session, ids: list[int]) -> dict[int, WatchState]:
         )
     return out
 
-def _indexing(record: Callable[[Session], dict[str, Any]], requisites: list[CaptureRef],
-              vantage: str) -> Callable[[Session], dict[str, Any]]:
-    """``record``, then the page requisites' capture rows, in the same transaction."""
-
-    def fn(s: Session) -> dict[str, Any]:
-        out = record(s)
-        for ref in requisites:
-            capture_row(s, ref, vantage)
-        return out
-
-    return fn
-
-
 def _apply_update(w: Watch, u: WatchUpdate, version_id: int | None) -> None:
     """Write a decision's new watch state onto the row."""
     w.status, w.reason, w.confirmed = u.status, u.reason, u.confirmed
@@ -686,7 +730,7 @@ def _apply_update(w: Watch, u: WatchUpdate, version_id: int | None) -> None:
 
 
 def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str, Any],
-                   events: list[Event], captures: list[Capture]) -> None:
+                   events: list[Event], captures: list[Capture], *, flushed: bool = False) -> None:
     """Append the observation (and its events) to the evidence log in the same transaction.
 
     The entry commits to the observation row, the capture row of every hop (redirects too) and the
@@ -695,5 +739,6 @@ def _ledger_append(core: Presswatch, s: Session, obs: Observation, out: dict[str
     ledger = Ledger(core)
     rows = [f"capture:{c.id}" for c in captures] + ([f"version:{obs.version_id}"] if obs.version_id else [])
     ledger.append(s, "observation", {**out, "id": obs.id, "watch_id": obs.watch_id},
-                  digests=[c.payload_digest for c in captures], ref=f"observation:{obs.id}", rows=rows)
-    ledger.append_events(s, events)
+                  digests=[c.payload_digest for c in captures], ref=f"observation:{obs.id}", rows=rows,
+                  flushed=flushed)
+    ledger.append_events(s, events, flushed=flushed)

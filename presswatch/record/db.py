@@ -16,9 +16,9 @@ import os
 import queue
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from presswatch.errors import DatabaseError
 
-__all__ = ["MIGRATIONS", "Database"]
+__all__ = ["MIGRATIONS", "Database", "StagedWrite"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,6 +62,42 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class StagedWrite(Generic[T]):
+    """A write the writer thread may run together with others of its kind, sharing one flush.
+
+    :meth:`stage` adds rows without flushing (autoflush is off), :meth:`after_flush` runs once per
+    group after the group's one flush, then :meth:`finish` for each write (with autoflush off: what it
+    adds is flushed once at the end). Writes of one group have distinct :attr:`key` values (e.g. the
+    watch they change), so none reads what another staged. When any write of a group fails, the group
+    rolls back and each of its writes runs again alone, so one bad write fails alone. Called as a plain
+    function (``write(fn)``) a staged write runs the three steps on its own.
+    """
+
+    key: Any = None
+
+    def stage(self, s: Session) -> None:
+        raise NotImplementedError
+
+    def finish(self, s: Session) -> T:
+        raise NotImplementedError
+
+    @classmethod
+    def preload(cls, s: Session, writes: Sequence[StagedWrite[Any]]) -> None:
+        """Load what the group's writes will read, in few queries (optional)."""
+
+    @classmethod
+    def after_flush(cls, s: Session, writes: Sequence[StagedWrite[Any]]) -> None:
+        """Group-wide statements after the shared flush (optional)."""
+
+    def __call__(self, s: Session) -> T:
+        type(self).preload(s, [self])
+        with s.no_autoflush:
+            self.stage(s)
+        s.flush()
+        type(self).after_flush(s, [self])
+        return self.finish(s)
 
 
 class Database:
@@ -213,12 +249,15 @@ class Database:
             for hook in self.before_commit:
                 hook()
             with self._write_lock, self._process_lock(), self._write_sessions() as s, s.begin():
-                for job in batch:
-                    try:
-                        with s.begin_nested():
-                            results.append((job, job.fn(s), None))
-                    except Exception as exc:  # noqa: BLE001 - handed to the caller
-                        results.append((job, None, exc))
+                for group in _groups(batch):
+                    if len(group) > 1 and self._run_group(s, group, results):
+                        continue
+                    for job in group:
+                        try:
+                            with s.begin_nested():
+                                results.append((job, job.fn(s), None))
+                        except Exception as exc:  # noqa: BLE001 - handed to the caller
+                            results.append((job, None, exc))
         except Exception as exc:  # noqa: BLE001 - the commit failed: every job fails
             err: BaseException = (
                 DatabaseError(f"database unavailable: {exc.orig}") if isinstance(exc, OperationalError) else exc
@@ -226,6 +265,29 @@ class Database:
             results = [(job, None, err) for job in batch]
         for job, value, error in results:
             job.loop.call_soon_threadsafe(_settle, job.fut, value, error)
+
+    @staticmethod
+    def _run_group(s: Session, group: list[_Job], results: list[tuple[_Job, Any, BaseException | None]]) -> bool:
+        """Run staged writes of one kind in one savepoint with one flush; False when one failed
+        (the savepoint is rolled back and nothing is added to ``results``)."""
+        writes: list[StagedWrite[Any]] = [job.fn for job in group]  # type: ignore[misc]
+        kind = type(writes[0])
+        try:
+            with s.begin_nested():
+                kind.preload(s, writes)
+                with s.no_autoflush:
+                    for w in writes:
+                        w.stage(s)
+                s.flush()
+                kind.after_flush(s, writes)
+                with s.no_autoflush:
+                    values = [w.finish(s) for w in writes]
+                s.flush()
+        except Exception as exc:  # noqa: BLE001 - each write runs again alone
+            log.debug("db.group_retry", extra={"writes": len(writes), "error": repr(exc)})
+            return False
+        results.extend((job, value, None) for job, value in zip(group, values, strict=True))
+        return True
 
     def close_writer(self) -> None:
         if self._writer is not None and self._writer.is_alive():
@@ -258,6 +320,28 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+def _groups(batch: list[_Job]) -> Iterator[list[_Job]]:
+    """Consecutive staged writes of one kind with distinct keys form a group; any other job is alone."""
+    group: list[_Job] = []
+    keys: set[Any] = set()
+    for job in batch:
+        fn = job.fn
+        if isinstance(fn, StagedWrite) and fn.key is not None and (
+                not group or (type(fn) is type(group[0].fn) and fn.key not in keys)):
+            group.append(job)
+            keys.add(fn.key)
+            continue
+        if group:
+            yield group
+            group, keys = [], set()
+        if isinstance(fn, StagedWrite) and fn.key is not None:
+            group, keys = [job], {fn.key}
+        else:
+            yield [job]
+    if group:
+        yield group
 
 
 class _Job:

@@ -134,9 +134,13 @@ def _timestamp(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _jcs_ready(obj: Any, big: dict[str, int], tag: str) -> Any:
-    """``obj`` with datetimes as strings and out-of-range integers as placeholders (keys in ``big``)."""
-    if obj is None or isinstance(obj, bool | str | float):
+def _jcs_ready(obj: Any, big: dict[str, int], tag: str, odd: list[bool]) -> Any:
+    """``obj`` with datetimes as strings and out-of-range integers as placeholders (keys in ``big``);
+    ``odd`` gets an item when ``obj`` holds a float or a non-ASCII key (see :func:`canonical_json`)."""
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, float):
+        odd.append(True)
         return obj
     if isinstance(obj, int):
         if -_JCS_INT_MAX <= obj <= _JCS_INT_MAX:
@@ -152,9 +156,11 @@ def _jcs_ready(obj: Any, big: dict[str, int], tag: str) -> Any:
         for key in obj:
             if not isinstance(key, str):
                 raise TypeError(f"canonical JSON object keys must be strings, not {type(key).__name__}")
-        return {key: _jcs_ready(value, big, tag) for key, value in obj.items()}
+            if not key.isascii():
+                odd.append(True)
+        return {key: _jcs_ready(value, big, tag, odd) for key, value in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jcs_ready(item, big, tag) for item in obj]
+        return [_jcs_ready(item, big, tag, odd) for item in obj]
     raise TypeError(f"{type(obj).__name__} has no canonical JSON form")
 
 
@@ -165,8 +171,21 @@ def canonical_json(obj: Any) -> bytes:
     NaN, infinities and strings that are not valid Unicode, :class:`TypeError` for other types.
     """
     big: dict[str, int] = {}
+    odd: list[bool] = []
     tag = "\x00pw-int-" + secrets.token_hex(8) + "-"  # cannot collide with a string of ``obj``
-    out = rfc8785.dumps(_jcs_ready(obj, big, tag))
+    ready = _jcs_ready(obj, big, tag, odd)
+    out = b""
+    if not odd:
+        # Without floats and with ASCII keys, JCS is the standard library's compact sorted encoding
+        # (code-point order is UTF-16 order for ASCII; the same escapes: \" \\ \b \f \n \r \t, other
+        # controls as lower-case \u00xx, nothing else): the C encoder, many times faster. A lone
+        # surrogate cannot be encoded and goes to rfc8785, which rejects it.
+        try:
+            out = json.dumps(ready, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            out = b""
+    if not out:
+        out = rfc8785.dumps(ready)
     for token, value in big.items():
         out = out.replace(b'"' + token.encode("utf-8").replace(b"\x00", b"\\u0000") + b'"', str(value).encode())
     return out
@@ -565,6 +584,7 @@ class Ledger:
         ref: str | None = None,
         supersedes: int | None = None,
         rows: Sequence[str] = (),
+        flushed: bool = False,
     ) -> int:
         """Append one entry inside the caller's write transaction; returns its leaf index.
 
@@ -573,7 +593,8 @@ class Ledger:
         rows exactly as stored (:func:`row_commitment`, read back after a flush) and, for a capture, to
         the request record archived with it; :meth:`verify_store` recomputes the same commitments.
         ``digests`` are the WARC digests (``algo:value``) of the captures the entry cites: each must be
-        a digest of a capture in ``rows`` when it names captures.
+        a digest of a capture in ``rows`` when it names captures. ``flushed``: the caller flushed the
+        rows named since it last changed them (the entry is then added without a flush of its own).
         """
         if not kind or len(kind) > 32:
             raise ValueError("an entry kind is 1..32 characters")
@@ -585,7 +606,7 @@ class Ledger:
                 raise ValueError(f"not a WARC digest: {d!r}")
             if d not in cited:
                 cited.append(d)
-        described, warc = self._commit_rows(session, [*([ref] if ref else []), *rows])
+        described, warc = self._commit_rows(session, [*([ref] if ref else []), *rows], flush=not flushed)
         captured = {
             d for r, c in described.items() if r.startswith("capture:") for d in (c.get("payload_digest"),
                                                                                   c.get("block_digest")) if d
@@ -632,7 +653,7 @@ class Ledger:
         return index
 
     def _commit_rows(
-        self, session: Session, refs: Sequence[str]
+        self, session: Session, refs: Sequence[str], *, flush: bool = True
     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         """The commitments of the rows ``refs`` name, as stored; and of captures' WARC bytes.
 
@@ -642,7 +663,8 @@ class Ledger:
         """
         if not refs:
             return {}, {}
-        session.flush()
+        if flush:
+            session.flush()
         described: dict[str, dict[str, Any]] = {}
         warc: dict[str, dict[str, Any]] = {}
         noted: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] | None = session.info.get(_WARC_NOTED)
@@ -670,7 +692,7 @@ class Ledger:
                 warc[r] = dict(known) if known is not None else warc_commitment(self.core.data_dir, commitment)
         return described, warc
 
-    def append_events(self, session: Session, events: Iterable[Any]) -> list[int]:
+    def append_events(self, session: Session, events: Iterable[Any], *, flushed: bool = False) -> list[int]:
         """Append one ``event`` entry per (flushed) :class:`~presswatch.record.models.Event`."""
         return [
             self.append(
@@ -681,6 +703,7 @@ class Ledger:
                     "reason": e.reason, "country": e.country, "summary": e.summary,
                 },
                 ref=f"event:{e.id}",
+                flushed=flushed,
             )
             for e in events
         ]  # fmt: skip

@@ -7,6 +7,7 @@ and share :class:`~presswatch.record.base.Base`.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -108,13 +109,17 @@ class Capture(Base):
         return CapturePointer(self.warc_file, self.offset, self.length)
 
 
-def capture_row(s: Session, ref: CaptureRef, vantage: str) -> Capture:
+def capture_row(s: Session, ref: CaptureRef, vantage: str, referred: Mapping[tuple[str, str], int] | None = None
+                ) -> Capture:
     """Index an archived record (a :class:`~presswatch.archive.warc.CaptureRef`) in the session.
 
-    A revisit points at the capture its ``WARC-Refers-To`` names (``ref.refers_to``), nothing else.
+    A revisit points at the capture its ``WARC-Refers-To`` names (``ref.refers_to``), nothing else;
+    ``referred``: such captures' ids by (payload digest, record id) when the caller looked them up.
     """
     refers = None
-    if ref.record_type == "revisit" and ref.refers_to:
+    if ref.record_type == "revisit" and ref.refers_to and referred is not None:
+        refers = referred.get((ref.payload_digest, ref.refers_to))
+    if refers is None and ref.record_type == "revisit" and ref.refers_to:
         refers = s.scalars(
             select(Capture.id)
             .where(Capture.payload_digest == ref.payload_digest, Capture.record_id == ref.refers_to)
