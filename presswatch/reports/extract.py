@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from presswatch.reports import gazetteer, lang_en, lang_ru
+from presswatch.reports import gazetteer, lang_en, lang_ru, ner_ru
 
 __all__ = [
     "ACTION_KINDS",
@@ -110,7 +110,7 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
     body or person, or the content; an arrest names a journalist, an outlet or a person of the press.
     After other actions of the report a pronoun ("it has been blocked in Kazakhstan") stands for what
     they were about."""
-    kinds = {a.kind for _, _, a in found}
+    kinds = {a.kind for _, _, a in found if not a.guessed}  # a guessed outlet («Дордоя») is no evidence
     if after_actions and re.search(r"(?:^| )(?:it|they|this|these|он|она|оно|они)(?: |$)", s.keystr):
         return True
     if kind == "block":
@@ -155,6 +155,7 @@ class Actor:
     role: str = "third-party"
     domain: str | None = None
     key: str = ""
+    guessed: bool = False  # named by no trigger noun: its kind comes from the words around it
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "kind": self.kind, "country": self.country,
@@ -716,6 +717,207 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     return out
 
 
+# -- candidates beyond the trigger nouns: proper names (English) and NER spans (Russian) ----------------
+# the last word of an outlet's own name ("Kuzey Haber", "Bayraq Media", "Nioman Daily", «Ала-Тоо Таймс»)
+_OUTLET_HEADS = frozenset({
+    "news", "times", "daily", "haber", "media", "post", "review", "tv", "radio", "press", "ledger", "herald",
+    "gazette", "online", "info", "journal", "observer", "express", "courier", "tribune", "today", "weekly",
+    "files", "live", "voice", "telegraph", "chronicle", "insider", "standard", "mirror", "vestnik",
+    "kurier", "xabar", "khabar", "habar", "gazeta", "novosti", "ekspress", "leaks", "digest", "bulletin", "wire",
+    "network", "channel", "fm", "24", "plus",
+    "таймс", "пост", "вестник", "газета", "новость", "ньюс", "медиа", "онлайн", "инфо", "курьер", "правда", "экспресс",
+    "хабар", "обозреватель", "дайджест",
+})
+# what follows an outlet's name ("Bayraq Media reporters", "Kisan Awaaz accounts", "X's website")
+_EN_AFTER_OUTLET = frozenset({"reporters", "reporter", "journalists", "journalist", "editors", "editor", "website",
+                              "site", "newsroom", "staff", "accounts", "account", "stories", "story", "articles",
+                              "article", "coverage", "correspondent", "correspondents", "team", "editorial",
+                              "publisher", "headquarters", "newsletter", "homepage", "broadcasts", "programme",
+                              "program", "page", "channel", "editor-in-chief"})
+# people of the press named before a name, in any number ("reporters X and Y", "camera operator X")
+_EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists", "reporter", "reporters", "editor",
+                              "editors", "editor-in-chief", "correspondent", "correspondents", "columnist",
+                              "photojournalist", "photographer", "photographers", "cameraman", "cameramen",
+                              "operator", "presenter", "anchor", "host", "producer", "founder", "co-founder",
+                              "publisher", "commentator", "freelancer", "contributor", "investigator"})
+_EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
+                              "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
+                              "developer", "investor", "owner"})
+# words before a head that make a kind of media, not a name ("Mass Media", "Free Press")
+_EN_GENERIC = frozenset({"mass", "social", "state", "independent", "free", "local", "foreign", "online", "new", "print",
+                         "digital", "national", "public", "private", "russian-language", "opposition", "the"})
+_EN_PARLIAMENT = re.compile(r"(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|member of the [a-z]+ "
+                            r"(?:council|assembly))(?: ,)?$")
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*$")
+
+
+def _personish(words: list[str]) -> bool:
+    """Two or three words each written like a name ("Ayşe Demir", "Faizan Wani")."""
+    return 2 <= len(words) <= 3 and all(_NAME_WORD.match(w) and w[:1].isupper() and not w[1:].isupper()
+                                        for w in words)
+
+
+def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """Outlets and people named without a trigger noun right before them: runs of capitalised words
+    whose kind a word nearby decides — an outlet's head word ("Kuzey Haber") or a word after it
+    ("Bayraq Media reporters", "Kıyı Haber's story"), a press noun before a person ("reporters Leyla
+    Mammadli and Nigar Huseynova", "camera operator Elvin Qasimov"), a businessman or lawmaker before one
+    ("Construction magnate Mehmet Kaya", "a member of parliament, Karen Mkrtchyan"); names listed with
+    "and" or commas share the kind of the first."""
+    toks, n = s.toks, len(s.toks)
+    words = [t.text for t in toks if t.text[:1].isalpha() and len(t.text) > 3]
+    if len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:
+        return []  # a Title Case headline: capitals say nothing
+    taken = {k for i, j, _ in found for k in range(i, j + 1)}
+    heads = lang_en.BODY_HEADS
+    runs: list[tuple[int, int, bool]] = []
+    k = 0
+    while k < n:
+        t = toks[k]
+        quoted = t.text in ('"', "“", "«") and k + 1 < n and toks[k + 1].text[:1].isupper()
+        if quoted:
+            e = k + 1
+            while e < n and toks[e].text not in ('"', "”", "»") and e - k <= 6:
+                e += 1
+            if e < n and toks[e].text in ('"', "”", "»") and e - k >= 2:
+                runs.append((k + 1, e - 1, True))
+                k = e + 1
+                continue
+        if t.text[:1].isupper() and t.text[:1].isalpha() and k not in taken:
+            e = k
+            while e + 1 < n and toks[e + 1].text[:1].isupper() and toks[e + 1].text[:1].isalpha() and \
+                    e + 1 not in taken and not toks[e].text.endswith(("'s", "’s")):
+                e += 1
+            runs.append((k, e, False))
+            k = e + 1
+            continue
+        k += 1
+    out: list[tuple[int, int, Actor]] = []
+    prev: tuple[int, str] | None = None  # end of the last candidate and its kind, for lists
+    for i, j, quoted in runs:
+        if not quoted:
+            while i <= j and (toks[i].key in _EN_NOT_LEFT or toks[i].key == "CTRY" or (
+                    toks[i].text.isupper() and len(toks[i].text) > 3)):
+                i += 1  # "On Sunday …", "Kazakh …", a dateline "ANKARA —"
+            while j >= i and (toks[j].key == "CTRY" or toks[j].key in _EN_NOT_NAME):
+                j -= 1
+        if i > j or any(k in taken for k in range(i, j + 1)):
+            continue
+        keys = [toks[x].key for x in range(i, j + 1)]
+        if any(x in heads or x in lang_en.NOT_STATE or x in gazetteer.PLATFORMS for x in keys):
+            continue
+        texts = [re.sub(r"(?:'s|’s)$", "", toks[x].text) for x in range(i, j + 1)]
+        before = [toks[x].key for x in range(max(0, i - 3), i)]
+        before_q = [toks[x].key for x in range(max(0, i - 4), i - 1)] if quoted else before
+        after = toks[j + 1].key if j + 1 < n else ""
+        poss = toks[j].text.endswith(("'s", "’s"))
+        lead = " ".join(toks[x].key for x in range(max(0, i - 8), i))
+        kind: str | None = None
+        if quoted:
+            if any(re.fullmatch(lang_en.OUTLET_NOUNS.rstrip(",?"), b) for b in before_q) or keys[-1] in _OUTLET_HEADS:
+                kind = "outlet"
+        elif keys[-1] in _OUTLET_HEADS and len(keys) > 1 and not all(x in _EN_GENERIC for x in keys[:-1]):
+            kind = "outlet"
+        elif (after in _EN_AFTER_OUTLET or (poss and after in _EN_AFTER_OUTLET)) and not _personish(texts):
+            kind = "outlet"
+        elif _personish(texts):
+            if any(b in _EN_PRESS_PERSON for b in before) or re.search(
+                    r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " "):
+                kind = "journalist"
+            elif any(b in _EN_OTHER_PERSON for b in before) or _EN_PARLIAMENT.search(lead):
+                kind = "other"
+            elif prev is not None and prev[1] in ("journalist", "other") and all(
+                    toks[x].key in ("and", ",") or toks[x].key in _EN_PRESS_PERSON for x in range(prev[0] + 1, i)):
+                kind = prev[1]
+        if kind is None or (i == 0 and len(keys) == 1 and not poss):
+            prev = None
+            continue
+        name = _clean_name(" ".join(texts) if not quoted else s.span_text(i, j))
+        if not name or gazetteer.country_of_word(name):
+            continue
+        out.append((i, j, Actor(name, kind, None, s.quote, 0.6, key=_name_key(name), guessed=True)))
+        taken.update(range(i, j + 1))
+        prev = (j, kind)
+    return out
+
+
+_RU_PARLIAMENT = frozenset({"парламент", "мажилис", "дума", "госдума", "сенат", "кенеш", "меджлис", "сейм"})
+_RU_NOT_OUTLET = re.compile(r"(?:^| )(?:партия|фонд|университет|ассоциация|союз|банк|клуб|фк|школа|центр|институт|"
+                            r"движение|организация|объединение|оон|обсе|компания|команда|сборная|федерация|"
+                            r"больница|поликлиника|завод)(?: |$)")
+_RU_PRESS_PERSON = re.compile(r"^(?:" + lang_ru.PERSON_NOUNS.strip("(?:)") + r"|сотрудник|репортёр|репортер|"
+                              r"журналист-\w+|главный|шеф-редактор|редактор-\w+)$")
+
+
+def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
+                       found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """Actors from the NER's spans that no rule named: a PER is a journalist after a press noun or in
+    apposition to one («Фарходу Назарову, главному редактору»), someone else after «депутат»,
+    «бизнесмен»; an ORG is a state body by its head noun (the rules' kind), a parliament, or else an
+    outlet unless its words say party, fund, company, club …"""
+    mod = lang_ru
+    out: list[tuple[int, int, Actor]] = []
+    taken = {k for i, j, _ in found for k in range(i, j + 1)}
+    for a, b, typ in ents:
+        if typ not in ("ORG", "PER"):
+            continue
+        i, j = s.tok_at_abs(s.start + a), s.tok_at_abs(s.start + b - 1)
+        while j > i and s.toks[j].text in ("»", '"', ")", "”"):
+            j -= 1
+        while i < j and s.toks[i].text in ("«", '"', "(", "“"):
+            i += 1
+        if any(k in taken for k in range(i, j + 1)):
+            continue
+        keys = [s.toks[x].key for x in range(i, j + 1)]
+        texts = [s.toks[x].text for x in range(i, j + 1)]
+        before = [s.toks[x].key for x in range(max(0, i - 3), i)]
+        kind: str | None = None
+        name = s.span_text(i, j)
+        if typ == "PER":
+            if len(texts) < 2 or not all(w[:1].isupper() for w in texts):
+                continue
+            lead = [s.toks[x].key for x in range(j + 1, min(len(s.toks), j + 5))]
+            if any(_RU_PRESS_PERSON.match(x) for x in before) or (lead[:1] == [","] and any(
+                    _RU_PRESS_PERSON.match(x) for x in lead[1:])):
+                kind = "journalist"
+            elif any(re.fullmatch(_PERSON_WORD["ru"], x) for x in before) or any(x in _RU_PARLIAMENT for x in before):
+                kind = "other"
+            else:
+                continue
+            if _CYR.search(name):
+                name = _person_nominative_name(texts)
+        else:
+            if any(x in gazetteer.PLATFORMS or x.split("-")[0] in gazetteer.PLATFORMS or x in mod.NOT_STATE
+                   or x in ("сми", "тв", "медиа") for x in keys) or all(x in _OUTLET_HEADS for x in keys):
+                continue
+            if len(texts) == 1 and _CYR.search(texts[0]) and 3 <= len(texts[0]) <= 10 and texts[0][:1].isupper() \
+                    and sum(c.isupper() for c in texts[0]) >= 3:
+                kind = "government"  # «МЧС», «АИМК», «ГУБОПиК»: a body by its abbreviation
+            elif keys[0] in mod.BODY_HEADS:
+                kind = mod.BODY_HEADS[keys[0]]
+                if kind in ("regulator", "government") and keys[0] in mod.AMBIGUOUS_HEADS and not any(
+                        x in mod.STATE_WORDS or x == "CTRY" for x in keys[1:]):
+                    continue
+            elif any(x in _RU_PARLIAMENT for x in keys):
+                kind = "government"
+            elif _RU_NOT_OUTLET.search(" ".join(keys)) or any(re.fullmatch(
+                    r"(?:ООО|АО|ЗАО|ОАО|ПАО|ТОО|ОсОО)", x) for x in texts) or (
+                    i > 0 and re.match(r"компания|фирма|холдинг|застройщик", s.toks[i - 1].key)):
+                continue
+            elif all(x == "CTRY" for x in keys):
+                continue
+            else:
+                kind = "outlet"
+        name = _clean_name(name)
+        if not name or gazetteer.country_of_word(name):
+            continue
+        country = next((s.toks[x].country for x in range(i, j + 1) if s.toks[x].country), None) \
+            if kind in STATE_KINDS else None
+        out.append((i, j, Actor(name, kind, country, s.quote, 0.55, key=_name_key(name), guessed=True)))
+        taken.update(range(i, j + 1))
+    return out
+
+
 _TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
                            "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
                            "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
@@ -858,6 +1060,15 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
 
 
 # -- the extraction ----------------------------------------------------------------------------------
+def _ner_spans(sents: list[_Sentence]) -> dict[int, list[tuple[int, int, str]]] | None:
+    """NER spans of the Russian sentences (by sentence index), or None without the NER."""
+    ru = [k for k, s in enumerate(sents) if s.lang == "ru"]
+    if not ru:
+        return None
+    got = ner_ru.spans([sents[k].text for k in ru])
+    return dict(zip(ru, got, strict=True)) if got is not None else None
+
+
 def extract(text: str, *, language: str | None = None, report_date: date | None = None) -> Draft:
     """The draft of one report. ``language`` (en|ru) overrides detection for sentences in no clear
     script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today)."""
@@ -875,9 +1086,14 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     actors: dict[str, Actor] = {}
     per_sentence: list[list[tuple[int, int, Actor]]] = []
     seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
-    for s in sents:
+    ner_spans = _ner_spans(sents)
+    for k_s, s in enumerate(sents):
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
+        if s.lang == "en":
+            found += _en_name_candidates(s, found)
+        elif ner_spans is not None and k_s in ner_spans:
+            found += _ru_ner_candidates(s, ner_spans[k_s], found)
         resolved = []
         for i, j, a in found:
             prior = actors.get(a.key) or _same_actor(actors, a)
@@ -1067,6 +1283,12 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
     """A shorter or longer mention of an actor already seen ("the Kyrgyz Interior Ministry" → "Interior
     Ministry"), or its abbreviation in parentheses."""
     for b in actors.values():
+        if _abbreviates(a.name, b.name) or _abbreviates(b.name, a.name):
+            if len(a.name) > len(b.name):
+                b.name, b.key, b.kind = a.name, a.key, a.kind
+            b.country = b.country or a.country
+            b.guessed = b.guessed and a.guessed
+            return b
         if b.kind != a.kind:
             continue
         same_concept = a.kind in STATE_KINDS and _concept(a) is not None and _concept(a) == _concept(b)
@@ -1078,8 +1300,24 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
             if len(a.key) > len(b.key):
                 b.name, b.key = a.name, a.key
                 b.country = b.country or a.country
+            b.guessed = b.guessed and a.guessed
             return b
     return None
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """«МКИСМП» for «Министерство культуры, информации, спорта и молодёжной политики», "BTK" for "Information
+    and Communication Technologies Authority" (initials in order, small words optional, a country may close)."""
+    if not (2 <= len(short) <= 10 and " " not in short and sum(c.isupper() for c in short) >= 2):
+        return False
+    words = [w for w in re.findall(r"\w+", long) if not w.isupper()]
+    if len(words) < 2:
+        return False
+    initials = "".join(w[0] for w in words).lower()
+    big = "".join(w[0] for w in words if w.lower() not in ("и", "по", "при", "of", "and", "for", "the", "on", "in")
+                  ).lower()
+    ab = short.lower()
+    return any(x.startswith(ab) and len(ab) >= len(x) - 2 for x in (initials, big)) and len(ab) >= 3
 
 
 def _future_passive(s: _Sentence, end: int) -> bool:
