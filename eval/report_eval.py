@@ -96,12 +96,38 @@ def score(doc: dict[str, Any], label: dict[str, Any]) -> dict[str, tuple[int, in
     return out
 
 
-def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool) -> tuple[dict[str, list[int]], float]:
-    totals = {f: [0, 0, 0] for f in FIELDS}
+def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool,
+        role_model: bool = True) -> tuple[dict[str, list[int]], float]:
     t0 = time.perf_counter()
+    docs = []
     for name, text, label in items:
-        draft = extract(text, language=label["language"], report_date=date.fromisoformat(label["report_date"]))
-        doc = draft.as_dict()
+        draft = extract(text, language=label["language"], report_date=date.fromisoformat(label["report_date"]),
+                        role_model=role_model)
+        docs.append((name, draft.as_dict(), label))
+    secs = time.perf_counter() - t0
+    return tally(docs, verbose), secs
+
+
+def run_folds(items: list[tuple[str, str, dict[str, Any]]], k: int, verbose: bool) -> tuple[dict[str, list[int]],
+                                                                                            float]:
+    """Score each of ``k`` folds (reports dealt round-robin in name order) with a role model trained on
+    the other folds."""
+    import train_roles
+
+    t0 = time.perf_counter()
+    data = train_roles.featurize(items)
+    docs = []
+    for fold in range(k):
+        train = [d for n, d in enumerate(data) if n % k != fold]
+        model = train_roles.fit(train)
+        docs += [(name, train_roles.apply(draft, model), label) for n, (name, draft, label) in enumerate(data)
+                 if n % k == fold]
+    return tally(sorted(docs, key=lambda d: d[0]), verbose), time.perf_counter() - t0
+
+
+def tally(docs: list[tuple[str, dict[str, Any], dict[str, Any]]], verbose: bool) -> dict[str, list[int]]:
+    totals = {f: [0, 0, 0] for f in FIELDS}
+    for name, doc, label in docs:
         for f, (tp, fp, fn) in score(doc, label).items():
             totals[f][0] += tp
             totals[f][1] += fp
@@ -113,7 +139,7 @@ def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool) -> tuple[di
                   f" recipients={[a['name'] for a in doc['actors'] if a['role'] == 'recipient']}"
                   f" actions={sorted({a['kind'] for a in doc['actions']})} blocked={doc['blocked_countries']}"
                   f" dates={doc['dates']} outcome={doc['outcome']}", file=sys.stderr)
-    return totals, time.perf_counter() - t0
+    return totals
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -149,6 +175,9 @@ def main() -> int:
     ap.add_argument("--lang", choices=("en", "ru"), default=None)
     ap.add_argument("--only", default=None, metavar="GLOB", help="only the reports whose file stem matches")
     ap.add_argument("--exclude", default=None, metavar="GLOB", help="leave out the reports whose file stem matches")
+    ap.add_argument("--folds", type=int, default=0, metavar="K",
+                    help="score each of K folds with a role model trained on the other K-1")
+    ap.add_argument("--rules-roles", action="store_true", help="the rules' roles, not the shipped role model")
     args = ap.parse_args()
     extract("warm up the lemmatizer and the date parser on 1 May 2025.", language="en")
     extract("Разогрев 1 мая 2025 года.", language="ru")
@@ -157,11 +186,16 @@ def main() -> int:
         items = [i for i in load(split) if args.lang in (None, i[2]["language"])
                  and (args.only is None or fnmatch.fnmatchcase(i[0], args.only))
                  and (args.exclude is None or not fnmatch.fnmatchcase(i[0], args.exclude))]
-        totals, secs = run(items, args.verbose)
-        report(f"split: {split}", totals, len(items), secs)
+        if args.folds > 1:
+            totals, secs = run_folds(items, args.folds, args.verbose)
+            report(f"split: {split}, {args.folds} folds (each scored by a role model trained on the others)",
+                   totals, len(items), secs)
+        else:
+            totals, secs = run(items, args.verbose, role_model=not args.rules_roles)
+            report(f"split: {split}" + (" (the rules' roles)" if args.rules_roles else ""), totals, len(items), secs)
     if args.founding.exists():
         text = args.founding.read_text(encoding="utf-8")
-        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose)
+        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose, role_model=not args.rules_roles)
         report("founding story (held out)", totals, 1, secs)
     else:
         print(f"\nfounding story: {args.founding} absent, skipped")

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from presswatch.reports import gazetteer, lang_en, lang_ru, ner_ru
+from presswatch.reports import gazetteer, lang_en, lang_ru, ner_ru, roles
 
 __all__ = [
     "ACTION_KINDS",
@@ -204,6 +204,7 @@ class Draft:
     outlets: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
     truncated: bool = False
+    role_features: list[tuple[Actor, dict[str, float]]] = field(default_factory=list)  # not part of the JSON
 
     @property
     def blocked_countries(self) -> list[str]:
@@ -492,8 +493,11 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                     k += 1
                     continue
                 if tk.key == "по" and k + 1 < n and _CYR.search(toks[k + 1].text):
-                    seen_po = True
-                    k += 2
+                    seen_po = True  # «по уголовным делам», «по надзору»: adjectives, then their noun
+                    k += 1
+                    while k + 1 < n and {"ADJF", "PRTF"} & _ru_tags(toks[k].text) and _CYR.search(toks[k + 1].text):
+                        k += 1
+                    k += 1
                     j = k - 1
                     continue
                 if tk.key == "за" and seen_po and k + 1 < n:
@@ -507,7 +511,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                 if tk.key == "CTRY" or (tk.text.isupper() and len(tk.text) > 1 and _CYR.search(tk.text)) or (
                         _CYR.search(tk.text) and "gent" in _ru_tags(tk.text) and not _RU_STOP_NOUNS.match(tk.key)
                         and ({"NOUN", "ADJF", "PRTF"} & _ru_tags(tk.text)) and not tk.text[:1].isdigit()
-                        and tk.key not in heads or (tk.key in heads and toks[k - 1].key == "при")):
+                        and tk.key not in heads or ((tk.key in heads or tk.key in ("правительство", "президент"))
+                                                    and toks[k - 1].key == "при")):
                     j = k
                     k += 1
                     continue
@@ -1069,9 +1074,13 @@ def _ner_spans(sents: list[_Sentence]) -> dict[int, list[tuple[int, int, str]]] 
     return dict(zip(ru, got, strict=True)) if got is not None else None
 
 
-def extract(text: str, *, language: str | None = None, report_date: date | None = None) -> Draft:
+def extract(text: str, *, language: str | None = None, report_date: date | None = None,
+            role_model: roles.RoleModel | bool = True, keep_features: bool = False) -> Draft:
     """The draft of one report. ``language`` (en|ru) overrides detection for sentences in no clear
-    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today)."""
+    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today).
+    ``role_model`` decides senders and recipients among the actors: True for the shipped model (the
+    rules' roles when it is missing), False for the rules alone, or a :class:`~presswatch.reports.roles.
+    RoleModel`; ``keep_features`` keeps each actor's features in ``Draft.role_features`` (for training)."""
     base = report_date or date.today()
     lang = language or detect_language(text) or "en"
     if lang not in _LANGS:
@@ -1101,17 +1110,26 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 actors[a.key] = a
                 prior = a
             resolved.append((i, j, prior))
+        _alias_parenthesised(s, resolved, actors)
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
+    seen_ids: set[int] = set()  # an alias (an abbreviation in parentheses) leaves one actor under two keys
+    actors = {k: a for k, a in actors.items() if id(a) not in seen_ids and not seen_ids.add(id(a))}
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
+    surnames = _surnames([a for a in named if a.kind in ("journalist", "other")])
     for s, found in zip(sents, per_sentence, strict=True):
         for a in named:
             for m in re.finditer(r"(?<!\w)" + re.escape(a.name) + r"(?!\w)", s.text):
                 i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
                     found.append((i, i, a))
+        # "Demir stands by her reporting", «Эргашеву избрали меру пресечения»: a person by the surname alone
+        for i, t in enumerate(s.toks):
+            a2 = surnames.get(_surname_key(t.text)) if t.text[:1].isupper() else None
+            if a2 is not None and not any(x[2] is a2 or x[0] <= i <= x[1] for x in found):
+                found.append((i, i, a2))
     _merge_domains(actors, per_sentence)
     for a in actors.values():
         if a.country is None and a.kind in STATE_KINDS:
@@ -1143,6 +1161,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     senders: dict[str, Actor] = {}
     recipients: dict[str, Actor] = {}
     legal_first: str | None = None
+    acts: list[list[tuple[str, int]]] = [[] for _ in sents]  # each sentence's actions: kind, verb's token
     for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
         state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS]
         legal = _legal_basis(s)
@@ -1167,6 +1186,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # "… and warned that the old line will be removed": a plan, not a demand
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
+            acts[k_sent].append((kind, t_at))
             by = _pick_by(s, kind, t_at, state, found)
             conf = 0.8
             if by is None and last_state is not None and kind != "other" and not (
@@ -1240,6 +1260,15 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                     act.by = other.name if act.by == a.name else act.by
     for a in actors.values():
         a.role = "sender" if a.key in senders else "recipient" if a.key in recipients else "third-party"
+    model = (roles.default_model() if role_model is True else role_model if isinstance(role_model, roles.RoleModel)
+             else None)
+    if model is not None or keep_features:
+        feats = _role_features(sents, per_sentence, acts, actors, senders, recipients, dominant)
+        if keep_features:
+            draft.role_features = [(a, feats[id(a)]) for a in actors.values()]
+        if model is not None and draft.actions:
+            for a in actors.values():
+                a.role = model.role(feats[id(a)])
     if legal_first:
         for act in draft.actions:
             if act.legal_basis is None and act.kind.startswith("demand"):
@@ -1255,6 +1284,117 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         {"name": a.name, "domain": a.domain} for a in draft.actors if a.kind == "outlet"][:1]
     draft.articles = _articles(text, sents)
     return draft
+
+
+# -- features of each actor's mentions, for the learned role model (:mod:`presswatch.reports.roles`) ----
+_ACT_GROUP = {"demand-removal": "demand", "demand-edit": "demand", "warning": "warning",
+              "referral-prosecutor": "referral", "ban": "ban", "block": "block", "lawsuit": "lawsuit",
+              "arrest": "arrest", "other": "other"}
+_KIND_GROUP = {"government": "state", "court": "court", "regulator": "state", "law-enforcement": "state",
+               "outlet": "press", "journalist": "press", "platform": "platform", "other": "other"}
+_AGENT_PREP = {"en": re.compile(r"(?:^| )(?:by|from|of|request of|orders? of|request by|request from|application "
+                                r"by|application from|complaint by|complaint from|demand of|demand from)(?: the)?$"),
+               "ru": re.compile(r"(?:^| )(?:от|по требование|по запрос|по представление|по иск|по заявление|"
+                                r"по решение|по просьба|по жалоба|по указание|по предписание|со сторона)$")}
+_PLACE_PREP = {"en": re.compile(r"(?:^| )(?:to|with|in|into|at|before|on|against|about|for|of the|like|than)"
+                                r"(?: the| a| an)?$"),
+               "ru": re.compile(r"(?:^| )(?:в|во|к|на|с|против|о|об|про|для|перед)$")}
+_SPEAKS = {"en": re.compile(r"^(?:'s )?(?:\S+ )?(?:said|says|told|wrote|writes|added|confirmed|noted|argued|"
+                            r"claimed|stated|announced|reported|tweeted|posted|called|insisted|stands)\b"),
+           "ru": re.compile(r"^(?:\S+ )?(?:заявить|сообщить|сказать|рассказать|написать|отметить|считать|"
+                            r"подтвердить|добавить|назвать|пояснить|уточнить|утверждать|говорить)\b")}
+_PASSIVE = {"en": re.compile(r"\b(?:was|were|been|be|is|are|being|got)(?: \S+)? \w+(?:ed|en|wn|ut|eld)\b"),
+            "ru": re.compile(r"(?:^| )быть(?: |$)")}
+
+
+def _role_features(sents: list[_Sentence], per_sentence: list[list[tuple[int, int, Actor]]],
+                   acts: list[list[tuple[str, int]]], actors: dict[str, Actor], senders: dict[str, Actor],
+                   recipients: dict[str, Actor], dominant: str | None) -> dict[int, dict[str, float]]:
+    """Per actor (by ``id``), the features of its mentions' contexts (see :mod:`presswatch.reports.roles`)."""
+    out: dict[int, dict[str, float]] = {}
+    first_outlet = next((a for a in actors.values() if a.kind == "outlet"), None)
+    by_group: dict[str, list[Actor]] = {}
+    for a in actors.values():
+        by_group.setdefault(_KIND_GROUP.get(a.kind, "other"), []).append(a)
+    acted = {k for k, here in enumerate(acts) if here}
+    for a in actors.values():
+        f: dict[str, float] = {"k:" + a.kind: 1.0}
+        kg = _KIND_GROUP.get(a.kind, "other")
+        group = by_group[kg]
+        if len(group) == 1:
+            f[kg + "&sole"] = 1.0
+        elif group[0] is a:
+            f[kg + "&first"] = 1.0
+        if not senders:
+            f[kg + "&no-rule-sender"] = 1.0
+        if not recipients:
+            f[kg + "&no-rule-recipient"] = 1.0
+        if a.key in senders:
+            f["rule:sender"] = 1.0
+        if a.key in recipients:
+            f["rule:recipient"] = 1.0
+        if a.guessed:
+            f["guessed"] = 1.0
+        if a.domain:
+            f["domain"] = 1.0
+        if a is first_outlet:
+            f["first-outlet"] = 1.0
+        if a.kind in STATE_KINDS and a.country and a.country == dominant:
+            f["home-country"] = 1.0
+        mentions = 0
+        act_sents = 0
+        for k, (s, found) in enumerate(zip(sents, per_sentence, strict=True)):
+            spans = [(i, j) for i, j, b in found if b is a]
+            if not spans:
+                continue
+            mentions += len(spans)
+            f["ru"] = 1.0 if s.lang == "ru" else f.get("ru", 0.0)
+            if k == 0:
+                f["headline"] = 1.0
+                f[kg + "&headline"] = 1.0
+            if k - 1 in acted or k + 1 in acted:
+                f[kg + "&beside-act"] = 1.0
+            here = acts[k]
+            if here:
+                act_sents += 1
+            passive = bool(_PASSIVE[s.lang].search(s.keystr)) or (s.lang == "ru" and any(
+                "PRTS" in _ru_tags(t.text) for t in s.toks if _CYR.search(t.text)))
+            for i, j in spans:
+                lead = " ".join(t.key for t in s.toks[max(0, i - 4): i])
+                tail = " ".join(t.key for t in s.toks[j + 1: j + 4])
+                if _AGENT_PREP[s.lang].search(lead):
+                    f["prep:agent"] = 1.0
+                    f[kg + "&prep:agent"] = 1.0
+                elif _PLACE_PREP[s.lang].search(lead):
+                    f["prep:place"] = 1.0
+                    f[kg + "&prep:place"] = 1.0
+                if _SPEAKS[s.lang].search(tail):
+                    f["speaks"] = 1.0
+                    f[kg + "&speaks"] = 1.0
+                if s.lang == "ru" and _CYR.search(s.toks[i].text):
+                    tags = _ru_tags(s.toks[i].text)
+                    for case in ("nomn", "gent", "datv", "accs", "ablt", "loct"):
+                        if case in tags:
+                            f[kg + "&case:" + case] = 1.0
+                if i == 0 or all(not t.text[:1].isalpha() for t in s.toks[:i]):
+                    f[kg + "&opens"] = 1.0
+                for kind, t_at in here:
+                    g = _ACT_GROUP.get(kind, "other")
+                    f["act:" + g] = 1.0
+                    f[kg + "&act:" + g] = 1.0
+                    side = "before" if j < t_at else "after"
+                    f[kg + "&" + side] = 1.0
+                    f[kg + "&" + side + "&" + g] = 1.0
+                    if passive:
+                        f[kg + "&passive&" + side] = 1.0
+                    if abs(t_at - (j if j < t_at else i)) <= 3:
+                        f[kg + "&near"] = 1.0
+        f["mentions"] = min(mentions, 5) / 5
+        f["act-sents"] = min(act_sents, 3) / 3
+        if act_sents == 0:
+            f["no-act-sent"] = 1.0
+        out[id(a)] = f
+    return out
 
 
 _CONCEPTS = [
@@ -1305,6 +1445,50 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
     return None
 
 
+def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor]) -> None:
+    """"the Information and Communication Technologies Authority (BTK)", «… (МКИСМП)»: the short name in
+    parentheses right after an actor is that actor (its key then leads to it from later sentences)."""
+    spans = sorted(found, key=lambda f: f[0])
+    for (_, j1, a1), (i2, j2, a2) in zip(spans, spans[1:], strict=False):
+        if a1 is a2 or i2 != j1 + 2 or i2 != j2 or s.toks[j1 + 1].text != "(" or j2 + 1 >= len(s.toks) or \
+                s.toks[j2 + 1].text != ")" or len(a2.name) > 10 or sum(c.isupper() for c in a2.name) < 2:
+            continue
+        if a1.kind in STATE_KINDS and a2.kind not in STATE_KINDS | {"other"}:
+            continue
+        actors[a2.key] = a1
+        for k, (i, j, a) in enumerate(found):
+            if a is a2:
+                found[k] = (i, j, a1)
+        for key, a in list(actors.items()):
+            if a is a2:
+                actors[key] = a1
+
+
+def _surname_key(word: str) -> str:
+    """A surname's stem, the same in its cases (Эргашева, Эргашеву, Эргашевой → эргашев; Demir → demir)."""
+    w = re.sub(r"(?:'s|’s)$", "", word).lower()
+    if _CYR.search(w):
+        w = re.sub(r"(?:ой|ому|ым|ом|ую|ая|ого|ой|а|у|е|ы|ой)$", "", w)
+    return w if len(w) >= 4 else ""
+
+
+def _surnames(people: list[Actor]) -> dict[str, Actor]:
+    """People by their surname's stem, when no two of them share it."""
+    out: dict[str, Actor] = {}
+    clash: set[str] = set()
+    for a in people:
+        words = a.name.split()
+        if len(words) < 2:
+            continue
+        k = _surname_key(words[-1])
+        if not k:
+            continue
+        if k in out and out[k] is not a:
+            clash.add(k)
+        out[k] = a
+    return {k: a for k, a in out.items() if k not in clash}
+
+
 def _abbreviates(short: str, long: str) -> bool:
     """«МКИСМП» for «Министерство культуры, информации, спорта и молодёжной политики», "BTK" for "Information
     and Communication Technologies Authority" (initials in order, small words optional, a country may close)."""
@@ -1334,6 +1518,10 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
         if cands:
             return cands[-1][1]
+        # «по иску, который подала компания «СибТрансСтрой»»: the one who sued named after the suit
+        later = [(i, a) for i, _, a in found if a.kind == "other" and i > t_at]
+        if later:
+            return later[0][1]
         state = [f for f in state if f[2].kind != "court"]  # a court hears a suit, it brings none
     # "filed a suit with the district court", «подало в Арбитражный суд»: the court is where, not who
     state = [(i, j, a) for i, j, a in state if not (a.kind == "court" and i > 0 and s.toks[i - 1].key in (

@@ -124,7 +124,10 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
      r"\bprohibited (?:the )?(?:distribution|dissemination)|\b(?:imposed|issued|introduced|ordered) (?:a |an )?"
      r"(?:\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|publication|"
-     r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)", "ban"),
+     r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
+     r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
+     r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|magazine|channel|website|outlet|activities|"
+     r"operations)\b", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
@@ -139,12 +142,14 @@ ACTION_RULES: list[tuple[str, str]] = [
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
      r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony)|remanded|"
-     r"(?:pre-trial|pretrial) detention|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
+     r"(?:pre-trial|pretrial) (?:detention|custody)|(?:held|hold|holding|kept) in (?:pre-trial |pretrial )?"
+     r"(?:custody|detention)|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
-REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:request|complaint|letter|"
-              r"order|instruction|demand|application) (?:from|by)|on the demand of|"
+REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ )?(?:request|"
+              r"complaint|letter|order|instruction|demand|application|ruling|decision|verdict|petition|motion) "
+              r"(?:from|by|of)|on the demand of|"
               r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
 # a sentence about maintenance or a lifted block claims no block
 NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
