@@ -1114,8 +1114,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
-    seen_ids: set[int] = set()  # an alias (an abbreviation in parentheses) leaves one actor under two keys
-    actors = {k: a for k, a in actors.items() if id(a) not in seen_ids and not seen_ids.add(id(a))}
+    unique: dict[int, str] = {}  # an alias (an abbreviation in parentheses) leaves one actor under two keys
+    for k, a in actors.items():
+        unique.setdefault(id(a), k)
+    actors = {k: a for k, a in actors.items() if unique[id(a)] == k}
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
     surnames = _surnames([a for a in named if a.kind in ("journalist", "other")])
