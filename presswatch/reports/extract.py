@@ -567,6 +567,10 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             continue
         taken.update(range(i, j + 1))
         name = _clean_name(s.span_text(i, j))
+        if kind == "platform":  # "the social network X", «соцсеть X»: the platform's own name
+            name = re.sub(r"(?i)^(?:social network|platform|network|company|owner of|социальн\w* сет\w*|соцсет\w*|"
+                          r"платформ\w*|сет\w*|компани\w*)\s+", "", name)
+            name = re.sub(r"\s*\(\s*formerly Twitter\s*\)$|\s+Corp$", "", name)
         country = next((s.toks[k].country for k in range(i, j + 1) if s.toks[k].country), None)
         if country is None:
             country = next((gazetteer.BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
@@ -601,7 +605,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
 
     def add(a: int, b: int, name: str, kind: str, conf: float, domain: str | None = None) -> None:
         name = _clean_name(name)
-        if not name or gazetteer.country_of_word(name) or name.lower() in ("the", "its"):
+        if not name or gazetteer.country_of_word(name) or name.lower() in ("the", "its") or name.isdigit():
             return
         i, j = s.tok_at_abs(a), s.tok_at_abs(b - 1)
         out.append((i, j, Actor(name, kind, None, s.quote, conf, domain=domain, key=_name_key(name))))
@@ -733,6 +737,8 @@ _OUTLET_HEADS = frozenset({
     "таймс", "пост", "вестник", "газета", "новость", "ньюс", "медиа", "онлайн", "инфо", "курьер", "правда", "экспресс",
     "хабар", "обозреватель", "дайджест",
 })
+# the first word of an outlet's own name ("Kanal Deniz", "Radio Azattyk")
+_OUTLET_FIRST = frozenset({"kanal", "radio", "telekanal", "tv", "gazeta", "gazete", "radio-tv", "телеканал", "радио"})
 # what follows an outlet's name ("Bayraq Media reporters", "Kisan Awaaz accounts", "X's website")
 _EN_AFTER_OUTLET = frozenset({"reporters", "reporter", "journalists", "journalist", "editors", "editor", "website",
                               "site", "newsroom", "staff", "accounts", "account", "stories", "story", "articles",
@@ -802,8 +808,9 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
     for i, j, quoted in runs:
         if not quoted:
             while i <= j and (toks[i].key in _EN_NOT_LEFT or toks[i].key == "CTRY" or (
-                    toks[i].text.isupper() and len(toks[i].text) > 3)):
-                i += 1  # "On Sunday …", "Kazakh …", a dateline "ANKARA —"
+                    toks[i].text.isupper() and len(toks[i].text) > 3) or toks[i].key in _EN_PRESS_PERSON
+                    or toks[i].key in _EN_OTHER_PERSON):
+                i += 1  # "On Sunday …", "Kazakh …", a dateline "ANKARA —", "Reporters Leyla Mammadli"
             while j >= i and (toks[j].key == "CTRY" or toks[j].key in _EN_NOT_NAME):
                 j -= 1
         if i > j or any(k in taken for k in range(i, j + 1)):
@@ -821,7 +828,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         if quoted:
             if any(re.fullmatch(lang_en.OUTLET_NOUNS.rstrip(",?"), b) for b in before_q) or keys[-1] in _OUTLET_HEADS:
                 kind = "outlet"
-        elif keys[-1] in _OUTLET_HEADS and len(keys) > 1 and not all(x in _EN_GENERIC for x in keys[:-1]):
+        elif (keys[-1] in _OUTLET_HEADS or keys[0] in _OUTLET_FIRST) and len(keys) > 1 and not all(
+                x in _EN_GENERIC for x in keys[:-1]):
             kind = "outlet"
         elif (after in _EN_AFTER_OUTLET or (poss and after in _EN_AFTER_OUTLET)) and not _personish(texts):
             kind = "outlet"
@@ -852,6 +860,45 @@ _RU_NOT_OUTLET = re.compile(r"(?:^| )(?:партия|фонд|университ
                             r"больница|поликлиника|завод)(?: |$)")
 _RU_PRESS_PERSON = re.compile(r"^(?:" + lang_ru.PERSON_NOUNS.strip("(?:)") + r"|сотрудник|репортёр|репортер|"
                               r"журналист-\w+|главный|шеф-редактор|редактор-\w+)$")
+
+
+_RU_NOT_NAME_BEFORE = re.compile(r"^(?:закон|статья|материал|программа|передача|фильм|книга|заголовок|название|"
+                                 r"операция|акция|статус|премия|песня|спектакль|выставка|рубрика|колонка|слово|"
+                                 r"фраза|лозунг|формулировка|тюрьма|сизо|колония|статья~|пост|публикация|"
+                                 r"расследование|интервью|репортаж|сюжет|ролик|видео|проект|кампания|дело)$")
+
+
+def _ru_quoted_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """«Kun Xabar» удалил заметку, МКИСМП заблокировало «Ала-Тоо Таймс»: a capitalised name in quotes that
+    a verb takes as its subject or object, with no noun of a law, a text or a programme before it, is an
+    outlet (guessed)."""
+    out: list[tuple[int, int, Actor]] = []
+    taken = {k for i, j, _ in found for k in range(i, j + 1)}
+    for m in re.finditer(r"«([^«»]{2,40})»", s.text):
+        inner = m.group(1)
+        if not inner[:1].isupper() or len(inner.split()) > 4:
+            continue
+        i, j = s.tok_at_abs(s.start + m.start(1)), s.tok_at_abs(s.start + m.end(1) - 1)
+        if any(k in taken for k in range(i, j + 1)):
+            continue
+        before = [s.toks[x] for x in range(max(0, i - 3), i - 1)]  # i - 1 is the opening quote
+        if any(_RU_NOT_NAME_BEFORE.match(t.key) or re.match(lang_ru.OUTLET_NOUNS + "$", t.key) for t in before):
+            continue  # after an outlet noun the rules named it already
+        nxt = s.toks[j + 2] if j + 2 < len(s.toks) else None
+        prv = s.toks[i - 2] if i >= 2 else None
+        verb = (nxt is not None and bool({"VERB", "PRTS"} & _ru_tags(nxt.text)) and _CYR.search(nxt.text)) or (
+            prv is not None and "VERB" in _ru_tags(prv.text) and _CYR.search(prv.text) and i - 2 == s.tok_at_abs(
+                prv.start))
+        if not verb:
+            continue
+        name = _clean_name(inner)
+        keys = [s.toks[x].key for x in range(i, j + 1)]
+        if not name or gazetteer.country_of_word(name) or _RU_NOT_OUTLET.search(" ".join(keys)) or any(
+                k in gazetteer.PLATFORMS for k in keys):
+            continue
+        out.append((i, j, Actor(name, "outlet", None, s.quote, 0.5, key=_name_key(name), guessed=True)))
+        taken.update(range(i, j + 1))
+    return out
 
 
 def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
@@ -1101,8 +1148,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
         if s.lang == "en":
             found += _en_name_candidates(s, found)
-        elif ner_spans is not None and k_s in ner_spans:
-            found += _ru_ner_candidates(s, ner_spans[k_s], found)
+        else:
+            found += _ru_quoted_candidates(s, found)
+            if ner_spans is not None and k_s in ner_spans:
+                found += _ru_ner_candidates(s, ner_spans[k_s], found)
         resolved = []
         for i, j, a in found:
             prior = actors.get(a.key) or _same_actor(actors, a)
@@ -1196,8 +1245,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 by, conf = last_state, 0.6
             # "his YouTube channel was blocked": the platform only carries the person's channel
             # "…remove the video from YouTube", «удалить видео с YouTube»: the platform is where, not whom
-            targets = [f for f in found if not (f[2].kind == "platform" and f[0] > 0 and s.toks[f[0] - 1].key in (
-                "his", "her", "their", "its", "его", "её", "ее", "свой", "их", "from", "on", "с", "на", "в"))]
+            # "the Telegram channel of Nioman Daily", «Telegram-канал издания»: the channel is the outlet's
+            targets = [f for f in found if not (f[2].kind == "platform" and (f[0] > 0 and s.toks[f[0] - 1].key in (
+                "his", "her", "their", "its", "его", "её", "ее", "свой", "их", "from", "on", "с", "на", "в") or (
+                f[1] + 1 < len(s.toks) and re.match(r"(?:channels?|accounts?|pages?|канал|аккаунт|страница)$",
+                                                     s.toks[f[1] + 1].key))))]
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
@@ -1225,9 +1277,16 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                         recipients[a.key] = a
                 # "the reporters X, Y and Z", «журналистов Айбека Джумабаева и Нурию Садыкову»: all of them
                 chain = sorted((f for f in found if f[2].kind == against.kind == "journalist"), key=lambda f: f[0])
-                for (_, j0, a0), (i1, _, a1) in zip(chain, chain[1:], strict=False):
-                    if a0.key in recipients and all(s.toks[x].key in ("и", "and", ",") for x in range(j0 + 1, i1)):
-                        recipients[a1.key] = a1
+                links = [(a0, a1) for (_, j0, a0), (i1, _, a1) in zip(chain, chain[1:], strict=False)
+                         if _list_gap(s, j0 + 1, i1)]
+                for a0, a1 in links + links[::-1]:  # "X and Y, camera operator Z and editor W were detained"
+                    if a0.key in recipients or a1.key in recipients:
+                        recipients[a0.key], recipients[a1.key] = a0, a1
+            # "The social network X has withheld the accounts": the platform that blocks was asked to
+            if kind in ("block", "demand-removal"):
+                for f in targets:
+                    if f[2].kind == "platform" and f[0] < t_at and f[2] is not against:
+                        recipients[f[2].key] = f[2]
             # "at the request of X": X asked for it too
             rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
             if rq and kind in ("block", "ban", "demand-removal"):
@@ -1464,6 +1523,17 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         for key, a in list(actors.items()):
             if a is a2:
                 actors[key] = a1
+
+
+def _list_gap(s: _Sentence, a: int, b: int) -> bool:
+    """Tokens ``a..b-1`` join two names of one list: "and", commas, and press nouns ("…, camera operator …")."""
+    gap = s.toks[a:b]
+    if not gap or len(gap) > 4:
+        return False
+    press = [t for t in gap if t.key in _EN_PRESS_PERSON or _RU_PRESS_PERSON.match(t.key)]
+    joins = all(t.key in ("и", "and", ",") or t.key in _EN_PRESS_PERSON or _RU_PRESS_PERSON.match(t.key) or (
+        press and t.text.isalpha() and t.text.islower()) for t in gap)
+    return joins and any(t.key in ("и", "and", ",") for t in gap)
 
 
 def _surname_key(word: str) -> str:

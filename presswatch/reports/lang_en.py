@@ -46,7 +46,8 @@ BODY_RULES: list[tuple[str, str]] = [
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
     (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)|an? (?:CTRY |[a-z]+ )?court|CTRY court", "court"),
     (r"(?:an? |the )?(?:CTRY )?(?:criminal |civil )?judgeship of peace(?: in CTRY| of CTRY)?", "court"),
-    (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
+    (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte|(?:social network|platform|"
+     r"network|company|owner of) x|x \( formerly twitter \)|x corp", "platform"),
 ]
 
 # head nouns of state bodies' names ("the Ministry of Emergency Response and Civil Protection of
@@ -56,18 +57,19 @@ BODY_HEADS: dict[str, str] = {
     "department": "government", "office": "government", "committee": "government", "directorate": "government",
     "court": "court", "judgeship": "court", "agency": "regulator", "service": "regulator",
     "inspectorate": "regulator", "commission": "regulator", "council": "regulator", "authority": "regulator",
-    "regulator": "regulator",
+    "regulator": "regulator", "board": "regulator", "municipality": "government",
 }
 # heads that are common nouns too ("a delivery service", "the news agency"): only a capitalised name counts
 AMBIGUOUS_HEADS = frozenset({"administration", "department", "office", "committee", "directorate", "agency",
-                             "service", "commission", "council", "authority"})
+                             "service", "commission", "council", "authority", "board"})
 # what makes a name with a common-noun head a state body: a country, or one of these words
 STATE_WORDS = frozenset({"state", "national", "presidential", "president", "federal", "regional", "city", "district",
                          "government", "republic", "public", "chief", "prosecutor", "police", "security", "internal",
                          "affairs", "interior", "information", "communications", "communication", "media", "mass",
                          "press", "broadcasting", "television", "radio", "digital", "telecommunications", "culture",
                          "justice", "investigative", "investigation", "supervision", "oversight", "religious",
-                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax"})
+                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax",
+                         "supervisory", "municipal"})
 # words that make a name no state body of a country (international bodies, universities, NGOs)
 NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
                        "university", "journalism", "amnesty", "watch", "osce", "bazaar"})
@@ -126,8 +128,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|publication|"
      r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
-     r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|magazine|channel|website|outlet|activities|"
-     r"operations)\b", "ban"),
+     r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|website|outlet|"
+     r"activities|operations)\b", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
@@ -135,6 +137,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
      r"\bmade [^.]{0,60}?\bunavailable\b|"
      r"\bno longer (?:open|opens|load|loads|accessible|available|reachable) (?:from |in )CTRY|"
+     r"\b(?:withheld|withhold|withholds|withholding)\b|"
      r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"

@@ -36,8 +36,8 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:[а-яё]+ )?(?:районный|городской|областной|верховный|конституционный|военный|апелляционный|"
      r"межрайонный|мировой|краевой|арбитражный) суд"
      r"(?: CTRY| город CTRY)?|\bсуд(?: CTRY| город CTRY)?", "court"),
-    (r"google|youtube|facebook|telegram|twitter|instagram|tiktok|ютуб|гугл|телеграм|фейсбук|вконтакте|инстаграм",
-     "platform"),
+    (r"google|youtube|facebook|telegram|twitter|instagram|tiktok|ютуб|гугл|телеграм|фейсбук|вконтакте|инстаграм|"
+     r"(?:социальный сеть|соцсеть|платформа|сеть|компания) x", "platform"),
 ]
 
 # head nouns (lemmas) of state bodies' names, with their genitive complements («Министерства энергетики и
