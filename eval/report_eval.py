@@ -1,16 +1,15 @@
 """Evaluate press-report extraction: precision / recall / F1 per field over eval/reports/*.txt.
 
-    python eval/report_eval.py [--split tune|heldout|all] [--lang en|ru] [--only GLOB] [--folds K]
-                               [--founding PATH] [--verbose]
+    python eval/report_eval.py [--split tune|heldout|all] [--lang en|ru] [--only GLOB] [--exclude GLOB]
+                               [--folds K] [--role-model JSON] [--founding PATH] [--verbose]
 
 Each ``NAME.txt`` has its labels in ``NAME.json`` (``split`` says whether the rules were tuned on it).
 Prints the tuning split, the held-out split and the founding story's report (when present) apart.
 ``--only GLOB`` keeps the reports whose file stem matches (``'*-d*'``: the dev reports), ``--exclude
-GLOB`` leaves them out. ``--folds K``
-scores the split in K folds (reports dealt round-robin in name order): the learned role model
-(:mod:`presswatch.reports.roles`) is trained on K-1 folds and scores the fold it did not see, so its
-figures are held out from it; the rules themselves are not trained, so without a learned part the K
-folds add up to the plain figures.
+GLOB`` leaves them out. Roles are the rules' unless ``--role-model JSON`` names a model trained by
+``eval/train_roles.py``. ``--folds K`` scores the learned role model (:mod:`presswatch.reports.roles`)
+honestly: the reports are dealt round-robin in name order into K folds, and each fold is scored by a
+model trained on the other K-1 (the rules are not trained, so the plain run is their figure).
 
 Matching: a predicted sender/recipient matches a gold one when their names match after normalization
 (lower case, lemmas for Russian, one name containing the other or sharing half of its words), or, for
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from presswatch.reports.extract import STATE_KINDS, _name_key, extract  # noqa: E402
+from presswatch.reports.roles import RoleModel  # noqa: E402
 
 FIELDS = ("sender", "recipient", "action", "blocked-country", "dates", "outcome")
 FOUNDING = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports" / "founding-story-en.txt"
@@ -97,7 +97,7 @@ def score(doc: dict[str, Any], label: dict[str, Any]) -> dict[str, tuple[int, in
 
 
 def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool,
-        role_model: bool = True) -> tuple[dict[str, list[int]], float]:
+        role_model: Any = False) -> tuple[dict[str, list[int]], float]:
     t0 = time.perf_counter()
     docs = []
     for name, text, label in items:
@@ -177,10 +177,12 @@ def main() -> int:
     ap.add_argument("--exclude", default=None, metavar="GLOB", help="leave out the reports whose file stem matches")
     ap.add_argument("--folds", type=int, default=0, metavar="K",
                     help="score each of K folds with a role model trained on the other K-1")
-    ap.add_argument("--rules-roles", action="store_true", help="the rules' roles, not the shipped role model")
+    ap.add_argument("--role-model", type=Path, default=None, metavar="JSON",
+                    help="roles from a model trained by eval/train_roles.py, not the rules'")
     args = ap.parse_args()
     extract("warm up the lemmatizer and the date parser on 1 May 2025.", language="en")
     extract("Разогрев 1 мая 2025 года.", language="ru")
+    model = RoleModel.from_dict(json.loads(args.role_model.read_text(encoding="utf-8"))) if args.role_model else None
     splits = ("tune", "heldout") if args.split == "both" else (args.split,)
     for split in splits:
         items = [i for i in load(split) if args.lang in (None, i[2]["language"])
@@ -191,11 +193,11 @@ def main() -> int:
             report(f"split: {split}, {args.folds} folds (each scored by a role model trained on the others)",
                    totals, len(items), secs)
         else:
-            totals, secs = run(items, args.verbose, role_model=not args.rules_roles)
-            report(f"split: {split}" + (" (the rules' roles)" if args.rules_roles else ""), totals, len(items), secs)
+            totals, secs = run(items, args.verbose, role_model=model or False)
+            report(f"split: {split}" + (f" (roles from {args.role_model})" if model else ""), totals, len(items), secs)
     if args.founding.exists():
         text = args.founding.read_text(encoding="utf-8")
-        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose, role_model=not args.rules_roles)
+        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose, role_model=model or False)
         report("founding story (held out)", totals, 1, secs)
     else:
         print(f"\nfounding story: {args.founding} absent, skipped")

@@ -1,6 +1,10 @@
-"""Train the role model (``presswatch/reports/roles.json``) on the labelled press reports.
+"""Train the learned role model on the labelled press reports.
 
     python eval/train_roles.py [--exclude GLOB] [--l2 1.0] [--min-count 2] [--out PATH]
+
+Writes ``roles.json`` (by default beside :mod:`presswatch.reports.roles`, where ``extract(...,
+role_model=True)`` reads it; score it with ``report_eval.py --role-model PATH``). The package ships no
+such file while the model does not beat the rules on held-out folds (``report_eval.py --folds 5``).
 
 Every actor the extraction names in a report (rules and NER candidates, before any role is decided)
 is one example; its labels say whether it matches a gold sender or recipient (by name first, then for
@@ -54,7 +58,7 @@ def featurize(items: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, D
     out = []
     for name, text, label in items:
         draft = extract(text, language=label["language"], report_date=date.fromisoformat(label["report_date"]),
-                        role_model=False, keep_features=True)
+                        keep_features=True)
         out.append((name, draft, label))
     return out
 

@@ -1122,12 +1122,12 @@ def _ner_spans(sents: list[_Sentence]) -> dict[int, list[tuple[int, int, str]]] 
 
 
 def extract(text: str, *, language: str | None = None, report_date: date | None = None,
-            role_model: roles.RoleModel | bool = True, keep_features: bool = False) -> Draft:
+            role_model: roles.RoleModel | bool = False, keep_features: bool = False) -> Draft:
     """The draft of one report. ``language`` (en|ru) overrides detection for sentences in no clear
     script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today).
-    ``role_model`` decides senders and recipients among the actors: True for the shipped model (the
-    rules' roles when it is missing), False for the rules alone, or a :class:`~presswatch.reports.roles.
-    RoleModel`; ``keep_features`` keeps each actor's features in ``Draft.role_features`` (for training)."""
+    Senders and recipients are the rules' unless ``role_model`` is a :class:`~presswatch.reports.roles.
+    RoleModel` (or True: the one in ``roles.json``, when there is one); ``keep_features`` keeps each actor's
+    features in ``Draft.role_features`` (for ``eval/train_roles.py``)."""
     base = report_date or date.today()
     lang = language or detect_language(text) or "en"
     if lang not in _LANGS:

@@ -5,8 +5,10 @@ described by features of its mentions' contexts — its kind, the rules' own pic
 its sentences, whether it stands before or after the action's verb, after an agent's preposition ("by",
 "at the request of", «по требованию») or a place's ("to", "with", «в»), its case in Russian, a passive
 verb, a reporting verb after it ("X said") — and two logistic regressions (sender / recipient) weigh
-them. The weights are trained by ``eval/train_roles.py`` on the labelled reports and ship beside this
-module (``roles.json``); scoring needs no library.
+them. The weights are trained by ``eval/train_roles.py`` on the labelled reports and read from
+``roles.json`` beside this module; scoring needs no library. The extraction uses the rules' roles
+unless it is given a model: on held-out folds of the labelled reports (``eval/report_eval.py --folds
+5``) the model does not beat them, so no weights ship.
 """
 
 from __future__ import annotations
