@@ -71,13 +71,16 @@ _LEGAL = {
 }
 
 
-# "the law allows the ministry to block websites", «закон позволяет блокировать»: a power, not an act
+# "the law allows the ministry to block websites", «закон позволяет блокировать»: a power, not an act;
+# "plans to sue", «юристы готовят иск»: an intent, not an act
 _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
-                     r"(?:\s+\S+){0,4}\s*$"),
+                     r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
+                     r"considers|threatened|threatening|threatens|vowed|vows)\b(?:\s+\S+){0,3}\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|должный|"
-                     r"предлагать|предложить)(?:\s+\S+){0,4}\s*$"),
+                     r"предлагать|предложить)(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
+                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$"),
 }
 # "denied that it had demanded…", «опровергла сообщения о том, что требовала…»: an act the sentence denies
 _DENIAL = {
@@ -96,7 +99,7 @@ _BLOCKABLE = {
 # what a demand to remove or edit is about, when no state body or person made it
 _CONTENT = {
     "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
-                     r"publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
+                     r"urls?|links?|publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
                      r"content|comment|comments|news)\b"),
     "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|сюжет|"
                      r"репортаж|видеорепортаж|"
@@ -1227,7 +1230,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             before = s.keystr[: m.start()]
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
-            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or _DENIAL[
+            t0 = s.tok_at(m.start())
+            if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
+                                                           "might") for t in s.toks[max(0, t0 - 3): t0]):
+                continue  # «сайт будет недоступен», "may be unavailable": a notice, not a block
+            before = re.sub(r' ["“”«»] ', " ", before)  # 'says it "could" block': quotes are no words
+            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-80:]) or _DENIAL[
                     s.lang].search(before) or (
                     kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
                 continue
@@ -1340,6 +1348,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # outcome, claims
     draft.outcome, draft.outcome_quote = _outcome(sents)
     draft.claims = _claims(sents, sentence_dates, draft, base)
+    if draft.empty:  # a match report, a press release, a maintenance notice: no dates either
+        draft.dates = []
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
                      if a.kind == "outlet" and a.role == "recipient"] or [
         {"name": a.name, "domain": a.domain} for a in draft.actors if a.kind == "outlet"][:1]

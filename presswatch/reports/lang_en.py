@@ -121,16 +121,16 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
      r"investigators|investigative committee)", "referral-prosecutor"),
     (r"\bopened (?:a |the )?(?:criminal )?(?:case|investigation|proceedings) against", "lawsuit"),
-    (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|access ban|\bextremist materials\b|"
+    (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|\bextremist materials\b|"
      r"\bbanned\b|\bbanning\b|outlaw(?:ed)?|declared [^.]{0,80}?\bextremist\b|\b(?:labell?ed|designated|"
      r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
      r"\bprohibited (?:the )?(?:distribution|dissemination)|\b(?:imposed|issued|introduced|ordered) (?:a |an )?"
-     r"(?:\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|publication|"
-     r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
+     r"(?:(?!access )\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
+     r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
      r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|website|outlet|"
      r"activities|operations)\b", "ban"),
-    (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
+    (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
      r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
