@@ -348,3 +348,112 @@ def test_possible_denied_or_pressless_acts_are_none(text: str) -> None:
 ])
 def test_the_same_acts_stated_as_done_still_count(text: str, kinds: set[str]) -> None:
     assert kinds <= _kinds(_doc(text))
+
+
+# -- candidates beyond trigger nouns (issue 13) ---------------------------------------------------------
+def _ner() -> bool:
+    from presswatch.reports import ner_ru
+
+    return ner_ru.available()
+
+
+@pytest.mark.parametrize(("text", "recipients"), [
+    # an outlet by the head word of its own name, and by what follows it ("… reporters", "…'s story")
+    ("Prosecutors ordered Sary Haber to delete the interview.", {"Sary Haber"}),
+    ("The regulator told Kok Jar Media to take the video down.", {"Kok Jar Media"}),
+    ("Police detained two Aq Tash reporters in Osh on Tuesday.", {"Aq Tash"}),
+    # people after a press noun, listed with "and", commas and more press nouns; names with diacritics
+    ("Reporters Aida Ermekova and Çağla Yıldız, camera operator Baurzhan Seitov and editor Olzhas Nurov were "
+     "detained by police in Almaty.", {"Aida Ermekova", "Çağla Yıldız", "Baurzhan Seitov", "Olzhas Nurov"}),
+])
+def test_names_without_a_trigger_noun_right_before_them(text: str, recipients: set[str]) -> None:
+    assert recipients <= _roles(_doc(text), "recipient")
+
+
+def test_a_businessman_who_sues_is_the_sender_and_his_surname_alone_is_him() -> None:
+    doc = _doc("Construction magnate Erlan Suyunov has filed a defamation suit against journalist Gülnur Aidarova. "
+               "Suyunov is seeking 2 million som in damages.")
+    assert _roles(doc, "sender") == {"Erlan Suyunov"} and "Gülnur Aidarova" in _roles(doc, "recipient")
+
+
+def test_capitalised_words_that_name_no_one_stay_no_actor() -> None:
+    doc = _doc("The ministry told Mass Media outlets to remove the video, and the regulator blocked it in Kazakhstan.")
+    names = {a["name"] for a in doc["actors"]}
+    assert "Mass Media" not in names and "Media" not in names
+
+
+def test_an_abbreviation_in_parentheses_is_the_body_it_follows() -> None:
+    doc = _doc("The Information and Communication Technologies Authority (BTK) blocked the site Deniz Haber in Turkey. "
+               "BTK did not comment.")
+    bodies = [a for a in doc["actors"] if a["kind"] == "regulator"]
+    assert len(bodies) == 1 and bodies[0]["role"] == "sender"
+
+
+def test_the_platform_that_withholds_accounts_is_a_recipient() -> None:
+    doc = _doc("The social network X has withheld in India the accounts of the news portal Kisan Vani after an order "
+               "from the Ministry of Electronics.")
+    assert {"X", "Kisan Vani"} <= _roles(doc, "recipient") and "block" in _kinds(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "The editors cited a ruling of the Pervomaisky District Court of Bishkek. The site was blocked in Kyrgyzstan.",
+    "Сайт «Жаңы Ай» заблокирован в Кыргызстане. Основанием стало требование Генеральной прокуратуры.",
+])
+def test_a_body_whose_ruling_or_demand_is_cited_is_a_sender(text: str) -> None:
+    doc = _doc(text)
+    assert [a for a in doc["actors"] if a["role"] == "sender" and a["kind"] in ("court", "law-enforcement")]
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+@pytest.mark.parametrize(("text", "recipients"), [
+    # a person in apposition to a press noun, an organisation the NER names that the rules do not
+    ("Прокуратура вынесла предупреждение Бахтиёру Саидову, главному редактору газеты «Ровшан».",
+     {"Бахтиёр Саидов"}),
+    ("Сотрудники ГКНБ задержали девять сотрудников Ордо Медиа в Бишкеке.", {"Ордо Медиа"}),
+])
+def test_russian_ner_spans_are_candidates(text: str, recipients: set[str]) -> None:
+    assert recipients <= _roles(_doc(text), "recipient")
+
+
+def test_without_the_ner_the_rules_still_give_their_draft() -> None:
+    from presswatch.reports import ner_ru
+
+    text = "Сотрудники ГКНБ задержали девять сотрудников Ордо Медиа в Бишкеке."
+    ner_ru.set_enabled(False)
+    try:
+        assert ner_ru.spans(["Ордо Медиа"]) is None
+        doc = _doc(text)
+    finally:
+        ner_ru.set_enabled(None)
+    assert "arrest" in _kinds(doc) and "Ордо Медиа" not in _roles(doc, "recipient")
+
+
+def test_a_quoted_russian_name_a_verb_takes_is_an_outlet() -> None:
+    doc = _doc("Агентство информации потребовало удалить заметку. «Бугун Хабар» удалил её в тот же день.")
+    assert "Бугун Хабар" in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize("text", [
+    # sports and notices: blocked shots, players sent off with a warning, a site down for maintenance
+    "Goalkeeper Daniyar Ospanov blocked 38 shots on Saturday as Barys beat Sibir.",
+    "Защитник «Ордабасы» заблокировал удар в субботу и был удалён с поля после второго предупреждения.",
+    "В субботу с 01:00 до 04:00 сайт будет недоступен: мы переезжаем на новый сервер.",
+    "The website may be unavailable on Sunday night while we move to a new server.",
+])
+def test_non_news_texts_give_nothing_not_even_dates(text: str) -> None:
+    doc = _doc(text)
+    assert doc["actions"] == [] and doc["dates"] == [] and not _roles(doc, "sender")
+
+
+@pytest.mark.parametrize("text", [
+    "The outlet's lawyers said they plan to sue the ministry.",
+    "Юристы издания готовят иск против министерства.",
+    'The ministry said it "could" block sites that spread false news.',
+])
+def test_intents_and_powers_are_no_acts(text: str) -> None:
+    assert not ({"lawsuit", "block"} & _kinds(_doc(text)))
+
+
+def test_an_access_ban_is_a_block() -> None:
+    doc = _doc("A criminal judgeship of peace in Ankara ordered an access ban on three reports by Deniz Haber.")
+    assert _kinds(doc) == {"block"}

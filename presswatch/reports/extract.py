@@ -748,6 +748,9 @@ _EN_AFTER_OUTLET = frozenset({"reporters", "reporter", "journalists", "journalis
                               "article", "coverage", "correspondent", "correspondents", "team", "editorial",
                               "publisher", "headquarters", "newsletter", "homepage", "broadcasts", "programme",
                               "program", "page", "channel", "editor-in-chief"})
+# what follows only an outlet's name, never a person's ("Aq Tash reporters", "Aq Tash's newsroom")
+_EN_AFTER_STAFF = frozenset({"reporters", "journalists", "editors", "staff", "newsroom", "correspondents",
+                             "website", "headquarters", "editorial"})
 # people of the press named before a name, in any number ("reporters X and Y", "camera operator X")
 _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists", "reporter", "reporters", "editor",
                               "editors", "editor-in-chief", "correspondent", "correspondents", "columnist",
@@ -834,8 +837,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         elif (keys[-1] in _OUTLET_HEADS or keys[0] in _OUTLET_FIRST) and len(keys) > 1 and not all(
                 x in _EN_GENERIC for x in keys[:-1]):
             kind = "outlet"
-        elif (after in _EN_AFTER_OUTLET or (poss and after in _EN_AFTER_OUTLET)) and not _personish(texts):
-            kind = "outlet"
+        elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
+            kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
         elif _personish(texts):
             if any(b in _EN_PRESS_PERSON for b in before) or re.search(
                     r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " "):
@@ -943,7 +946,7 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
                 name = _person_nominative_name(texts)
         else:
             if any(x in gazetteer.PLATFORMS or x.split("-")[0] in gazetteer.PLATFORMS or x in mod.NOT_STATE
-                   or x in ("сми", "тв", "медиа") for x in keys) or all(x in _OUTLET_HEADS for x in keys):
+                   for x in keys) or all(x in _OUTLET_HEADS or x in ("сми", "тв") for x in keys):
                 continue
             if len(texts) == 1 and _CYR.search(texts[0]) and 3 <= len(texts[0]) <= 10 and texts[0][:1].isupper() \
                     and sum(c.isupper() for c in texts[0]) >= 3:
