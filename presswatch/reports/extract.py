@@ -96,6 +96,14 @@ _BLOCKABLE = {
     "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
                      r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
 }
+# what a blocking verb takes in another sense: shots, traffic, roads, bank cards
+_NOT_BLOCKED = {
+    "en": re.compile(r"^ (?:\S+ ){0,3}?(?:shots?|penalty|penalties|kicks?|passes|attacks?|attempts?|lanes?|traffic|"
+                     r"spam|malware|viruses|ddos|roads?|streets?|entrances?|exits?|bridges?|path|way|view|calls?|"
+                     r"numbers?|cards?|payments?|transactions?|funds|assets|bills?|legislation|reforms?|deals?)\b"),
+    "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|вход|выход|мост|"
+                     r"трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|актив)(?: |$)"),
+}
 # what a demand to remove or edit is about, when no state body or person made it
 _CONTENT = {
     "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
@@ -1234,6 +1242,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
             t0 = s.tok_at(m.start())
+            if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
+                continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
                                                            "might") for t in s.toks[max(0, t0 - 3): t0]):
                 continue  # «сайт будет недоступен», "may be unavailable": a notice, not a block
@@ -1351,6 +1361,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # outcome, claims
     draft.outcome, draft.outcome_quote = _outcome(sents)
     draft.claims = _claims(sents, sentence_dates, draft, base)
+    if not draft.actions and not any(a.kind != "other" and not a.guessed for a in draft.actors):
+        draft.claims = []  # "want their websites to stay up": no one of the press or the state, no claim
     if draft.empty:  # a match report, a press release, a maintenance notice: no dates either
         draft.dates = []
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
@@ -1734,6 +1746,8 @@ def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]],
             before = s.keystr[max(0, hit.start() - 20): hit.start()]
             if re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before) and kind != "online":
                 continue
+            if kind == "removed" and (_future_passive(s, hit.end()) or not _CONTENT[s.lang].search(s.keystr)):
+                continue  # "was removed from the game" removes no text; «будут удалены» is a plan
             if kind == "removed" and re.search(_DEMANDED, s.keystr[: hit.start()]):
                 continue  # "demanded that it remove the article" is no removal
             country = None
