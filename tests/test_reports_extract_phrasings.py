@@ -460,3 +460,25 @@ def test_intents_and_powers_are_no_acts(text: str) -> None:
 def test_an_access_ban_is_a_block() -> None:
     doc = _doc("A criminal judgeship of peace in Ankara ordered an access ban on three reports by Deniz Haber.")
     assert _kinds(doc) == {"block"}
+
+
+def test_the_judge_stands_for_the_court_and_the_body_that_enforces_a_ban_is_a_sender() -> None:
+    doc = _doc("On 3 May the Ankara 2nd Criminal Judgeship of Peace received a petition from the governor's office. "
+               "The judge told the news site Yeni Ses to delete the report. Two days later the Information and "
+               "Communication Technologies Authority put the ban into effect across Turkey.")
+    kinds = {a["kind"] for a in doc["actors"] if a["role"] == "sender"}
+    assert {"court", "regulator"} <= kinds and {"demand-removal", "block"} <= _kinds(doc)
+    assert doc["blocked_countries"] == ["TR"]
+
+
+def test_the_one_a_court_acted_for_is_no_part_of_its_name() -> None:
+    doc = _doc("Центральный районный суд Минска по представлению КГБ признал экстремистскими материалы сайта «Зорка».")
+    senders = {a["name"]: a["kind"] for a in doc["actors"] if a["role"] == "sender"}
+    assert senders.get("КГБ") == "law-enforcement" and "Центральный районный суд Минска" in senders
+
+
+def test_a_communications_watchdog_is_a_regulator_a_press_freedom_watchdog_group_none() -> None:
+    doc = _doc("Georgia's communications watchdog ordered the broadcaster Imedi Plus to remove the segment.")
+    assert {(a["kind"], a["country"]) for a in doc["actors"] if a["role"] == "sender"} == {("regulator", "GE")}
+    doc = _doc("A press freedom watchdog group said the blogger Ali Kerimov was detained by police in Baku.")
+    assert all(a["kind"] != "regulator" for a in doc["actors"])

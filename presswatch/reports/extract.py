@@ -122,7 +122,8 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
     After other actions of the report a pronoun ("it has been blocked in Kazakhstan") stands for what
     they were about."""
     kinds = {a.kind for _, _, a in found if not a.guessed}  # a guessed outlet («Дордоя») is no evidence
-    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|он|она|оно|они)(?: |$)", s.keystr):
+    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|them|both|он|она|оно|они|оба|обе|их)(?: |$)",
+                                   s.keystr):
         return True
     if kind == "block":
         return bool(kinds & {"outlet", "platform", "government", "court", "regulator"}) or bool(
@@ -463,9 +464,11 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
         cap = t.text[:1].isupper()
         if s.lang == "en":
             i = h
-            while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY") and \
+            while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY" or (
+                    re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", toks[i - 1].text) and i - 1 > 0
+                    and toks[i - 2].text[:1].isupper())) and \
                     toks[i - 1].key not in _EN_NOT_LEFT and toks[i - 1].key not in heads:
-                i -= 1
+                i -= 1  # "the Istanbul 5th Criminal Judgeship of Peace"
             j, k = h, h + 1
             while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
                 link = k
@@ -503,6 +506,10 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                         "gent" in _ru_tags(toks[k + 1].text) and not _RU_STOP_NOUNS.match(toks[k + 1].key):
                     k += 1
                     continue
+                if tk.key == "по" and k + 1 < n and re.match(r"(?:требование|представление|запрос|иск|заявление|"
+                                                             r"решение|просьба|жалоба|указание|ходатайство)$",
+                                                             toks[k + 1].key):
+                    break  # «суд … по представлению КГБ»: the one who asked, not part of the name
                 if tk.key == "по" and k + 1 < n and _CYR.search(toks[k + 1].text):
                     seen_po = True  # «по уголовным делам», «по надзору»: adjectives, then their noun
                     k += 1

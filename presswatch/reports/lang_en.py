@@ -26,6 +26,8 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
      r"inspectorate)" + _OF_C, "regulator"),
     (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
+    (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
+     r"(?! group)", "regulator"),
     (r"(?:CTRY )?ministry of (?:the )?" + _DOM + r"(?: " + _DOM + r"){0,6}" + _OF_C, "government"),
     (r"(?:CTRY )?(?:interior|internal affairs|foreign|information|culture|justice|digital) ministry", "government"),
     (r"(?:CTRY )?minister of " + _DOM + r"(?: " + _DOM + r"){0,4}", "government"),
@@ -78,6 +80,8 @@ NOT_STATE = frozenset({"europe", "european", "nations", "international", "journa
 # a kind any state body of which it may stand for)
 ANAPHORA: list[tuple[str, str]] = [
     (r"the ministry", "ministry"), (r"the regulator", "regulator"), (r"the court", "court"),
+    (r"the (?:presiding )?judges?", "(?:court|judgeship)"), (r"the judgeship", "judgeship"),
+    (r"the watchdog", "regulator"),
     (r"the service", "service"), (r"the prosecutors?", "prosecutor"), (r"the committee", "committee"),
     (r"the agency", "agency"), (r"the commission", "commission"), (r"the council", "council"),
     (r"the inspectorate", "inspectorate"),
@@ -132,7 +136,9 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"activities|operations)\b", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
-     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
+     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|\bblocked in CTRY|"
+     r"\b(?:implemented|enforced|executed|applied|carried out|put) (?:the |an |its )?(?:access )?(?:ban|block|"
+     r"blocking)\b|"
      r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
      r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
      r"\bmade [^.]{0,60}?\bunavailable\b|"
@@ -150,7 +156,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
-REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ )?(?:request|"
+REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ ){0,2}?(?:request|"
               r"complaint|letter|order|instruction|demand|application|ruling|decision|verdict|petition|motion) "
               r"(?:from|by|of)|on the demand of|"
               r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
