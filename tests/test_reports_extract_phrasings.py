@@ -482,3 +482,31 @@ def test_a_communications_watchdog_is_a_regulator_a_press_freedom_watchdog_group
     assert {(a["kind"], a["country"]) for a in doc["actors"] if a["role"] == "sender"} == {("regulator", "GE")}
     doc = _doc("A press freedom watchdog group said the blogger Ali Kerimov was detained by police in Baku.")
     assert all(a["kind"] != "regulator" for a in doc["actors"])
+
+
+@pytest.mark.parametrize(("text", "sender", "recipient", "kind"), [
+    ("Kazakhstan's Culture and Information Ministry ordered Vlast.kz to remove a report.",
+     "Kazakhstan's Culture and Information Ministry", "vlast.kz", "demand-removal"),
+    ("Officers of the Federal Security Service detained the freelance journalist Oleg Nurov.",
+     "Federal Security Service", "Oleg Nurov", "arrest"),
+    ("The Tashkent city hall asked the online magazine Shahar Ovozi to take down its photo essay.",
+     "Tashkent city hall", "Shahar Ovozi", "demand-removal"),
+    ("The Supreme Court of Uzbekistan upheld a ban on the daily Kechki Toshkent.",
+     "Supreme Court of Uzbekistan", "Kechki Toshkent", "ban"),
+    # a sentence full of names is no Title Case headline when it ends with a stop
+    ("Radio Azattyk, RFE/RL's Kyrgyz Service, was blocked in Kyrgyzstan by the Ministry of Culture in October.",
+     "Ministry of Culture", "Radio Azattyk", "block"),
+    ("Агентство по делам печати Таджикистана лишило лицензии газету «Нигох».",
+     "Агентство по делам печати Таджикистана", "Нигох", "ban"),
+])
+def test_bodies_and_outlets_named_in_other_ways(text: str, sender: str, recipient: str, kind: str) -> None:
+    doc = _doc(text)
+    assert sender in _roles(doc, "sender") and recipient in _roles(doc, "recipient") and kind in _kinds(doc)
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+def test_a_state_body_the_ner_names_is_no_outlet() -> None:
+    doc = _doc("Госкомитет национальной безопасности Кыргызстана задержал журналиста Кани Альгоева.")
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"law-enforcement"}
+    assert all(a["kind"] != "outlet" or a["role"] != "recipient" or "безопасност" not in a["name"]
+               for a in doc["actors"])

@@ -443,6 +443,14 @@ _RU_STOP_NOUNS = re.compile(r"^(?:" + lang_ru.OUTLET_NOUNS.replace("|ресур�
                             r"публикация|видео|сюжет|репортаж|решение|требование|письмо|год|день|число)$")
 
 
+def _title_case(s: _Sentence) -> bool:
+    """A Title Case headline (no closing stop, most longer words capitalised): capitals name nothing there.
+    A sentence full of names ("Radio Azattyk, RFE/RL's Kyrgyz service, was blocked …") ends with a stop."""
+    words = [t.text for t in s.toks if t.text[:1].isalpha() and len(t.text) > 3]
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7 and not re.search(
+        r"[.!?…][\"»”’)]*$", s.text)
+
+
 def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
     """State bodies named by a head noun and its complements, beyond the gazetteer: "the Ministry of
     Emergency Response and Civil Protection of Kazakhstan", "a deputy minister of Territorial
@@ -454,8 +462,7 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
     toks = s.toks
     n = len(toks)
     out: list[tuple[int, int, int, str]] = []
-    words = [t.text for t in toks if t.text[:1].isalpha() and len(t.text) > 3]
-    if s.lang == "en" and len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:
+    if s.lang == "en" and _title_case(s):
         return out  # a Title Case headline capitalises every word: no name can be read from capitals
     for h, t in enumerate(toks):
         kind = heads.get(t.key)
@@ -488,8 +495,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                     k += 1
                 j = k - 1
             complement = j > h
-            if not complement and (t.key in mod.AMBIGUOUS_HEADS or not cap or i == h):
-                continue
+            if not complement and (not cap or i == h):
+                continue  # an ambiguous head with capitalised words before it needs a state word (below)
             if t.key in mod.AMBIGUOUS_HEADS and not (cap or complement):
                 continue
         else:
@@ -771,7 +778,8 @@ _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists"
                               "editors", "editor-in-chief", "correspondent", "correspondents", "columnist",
                               "photojournalist", "photographer", "photographers", "cameraman", "cameramen",
                               "operator", "presenter", "anchor", "host", "producer", "founder", "co-founder",
-                              "publisher", "commentator", "freelancer", "contributor", "investigator"})
+                              "publisher", "commentator", "freelancer", "contributor", "investigator", "colleague",
+                              "colleagues"})
 _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
                               "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
                               "developer", "investor", "owner"})
@@ -797,8 +805,7 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
     ("Construction magnate Mehmet Kaya", "a member of parliament, Karen Mkrtchyan"); names listed with
     "and" or commas share the kind of the first."""
     toks, n = s.toks, len(s.toks)
-    words = [t.text for t in toks if t.text[:1].isalpha() and len(t.text) > 3]
-    if len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:
+    if _title_case(s):
         return []  # a Title Case headline: capitals say nothing
     taken = {k for i, j, _ in found for k in range(i, j + 1)}
     heads = lang_en.BODY_HEADS
@@ -966,8 +973,11 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
             if len(texts) == 1 and _CYR.search(texts[0]) and 3 <= len(texts[0]) <= 10 and texts[0][:1].isupper() \
                     and sum(c.isupper() for c in texts[0]) >= 3:
                 kind = "government"  # «МЧС», «АИМК», «ГУБОПиК»: a body by its abbreviation
-            elif keys[0] in mod.BODY_HEADS:
-                kind = mod.BODY_HEADS[keys[0]]
+            elif any(x in mod.BODY_HEADS or x.startswith(("гос", "мин")) and len(texts) > 1 for x in keys[:2]):
+                head = next((x for x in keys if x in mod.BODY_HEADS), "")
+                kind = mod.BODY_HEADS.get(head, "government")
+                if re.search(r"безопасность|полиция|милиция|внутренний дело|прокуратура|следственный", " ".join(keys)):
+                    kind = "law-enforcement"
                 if kind in ("regulator", "government") and keys[0] in mod.AMBIGUOUS_HEADS and not any(
                         x in mod.STATE_WORDS or x == "CTRY" for x in keys[1:]):
                     continue

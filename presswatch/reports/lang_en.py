@@ -29,7 +29,9 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
      r"(?! group)", "regulator"),
     (r"(?:CTRY )?ministry of (?:the )?" + _DOM + r"(?: " + _DOM + r"){0,6}" + _OF_C, "government"),
-    (r"(?:CTRY )?(?:interior|internal affairs|foreign|information|culture|justice|digital) ministry", "government"),
+    (r"(?:CTRY )?(?:(?:interior|internal affairs|foreign|information|culture|justice|digital|communications?|"
+     r"media|youth|sports?) (?:and |, )?){1,4}ministry", "government"),
+    (r"(?:CTRY )?(?:city|town) hall|(?:CTRY )?(?:hokimiyat|akimat|mayoralty)", "government"),
     (r"(?:CTRY )?minister of " + _DOM + r"(?: " + _DOM + r"){0,4}", "government"),
     (r"governor of (?:the )?(?:CTRY|[a-z]+) region|(?:CTRY )?(?:regional )?governor|mayor of CTRY|"
      r"(?:CTRY )?mayor 's office|(?:CTRY )?presidential administration", "government"),
@@ -81,7 +83,7 @@ NOT_STATE = frozenset({"europe", "european", "nations", "international", "journa
 ANAPHORA: list[tuple[str, str]] = [
     (r"the ministry", "ministry"), (r"the regulator", "regulator"), (r"the court", "court"),
     (r"the (?:presiding )?judges?", "(?:court|judgeship)"), (r"the judgeship", "judgeship"),
-    (r"the watchdog", "regulator"),
+    (r"the watchdog", "(?:regulator|watchdog|authority|commission|council|agency|service|board)"),
     (r"the service", "service"), (r"the prosecutors?", "prosecutor"), (r"the committee", "committee"),
     (r"the agency", "agency"), (r"the commission", "commission"), (r"the council", "council"),
     (r"the inspectorate", "inspectorate"),
@@ -129,7 +131,12 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\bbanned\b|\bbanning\b|outlaw(?:ed)?|declared [^.]{0,80}?\bextremist\b|\b(?:labell?ed|designated|"
      r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
      r"\bprohibited (?:the )?(?:distribution|dissemination)|\b(?:imposed|issued|introduced|ordered) (?:a |an )?"
-     r"(?:(?!access )\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
+     r"(?:(?!access )\S+ )?ban\b|\b(?:upheld|confirmed|extended) (?:a |an |the )?(?:\S+ )?ban\b|"
+     r"\bban on (?:the )?(?:\S+ ){0,3}?(?:newspaper|daily|weekly|outlet|site|website|channel|broadcaster|"
+     r"publication|magazine|programme|program|book|film|documentary)s?\b|"
+     r"\b(?:revoked|revokes|withdrew|cancelled|canceled|annulled) (?:the |its |their )?(?:\S+ )?licen[cs]e|"
+     r"\bstripped (?:\S+ ){0,4}?of (?:its|their|the) (?:\S+ )?licen[cs]e|\bbroadcast(?:ing)? ban\b|"
+     r"\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
      r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
      r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|website|outlet|"
