@@ -76,7 +76,8 @@ STATE_WORDS = frozenset({"state", "national", "presidential", "president", "fede
                          "supervisory", "municipal"})
 # words that make a name no state body of a country (international bodies, universities, NGOs)
 NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
-                       "university", "journalism", "amnesty", "watch", "osce", "bazaar"})
+                       "university", "journalism", "amnesty", "watch", "osce", "bazaar", "rfe", "rl", "rferl", "bbc",
+                       "voa", "dw"})
 
 # generic back-references ("the ministry", "the committee"): (pattern, head word the body's name holds, or
 # a kind any state body of which it may stand for)
