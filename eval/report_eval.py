@@ -1,7 +1,8 @@
 """Evaluate press-report extraction: precision / recall / F1 per field over eval/reports/*.txt.
 
     python eval/report_eval.py [--split tune|heldout|all] [--lang en|ru] [--only GLOB] [--exclude GLOB]
-                               [--folds K] [--role-model JSON] [--founding PATH] [--verbose]
+                               [--folds K] [--role-model JSON] [--no-ner] [--passes N] [--founding PATH]
+                               [--verbose]
 
 Each ``NAME.txt`` has its labels in ``NAME.json`` (``split`` says whether the rules were tuned on it).
 Prints the tuning split, the held-out split and the founding story's report (when present) apart.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import resource
 import sys
 import time
 from datetime import date
@@ -32,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from presswatch.reports import ner_ru  # noqa: E402
 from presswatch.reports.extract import STATE_KINDS, _name_key, extract  # noqa: E402
 from presswatch.reports.roles import RoleModel  # noqa: E402
 
@@ -179,9 +182,16 @@ def main() -> int:
                     help="score each of K folds with a role model trained on the other K-1")
     ap.add_argument("--role-model", type=Path, default=None, metavar="JSON",
                     help="roles from a model trained by eval/train_roles.py, not the rules'")
+    ap.add_argument("--no-ner", action="store_true", help="the Russian rules without the NER's candidates")
+    ap.add_argument("--passes", type=int, default=1, metavar="N",
+                    help="extract the reports N times (the first pass cold, the others with warm caches)")
     args = ap.parse_args()
+    if args.no_ner:
+        ner_ru.set_enabled(False)
+    t0 = time.perf_counter()
     extract("warm up the lemmatizer and the date parser on 1 May 2025.", language="en")
-    extract("Разогрев 1 мая 2025 года.", language="ru")
+    extract("Разогрев 1 мая 2025 года.", language="ru")  # loads the NER too
+    print(f"warm-up (pymorphy3, dateparser{'' if args.no_ner else ', the NER'}): {time.perf_counter() - t0:.2f} s")
     model = RoleModel.from_dict(json.loads(args.role_model.read_text(encoding="utf-8"))) if args.role_model else None
     splits = ("tune", "heldout") if args.split == "both" else (args.split,)
     for split in splits:
@@ -195,12 +205,16 @@ def main() -> int:
         else:
             totals, secs = run(items, args.verbose, role_model=model or False)
             report(f"split: {split}" + (f" (roles from {args.role_model})" if model else ""), totals, len(items), secs)
+            for n in range(2, args.passes + 1):
+                _, secs = run(items, False, role_model=model or False)
+                print(f"  pass {n}: {secs * 1000 / max(len(items), 1):.1f} ms/report")
     if args.founding.exists():
         text = args.founding.read_text(encoding="utf-8")
         totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose, role_model=model or False)
         report("founding story (held out)", totals, 1, secs)
     else:
         print(f"\nfounding story: {args.founding} absent, skipped")
+    print(f"\npeak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     return 0
 
 
