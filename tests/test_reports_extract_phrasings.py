@@ -510,3 +510,20 @@ def test_a_state_body_the_ner_names_is_no_outlet() -> None:
     assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"law-enforcement"}
     assert all(a["kind"] != "outlet" or a["role"] != "recipient" or "безопасност" not in a["name"]
                for a in doc["actors"])
+
+
+def test_a_lifted_block_leaves_no_blocked_country() -> None:
+    doc = _doc("The ministry blocked the news site Kel Media in Kyrgyzstan in March. On Monday the ministry lifted the "
+               "block, and the site can be opened again without a VPN.")
+    assert "block" in _kinds(doc) and doc["blocked_countries"] == []
+    doc = _doc("Министерство заблокировало сайт «Кел Медиа» в Кыргызстане. Через месяц сайт разблокировали.")
+    assert "block" in _kinds(doc) and doc["blocked_countries"] == []
+
+
+def test_hearsay_the_report_denies_is_no_act() -> None:
+    claim = "Several bloggers claimed that the ministry had ordered the news site Kel Media to delete the interview."
+    doc = _doc(claim + " "
+               "The ministry denied sending any request.")
+    assert _kinds(doc) == set() and not _roles(doc, "sender")
+    doc = _doc(claim)
+    assert "demand-removal" in _kinds(doc)  # not denied: the claim is what the report has

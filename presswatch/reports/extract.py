@@ -96,6 +96,11 @@ _BLOCKABLE = {
     "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
                      r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
 }
+# hearsay before an act ("several channels claimed that …", «якобы»): no act when the report denies one
+_HEARSAY = {
+    "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
+    "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот)(?: |$)"),
+}
 # what a blocking verb takes in another sense: shots, traffic, roads, bank cards
 _NOT_BLOCKED = {
     "en": re.compile(r"^ (?:\S+ ){0,3}?(?:shots?|penalty|penalties|kicks?|passes|attacks?|attempts?|lanes?|traffic|"
@@ -1244,6 +1249,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     recipients: dict[str, Actor] = {}
     legal_first: str | None = None
     acts: list[list[tuple[str, int]]] = [[] for _ in sents]  # each sentence's actions: kind, verb's token
+    denied_anywhere = any(_DENIAL[s.lang].search(s.keystr) for s in sents)
     for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
         state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS]
         legal = _legal_basis(s)
@@ -1269,6 +1275,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                     s.lang].search(before) or (
                     kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
                 continue
+            if denied_anywhere and _HEARSAY[s.lang].search(before):
+                continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
             if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
             if kind.startswith("demand") and _future_passive(s, m.end()):
@@ -1376,6 +1384,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.actors = list(actors.values())
 
     # outcome, claims
+    if any(re.search(_LANGS[s.lang].LIFTED, s.keystr) for s in sents):
+        draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
     draft.outcome, draft.outcome_quote = _outcome(sents)
     draft.claims = _claims(sents, sentence_dates, draft, base)
     if not draft.actions and not any(a.kind != "other" and not a.guessed for a in draft.actors):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
 
 LANG = "en"
@@ -172,6 +172,11 @@ REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|a
 NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
             r"restored access|access (?:was|has been) restored)\b")
 BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
+# a block the report says has ended: the country is no longer one where the outlet is blocked
+LIFTED = (r"\b(?:unblocked|unblocking|lifted (?:the |its |a )?(?:block|ban|restriction)|(?:block|ban|restriction) "
+          r"(?:was|has been|had been) (?:lifted|removed)|(?:can|could) (?:now )?be (?:opened|accessed|read) again|"
+          r"opens again|(?:accessible|available|reachable) again|restored access|access (?:was|has been|had been) "
+          r"restored)\b")
 
 # claimed outcome: (pattern over the key string, outcome)
 OUTCOME_RULES: list[tuple[str, str]] = [

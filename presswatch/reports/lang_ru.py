@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
 
 LANG = "ru"
@@ -119,6 +119,9 @@ REQUEST_OF = (r"по требование|по решение|по указан�
 NO_BLOCK = (r"\bтехнический работа|\bпрофилактический работа|\bплановый работа|\bразблокир\w*|"
             r"восстановить доступ|доступ [^.]{0,30}восстановить")
 BLOCK_PLACE = r"(?:в|на территория|у пользователь в|по всей) CTRY"
+# a block the report says has ended
+LIFTED = (r"разблокир\w*|(?:снять|отменить) (?:\S+ )?блокировка|блокировка (?:быть )?(?:снять|отменить|снятый)|"
+          r"(?:снова|вновь|опять) (?:\S+ )?(?:доступный|открываться|работать)|доступ (?:\S+ ){0,3}?восстановить")
 
 OUTCOME_RULES: list[tuple[str, str]] = [
     (r"\bчастично\b|\bчастичный\b", "partly"),
