@@ -527,3 +527,22 @@ def test_hearsay_the_report_denies_is_no_act() -> None:
     assert _kinds(doc) == set() and not _roles(doc, "sender")
     doc = _doc(claim)
     assert "demand-removal" in _kinds(doc)  # not denied: the claim is what the report has
+
+
+@pytest.mark.parametrize(("text", "sender", "kind", "country"), [
+    ("The video was taken down at the request of the State Committee for National Security.",
+     "State Committee for National Security", "demand-removal", None),
+    ("Статья была удалена по требованию прокуратуры Бишкека.", "прокуратуры Бишкека", "demand-removal", None),
+    # a passive's agent in the instrumental case, the subject far from its participle
+    ("Доступ к телеграм-каналу «Ала-Арча» ограничен Роскомнадзором по требованию Генпрокуратуры.",
+     "Роскомнадзором", "block", "RU"),
+])
+def test_a_removal_or_block_done_at_someones_demand(text: str, sender: str, kind: str, country: str | None) -> None:
+    doc = _doc(text)
+    assert sender in _roles(doc, "sender") and kind in _kinds(doc)
+    assert doc["blocked_countries"] == ([country] if country else [])
+
+
+def test_inaccessible_in_a_country_is_blocked_there() -> None:
+    doc = _doc("The website of the outlet Azattyk has been inaccessible in Kyrgyzstan since the ministry's order.")
+    assert doc["blocked_countries"] == ["KG"]

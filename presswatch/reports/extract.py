@@ -1689,7 +1689,7 @@ def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
         if t < len(s.toks) and s.toks[t].country:
             lead = s.keystr[max(0, m.start() - 30): m.start()]
             if re.search(r"(?:outside|beyond|за предел)\s*(?:\S+\s*)?$", lead) or (
-                    re.search(r"(?:accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead)
+                    re.search(r"(?:^| )(?:accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead)
                     and not re.search(r"(?:no longer|not|не)\s+(?:\S+\s+)?(?:accessible|available|доступный|доступен)",
                                       lead)):
                 continue  # "available outside Russia"; but "no longer accessible in Turkey" is a block

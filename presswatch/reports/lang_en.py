@@ -109,6 +109,10 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
     (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
+    # "the video was taken down at the request of the committee": removed because someone demanded it
+    (r"\b(?:removed|deleted|taken down|took (?:\S+ ){1,3}?down|pulled|withdrawn|unpublished) (?:\S+ ){0,6}?"
+     r"(?:at the request of|on the (?:orders?|demand|instructions?) of|(?:following|after) (?:a|an|the) "
+     r"(?:\S+ )?(?:request|demand|order|letter|instruction) (?:from|by|of))", "demand-removal"),
     # "the editors refused to delete the story": a demand was made
     (r"\b(?:refused|refuses|refusing|declined|declines|rejected) (?:a |the )?(?:demand |request |order )?"
      r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
