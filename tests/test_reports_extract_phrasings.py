@@ -546,3 +546,15 @@ def test_a_removal_or_block_done_at_someones_demand(text: str, sender: str, kind
 def test_inaccessible_in_a_country_is_blocked_there() -> None:
     doc = _doc("The website of the outlet Azattyk has been inaccessible in Kyrgyzstan since the ministry's order.")
     assert doc["blocked_countries"] == ["KG"]
+
+
+def test_a_person_in_apposition_to_a_press_role_and_the_outlet_are_recipients() -> None:
+    doc = _doc("The State Security Service of Azerbaijan arrested Ulvi Hasanli, director of Abzas Media, on 20 May.")
+    assert {"Ulvi Hasanli", "Abzas Media"} <= _roles(doc, "recipient")
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+def test_russian_editor_of_a_quoted_outlet_and_the_outlet_are_recipients() -> None:
+    doc = _doc("Главного редактора «Клоопа» Рината Тухватшина вызвали в ГКНБ и предупредили об ответственности.")
+    assert "Ринат Тухватшин" in _roles(doc, "recipient") and "warning" in _kinds(doc)
+    assert any(n.startswith("Клооп") for n in _roles(doc, "recipient"))

@@ -867,7 +867,12 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
         elif _personish(texts):
-            if any(b in _EN_PRESS_PERSON for b in before) or re.search(
+            appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
+            if appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
+                    x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
+                    for x, y in zip(appos[1:], appos[2:], strict=False))):
+                kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
+            elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
                     r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " "):
                 kind = "journalist"
             elif any(b in _EN_OTHER_PERSON for b in before) or _EN_PARLIAMENT.search(lead):
@@ -919,6 +924,12 @@ def _ru_quoted_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> 
             continue  # after an outlet noun the rules named it already
         nxt = s.toks[j + 2] if j + 2 < len(s.toks) else None
         prv = s.toks[i - 2] if i >= 2 else None
+        if prv is not None and _RU_PRESS_PERSON.match(prv.key):  # «главного редактора «Клоопа»»: whose editor
+            name = _clean_name(inner)
+            if name and not gazetteer.country_of_word(name):
+                out.append((i, j, Actor(name, "outlet", None, s.quote, 0.5, key=_name_key(name), guessed=True)))
+                taken.update(range(i, j + 1))
+            continue
         verb = (nxt is not None and bool({"VERB", "PRTS"} & _ru_tags(nxt.text)) and _CYR.search(nxt.text)) or (
             prv is not None and "VERB" in _ru_tags(prv.text) and _CYR.search(prv.text) and i - 2 == s.tok_at_abs(
                 prv.start))
@@ -955,7 +966,7 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
             continue
         keys = [s.toks[x].key for x in range(i, j + 1)]
         texts = [s.toks[x].text for x in range(i, j + 1)]
-        before = [s.toks[x].key for x in range(max(0, i - 3), i)]
+        before = [s.toks[x].key for x in range(max(0, i - (5 if typ == "PER" else 3)), i)]
         kind: str | None = None
         name = s.span_text(i, j)
         if typ == "PER":
