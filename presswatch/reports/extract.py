@@ -790,6 +790,7 @@ _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "t
                               "developer", "investor", "owner"})
 # words before a head that make a kind of media, not a name ("Mass Media", "Free Press")
 _EN_GENERIC = frozenset({"mass", "social", "state", "independent", "free", "local", "foreign", "online", "new", "print",
+                         "breaking", "latest", "top", "world", "business", "good", "fake",
                          "digital", "national", "public", "private", "russian-language", "opposition", "the"})
 _EN_PARLIAMENT = re.compile(r"(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|member of the [a-z]+ "
                             r"(?:council|assembly))(?: ,)?$")
@@ -810,8 +811,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
     ("Construction magnate Mehmet Kaya", "a member of parliament, Karen Mkrtchyan"); names listed with
     "and" or commas share the kind of the first."""
     toks, n = s.toks, len(s.toks)
-    if _title_case(s):
-        return []  # a Title Case headline: capitals say nothing
+    if _title_case(s) or sum(t.text[:1].isalpha() for t in toks) < 4:
+        return []  # a Title Case headline, a page's label ("Breaking News"): capitals say nothing
     taken = {k for i, j, _ in found for k in range(i, j + 1)}
     heads = lang_en.BODY_HEADS
     runs: list[tuple[int, int, bool]] = []
@@ -1254,8 +1255,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # actions
     last_state: Actor | None = None
     last_against: Actor | None = None
-    main_outlet = next((a for a in actors.values() if a.kind == "outlet"), None)
-    main_target = main_outlet or next((a for a in actors.values() if a.kind == "journalist"), None)
+    # the report's own subject: an outlet or journalist named by a trigger noun before any guessed one
+    main_outlet = next((a for a in actors.values() if a.kind == "outlet" and not a.guessed), None)
+    main_target = main_outlet or next((a for a in actors.values() if a.kind == "journalist" and not a.guessed), None) \
+        or next((a for a in actors.values() if a.kind in ("outlet", "journalist")), None)
     senders: dict[str, Actor] = {}
     recipients: dict[str, Actor] = {}
     legal_first: str | None = None
