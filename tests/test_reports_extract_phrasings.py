@@ -562,5 +562,5 @@ def test_russian_editor_of_a_quoted_outlet_and_the_outlet_are_recipients() -> No
 
 def test_a_page_label_or_an_outlet_named_in_passing_is_not_the_reports_subject() -> None:
     doc = _doc("Breaking News\n\nThe editor Asel Nurova said the ministry had asked her to remove the video. "
-               "A copy is still on the Daily Mirror website. However, the site has been blocked in Kazakhstan.")
+               "A copy is still on the Kumtor Times website. However, the site has been blocked in Kazakhstan.")
     assert _roles(doc, "recipient") == {"Asel Nurova"} and doc["blocked_countries"] == ["KZ"]
