@@ -564,3 +564,44 @@ def test_a_page_label_or_an_outlet_named_in_passing_is_not_the_reports_subject()
     doc = _doc("Breaking News\n\nThe editor Asel Nurova said the ministry had asked her to remove the video. "
                "A copy is still on the Kumtor Times website. However, the site has been blocked in Kazakhstan.")
     assert _roles(doc, "recipient") == {"Asel Nurova"} and doc["blocked_countries"] == ["KZ"]
+
+
+def test_a_court_remanding_all_of_them_is_a_sender_and_everyone_it_names_a_recipient() -> None:
+    doc = _doc("Police in Osh detained Aibek Tursunov, editor of the news site Osh Times, and two of its reporters, "
+               "Nurlan Asanov and Elnura Kadyrova. On Sunday the Osh City Court remanded all three in custody.")
+    assert {"Aibek Tursunov", "Nurlan Asanov", "Elnura Kadyrova"} <= _roles(doc, "recipient")
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"law-enforcement", "court"}
+
+
+def test_a_court_that_grants_a_request_acts_and_the_one_who_asked_is_a_sender_too() -> None:
+    doc = _doc("A district court in Almaty granted a request by the city prosecutor's office to restrict access in "
+               "Kazakhstan to the news site Dala Times.")
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"court", "law-enforcement"}
+    acts = [a for a in doc["actions"] if a["kind"] == "block"]
+    assert acts and acts[0]["by"] == "district court in Almaty"
+
+
+def test_the_outlet_whose_videos_a_platform_is_asked_to_delete_is_a_recipient() -> None:
+    doc = _doc("The regulator sent YouTube a demand to delete nine videos published by the exiled channel Rain TV.")
+    assert {"YouTube", "Rain TV"} <= _roles(doc, "recipient")
+
+
+def test_a_broadcast_correction_is_an_edit_and_a_body_that_applied_to_the_court_a_sender() -> None:
+    doc = _doc("Georgia's Communications Commission instructed the broadcaster Kanal 7 to air a correction.")
+    assert "demand-edit" in _kinds(doc) and "Kanal 7" in _roles(doc, "recipient")
+    doc = _doc("Суд признал экстремистскими материалы сайта «Гомель Сегодня». Заявление в суд подало управление по "
+               "противодействию организованной преступности МВД.")
+    assert any(a["kind"] == "law-enforcement" and a["role"] == "sender" for a in doc["actors"])
+
+
+def test_an_outlets_domain_right_after_its_name_is_the_same_outlet() -> None:
+    doc = _doc("Роскомнадзор ограничил доступ к сайту издания «Северный край» sevkrai.ru в пятницу.")
+    outlets = [a for a in doc["actors"] if a["kind"] == "outlet"]
+    assert len(outlets) == 1 and outlets[0]["domain"] == "sevkrai.ru" and outlets[0]["role"] == "recipient"
+
+
+def test_a_guessed_outlet_named_again_by_its_trigger_noun_is_the_reports_subject() -> None:
+    doc = _doc("«Бугун» опубликовала опровержение\n\nГазета «Бугун» во вторник опубликовала опровержение. Днём ранее "
+               "агентство направило в редакцию письмо, в котором потребовало исправить сведения. Заместитель главного "
+               "редактора Шухрат Нуриев сказал, что ошибка была в одной цифре.")
+    assert _roles(doc, "recipient") == {"Бугун"}

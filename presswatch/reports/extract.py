@@ -11,6 +11,7 @@ Every extracted field keeps the sentence it came from (``quote`` with ``offsets`
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -96,6 +97,14 @@ _BLOCKABLE = {
     "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
                      r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
 }
+# a body that asked a court for the act named elsewhere in the report
+_APPLIED = {
+    "en": re.compile(r"\b(?:filed|submitted|lodged|brought|sent) (?:an? |the |its )?(?:\S+ )?(?:application|petition|"
+                     r"motion|request|claim|lawsuit)\b"),
+    "ru": re.compile(r"(?:^| )(?:подать|направить|внести)(?: \S+){0,3} (?:заявление|иск|представление|ходатайство)"
+                     r"(?: |$)|(?:^| )(?:заявление|иск|представление|ходатайство)(?: \S+){0,3} (?:подать|направить|"
+                     r"внести)(?: |$)"),
+}
 # hearsay before an act ("several channels claimed that …", «якобы»): no act when the report denies one
 _HEARSAY = {
     "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
@@ -116,7 +125,8 @@ _CONTENT = {
                      r"content|comment|comments|news)\b"),
     "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|сюжет|"
                      r"репортаж|видеорепортаж|"
-                     r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент)(?: |$)"),
+                     r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент|сведение|"
+                     r"информация|заметка|выпуск|передача|программа)(?: |$)"),
 }
 
 
@@ -127,8 +137,9 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
     After other actions of the report a pronoun ("it has been blocked in Kazakhstan") stands for what
     they were about."""
     kinds = {a.kind for _, _, a in found if not a.guessed}  # a guessed outlet («Дордоя») is no evidence
-    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|them|both|он|она|оно|они|оба|обе|их)(?: |$)",
-                                   s.keystr):
+    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|them|both|all (?:two|three|four|five|six|seven|"
+                                   r"eight|nine|ten|of them)|он|она|оно|они|оба|обе|их|все|двое|трое|четверо|"
+                                   r"двоих|троих|четверых|пятерых|шестерых|задержанный~?)(?: |$)", s.keystr):
         return True
     if kind == "block":
         return bool(kinds & {"outlet", "platform", "government", "court", "regulator"}) or bool(
@@ -552,7 +563,7 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
             complement = j > h
             if not complement and i == h:
                 continue
-            police = re.search(r"внутренний дело|полиция|милиция|безопасность", " ".join(
+            police = re.search(r"внутренний дело|полиция|милиция|безопасность|преступность|мвд|экстремизм", " ".join(
                 toks[x].key for x in range(h + 1, j + 1)))
             if t.key in mod.AMBIGUOUS_HEADS and not (cap and (complement or i < h)) and not (
                     t.key in ("управление", "департамент", "служба") and police):
@@ -568,7 +579,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                 for x in range(i, j + 1)):
             continue  # "the Administration of the Osh Bazaar", «Служба поддержки» name no state body
         keys = " ".join(toks[x].key for x in range(i, j + 1))
-        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys) or (
+        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor|"
+                     r"преступность|organi[sz]ed crime", keys) or (
                 t.key in ("управление", "департамент") and "внутренний дело" in keys):
             kind = "law-enforcement"
         out.append((i, j, h, kind))
@@ -788,6 +800,8 @@ _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists"
 _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
                               "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
                               "developer", "investor", "owner"})
+_EN_NUMBERS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many",
+                         "dozens", "some", "all", "both"})
 # words before a head that make a kind of media, not a name ("Mass Media", "Free Press")
 _EN_GENERIC = frozenset({"mass", "social", "state", "independent", "free", "local", "foreign", "online", "new", "print",
                          "breaking", "latest", "top", "world", "business", "good", "fake",
@@ -843,8 +857,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         if not quoted:
             while i <= j and (toks[i].key in _EN_NOT_LEFT or toks[i].key == "CTRY" or (
                     toks[i].text.isupper() and len(toks[i].text) > 3) or toks[i].key in _EN_PRESS_PERSON
-                    or toks[i].key in _EN_OTHER_PERSON):
-                i += 1  # "On Sunday …", "Kazakh …", a dateline "ANKARA —", "Reporters Leyla Mammadli"
+                    or toks[i].key in _EN_OTHER_PERSON or toks[i].key in _EN_NUMBERS):
+                i += 1  # "On Sunday …", "Kazakh …", a dateline "ANKARA —", "Reporters Leyla Mammadli", "Three …"
             while j >= i and (toks[j].key == "CTRY" or toks[j].key in _EN_NOT_NAME):
                 j -= 1
         if i > j or any(k in taken for k in range(i, j + 1)):
@@ -1037,6 +1051,11 @@ def _merge_domains(actors: dict[str, Actor], per_sentence: list[list[tuple[int, 
         label = _squash(d.name.split(".")[0])
         o = next((o for o in outlets if o is not d and not _DOMAIN.fullmatch(o.name) and len(label) > 3
                   and _squash(o.name) == label), None)
+        # «издания «Северный вестник» severvestnik.ru»: the domain right after the name is the outlet's own
+        o = o or next((o for found in per_sentence for (_, j1, o), (i2, _, d2) in itertools.pairwise(
+            sorted(found, key=lambda f: f[0])) if d2 is d and o is not d and o.kind == "outlet"
+            and not _DOMAIN.fullmatch(o.name) and 0 < i2 - j1 <= 3 and len(label) > 3
+            and _squash(o.name)[:3] == label[:3]), None)
         if o is None:
             continue
         o.domain = o.domain or d.name.lower()
@@ -1206,6 +1225,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if prior is None:
                 actors[a.key] = a
                 prior = a
+            elif not a.guessed and prior.guessed:  # «Даракчи» guessed in the headline, «газета «Даракчи»» later
+                prior.guessed, prior.kind, prior.confidence = False, a.kind, a.confidence
             resolved.append((i, j, prior))
         _alias_parenthesised(s, resolved, actors)
         resolved += _back_references(s, resolved, seen_bodies)
@@ -1342,6 +1363,17 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for a0, a1 in links + links[::-1]:  # "X and Y, camera operator Z and editor W were detained"
                     if a0.key in recipients or a1.key in recipients:
                         recipients[a0.key], recipients[a1.key] = a0, a1
+            # "police detained X, editor of Y, and two of its reporters, Z and W": everyone of the press it names
+            if kind in ("arrest", "warning") and against is not None:
+                stop = next((k for k, t in enumerate(s.toks) if k > t_at and _SPEAKS[s.lang].match(t.key)), len(s.toks))
+                for i, _, a in found:
+                    if a.kind == "journalist" and t_at <= i < stop:
+                        recipients[a.key] = a
+            # "a demand to YouTube to delete videos by the channel Dozhd": the outlet whose content it is
+            if against is not None and against.kind == "platform" and kind in ("demand-removal", "block"):
+                for i, _, a in found:
+                    if a.kind == "outlet" and i >= t_at and not a.guessed:
+                        recipients[a.key] = a
             # "The social network X has withheld the accounts": the platform that blocks was asked to
             if kind in ("block", "demand-removal"):
                 for f in targets:
@@ -1362,6 +1394,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             after_rq = [a for i, _, a in state if s.pos[i] >= rq_free.end() and a.kind != "court"]
             if after_rq:
                 senders[after_rq[0].key] = after_rq[0]
+        if not kinds_seen and draft.actions and _APPLIED[s.lang].search(s.keystr):
+            # "The prosecutor's office had filed the application", «Заявление в суд подало управление …»
+            asked_by = [a for i, _, a in state if a.kind != "court" and not (
+                i > 0 and s.toks[i - 1].key in ("to", "with", "в", "во"))]
+            if asked_by:
+                senders[asked_by[0].key] = asked_by[0]
         if acted_by is not None:
             last_state = acted_by
         else:
@@ -1666,7 +1704,7 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         "to", "with", "into", "в", "во"))]
     # "at the request of the prosecutor, the court banned …": the one who asked is no subject
     asked = {s.tok_at(m.end()) for m in re.finditer(_LANGS[s.lang].REQUEST_OF, s.keystr)}
-    state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 2 for k in asked)] or state
+    state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 5 for k in asked)] or state
     before = [(i, a) for i, _, a in state if i <= t_at]
     if kind == "referral-prosecutor":
         before = [(i, a) for i, a in before if not (a.kind == "law-enforcement" and "прокур" in a.key

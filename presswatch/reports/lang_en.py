@@ -120,7 +120,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
      r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
      r"change the (?:text|headline)|"
-     r"publish (?:a )?(?:retraction|correction|rebuttal|denial))\b", "demand-edit"),
+     r"(?:publish|broadcast|air|print|run) (?:a )?(?:retraction|correction|rebuttal|denial|apology))\b", "demand-edit"),
     (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
