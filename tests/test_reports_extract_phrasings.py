@@ -605,3 +605,14 @@ def test_a_guessed_outlet_named_again_by_its_trigger_noun_is_the_reports_subject
                "агентство направило в редакцию письмо, в котором потребовало исправить сведения. Заместитель главного "
                "редактора Шухрат Нуриев сказал, что ошибка была в одной цифре.")
     assert _roles(doc, "recipient") == {"Бугун"}
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("The ministry blocked the news site Kel Times in Kyrgyzstan on Oct. 2.", "2025-10-02"),
+    ("Министерство заблокировало сайт «Кел Таймс» в Кыргызстане 3-го октября.", "2025-10-03"),
+    ("Министерство заблокировало сайт «Кел Таймс» в Кыргызстане позавчера.", "2026-05-18"),
+    ("The ministry blocked the news site Kel Times in Kyrgyzstan two days ago.", "2026-05-18"),
+])
+def test_abbreviated_months_ordinals_and_the_day_before_yesterday(text: str, day: str) -> None:
+    doc = _doc(text)
+    assert doc["dates"] == [day] and "block" in _kinds(doc)

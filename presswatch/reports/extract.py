@@ -55,6 +55,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-
 _DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|"
                      r"io|me|eu|online|live|asia))\b",
                      re.IGNORECASE)
+_ABBREV_END = re.compile(r"(?<![\w.])(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Art|Arts|No|Nos|St|Mr|Mrs|Ms|"
+                         r"Dr|Gen|Col|Lt|Sgt|Prof|Rep|Sen|ст|п|ч|г|гг|им|ул|д|т)\.$")
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
 _CYR = re.compile(r"[А-Яа-яЁё]")
 _LAT = re.compile(r"[A-Za-z]")
@@ -370,6 +372,8 @@ def _sentences(text: str) -> list[tuple[int, str]]:
     out = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
+        if _ABBREV_END.search(text, max(0, m.start() - 8), m.start()):
+            continue  # "on Oct. 2", "Art. 274", «ст. 207»: an abbreviation, not a sentence's end
         out.append((pos, text[pos : m.start()]))
         pos = m.end()
     out.append((pos, text[pos:]))
@@ -1131,7 +1135,7 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
     for rx in mod.DATE_PATTERNS:
         for m in rx.finditer(s.text):
             has_year = bool(m.group(3))
-            d = _parse_date(m.group(0), s.lang, base)
+            d = _parse_date(re.sub(r"(?<=\d)-?(?:го|е)(?=\s)", "", m.group(0)), s.lang, base)  # «3-го октября»
             if d is None:
                 continue
             if not has_year:
