@@ -616,3 +616,24 @@ def test_a_guessed_outlet_named_again_by_its_trigger_noun_is_the_reports_subject
 def test_abbreviated_months_ordinals_and_the_day_before_yesterday(text: str, day: str) -> None:
     doc = _doc(text)
     assert doc["dates"] == [day] and "block" in _kinds(doc)
+
+
+@pytest.mark.parametrize(("text", "kind", "recipient"), [
+    ("The Uzbek authorities forced the news site Kun Post to take the video down.", "demand-removal", "Kun Post"),
+    ("The outlet Kloop was pressured into deleting the piece by the State Committee for National Security.",
+     "demand-removal", "Kloop"),
+    ("The news site Vesti Ordo received a takedown notice from the Ministry of Culture.", "demand-removal",
+     "Vesti Ordo"),
+    ("Access to the news site Aq Kabar was throttled in Turkmenistan.", "block", "Aq Kabar"),
+    ("The licence of the newspaper Aq Kabar was suspended for three months by the Ministry of Information.", "ban",
+     "Aq Kabar"),
+    ("The broadcaster Aq Tolkyn TV was taken off the air by the National Broadcasting Commission.", "ban",
+     "Aq Tolkyn TV"),
+    ("Редакцию издания «Клооп» вынудили снять материал.", "demand-removal", "Клооп"),
+    ("Министерство культуры обязало провайдеров закрыть доступ к сайту «Ак Кабар».", "block", "Ак Кабар"),
+    # «статью издания «X»»: the quotes name the outlet, not the article
+    ("Роскомнадзор потребовал от Google удалить ссылки на статью издания «Вёрстка».", "demand-removal", "Вёрстка"),
+])
+def test_more_ways_to_say_it(text: str, kind: str, recipient: str) -> None:
+    doc = _doc(text)
+    assert kind in _kinds(doc) and recipient in _roles(doc, "recipient")

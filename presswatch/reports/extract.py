@@ -706,8 +706,9 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         for m in re.finditer(r"«([^»]{2,60})»", text):
             before = s.tok_at_abs(s.start + m.start()) - 1
             keys = [s.toks[k].key for k in range(max(0, before - 3), before + 1)]
-            if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]):
-                continue
+            if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]) and not outlet_rx.match(
+                    keys[-1]):
+                continue  # «статья «Название»» is a title; «статью издания «Вёрстка»» names the outlet
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
                 # «главного редактора издания «X» Олега Смирнова»: the person named after the outlet

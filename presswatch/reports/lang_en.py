@@ -98,7 +98,8 @@ PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspo
                 r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
-_REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \w+) down|take \w+ off|"
+_REMOVE = (r"(?:remove|removed|removing|delete|deleted|deleting|take down|taken down|taking down|"
+           r"take (?:it|them|the \w+) down|take \w+ off|"
            r"take (?:\S+ ){1,6}?off (?:the air|air|its website|the website|its site|the site)|pull|pulled|pull down|"
            r"stop (?:airing|broadcasting|publishing|distributing)|withdraw|withdrawn|delist|unpublish|removal|"
            r"deletion|takedown|scrub|erase)")
@@ -106,9 +107,11 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
      r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent|"
      r"instruct|instructed|instructing|direct|directed|directing|oblige|obliged|obliging|pressed|pressured|"
-     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives)"
+     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives|force|forced|"
+     r"forces|forcing|coerced|pressured into|pressed into|pushed)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
-    (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
+    (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE + r"|\b(?:takedown|removal|"
+     r"deletion) (?:notices?|orders?|requests?|demands?|letters?|notifications?)\b", "demand-removal"),
     # "the video was taken down at the request of the committee": removed because someone demanded it
     (r"\b(?:removed|deleted|taken down|took (?:\S+ ){1,3}?down|pulled|withdrawn|unpublished) (?:\S+ ){0,6}?"
      r"(?:at the request of|on the (?:orders?|demand|instructions?) of|(?:following|after) (?:a|an|the) "
@@ -141,6 +144,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"publication|magazine|programme|program|book|film|documentary)s?\b|"
      r"\b(?:revoked|revokes|withdrew|cancelled|canceled|annulled) (?:the |its |their )?(?:\S+ )?licen[cs]e|"
      r"\bstripped (?:\S+ ){0,4}?of (?:its|their|the) (?:\S+ )?licen[cs]e|\bbroadcast(?:ing)? ban\b|"
+     r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) (?:suspended|revoked|withdrawn|"
+     r"cancell?ed|annulled)\b|\b(?:was|were|has been|had been) taken off (?:the )?air\b|"
      r"\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
      r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
@@ -155,7 +160,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
      r"\bmade [^.]{0,60}?\bunavailable\b|"
      r"\bno longer (?:open|opens|load|loads|accessible|available|reachable) (?:from |in )CTRY|"
-     r"\b(?:withheld|withhold|withholds|withholding)\b|"
+     r"\b(?:withheld|withhold|withholds|withholding)\b|\bthrottl(?:e|ed|es|ing)\b|\bslowed (?:down )?access\b|"
      r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
