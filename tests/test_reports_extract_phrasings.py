@@ -637,3 +637,20 @@ def test_abbreviated_months_ordinals_and_the_day_before_yesterday(text: str, day
 def test_more_ways_to_say_it(text: str, kind: str, recipient: str) -> None:
     doc = _doc(text)
     assert kind in _kinds(doc) and recipient in _roles(doc, "recipient")
+
+
+def test_unreachable_but_through_a_vpn_is_a_block_in_the_country_of_the_city() -> None:
+    doc = _doc("By Wednesday the news site Pulse Daily had become unreachable for users in Khujand, who could open it "
+               "only through a VPN.")
+    assert "block" in _kinds(doc) and doc["blocked_countries"] == ["TJ"]
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("Удалить со своего сайта статью о закупках потребовала от газеты «Южный курьер» прокуратура Шымкента.",
+     {"demand-removal"}),
+    ("Прокуратура уведомила редакцию газеты «Южный курьер» о возможном привлечении к ответственности.", {"warning"}),
+    ("The prosecutor's office notified the editors of the site Dala Times of possible prosecution.", {"warning"}),
+])
+def test_inverted_demands_and_notices_of_liability(text: str, kinds: set[str]) -> None:
+    doc = _doc(text)
+    assert kinds <= _kinds(doc) and _roles(doc, "sender") and _roles(doc, "recipient")

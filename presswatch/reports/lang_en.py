@@ -128,7 +128,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
-     r"(?:notice|notification|caution|admonition)", "warning"),
+     r"(?:notice|notification|caution|admonition)|\b(?:notified|informed) (?:\S+ ){0,8}?(?:of|about) (?:a |the )?"
+     r"(?:possible |potential )?(?:liability|prosecution|charges|sanctions|penalties)", "warning"),
     (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
      r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
     (r"forwarded the case to|referred the case to|(?:refer|referred|send|sent|pass|passed|hand|handed) "
@@ -153,7 +154,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"activities|operations)\b", "ban"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
-     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|\bblocked in CTRY|"
+     r"accessed|reached)|\bunreachable\b|\bonly (?:through|via|with|using) (?:a |an )?(?:vpn|proxy)|"
+     r"(?:access|ban) (?:was|were) implemented|\bblocked in CTRY|"
      r"\b(?:implemented|enforced|executed|applied|carried out|put) (?:the |an |its )?(?:access )?(?:ban|block|"
      r"blocking)\b|"
      r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
