@@ -654,3 +654,17 @@ def test_unreachable_but_through_a_vpn_is_a_block_in_the_country_of_the_city() -
 def test_inverted_demands_and_notices_of_liability(text: str, kinds: set[str]) -> None:
     doc = _doc(text)
     assert kinds <= _kinds(doc) and _roles(doc, "sender") and _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Georgia's Communications Commission fined the broadcaster Sary TV 20,000 lari over a talk show.", "other"),
+    ("Суд оштрафовал телеканал «Сары ТВ» на 200 тысяч сомов за ток-шоу.", "other"),
+    ("On 5 May the ministry refers the case to prosecutors after the site Kel Times refuses.", "referral-prosecutor"),
+    ("A court in Osh sentenced the blogger Ulan Toktorov to fifteen days of administrative arrest.", "arrest"),
+])
+def test_fines_present_tense_referrals_and_short_arrests(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))
+
+
+def test_a_fine_needs_someone_of_the_press() -> None:
+    assert _kinds(_doc("The traffic police fined 300 drivers for speeding on Saturday.")) == set()

@@ -156,6 +156,10 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
             _CONTENT[s.lang].search(s.keystr)) or bool(
             re.search(r"(?:^| )(?:" + _LANGS[s.lang].PERSON_NOUNS + r"s?|him|her|them|editors?|editorial|newsroom|"
                       r"staff|его|её|ее|их|им|ему|ей|редакция|редакция~|сотрудник)(?: |$)", s.keystr))
+    if kind == "other":  # a fine: of someone of the press ("fined the broadcaster", «оштрафовал блогера»)
+        return bool(kinds & {"outlet", "journalist", "platform"}) or bool(
+            re.search(r"(?:^| )(?:" + _LANGS[s.lang].PERSON_NOUNS + r"s?|" + _LANGS[s.lang].OUTLET_NOUNS.rstrip(",?")
+                      + r"|him|her|them|it|its|его|её|ее|их|редакция)(?: |$)", s.keystr))
     if kind == "arrest":
         return bool(kinds & {"outlet", "journalist"}) or bool(
             re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(

@@ -35,7 +35,7 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?minister of " + _DOM + r"(?: " + _DOM + r"){0,4}", "government"),
     (r"governor of (?:the )?(?:CTRY|[a-z]+) region|(?:CTRY )?(?:regional )?governor|mayor of CTRY|"
      r"(?:CTRY )?mayor 's office|(?:CTRY )?presidential administration", "government"),
-    (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) of CTRY", "government"),
+    (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) (?:of|in) CTRY", "government"),
     (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?",
      "law-enforcement"),
     (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors?|"
@@ -132,7 +132,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:possible |potential )?(?:liability|prosecution|charges|sanctions|penalties)", "warning"),
     (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
      r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
-    (r"forwarded the case to|referred the case to|(?:refer|referred|send|sent|pass|passed|hand|handed) "
+    (r"forwarded the case to|referred the case to|(?:refer|refers|referred|send|sends|sent|pass|passes|passed|hand|"
+     r"hands|handed|forward|forwards|forwarded) "
      r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
      r"investigators|investigative committee)", "referral-prosecutor"),
     (r"\bopened (?:a |the )?(?:criminal )?(?:case|investigation|proceedings) against", "lawsuit"),
@@ -169,10 +170,13 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
-     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony)|remanded|"
+     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,40}(?:prison|jail|arrest|detention|penal colony)|remanded|"
      r"(?:pre-trial|pretrial) (?:detention|custody)|(?:held|hold|holding|kept) in (?:pre-trial |pretrial )?"
      r"(?:custody|detention)|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
      r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
+    # a fine is an act of its own kind
+    (r"\b(?:fined|fines|fining|imposed (?:a |an )?(?:\S+ )?fine|ordered (?:\S+ ){1,6}?to pay (?:a )?fine)\b",
+     "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
 REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ ){0,2}?(?:request|"
