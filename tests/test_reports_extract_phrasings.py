@@ -668,3 +668,50 @@ def test_fines_present_tense_referrals_and_short_arrests(text: str, kind: str) -
 
 def test_a_fine_needs_someone_of_the_press() -> None:
     assert _kinds(_doc("The traffic police fined 300 drivers for speeding on Saturday.")) == set()
+
+
+def test_police_that_detain_bloggers_act_but_detained_journalists_are_no_act() -> None:
+    doc = _doc("Police on Wednesday detained bloggers Sardor Rakhimov and Aziza Yusupova in Samarkand.")
+    assert "arrest" in _kinds(doc) and {"Sardor Rakhimov", "Aziza Yusupova"} <= _roles(doc, "recipient")
+    assert _kinds(_doc("Relatives of the detained journalists gathered outside the court.")) == set()
+    assert _kinds(_doc("Azerbaijan blocks news sites after reports on detained journalists")) == {"block"}
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("On April 8 we received a written instruction from the Prosecutor's Office of Osh Region to remove our "
+     "investigation.", "demand-removal"),
+    ("Tbilisi City Court upheld a fine imposed on the broadcaster Formula Nine by the Communications Commission.",
+     "other"),
+])
+def test_an_instruction_from_a_body_to_remove_and_a_fine_imposed_on(text: str, kind: str) -> None:
+    doc = _doc(text)
+    assert kind in _kinds(doc) and _roles(doc, "sender")
+
+
+@pytest.mark.parametrize("text", [
+    "Редактор сказал, что редакция удалила интервью, «чтобы избежать блокировки».",
+    "Если у вас не открываются уведомления, удалите приложение и установите его заново.",
+    "The outlet removed the post to avoid a block of its website.",
+])
+def test_an_act_to_be_avoided_or_under_a_condition_is_none(text: str) -> None:
+    assert "block" not in _kinds(_doc(text))
+
+
+def test_news_without_an_act_keeps_its_dates_a_match_report_has_none() -> None:
+    doc = _doc("Kazakhstan's Ministry of Culture said on Thursday that it had never asked the channel Alash TV to "
+               "drop its show. The final episode aired on 12 May.")
+    assert doc["actions"] == [] and set(doc["dates"]) == {"2026-05-14", "2026-05-12"}
+    assert _doc("Barys beat Sibir 3-2 on Thursday; the final is on 12 May.")["dates"] == []
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+def test_russian_people_by_a_later_press_role_and_by_a_police_report() -> None:
+    doc = _doc("Суд приговорил Павла Серебрякова, которого следствие считает администратором телеграм-канала "
+               "«Гродно онлайн», к пяти годам колонии.")
+    assert "Павел Серебряков" in _roles(doc, "recipient")
+    doc = _doc("Суд оштрафовал блогера Айдоса Жумагалиева и обязал удалить пост. Протокол на блогера составила "
+               "полиция Актобе.")
+    assert {"court", "law-enforcement"} <= {a["kind"] for a in doc["actors"] if a["role"] == "sender"}
+    doc = _doc("Главный редактор еженедельника «Новая неделя» Тимуру Ахметову вручили представление прокуратуры с "
+               "требованием опубликовать опровержение.")
+    assert "Новая неделя" in _roles(doc, "recipient")

@@ -102,8 +102,10 @@ _BLOCKABLE = {
 # a body that asked a court for the act named elsewhere in the report
 _APPLIED = {
     "en": re.compile(r"\b(?:filed|submitted|lodged|brought|sent) (?:an? |the |its )?(?:\S+ )?(?:application|petition|"
-                     r"motion|request|claim|lawsuit)\b"),
-    "ru": re.compile(r"(?:^| )(?:подать|направить|внести)(?: \S+){0,3} (?:заявление|иск|представление|ходатайство)"
+                     r"motion|request|claim|lawsuit|charges?|complaint)\b|\bdrew up (?:an? |the )?(?:\S+ )?(?:report|"
+                     r"charge sheet|protocol)\b"),
+    "ru": re.compile(r"(?:^| )составить(?: \S+){0,3} протокол(?: |$)|(?:^| )протокол(?: \S+){0,4} составить(?: |$)|"
+                     r"(?:^| )(?:подать|направить|внести)(?: \S+){0,3} (?:заявление|иск|представление|ходатайство)"
                      r"(?: |$)|(?:^| )(?:заявление|иск|представление|ходатайство)(?: \S+){0,3} (?:подать|направить|"
                      r"внести)(?: |$)"),
 }
@@ -111,6 +113,11 @@ _APPLIED = {
 _HEARSAY = {
     "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
     "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот)(?: |$)"),
+}
+# an act named only as what is to be avoided, or under a condition
+_AVERTED = {
+    "en": re.compile(r"(?:^| )(?:avoid|avoiding|prevent|preventing|escape|if|unless|whether)(?: |$)"),
+    "ru": re.compile(r"(?:^| )(?:избежать|избегать|предотвратить|если|ли|чтобы не)(?: |$)"),
 }
 # what a blocking verb takes in another sense: shots, traffic, roads, bank cards
 _NOT_BLOCKED = {
@@ -805,7 +812,7 @@ _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists"
                               "photojournalist", "photographer", "photographers", "cameraman", "cameramen",
                               "operator", "presenter", "anchor", "host", "producer", "founder", "co-founder",
                               "publisher", "commentator", "freelancer", "contributor", "investigator", "colleague",
-                              "colleagues"})
+                              "colleagues", "administrator", "admin"})
 _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
                               "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
                               "developer", "investor", "owner"})
@@ -921,7 +928,7 @@ _RU_NOT_OUTLET = re.compile(r"(?:^| )(?:партия|фонд|университ
                             r"движение|организация|объединение|оон|обсе|компания|команда|сборная|федерация|"
                             r"больница|поликлиника|завод)(?: |$)")
 _RU_PRESS_PERSON = re.compile(r"^(?:" + lang_ru.PERSON_NOUNS.strip("(?:)") + r"|сотрудник|репортёр|репортер|"
-                              r"журналист-\w+|главный|шеф-редактор|редактор-\w+)$")
+                              r"журналист-\w+|главный|шеф-редактор|редактор-\w+|администратор|админ)$")
 
 
 _RU_NOT_NAME_BEFORE = re.compile(r"^(?:закон|статья|материал|программа|передача|фильм|книга|заголовок|название|"
@@ -996,7 +1003,7 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
         if typ == "PER":
             if len(texts) < 2 or not all(w[:1].isupper() for w in texts):
                 continue
-            lead = [s.toks[x].key for x in range(j + 1, min(len(s.toks), j + 5))]
+            lead = [s.toks[x].key for x in range(j + 1, min(len(s.toks), j + 7))]
             if any(_RU_PRESS_PERSON.match(x) for x in before) or (lead[:1] == [","] and any(
                     _RU_PRESS_PERSON.match(x) for x in lead[1:])):
                 kind = "journalist"
@@ -1116,9 +1123,10 @@ def _person_nominative_name(words: list[str]) -> str:
 
 
 def _person_nominative(word: str) -> str:
+    """A name's nominative; a word the dictionary knows as no name stays as written («Жаныл», not «Жаныть»)."""
     p = _morph().parse(word)
-    best = next((x for x in p if {"Name", "Surn", "Patr"} & set(x.tag.grammemes)), p[0])
-    return str(best.normal_form).capitalize()
+    best = next((x for x in p if {"Name", "Surn", "Patr"} & set(x.tag.grammemes)), None)
+    return str(best.normal_form).capitalize() if best is not None else word
 
 
 
@@ -1309,6 +1317,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
             t0 = s.tok_at(m.start())
+            if _AVERTED[s.lang].search(" ".join(t.key for t in s.toks[max(0, t0 - 4): t0])):
+                continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
@@ -1449,9 +1459,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
     draft.outcome, draft.outcome_quote = _outcome(sents)
     draft.claims = _claims(sents, sentence_dates, draft, base)
-    if not draft.actions and not any(a.kind != "other" and not a.guessed for a in draft.actors):
-        draft.claims = []  # "want their websites to stay up": no one of the press or the state, no claim
-    if draft.empty:  # a match report, a press release, a maintenance notice: no dates either
+    # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
+    # report, a press release, a maintenance notice — no claims and no dates either
+    named = any(a.kind in STATE_KINDS or (a.kind != "other" and not a.guessed and not _DOMAIN.fullmatch(a.name))
+                for a in draft.actors)
+    if not draft.actions and not named:
+        draft.claims = []
         draft.dates = []
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
                      if a.kind == "outlet" and a.role == "recipient"] or [

@@ -110,7 +110,8 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives|force|forced|"
      r"forces|forcing|coerced|pressured into|pressed into|pushed)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
-    (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE + r"|\b(?:takedown|removal|"
+    (r"\b(?:demand|request|order|letter|notice|requirement|instruction|warning)s? (?:from [^.]{0,80}? )?(?:for|of|to) "
+     + _REMOVE + r"|\b(?:takedown|removal|"
      r"deletion) (?:notices?|orders?|requests?|demands?|letters?|notifications?)\b", "demand-removal"),
     # "the video was taken down at the request of the committee": removed because someone demanded it
     (r"\b(?:removed|deleted|taken down|took (?:\S+ ){1,3}?down|pulled|withdrawn|unpublished) (?:\S+ ){0,6}?"
@@ -172,10 +173,16 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
      r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,40}(?:prison|jail|arrest|detention|penal colony)|remanded|"
      r"(?:pre-trial|pretrial) (?:detention|custody)|(?:held|hold|holding|kept) in (?:pre-trial |pretrial )?"
-     r"(?:custody|detention)|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
-     r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
+     r"(?:custody|detention)|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|activists|"
+     r"reporters|bloggers|people|protesters|relatives))|"
+     # "police detained bloggers X and Y", but not "the detained journalists"
+     r"(?<!the )(?<!of )(?<!for )(?<!on )(?<!about )(?<!with )(?<!to )(?<!and )(?<!all )(?<!two )(?<!three )"
+     r"(?<!four )(?<!five )(?<!other )(?<!jailed and )\b(?:arrested|detained|jailed) "
+     r"(?=(?:journalists|activists|reporters|bloggers)\b)",
+     "arrest"),
     # a fine is an act of its own kind
-    (r"\b(?:fined|fines|fining|imposed (?:a |an )?(?:\S+ )?fine|ordered (?:\S+ ){1,6}?to pay (?:a )?fine)\b",
+    (r"\b(?:fined|fines|fining|imposed (?:a |an )?(?:\S+ )?fine|ordered (?:\S+ ){1,6}?to pay (?:a )?fine|"
+     r"fine (?:of [^.]{1,30}? )?imposed on)\b",
      "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
