@@ -1461,9 +1461,9 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.claims = _claims(sents, sentence_dates, draft, base)
     # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
     # report, a press release, a maintenance notice — no claims and no dates either
-    named = any(a.kind in STATE_KINDS or (a.kind != "other" and not a.guessed and not _DOMAIN.fullmatch(a.name))
-                for a in draft.actors)
-    if not draft.actions and not named:
+    someone = any(a.kind in STATE_KINDS or (a.kind != "other" and not a.guessed and not _DOMAIN.fullmatch(a.name))
+                  for a in draft.actors)
+    if not draft.actions and not someone:
         draft.claims = []
         draft.dates = []
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
