@@ -715,3 +715,38 @@ def test_russian_people_by_a_later_press_role_and_by_a_police_report() -> None:
     doc = _doc("Главный редактор еженедельника «Новая неделя» Тимуру Ахметову вручили представление прокуратуры с "
                "требованием опубликовать опровержение.")
     assert "Новая неделя" in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("- 30 June: the website of the outlet Toplum Haber stops opening in Azerbaijan.", "block"),
+    ("The ministry listed the site Toplum Haber among \"restricted resources\".", "block"),
+    ("Prosecutors sought the closure of the newspaper Aq Zhol.", "ban"),
+    ("Прокуратура обратилась в суд с иском о прекращении деятельности интернет-издания «Бишкек Обзор».", "ban"),
+])
+def test_present_tense_timelines_registers_and_closures(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize("text", [
+    "The court ordered the liquidation of the construction firm Nur Stroy.",
+    "Мэрия закрыла дорогу на ремонт до понедельника.",
+])
+def test_closures_of_what_is_no_press_are_none(text: str) -> None:
+    assert "ban" not in _kinds(_doc(text))
+
+
+def test_the_outlets_director_in_apposition_is_a_recipient() -> None:
+    doc = _doc("The Khazar District Court ordered the pre-trial detention of the outlet's director, Elnur Samedov.")
+    assert "Elnur Samedov" in _roles(doc, "recipient")
+
+
+def test_a_charge_named_in_quotes_is_no_ban_and_feminine_press_nouns_name_journalists() -> None:
+    doc = _doc("Фотокорреспондентка Алеся Кравец отбыла 15 суток ареста за «распространение экстремистских "
+               "материалов».")
+    assert _kinds(doc) == {"arrest"} and "Алеся Кравец" in _roles(doc, "recipient")
+
+
+def test_a_report_called_fake_is_no_demand() -> None:
+    doc = _doc("Министерство назвало «фейком» сообщения о том, что ведомство потребовало от издания Vlast.kz удалить "
+               "статью.")
+    assert _kinds(doc) == set()

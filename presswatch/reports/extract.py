@@ -89,7 +89,8 @@ _HYPOTHETICAL = {
 _DENIAL = {
     "en": re.compile(r"\b(?:denied|denies|deny|denying|refuted|refutes|dismissed (?:the )?(?:reports?|claims?)|"
                      r"(?:fake|forged|forgery|fabricated))\b"),
-    "ru": re.compile(r"(?:^| )(?:опровергнуть|опровергать|отрицать|поддельный|фальшивый|фейковый|подделка)(?: |$)"),
+    "ru": re.compile(r"(?:^| )(?:опровергнуть|опровергать|отрицать|поддельный|фальшивый|фейковый|подделка|фейк)"
+                     r"(?: |$)"),
 }
 # what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
 _BLOCKABLE = {
@@ -113,6 +114,12 @@ _APPLIED = {
 _HEARSAY = {
     "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
     "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот)(?: |$)"),
+}
+# a charge named before a ban's words: "jailed for 'disseminating extremist materials'"
+_CHARGE = {
+    "en": re.compile(r"(?:^| )(?:for|over|on charges of|charged with|accused of|under article \S+ on) (?:\" )?"
+                     r"(?:\S+ ){0,3}$"),
+    "ru": re.compile(r"(?:^| )(?:за|по статья о?|обвинение в|обвинять в) (?:« )?(?:\S+ ){0,3}$"),
 }
 # an act named only as what is to be avoided, or under a condition
 _AVERTED = {
@@ -904,7 +911,9 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                     for x, y in zip(appos[1:], appos[2:], strict=False))):
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
             elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
-                    r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " "):
+                    r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " ") or re.search(
+                    r"(?:outlet|site|website|channel|newspaper|paper|station|broadcaster|portal|agency|magazine|its|"
+                    r"their) (?:general )?(?:director|head|founder|owner|chief|manager|producer) ,? $", lead + " "):
                 kind = "journalist"
             elif any(b in _EN_OTHER_PERSON for b in before) or _EN_PARLIAMENT.search(lead):
                 kind = "other"
@@ -1319,6 +1328,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             t0 = s.tok_at(m.start())
             if _AVERTED[s.lang].search(" ".join(t.key for t in s.toks[max(0, t0 - 4): t0])):
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
+            if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
+                continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",

@@ -165,8 +165,14 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\bmade [^.]{0,60}?\bunavailable\b|"
      r"\bno longer (?:open|opens|load|loads|accessible|available|reachable) (?:from |in )CTRY|"
      r"\b(?:withheld|withhold|withholds|withholding)\b|\bthrottl(?:e|ed|es|ing)\b|\bslowed (?:down )?access\b|"
+     r"\bstop(?:s|ped)? (?:opening|loading|working) (?:in|from|for users in) CTRY|"
+     r"\b(?:lists|listed|adds|added|includes|included) (?:\S+ ){0,6}?(?:among|to|in|on) (?:the )?(?:\S+ )?\"? ?"
+     r"(?:restricted|banned|blocked|prohibited) (?:resources|sites|websites)|"
      r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
+    (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
+     r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
+     r"station|news agency|magazine|publisher)s?\b", "ban"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
