@@ -1,9 +1,16 @@
 """Evaluate press-report extraction: precision / recall / F1 per field over eval/reports/*.txt.
 
-    python eval/report_eval.py [--split tune|heldout|all] [--founding PATH] [--verbose]
+    python eval/report_eval.py [--split tune|heldout|all] [--lang en|ru] [--only GLOB] [--exclude GLOB]
+                               [--folds K] [--role-model JSON] [--no-ner] [--passes N] [--founding PATH]
+                               [--verbose]
 
 Each ``NAME.txt`` has its labels in ``NAME.json`` (``split`` says whether the rules were tuned on it).
 Prints the tuning split, the held-out split and the founding story's report (when present) apart.
+``--only GLOB`` keeps the reports whose file stem matches (``'*-d*'``: the dev reports), ``--exclude
+GLOB`` leaves them out. Roles are the rules' unless ``--role-model JSON`` names a model trained by
+``eval/train_roles.py``. ``--folds K`` scores the learned role model (:mod:`presswatch.reports.roles`)
+honestly: the reports are dealt round-robin in name order into K folds, and each fold is scored by a
+model trained on the other K-1 (the rules are not trained, so the plain run is their figure).
 
 Matching: a predicted sender/recipient matches a gold one when their names match after normalization
 (lower case, lemmas for Russian, one name containing the other or sharing half of its words), or, for
@@ -15,7 +22,9 @@ is no prediction, ``unknown`` gold is no item).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
+import resource
 import sys
 import time
 from datetime import date
@@ -25,7 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from presswatch.reports import ner_ru  # noqa: E402
 from presswatch.reports.extract import STATE_KINDS, _name_key, extract  # noqa: E402
+from presswatch.reports.roles import RoleModel  # noqa: E402
 
 FIELDS = ("sender", "recipient", "action", "blocked-country", "dates", "outcome")
 FOUNDING = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports" / "founding-story-en.txt"
@@ -88,12 +99,38 @@ def score(doc: dict[str, Any], label: dict[str, Any]) -> dict[str, tuple[int, in
     return out
 
 
-def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool) -> tuple[dict[str, list[int]], float]:
-    totals = {f: [0, 0, 0] for f in FIELDS}
+def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool,
+        role_model: Any = False) -> tuple[dict[str, list[int]], float]:
     t0 = time.perf_counter()
+    docs = []
     for name, text, label in items:
-        draft = extract(text, language=label["language"], report_date=date.fromisoformat(label["report_date"]))
-        doc = draft.as_dict()
+        draft = extract(text, language=label["language"], report_date=date.fromisoformat(label["report_date"]),
+                        role_model=role_model)
+        docs.append((name, draft.as_dict(), label))
+    secs = time.perf_counter() - t0
+    return tally(docs, verbose), secs
+
+
+def run_folds(items: list[tuple[str, str, dict[str, Any]]], k: int, verbose: bool) -> tuple[dict[str, list[int]],
+                                                                                            float]:
+    """Score each of ``k`` folds (reports dealt round-robin in name order) with a role model trained on
+    the other folds."""
+    import train_roles
+
+    t0 = time.perf_counter()
+    data = train_roles.featurize(items)
+    docs = []
+    for fold in range(k):
+        train = [d for n, d in enumerate(data) if n % k != fold]
+        model = train_roles.fit(train)
+        docs += [(name, train_roles.apply(draft, model), label) for n, (name, draft, label) in enumerate(data)
+                 if n % k == fold]
+    return tally(sorted(docs, key=lambda d: d[0]), verbose), time.perf_counter() - t0
+
+
+def tally(docs: list[tuple[str, dict[str, Any], dict[str, Any]]], verbose: bool) -> dict[str, list[int]]:
+    totals = {f: [0, 0, 0] for f in FIELDS}
+    for name, doc, label in docs:
         for f, (tp, fp, fn) in score(doc, label).items():
             totals[f][0] += tp
             totals[f][1] += fp
@@ -105,7 +142,7 @@ def run(items: list[tuple[str, str, dict[str, Any]]], verbose: bool) -> tuple[di
                   f" recipients={[a['name'] for a in doc['actors'] if a['role'] == 'recipient']}"
                   f" actions={sorted({a['kind'] for a in doc['actions']})} blocked={doc['blocked_countries']}"
                   f" dates={doc['dates']} outcome={doc['outcome']}", file=sys.stderr)
-    return totals, time.perf_counter() - t0
+    return totals
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -139,20 +176,45 @@ def main() -> int:
     ap.add_argument("--founding", type=Path, default=FOUNDING)
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--lang", choices=("en", "ru"), default=None)
+    ap.add_argument("--only", default=None, metavar="GLOB", help="only the reports whose file stem matches")
+    ap.add_argument("--exclude", default=None, metavar="GLOB", help="leave out the reports whose file stem matches")
+    ap.add_argument("--folds", type=int, default=0, metavar="K",
+                    help="score each of K folds with a role model trained on the other K-1")
+    ap.add_argument("--role-model", type=Path, default=None, metavar="JSON",
+                    help="roles from a model trained by eval/train_roles.py, not the rules'")
+    ap.add_argument("--no-ner", action="store_true", help="the Russian rules without the NER's candidates")
+    ap.add_argument("--passes", type=int, default=1, metavar="N",
+                    help="extract the reports N times (the first pass cold, the others with warm caches)")
     args = ap.parse_args()
+    if args.no_ner:
+        ner_ru.set_enabled(False)
+    t0 = time.perf_counter()
     extract("warm up the lemmatizer and the date parser on 1 May 2025.", language="en")
-    extract("Разогрев 1 мая 2025 года.", language="ru")
+    extract("Разогрев 1 мая 2025 года.", language="ru")  # loads the NER too
+    print(f"warm-up (pymorphy3, dateparser{'' if args.no_ner else ', the NER'}): {time.perf_counter() - t0:.2f} s")
+    model = RoleModel.from_dict(json.loads(args.role_model.read_text(encoding="utf-8"))) if args.role_model else None
     splits = ("tune", "heldout") if args.split == "both" else (args.split,)
     for split in splits:
-        items = [i for i in load(split) if args.lang in (None, i[2]["language"])]
-        totals, secs = run(items, args.verbose)
-        report(f"split: {split}", totals, len(items), secs)
+        items = [i for i in load(split) if args.lang in (None, i[2]["language"])
+                 and (args.only is None or fnmatch.fnmatchcase(i[0], args.only))
+                 and (args.exclude is None or not fnmatch.fnmatchcase(i[0], args.exclude))]
+        if args.folds > 1:
+            totals, secs = run_folds(items, args.folds, args.verbose)
+            report(f"split: {split}, {args.folds} folds (each scored by a role model trained on the others)",
+                   totals, len(items), secs)
+        else:
+            totals, secs = run(items, args.verbose, role_model=model or False)
+            report(f"split: {split}" + (f" (roles from {args.role_model})" if model else ""), totals, len(items), secs)
+            for n in range(2, args.passes + 1):
+                _, secs = run(items, False, role_model=model or False)
+                print(f"  pass {n}: {secs * 1000 / max(len(items), 1):.1f} ms/report")
     if args.founding.exists():
         text = args.founding.read_text(encoding="utf-8")
-        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose)
+        totals, secs = run([("founding-story", text, FOUNDING_LABELS)], args.verbose, role_model=model or False)
         report("founding story (held out)", totals, 1, secs)
     else:
         print(f"\nfounding story: {args.founding} absent, skipped")
+    print(f"\npeak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     return 0
 
 

@@ -305,7 +305,8 @@ def test_a_bodys_name_ends_before_the_weekday_and_police_bodies_need_no_capital(
 def test_no_longer_accessible_in_a_country_is_a_block_and_an_appeal_a_refusal() -> None:
     doc = _doc("A criminal judgeship of peace in Istanbul imposed an access ban on six reports by the news website "
                "Bagimsiz Haber. The outlet said it had appealed. The reports are no longer accessible in Turkey.")
-    assert {"ban", "block"} <= _kinds(doc) and doc["blocked_countries"] == ["TR"] and doc["outcome"] == "refused"
+    # an access ban is a block (of access), not a ban of the outlet
+    assert _kinds(doc) == {"block"} and doc["blocked_countries"] == ["TR"] and doc["outcome"] == "refused"
     doc = _doc("Министерство внутренних дел Беларуси внесло телеграм-канал «Гродно Онлайн» в перечень "
                "экстремистских формирований.")
     assert _kinds(doc) == {"ban"} and _roles(doc, "recipient") == {"Гродно Онлайн"}
@@ -347,3 +348,405 @@ def test_possible_denied_or_pressless_acts_are_none(text: str) -> None:
 ])
 def test_the_same_acts_stated_as_done_still_count(text: str, kinds: set[str]) -> None:
     assert kinds <= _kinds(_doc(text))
+
+
+# -- candidates beyond trigger nouns (issue 13) ---------------------------------------------------------
+def _ner() -> bool:
+    from presswatch.reports import ner_ru
+
+    return ner_ru.available()
+
+
+@pytest.mark.parametrize(("text", "recipients"), [
+    # an outlet by the head word of its own name, and by what follows it ("… reporters", "…'s story")
+    ("Prosecutors ordered Sary Haber to delete the interview.", {"Sary Haber"}),
+    ("The regulator told Kok Jar Media to take the video down.", {"Kok Jar Media"}),
+    ("Police detained two Aq Tash reporters in Osh on Tuesday.", {"Aq Tash"}),
+    # people after a press noun, listed with "and", commas and more press nouns; names with diacritics
+    ("Reporters Aida Ermekova and Çağla Yıldız, camera operator Baurzhan Seitov and editor Olzhas Nurov were "
+     "detained by police in Almaty.", {"Aida Ermekova", "Çağla Yıldız", "Baurzhan Seitov", "Olzhas Nurov"}),
+])
+def test_names_without_a_trigger_noun_right_before_them(text: str, recipients: set[str]) -> None:
+    assert recipients <= _roles(_doc(text), "recipient")
+
+
+def test_a_businessman_who_sues_is_the_sender_and_his_surname_alone_is_him() -> None:
+    doc = _doc("Construction magnate Erlan Suyunov has filed a defamation suit against journalist Gülnur Aidarova. "
+               "Suyunov is seeking 2 million som in damages.")
+    assert _roles(doc, "sender") == {"Erlan Suyunov"} and "Gülnur Aidarova" in _roles(doc, "recipient")
+
+
+def test_capitalised_words_that_name_no_one_stay_no_actor() -> None:
+    doc = _doc("The ministry told Mass Media outlets to remove the video, and the regulator blocked it in Kazakhstan.")
+    names = {a["name"] for a in doc["actors"]}
+    assert "Mass Media" not in names and "Media" not in names
+
+
+def test_an_abbreviation_in_parentheses_is_the_body_it_follows() -> None:
+    doc = _doc("The Information and Communication Technologies Authority (BTK) blocked the site Deniz Haber in Turkey. "
+               "BTK did not comment.")
+    bodies = [a for a in doc["actors"] if a["kind"] == "regulator"]
+    assert len(bodies) == 1 and bodies[0]["role"] == "sender"
+
+
+def test_the_platform_that_withholds_accounts_is_a_recipient() -> None:
+    doc = _doc("The social network X has withheld in India the accounts of the news portal Kisan Vani after an order "
+               "from the Ministry of Electronics.")
+    assert {"X", "Kisan Vani"} <= _roles(doc, "recipient") and "block" in _kinds(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "The editors cited a ruling of the Pervomaisky District Court of Bishkek. The site was blocked in Kyrgyzstan.",
+    "Сайт «Жаңы Ай» заблокирован в Кыргызстане. Основанием стало требование Генеральной прокуратуры.",
+])
+def test_a_body_whose_ruling_or_demand_is_cited_is_a_sender(text: str) -> None:
+    doc = _doc(text)
+    assert [a for a in doc["actors"] if a["role"] == "sender" and a["kind"] in ("court", "law-enforcement")]
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+@pytest.mark.parametrize(("text", "recipients"), [
+    # a person in apposition to a press noun, an organisation the NER names that the rules do not
+    ("Прокуратура вынесла предупреждение Бахтиёру Саидову, главному редактору газеты «Ровшан».",
+     {"Бахтиёр Саидов"}),
+    ("Сотрудники ГКНБ задержали девять сотрудников Ордо Медиа в Бишкеке.", {"Ордо Медиа"}),
+])
+def test_russian_ner_spans_are_candidates(text: str, recipients: set[str]) -> None:
+    assert recipients <= _roles(_doc(text), "recipient")
+
+
+def test_without_the_ner_the_rules_still_give_their_draft() -> None:
+    from presswatch.reports import ner_ru
+
+    text = "Сотрудники ГКНБ задержали девять сотрудников Ордо Медиа в Бишкеке."
+    ner_ru.set_enabled(False)
+    try:
+        assert ner_ru.spans(["Ордо Медиа"]) is None
+        doc = _doc(text)
+    finally:
+        ner_ru.set_enabled(None)
+    assert "arrest" in _kinds(doc) and "Ордо Медиа" not in _roles(doc, "recipient")
+
+
+def test_a_quoted_russian_name_a_verb_takes_is_an_outlet() -> None:
+    doc = _doc("Агентство информации потребовало удалить заметку. «Бугун Хабар» удалил её в тот же день.")
+    assert "Бугун Хабар" in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize("text", [
+    # sports and notices: blocked shots, players sent off with a warning, a site down for maintenance
+    "Goalkeeper Daniyar Ospanov blocked 38 shots on Saturday as Barys beat Sibir.",
+    "Защитник «Ордабасы» заблокировал удар в субботу и был удалён с поля после второго предупреждения.",
+    "В субботу с 01:00 до 04:00 сайт будет недоступен: мы переезжаем на новый сервер.",
+    "The website may be unavailable on Sunday night while we move to a new server.",
+    "Defender Pavel Orlov was removed from the game on Saturday for a late check.",
+    "Its filtering system blocks malicious traffic on Monday before it reaches the websites of clients.",
+    "Старые комментарии под статьями будут удалены в понедельник при переходе на новую систему.",
+])
+def test_non_news_texts_give_nothing_not_even_dates(text: str) -> None:
+    doc = _doc(text)
+    assert doc["actions"] == [] and doc["claims"] == [] and doc["dates"] == [] and not _roles(doc, "sender")
+
+
+@pytest.mark.parametrize("text", [
+    "The outlet's lawyers said they plan to sue the ministry.",
+    "Юристы издания готовят иск против министерства.",
+    'The ministry said it "could" block sites that spread false news.',
+])
+def test_intents_and_powers_are_no_acts(text: str) -> None:
+    assert not ({"lawsuit", "block"} & _kinds(_doc(text)))
+
+
+def test_an_access_ban_is_a_block() -> None:
+    doc = _doc("A criminal judgeship of peace in Ankara ordered an access ban on three reports by Deniz Haber.")
+    assert _kinds(doc) == {"block"}
+
+
+def test_the_judge_stands_for_the_court_and_the_body_that_enforces_a_ban_is_a_sender() -> None:
+    doc = _doc("On 3 May the Ankara 2nd Criminal Judgeship of Peace received a petition from the governor's office. "
+               "The judge told the news site Yeni Ses to delete the report. Two days later the Information and "
+               "Communication Technologies Authority put the ban into effect across Turkey.")
+    kinds = {a["kind"] for a in doc["actors"] if a["role"] == "sender"}
+    assert {"court", "regulator"} <= kinds and {"demand-removal", "block"} <= _kinds(doc)
+    assert doc["blocked_countries"] == ["TR"]
+
+
+def test_the_one_a_court_acted_for_is_no_part_of_its_name() -> None:
+    doc = _doc("Центральный районный суд Минска по представлению КГБ признал экстремистскими материалы сайта «Зорка».")
+    senders = {a["name"]: a["kind"] for a in doc["actors"] if a["role"] == "sender"}
+    assert senders.get("КГБ") == "law-enforcement" and "Центральный районный суд Минска" in senders
+
+
+def test_a_communications_watchdog_is_a_regulator_a_press_freedom_watchdog_group_none() -> None:
+    doc = _doc("Georgia's communications watchdog ordered the broadcaster Imedi Plus to remove the segment.")
+    assert {(a["kind"], a["country"]) for a in doc["actors"] if a["role"] == "sender"} == {("regulator", "GE")}
+    doc = _doc("A press freedom watchdog group said the blogger Ali Kerimov was detained by police in Baku.")
+    assert all(a["kind"] != "regulator" for a in doc["actors"])
+
+
+@pytest.mark.parametrize(("text", "sender", "recipient", "kind"), [
+    ("Kazakhstan's Culture and Information Ministry ordered Vlast.kz to remove a report.",
+     "Kazakhstan's Culture and Information Ministry", "vlast.kz", "demand-removal"),
+    ("Officers of the Federal Security Service detained the freelance journalist Oleg Nurov.",
+     "Federal Security Service", "Oleg Nurov", "arrest"),
+    ("The Tashkent city hall asked the online magazine Shahar Ovozi to take down its photo essay.",
+     "Tashkent city hall", "Shahar Ovozi", "demand-removal"),
+    ("The Supreme Court of Uzbekistan upheld a ban on the daily Kechki Toshkent.",
+     "Supreme Court of Uzbekistan", "Kechki Toshkent", "ban"),
+    # a sentence full of names is no Title Case headline when it ends with a stop
+    ("Radio Azattyk, RFE/RL's Kyrgyz Service, was blocked in Kyrgyzstan by the Ministry of Culture in October.",
+     "Ministry of Culture", "Radio Azattyk", "block"),
+    ("Агентство по делам печати Таджикистана лишило лицензии газету «Нигох».",
+     "Агентство по делам печати Таджикистана", "Нигох", "ban"),
+])
+def test_bodies_and_outlets_named_in_other_ways(text: str, sender: str, recipient: str, kind: str) -> None:
+    doc = _doc(text)
+    assert sender in _roles(doc, "sender") and recipient in _roles(doc, "recipient") and kind in _kinds(doc)
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+def test_a_state_body_the_ner_names_is_no_outlet() -> None:
+    doc = _doc("Госкомитет национальной безопасности Кыргызстана задержал журналиста Кани Альгоева.")
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"law-enforcement"}
+    assert all(a["kind"] != "outlet" or a["role"] != "recipient" or "безопасност" not in a["name"]
+               for a in doc["actors"])
+
+
+def test_a_lifted_block_leaves_no_blocked_country() -> None:
+    doc = _doc("The ministry blocked the news site Kel Media in Kyrgyzstan in March. On Monday the ministry lifted the "
+               "block, and the site can be opened again without a VPN.")
+    assert "block" in _kinds(doc) and doc["blocked_countries"] == []
+    doc = _doc("Министерство заблокировало сайт «Кел Медиа» в Кыргызстане. Через месяц сайт разблокировали.")
+    assert "block" in _kinds(doc) and doc["blocked_countries"] == []
+
+
+def test_hearsay_the_report_denies_is_no_act() -> None:
+    claim = "Several bloggers claimed that the ministry had ordered the news site Kel Media to delete the interview."
+    doc = _doc(claim + " "
+               "The ministry denied sending any request.")
+    assert _kinds(doc) == set() and not _roles(doc, "sender")
+    doc = _doc(claim)
+    assert "demand-removal" in _kinds(doc)  # not denied: the claim is what the report has
+
+
+@pytest.mark.parametrize(("text", "sender", "kind", "country"), [
+    ("The video was taken down at the request of the State Committee for National Security.",
+     "State Committee for National Security", "demand-removal", None),
+    ("Статья была удалена по требованию прокуратуры Бишкека.", "прокуратуры Бишкека", "demand-removal", None),
+    # a passive's agent in the instrumental case, the subject far from its participle
+    ("Доступ к телеграм-каналу «Ала-Арча» ограничен Роскомнадзором по требованию Генпрокуратуры.",
+     "Роскомнадзором", "block", "RU"),
+])
+def test_a_removal_or_block_done_at_someones_demand(text: str, sender: str, kind: str, country: str | None) -> None:
+    doc = _doc(text)
+    assert sender in _roles(doc, "sender") and kind in _kinds(doc)
+    assert doc["blocked_countries"] == ([country] if country else [])
+
+
+def test_inaccessible_in_a_country_is_blocked_there() -> None:
+    doc = _doc("The website of the outlet Azattyk has been inaccessible in Kyrgyzstan since the ministry's order.")
+    assert doc["blocked_countries"] == ["KG"]
+
+
+def test_a_person_in_apposition_to_a_press_role_and_the_outlet_are_recipients() -> None:
+    doc = _doc("The State Security Service of Azerbaijan arrested Ulvi Hasanli, director of Abzas Media, on 20 May.")
+    assert {"Ulvi Hasanli", "Abzas Media"} <= _roles(doc, "recipient")
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+def test_russian_editor_of_a_quoted_outlet_and_the_outlet_are_recipients() -> None:
+    doc = _doc("Главного редактора «Клоопа» Рината Тухватшина вызвали в ГКНБ и предупредили об ответственности.")
+    assert "Ринат Тухватшин" in _roles(doc, "recipient") and "warning" in _kinds(doc)
+    assert any(n.startswith("Клооп") for n in _roles(doc, "recipient"))
+
+
+def test_a_page_label_or_an_outlet_named_in_passing_is_not_the_reports_subject() -> None:
+    doc = _doc("Breaking News\n\nThe editor Asel Nurova said the ministry had asked her to remove the video. "
+               "A copy is still on the Kumtor Times website. However, the site has been blocked in Kazakhstan.")
+    assert _roles(doc, "recipient") == {"Asel Nurova"} and doc["blocked_countries"] == ["KZ"]
+
+
+def test_a_court_remanding_all_of_them_is_a_sender_and_everyone_it_names_a_recipient() -> None:
+    doc = _doc("Police in Osh detained Aibek Tursunov, editor of the news site Osh Times, and two of its reporters, "
+               "Nurlan Asanov and Elnura Kadyrova. On Sunday the Osh City Court remanded all three in custody.")
+    assert {"Aibek Tursunov", "Nurlan Asanov", "Elnura Kadyrova"} <= _roles(doc, "recipient")
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"law-enforcement", "court"}
+
+
+def test_a_court_that_grants_a_request_acts_and_the_one_who_asked_is_a_sender_too() -> None:
+    doc = _doc("A district court in Almaty granted a request by the city prosecutor's office to restrict access in "
+               "Kazakhstan to the news site Dala Times.")
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"court", "law-enforcement"}
+    acts = [a for a in doc["actions"] if a["kind"] == "block"]
+    assert acts and acts[0]["by"] == "district court in Almaty"
+
+
+def test_the_outlet_whose_videos_a_platform_is_asked_to_delete_is_a_recipient() -> None:
+    doc = _doc("The regulator sent YouTube a demand to delete nine videos published by the exiled channel Rain TV.")
+    assert {"YouTube", "Rain TV"} <= _roles(doc, "recipient")
+
+
+def test_a_broadcast_correction_is_an_edit_and_a_body_that_applied_to_the_court_a_sender() -> None:
+    doc = _doc("Georgia's Communications Commission instructed the broadcaster Kanal 7 to air a correction.")
+    assert "demand-edit" in _kinds(doc) and "Kanal 7" in _roles(doc, "recipient")
+    doc = _doc("Суд признал экстремистскими материалы сайта «Гомель Сегодня». Заявление в суд подало управление по "
+               "противодействию организованной преступности МВД.")
+    assert any(a["kind"] == "law-enforcement" and a["role"] == "sender" for a in doc["actors"])
+
+
+def test_an_outlets_domain_right_after_its_name_is_the_same_outlet() -> None:
+    doc = _doc("Роскомнадзор ограничил доступ к сайту издания «Северный край» sevkrai.ru в пятницу.")
+    outlets = [a for a in doc["actors"] if a["kind"] == "outlet"]
+    assert len(outlets) == 1 and outlets[0]["domain"] == "sevkrai.ru" and outlets[0]["role"] == "recipient"
+
+
+def test_a_guessed_outlet_named_again_by_its_trigger_noun_is_the_reports_subject() -> None:
+    doc = _doc("«Бугун» опубликовала опровержение\n\nГазета «Бугун» во вторник опубликовала опровержение. Днём ранее "
+               "агентство направило в редакцию письмо, в котором потребовало исправить сведения. Заместитель главного "
+               "редактора Шухрат Нуриев сказал, что ошибка была в одной цифре.")
+    assert _roles(doc, "recipient") == {"Бугун"}
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("The ministry blocked the news site Kel Times in Kyrgyzstan on Oct. 2.", "2025-10-02"),
+    ("Министерство заблокировало сайт «Кел Таймс» в Кыргызстане 3-го октября.", "2025-10-03"),
+    ("Министерство заблокировало сайт «Кел Таймс» в Кыргызстане позавчера.", "2026-05-18"),
+    ("The ministry blocked the news site Kel Times in Kyrgyzstan two days ago.", "2026-05-18"),
+])
+def test_abbreviated_months_ordinals_and_the_day_before_yesterday(text: str, day: str) -> None:
+    doc = _doc(text)
+    assert doc["dates"] == [day] and "block" in _kinds(doc)
+
+
+@pytest.mark.parametrize(("text", "kind", "recipient"), [
+    ("The Uzbek authorities forced the news site Kun Post to take the video down.", "demand-removal", "Kun Post"),
+    ("The outlet Kloop was pressured into deleting the piece by the State Committee for National Security.",
+     "demand-removal", "Kloop"),
+    ("The news site Vesti Ordo received a takedown notice from the Ministry of Culture.", "demand-removal",
+     "Vesti Ordo"),
+    ("Access to the news site Aq Kabar was throttled in Turkmenistan.", "block", "Aq Kabar"),
+    ("The licence of the newspaper Aq Kabar was suspended for three months by the Ministry of Information.", "ban",
+     "Aq Kabar"),
+    ("The broadcaster Aq Tolkyn TV was taken off the air by the National Broadcasting Commission.", "ban",
+     "Aq Tolkyn TV"),
+    ("Редакцию издания «Клооп» вынудили снять материал.", "demand-removal", "Клооп"),
+    ("Министерство культуры обязало провайдеров закрыть доступ к сайту «Ак Кабар».", "block", "Ак Кабар"),
+    # «статью издания «X»»: the quotes name the outlet, not the article
+    ("Роскомнадзор потребовал от Google удалить ссылки на статью издания «Вёрстка».", "demand-removal", "Вёрстка"),
+])
+def test_more_ways_to_say_it(text: str, kind: str, recipient: str) -> None:
+    doc = _doc(text)
+    assert kind in _kinds(doc) and recipient in _roles(doc, "recipient")
+
+
+def test_unreachable_but_through_a_vpn_is_a_block_in_the_country_of_the_city() -> None:
+    doc = _doc("By Wednesday the news site Pulse Daily had become unreachable for users in Khujand, who could open it "
+               "only through a VPN.")
+    assert "block" in _kinds(doc) and doc["blocked_countries"] == ["TJ"]
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("Удалить со своего сайта статью о закупках потребовала от газеты «Южный курьер» прокуратура Шымкента.",
+     {"demand-removal"}),
+    ("Прокуратура уведомила редакцию газеты «Южный курьер» о возможном привлечении к ответственности.", {"warning"}),
+    ("The prosecutor's office notified the editors of the site Dala Times of possible prosecution.", {"warning"}),
+])
+def test_inverted_demands_and_notices_of_liability(text: str, kinds: set[str]) -> None:
+    doc = _doc(text)
+    assert kinds <= _kinds(doc) and _roles(doc, "sender") and _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Georgia's Communications Commission fined the broadcaster Sary TV 20,000 lari over a talk show.", "other"),
+    ("Суд оштрафовал телеканал «Сары ТВ» на 200 тысяч сомов за ток-шоу.", "other"),
+    ("On 5 May the ministry refers the case to prosecutors after the site Kel Times refuses.", "referral-prosecutor"),
+    ("A court in Osh sentenced the blogger Ulan Toktorov to fifteen days of administrative arrest.", "arrest"),
+])
+def test_fines_present_tense_referrals_and_short_arrests(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))
+
+
+def test_a_fine_needs_someone_of_the_press() -> None:
+    assert _kinds(_doc("The traffic police fined 300 drivers for speeding on Saturday.")) == set()
+
+
+def test_police_that_detain_bloggers_act_but_detained_journalists_are_no_act() -> None:
+    doc = _doc("Police on Wednesday detained bloggers Sardor Rakhimov and Aziza Yusupova in Samarkand.")
+    assert "arrest" in _kinds(doc) and {"Sardor Rakhimov", "Aziza Yusupova"} <= _roles(doc, "recipient")
+    assert _kinds(_doc("Relatives of the detained journalists gathered outside the court.")) == set()
+    assert _kinds(_doc("Azerbaijan blocks news sites after reports on detained journalists")) == {"block"}
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("On April 8 we received a written instruction from the Prosecutor's Office of Osh Region to remove our "
+     "investigation.", "demand-removal"),
+    ("Tbilisi City Court upheld a fine imposed on the broadcaster Formula Nine by the Communications Commission.",
+     "other"),
+])
+def test_an_instruction_from_a_body_to_remove_and_a_fine_imposed_on(text: str, kind: str) -> None:
+    doc = _doc(text)
+    assert kind in _kinds(doc) and _roles(doc, "sender")
+
+
+@pytest.mark.parametrize("text", [
+    "Редактор сказал, что редакция удалила интервью, «чтобы избежать блокировки».",
+    "Если у вас не открываются уведомления, удалите приложение и установите его заново.",
+    "The outlet removed the post to avoid a block of its website.",
+])
+def test_an_act_to_be_avoided_or_under_a_condition_is_none(text: str) -> None:
+    assert "block" not in _kinds(_doc(text))
+
+
+def test_news_without_an_act_keeps_its_dates_a_match_report_has_none() -> None:
+    doc = _doc("Kazakhstan's Ministry of Culture said on Thursday that it had never asked the channel Alash TV to "
+               "drop its show. The final episode aired on 12 May.")
+    assert doc["actions"] == [] and set(doc["dates"]) == {"2026-05-14", "2026-05-12"}
+    assert _doc("Barys beat Sibir 3-2 on Thursday; the final is on 12 May.")["dates"] == []
+
+
+@pytest.mark.skipif(not _ner(), reason="natasha's NER weights are not installed")
+def test_russian_people_by_a_later_press_role_and_by_a_police_report() -> None:
+    doc = _doc("Суд приговорил Павла Серебрякова, которого следствие считает администратором телеграм-канала "
+               "«Гродно онлайн», к пяти годам колонии.")
+    assert "Павел Серебряков" in _roles(doc, "recipient")
+    doc = _doc("Суд оштрафовал блогера Айдоса Жумагалиева и обязал удалить пост. Протокол на блогера составила "
+               "полиция Актобе.")
+    assert {"court", "law-enforcement"} <= {a["kind"] for a in doc["actors"] if a["role"] == "sender"}
+    doc = _doc("Главный редактор еженедельника «Новая неделя» Тимуру Ахметову вручили представление прокуратуры с "
+               "требованием опубликовать опровержение.")
+    assert "Новая неделя" in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("- 30 June: the website of the outlet Toplum Haber stops opening in Azerbaijan.", "block"),
+    ("The ministry listed the site Toplum Haber among \"restricted resources\".", "block"),
+    ("Prosecutors sought the closure of the newspaper Aq Zhol.", "ban"),
+    ("Прокуратура обратилась в суд с иском о прекращении деятельности интернет-издания «Бишкек Обзор».", "ban"),
+])
+def test_present_tense_timelines_registers_and_closures(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize("text", [
+    "The court ordered the liquidation of the construction firm Nur Stroy.",
+    "Мэрия закрыла дорогу на ремонт до понедельника.",
+])
+def test_closures_of_what_is_no_press_are_none(text: str) -> None:
+    assert "ban" not in _kinds(_doc(text))
+
+
+def test_the_outlets_director_in_apposition_is_a_recipient() -> None:
+    doc = _doc("The Khazar District Court ordered the pre-trial detention of the outlet's director, Elnur Samedov.")
+    assert "Elnur Samedov" in _roles(doc, "recipient")
+
+
+def test_a_charge_named_in_quotes_is_no_ban_and_feminine_press_nouns_name_journalists() -> None:
+    doc = _doc("Фотокорреспондентка Алеся Кравец отбыла 15 суток ареста за «распространение экстремистских "
+               "материалов».")
+    assert _kinds(doc) == {"arrest"} and "Алеся Кравец" in _roles(doc, "recipient")
+
+
+def test_a_report_called_fake_is_no_demand() -> None:
+    doc = _doc("Министерство назвало «фейком» сообщения о том, что ведомство потребовало от издания Vlast.kz удалить "
+               "статью.")
+    assert _kinds(doc) == set()

@@ -11,6 +11,7 @@ Every extracted field keeps the sentence it came from (``quote`` with ``offsets`
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from presswatch.reports import gazetteer, lang_en, lang_ru
+from presswatch.reports import gazetteer, lang_en, lang_ru, ner_ru, roles
 
 __all__ = [
     "ACTION_KINDS",
@@ -54,6 +55,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-
 _DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|"
                      r"io|me|eu|online|live|asia))\b",
                      re.IGNORECASE)
+_ABBREV_END = re.compile(r"(?<![\w.])(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Art|Arts|No|Nos|St|Mr|Mrs|Ms|"
+                         r"Dr|Gen|Col|Lt|Sgt|Prof|Rep|Sen|ст|п|ч|г|гг|им|ул|д|т)\.$")
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
 _CYR = re.compile(r"[А-Яа-яЁё]")
 _LAT = re.compile(r"[A-Za-z]")
@@ -71,19 +74,23 @@ _LEGAL = {
 }
 
 
-# "the law allows the ministry to block websites", «закон позволяет блокировать»: a power, not an act
+# "the law allows the ministry to block websites", «закон позволяет блокировать»: a power, not an act;
+# "plans to sue", «юристы готовят иск»: an intent, not an act
 _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
-                     r"(?:\s+\S+){0,4}\s*$"),
+                     r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
+                     r"considers|threatened|threatening|threatens|vowed|vows)\b(?:\s+\S+){0,3}\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|должный|"
-                     r"предлагать|предложить)(?:\s+\S+){0,4}\s*$"),
+                     r"предлагать|предложить)(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
+                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$"),
 }
 # "denied that it had demanded…", «опровергла сообщения о том, что требовала…»: an act the sentence denies
 _DENIAL = {
     "en": re.compile(r"\b(?:denied|denies|deny|denying|refuted|refutes|dismissed (?:the )?(?:reports?|claims?)|"
                      r"(?:fake|forged|forgery|fabricated))\b"),
-    "ru": re.compile(r"(?:^| )(?:опровергнуть|опровергать|отрицать|поддельный|фальшивый|фейковый|подделка)(?: |$)"),
+    "ru": re.compile(r"(?:^| )(?:опровергнуть|опровергать|отрицать|поддельный|фальшивый|фейковый|подделка|фейк)"
+                     r"(?: |$)"),
 }
 # what a block needs in its sentence (a site, a channel, access …) when no outlet or platform is named
 _BLOCKABLE = {
@@ -93,14 +100,49 @@ _BLOCKABLE = {
     "ru": re.compile(r"(?:^| )(?:доступ|сайт|ресурс|портал|страница|канал|приложение|мессенджер|издание|"
                      r"агентство|видео|статья|материал|аккаунт|домен|vpn|телеграм-канал)(?: |$)"),
 }
+# a body that asked a court for the act named elsewhere in the report
+_APPLIED = {
+    "en": re.compile(r"\b(?:filed|submitted|lodged|brought|sent) (?:an? |the |its )?(?:\S+ )?(?:application|petition|"
+                     r"motion|request|claim|lawsuit|charges?|complaint)\b|\bdrew up (?:an? |the )?(?:\S+ )?(?:report|"
+                     r"charge sheet|protocol)\b"),
+    "ru": re.compile(r"(?:^| )составить(?: \S+){0,3} протокол(?: |$)|(?:^| )протокол(?: \S+){0,4} составить(?: |$)|"
+                     r"(?:^| )(?:подать|направить|внести)(?: \S+){0,3} (?:заявление|иск|представление|ходатайство)"
+                     r"(?: |$)|(?:^| )(?:заявление|иск|представление|ходатайство)(?: \S+){0,3} (?:подать|направить|"
+                     r"внести)(?: |$)"),
+}
+# hearsay before an act ("several channels claimed that …", «якобы»): no act when the report denies one
+_HEARSAY = {
+    "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
+    "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот)(?: |$)"),
+}
+# a charge named before a ban's words: "jailed for 'disseminating extremist materials'"
+_CHARGE = {
+    "en": re.compile(r"(?:^| )(?:for|over|on charges of|charged with|accused of|under article \S+ on) (?:\" )?"
+                     r"(?:\S+ ){0,3}$"),
+    "ru": re.compile(r"(?:^| )(?:за|по статья о?|обвинение в|обвинять в) (?:« )?(?:\S+ ){0,3}$"),
+}
+# an act named only as what is to be avoided, or under a condition
+_AVERTED = {
+    "en": re.compile(r"(?:^| )(?:avoid|avoiding|prevent|preventing|escape|if|unless|whether)(?: |$)"),
+    "ru": re.compile(r"(?:^| )(?:избежать|избегать|предотвратить|если|ли|чтобы не)(?: |$)"),
+}
+# what a blocking verb takes in another sense: shots, traffic, roads, bank cards
+_NOT_BLOCKED = {
+    "en": re.compile(r"^ (?:\S+ ){0,3}?(?:shots?|penalty|penalties|kicks?|passes|attacks?|attempts?|lanes?|traffic|"
+                     r"spam|malware|viruses|ddos|roads?|streets?|entrances?|exits?|bridges?|path|way|view|calls?|"
+                     r"numbers?|cards?|payments?|transactions?|funds|assets|bills?|legislation|reforms?|deals?)\b"),
+    "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|вход|выход|мост|"
+                     r"трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|актив)(?: |$)"),
+}
 # what a demand to remove or edit is about, when no state body or person made it
 _CONTENT = {
     "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
-                     r"publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
+                     r"urls?|links?|publication|interview|investigation|documentary|film|page|text|headline|photo|photos|"
                      r"content|comment|comments|news)\b"),
     "ru": re.compile(r"(?:^| )(?:статья|материал|видео|пост|публикация|интервью|расследование|фильм|ролик|сюжет|"
                      r"репортаж|видеорепортаж|"
-                     r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент)(?: |$)"),
+                     r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент|сведение|"
+                     r"информация|заметка|выпуск|передача|программа)(?: |$)"),
 }
 
 
@@ -110,8 +152,10 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
     body or person, or the content; an arrest names a journalist, an outlet or a person of the press.
     After other actions of the report a pronoun ("it has been blocked in Kazakhstan") stands for what
     they were about."""
-    kinds = {a.kind for _, _, a in found}
-    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|он|она|оно|они)(?: |$)", s.keystr):
+    kinds = {a.kind for _, _, a in found if not a.guessed}  # a guessed outlet («Дордоя») is no evidence
+    if after_actions and re.search(r"(?:^| )(?:it|they|this|these|them|both|all (?:two|three|four|five|six|seven|"
+                                   r"eight|nine|ten|of them)|он|она|оно|они|оба|обе|их|все|двое|трое|четверо|"
+                                   r"двоих|троих|четверых|пятерых|шестерых|задержанный~?)(?: |$)", s.keystr):
         return True
     if kind == "block":
         return bool(kinds & {"outlet", "platform", "government", "court", "regulator"}) or bool(
@@ -126,6 +170,10 @@ def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after
             _CONTENT[s.lang].search(s.keystr)) or bool(
             re.search(r"(?:^| )(?:" + _LANGS[s.lang].PERSON_NOUNS + r"s?|him|her|them|editors?|editorial|newsroom|"
                       r"staff|его|её|ее|их|им|ему|ей|редакция|редакция~|сотрудник)(?: |$)", s.keystr))
+    if kind == "other":  # a fine: of someone of the press ("fined the broadcaster", «оштрафовал блогера»)
+        return bool(kinds & {"outlet", "journalist", "platform"}) or bool(
+            re.search(r"(?:^| )(?:" + _LANGS[s.lang].PERSON_NOUNS + r"s?|" + _LANGS[s.lang].OUTLET_NOUNS.rstrip(",?")
+                      + r"|him|her|them|it|its|его|её|ее|их|редакция)(?: |$)", s.keystr))
     if kind == "arrest":
         return bool(kinds & {"outlet", "journalist"}) or bool(
             re.search(r"(?:^| )" + _LANGS[s.lang].PERSON_NOUNS + r"s?(?: |$)", s.keystr)) or bool(
@@ -155,6 +203,7 @@ class Actor:
     role: str = "third-party"
     domain: str | None = None
     key: str = ""
+    guessed: bool = False  # named by no trigger noun: its kind comes from the words around it
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "kind": self.kind, "country": self.country,
@@ -203,6 +252,7 @@ class Draft:
     outlets: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
     truncated: bool = False
+    role_features: list[tuple[Actor, dict[str, float]]] = field(default_factory=list)  # not part of the JSON
 
     @property
     def blocked_countries(self) -> list[str]:
@@ -340,6 +390,8 @@ def _sentences(text: str) -> list[tuple[int, str]]:
     out = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
+        if _ABBREV_END.search(text, max(0, m.start() - 8), m.start()):
+            continue  # "on Oct. 2", "Art. 274", «ст. 207»: an abbreviation, not a sentence's end
         out.append((pos, text[pos : m.start()]))
         pos = m.end()
     out.append((pos, text[pos:]))
@@ -429,6 +481,14 @@ _RU_STOP_NOUNS = re.compile(r"^(?:" + lang_ru.OUTLET_NOUNS.replace("|ресур�
                             r"публикация|видео|сюжет|репортаж|решение|требование|письмо|год|день|число)$")
 
 
+def _title_case(s: _Sentence) -> bool:
+    """A Title Case headline (no closing stop, most longer words capitalised): capitals name nothing there.
+    A sentence full of names ("Radio Azattyk, RFE/RL's Kyrgyz service, was blocked …") ends with a stop."""
+    words = [t.text for t in s.toks if t.text[:1].isalpha() and len(t.text) > 3]
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7 and not re.search(
+        r"[.!?…][\"»”’)]*$", s.text)
+
+
 def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
     """State bodies named by a head noun and its complements, beyond the gazetteer: "the Ministry of
     Emergency Response and Civil Protection of Kazakhstan", "a deputy minister of Territorial
@@ -440,8 +500,7 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
     toks = s.toks
     n = len(toks)
     out: list[tuple[int, int, int, str]] = []
-    words = [t.text for t in toks if t.text[:1].isalpha() and len(t.text) > 3]
-    if s.lang == "en" and len(words) >= 4 and sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:
+    if s.lang == "en" and _title_case(s):
         return out  # a Title Case headline capitalises every word: no name can be read from capitals
     for h, t in enumerate(toks):
         kind = heads.get(t.key)
@@ -450,9 +509,11 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
         cap = t.text[:1].isupper()
         if s.lang == "en":
             i = h
-            while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY") and \
+            while i > 0 and (toks[i - 1].text[:1].isupper() or toks[i - 1].key == "CTRY" or (
+                    re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", toks[i - 1].text) and i - 1 > 0
+                    and toks[i - 2].text[:1].isupper())) and \
                     toks[i - 1].key not in _EN_NOT_LEFT and toks[i - 1].key not in heads:
-                i -= 1
+                i -= 1  # "the Istanbul 5th Criminal Judgeship of Peace"
             j, k = h, h + 1
             while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
                 link = k
@@ -472,8 +533,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                     k += 1
                 j = k - 1
             complement = j > h
-            if not complement and (t.key in mod.AMBIGUOUS_HEADS or not cap or i == h):
-                continue
+            if not complement and (not cap or i == h):
+                continue  # an ambiguous head with capitalised words before it needs a state word (below)
             if t.key in mod.AMBIGUOUS_HEADS and not (cap or complement):
                 continue
         else:
@@ -490,9 +551,16 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                         "gent" in _ru_tags(toks[k + 1].text) and not _RU_STOP_NOUNS.match(toks[k + 1].key):
                     k += 1
                     continue
+                if tk.key == "по" and k + 1 < n and re.match(r"(?:требование|представление|запрос|иск|заявление|"
+                                                             r"решение|просьба|жалоба|указание|ходатайство)$",
+                                                             toks[k + 1].key):
+                    break  # «суд … по представлению КГБ»: the one who asked, not part of the name
                 if tk.key == "по" and k + 1 < n and _CYR.search(toks[k + 1].text):
-                    seen_po = True
-                    k += 2
+                    seen_po = True  # «по уголовным делам», «по надзору»: adjectives, then their noun
+                    k += 1
+                    while k + 1 < n and {"ADJF", "PRTF"} & _ru_tags(toks[k].text) and _CYR.search(toks[k + 1].text):
+                        k += 1
+                    k += 1
                     j = k - 1
                     continue
                 if tk.key == "за" and seen_po and k + 1 < n:
@@ -506,7 +574,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                 if tk.key == "CTRY" or (tk.text.isupper() and len(tk.text) > 1 and _CYR.search(tk.text)) or (
                         _CYR.search(tk.text) and "gent" in _ru_tags(tk.text) and not _RU_STOP_NOUNS.match(tk.key)
                         and ({"NOUN", "ADJF", "PRTF"} & _ru_tags(tk.text)) and not tk.text[:1].isdigit()
-                        and tk.key not in heads or (tk.key in heads and toks[k - 1].key == "при")):
+                        and tk.key not in heads or ((tk.key in heads or tk.key in ("правительство", "президент"))
+                                                    and toks[k - 1].key == "при")):
                     j = k
                     k += 1
                     continue
@@ -516,7 +585,7 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
             complement = j > h
             if not complement and i == h:
                 continue
-            police = re.search(r"внутренний дело|полиция|милиция|безопасность", " ".join(
+            police = re.search(r"внутренний дело|полиция|милиция|безопасность|преступность|мвд|экстремизм", " ".join(
                 toks[x].key for x in range(h + 1, j + 1)))
             if t.key in mod.AMBIGUOUS_HEADS and not (cap and (complement or i < h)) and not (
                     t.key in ("управление", "департамент", "служба") and police):
@@ -532,7 +601,8 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                 for x in range(i, j + 1)):
             continue  # "the Administration of the Osh Bazaar", «Служба поддержки» name no state body
         keys = " ".join(toks[x].key for x in range(i, j + 1))
-        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor", keys) or (
+        if re.search(r"police|полиция|милиция|security|безопасность|investigat|следственный|prosecutor|"
+                     r"преступность|organi[sz]ed crime", keys) or (
                 t.key in ("управление", "департамент") and "внутренний дело" in keys):
             kind = "law-enforcement"
         out.append((i, j, h, kind))
@@ -561,6 +631,10 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             continue
         taken.update(range(i, j + 1))
         name = _clean_name(s.span_text(i, j))
+        if kind == "platform":  # "the social network X", «соцсеть X»: the platform's own name
+            name = re.sub(r"(?i)^(?:social network|platform|network|company|owner of|социальн\w* сет\w*|соцсет\w*|"
+                          r"платформ\w*|сет\w*|компани\w*)\s+", "", name)
+            name = re.sub(r"\s*\(\s*formerly Twitter\s*\)$|\s+Corp$", "", name)
         country = next((s.toks[k].country for k in range(i, j + 1) if s.toks[k].country), None)
         if country is None:
             country = next((gazetteer.BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
@@ -595,7 +669,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
 
     def add(a: int, b: int, name: str, kind: str, conf: float, domain: str | None = None) -> None:
         name = _clean_name(name)
-        if not name or gazetteer.country_of_word(name) or name.lower() in ("the", "its"):
+        if not name or gazetteer.country_of_word(name) or name.lower() in ("the", "its") or name.isdigit():
             return
         i, j = s.tok_at_abs(a), s.tok_at_abs(b - 1)
         out.append((i, j, Actor(name, kind, None, s.quote, conf, domain=domain, key=_name_key(name))))
@@ -650,8 +724,9 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         for m in re.finditer(r"«([^»]{2,60})»", text):
             before = s.tok_at_abs(s.start + m.start()) - 1
             keys = [s.toks[k].key for k in range(max(0, before - 3), before + 1)]
-            if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]):
-                continue
+            if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]) and not outlet_rx.match(
+                    keys[-1]):
+                continue  # «статья «Название»» is a title; «статью издания «Вёрстка»» names the outlet
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
                 # «главного редактора издания «X» Олега Смирнова»: the person named after the outlet
@@ -716,6 +791,272 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     return out
 
 
+# -- candidates beyond the trigger nouns: proper names (English) and NER spans (Russian) ----------------
+# the last word of an outlet's own name ("Kuzey Haber", "Bayraq Media", "Nioman Daily", «Ала-Тоо Таймс»)
+_OUTLET_HEADS = frozenset({
+    "news", "times", "daily", "haber", "media", "post", "review", "tv", "radio", "press", "ledger", "herald",
+    "gazette", "online", "info", "journal", "observer", "express", "courier", "tribune", "today", "weekly",
+    "files", "live", "voice", "telegraph", "chronicle", "insider", "standard", "mirror", "vestnik",
+    "kurier", "xabar", "khabar", "habar", "gazeta", "novosti", "ekspress", "leaks", "digest", "bulletin", "wire",
+    "network", "channel", "fm", "24", "plus",
+    "таймс", "пост", "вестник", "газета", "новость", "ньюс", "медиа", "онлайн", "инфо", "курьер", "правда", "экспресс",
+    "хабар", "обозреватель", "дайджест",
+})
+# the first word of an outlet's own name ("Kanal Deniz", "Radio Azattyk")
+_OUTLET_FIRST = frozenset({"kanal", "radio", "telekanal", "tv", "gazeta", "gazete", "radio-tv", "телеканал", "радио"})
+# what follows an outlet's name ("Bayraq Media reporters", "Kisan Awaaz accounts", "X's website")
+_EN_AFTER_OUTLET = frozenset({"reporters", "reporter", "journalists", "journalist", "editors", "editor", "website",
+                              "site", "newsroom", "staff", "accounts", "account", "stories", "story", "articles",
+                              "article", "coverage", "correspondent", "correspondents", "team", "editorial",
+                              "publisher", "headquarters", "newsletter", "homepage", "broadcasts", "programme",
+                              "program", "page", "channel", "editor-in-chief"})
+# what follows only an outlet's name, never a person's ("Aq Tash reporters", "Aq Tash's newsroom")
+_EN_AFTER_STAFF = frozenset({"reporters", "journalists", "editors", "staff", "newsroom", "correspondents",
+                             "website", "headquarters", "editorial"})
+# people of the press named before a name, in any number ("reporters X and Y", "camera operator X")
+_EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists", "reporter", "reporters", "editor",
+                              "editors", "editor-in-chief", "correspondent", "correspondents", "columnist",
+                              "photojournalist", "photographer", "photographers", "cameraman", "cameramen",
+                              "operator", "presenter", "anchor", "host", "producer", "founder", "co-founder",
+                              "publisher", "commentator", "freelancer", "contributor", "investigator", "colleague",
+                              "colleagues", "administrator", "admin"})
+_EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
+                              "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
+                              "developer", "investor", "owner"})
+_EN_NUMBERS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many",
+                         "dozens", "some", "all", "both"})
+# words before a head that make a kind of media, not a name ("Mass Media", "Free Press")
+_EN_GENERIC = frozenset({"mass", "social", "state", "independent", "free", "local", "foreign", "online", "new", "print",
+                         "breaking", "latest", "top", "world", "business", "good", "fake",
+                         "digital", "national", "public", "private", "russian-language", "opposition", "the"})
+_EN_PARLIAMENT = re.compile(r"(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|member of the [a-z]+ "
+                            r"(?:council|assembly))(?: ,)?$")
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*$")
+
+
+def _personish(words: list[str]) -> bool:
+    """Two or three words each written like a name ("Ayşe Demir", "Faizan Wani")."""
+    return 2 <= len(words) <= 3 and all(_NAME_WORD.match(w) and w[:1].isupper() and not w[1:].isupper()
+                                        for w in words)
+
+
+def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """Outlets and people named without a trigger noun right before them: runs of capitalised words
+    whose kind a word nearby decides — an outlet's head word ("Kuzey Haber") or a word after it
+    ("Bayraq Media reporters", "Kıyı Haber's story"), a press noun before a person ("reporters Leyla
+    Mammadli and Nigar Huseynova", "camera operator Elvin Qasimov"), a businessman or lawmaker before one
+    ("Construction magnate Mehmet Kaya", "a member of parliament, Karen Mkrtchyan"); names listed with
+    "and" or commas share the kind of the first."""
+    toks, n = s.toks, len(s.toks)
+    if _title_case(s) or sum(t.text[:1].isalpha() for t in toks) < 4:
+        return []  # a Title Case headline, a page's label ("Breaking News"): capitals say nothing
+    taken = {k for i, j, _ in found for k in range(i, j + 1)}
+    heads = lang_en.BODY_HEADS
+    runs: list[tuple[int, int, bool]] = []
+    k = 0
+    while k < n:
+        t = toks[k]
+        quoted = t.text in ('"', "“", "«") and k + 1 < n and toks[k + 1].text[:1].isupper()
+        if quoted:
+            e = k + 1
+            while e < n and toks[e].text not in ('"', "”", "»") and e - k <= 6:
+                e += 1
+            if e < n and toks[e].text in ('"', "”", "»") and e - k >= 2:
+                runs.append((k + 1, e - 1, True))
+                k = e + 1
+                continue
+        if t.text[:1].isupper() and t.text[:1].isalpha() and k not in taken:
+            e = k
+            while e + 1 < n and toks[e + 1].text[:1].isupper() and toks[e + 1].text[:1].isalpha() and \
+                    e + 1 not in taken and not toks[e].text.endswith(("'s", "’s")):
+                e += 1
+            runs.append((k, e, False))
+            k = e + 1
+            continue
+        k += 1
+    out: list[tuple[int, int, Actor]] = []
+    prev: tuple[int, str] | None = None  # end of the last candidate and its kind, for lists
+    for i, j, quoted in runs:
+        if not quoted:
+            while i <= j and (toks[i].key in _EN_NOT_LEFT or toks[i].key == "CTRY" or (
+                    toks[i].text.isupper() and len(toks[i].text) > 3) or toks[i].key in _EN_PRESS_PERSON
+                    or toks[i].key in _EN_OTHER_PERSON or toks[i].key in _EN_NUMBERS):
+                i += 1  # "On Sunday …", "Kazakh …", a dateline "ANKARA —", "Reporters Leyla Mammadli", "Three …"
+            while j >= i and (toks[j].key == "CTRY" or toks[j].key in _EN_NOT_NAME):
+                j -= 1
+        if i > j or any(k in taken for k in range(i, j + 1)):
+            continue
+        keys = [toks[x].key for x in range(i, j + 1)]
+        if any(x in heads or x in lang_en.NOT_STATE or x in gazetteer.PLATFORMS for x in keys):
+            continue
+        texts = [re.sub(r"(?:'s|’s)$", "", toks[x].text) for x in range(i, j + 1)]
+        before = [toks[x].key for x in range(max(0, i - 3), i)]
+        before_q = [toks[x].key for x in range(max(0, i - 4), i - 1)] if quoted else before
+        after = toks[j + 1].key if j + 1 < n else ""
+        poss = toks[j].text.endswith(("'s", "’s"))
+        lead = " ".join(toks[x].key for x in range(max(0, i - 8), i))
+        kind: str | None = None
+        if quoted:
+            if any(re.fullmatch(lang_en.OUTLET_NOUNS.rstrip(",?"), b) for b in before_q) or keys[-1] in _OUTLET_HEADS:
+                kind = "outlet"
+        elif (keys[-1] in _OUTLET_HEADS or keys[0] in _OUTLET_FIRST) and len(keys) > 1 and not all(
+                x in _EN_GENERIC for x in keys[:-1]):
+            kind = "outlet"
+        elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
+            kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
+        elif _personish(texts):
+            appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
+            if appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
+                    x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
+                    for x, y in zip(appos[1:], appos[2:], strict=False))):
+                kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
+            elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
+                    r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " ") or re.search(
+                    r"(?:outlet|site|website|channel|newspaper|paper|station|broadcaster|portal|agency|magazine|its|"
+                    r"their) (?:general )?(?:director|head|founder|owner|chief|manager|producer) ,? $", lead + " "):
+                kind = "journalist"
+            elif any(b in _EN_OTHER_PERSON for b in before) or _EN_PARLIAMENT.search(lead):
+                kind = "other"
+            elif prev is not None and prev[1] in ("journalist", "other") and all(
+                    toks[x].key in ("and", ",") or toks[x].key in _EN_PRESS_PERSON for x in range(prev[0] + 1, i)):
+                kind = prev[1]
+        if kind is None or (i == 0 and len(keys) == 1 and not poss):
+            prev = None
+            continue
+        name = _clean_name(" ".join(texts) if not quoted else s.span_text(i, j))
+        if not name or gazetteer.country_of_word(name):
+            continue
+        out.append((i, j, Actor(name, kind, None, s.quote, 0.6, key=_name_key(name), guessed=True)))
+        taken.update(range(i, j + 1))
+        prev = (j, kind)
+    return out
+
+
+_RU_PARLIAMENT = frozenset({"парламент", "мажилис", "дума", "госдума", "сенат", "кенеш", "меджлис", "сейм"})
+_RU_NOT_OUTLET = re.compile(r"(?:^| )(?:партия|фонд|университет|ассоциация|союз|банк|клуб|фк|школа|центр|институт|"
+                            r"движение|организация|объединение|оон|обсе|компания|команда|сборная|федерация|"
+                            r"больница|поликлиника|завод)(?: |$)")
+_RU_PRESS_PERSON = re.compile(r"^(?:" + lang_ru.PERSON_NOUNS.strip("(?:)") + r"|сотрудник|репортёр|репортер|"
+                              r"журналист-\w+|главный|шеф-редактор|редактор-\w+|администратор|админ)$")
+
+
+_RU_NOT_NAME_BEFORE = re.compile(r"^(?:закон|статья|материал|программа|передача|фильм|книга|заголовок|название|"
+                                 r"операция|акция|статус|премия|песня|спектакль|выставка|рубрика|колонка|слово|"
+                                 r"фраза|лозунг|формулировка|тюрьма|сизо|колония|статья~|пост|публикация|"
+                                 r"расследование|интервью|репортаж|сюжет|ролик|видео|проект|кампания|дело)$")
+
+
+def _ru_quoted_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """«Kun Xabar» удалил заметку, МКИСМП заблокировало «Ала-Тоо Таймс»: a capitalised name in quotes that
+    a verb takes as its subject or object, with no noun of a law, a text or a programme before it, is an
+    outlet (guessed)."""
+    out: list[tuple[int, int, Actor]] = []
+    taken = {k for i, j, _ in found for k in range(i, j + 1)}
+    for m in re.finditer(r"«([^«»]{2,40})»", s.text):
+        inner = m.group(1)
+        if not inner[:1].isupper() or len(inner.split()) > 4:
+            continue
+        i, j = s.tok_at_abs(s.start + m.start(1)), s.tok_at_abs(s.start + m.end(1) - 1)
+        if any(k in taken for k in range(i, j + 1)):
+            continue
+        before = [s.toks[x] for x in range(max(0, i - 3), i - 1)]  # i - 1 is the opening quote
+        if any(_RU_NOT_NAME_BEFORE.match(t.key) or re.match(lang_ru.OUTLET_NOUNS + "$", t.key) for t in before):
+            continue  # after an outlet noun the rules named it already
+        nxt = s.toks[j + 2] if j + 2 < len(s.toks) else None
+        prv = s.toks[i - 2] if i >= 2 else None
+        if prv is not None and _RU_PRESS_PERSON.match(prv.key):  # «главного редактора «Клоопа»»: whose editor
+            name = _clean_name(inner)
+            if name and not gazetteer.country_of_word(name):
+                out.append((i, j, Actor(name, "outlet", None, s.quote, 0.5, key=_name_key(name), guessed=True)))
+                taken.update(range(i, j + 1))
+            continue
+        verb = (nxt is not None and bool({"VERB", "PRTS"} & _ru_tags(nxt.text)) and _CYR.search(nxt.text)) or (
+            prv is not None and "VERB" in _ru_tags(prv.text) and _CYR.search(prv.text) and i - 2 == s.tok_at_abs(
+                prv.start))
+        if not verb:
+            continue
+        name = _clean_name(inner)
+        keys = [s.toks[x].key for x in range(i, j + 1)]
+        if not name or gazetteer.country_of_word(name) or _RU_NOT_OUTLET.search(" ".join(keys)) or any(
+                k in gazetteer.PLATFORMS for k in keys):
+            continue
+        out.append((i, j, Actor(name, "outlet", None, s.quote, 0.5, key=_name_key(name), guessed=True)))
+        taken.update(range(i, j + 1))
+    return out
+
+
+def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
+                       found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """Actors from the NER's spans that no rule named: a PER is a journalist after a press noun or in
+    apposition to one («Фарходу Назарову, главному редактору»), someone else after «депутат»,
+    «бизнесмен»; an ORG is a state body by its head noun (the rules' kind), a parliament, or else an
+    outlet unless its words say party, fund, company, club …"""
+    mod = lang_ru
+    out: list[tuple[int, int, Actor]] = []
+    taken = {k for i, j, _ in found for k in range(i, j + 1)}
+    for a, b, typ in ents:
+        if typ not in ("ORG", "PER"):
+            continue
+        i, j = s.tok_at_abs(s.start + a), s.tok_at_abs(s.start + b - 1)
+        while j > i and s.toks[j].text in ("»", '"', ")", "”"):
+            j -= 1
+        while i < j and s.toks[i].text in ("«", '"', "(", "“"):
+            i += 1
+        if any(k in taken for k in range(i, j + 1)):
+            continue
+        keys = [s.toks[x].key for x in range(i, j + 1)]
+        texts = [s.toks[x].text for x in range(i, j + 1)]
+        before = [s.toks[x].key for x in range(max(0, i - (5 if typ == "PER" else 3)), i)]
+        kind: str | None = None
+        name = s.span_text(i, j)
+        if typ == "PER":
+            if len(texts) < 2 or not all(w[:1].isupper() for w in texts):
+                continue
+            lead = [s.toks[x].key for x in range(j + 1, min(len(s.toks), j + 7))]
+            if any(_RU_PRESS_PERSON.match(x) for x in before) or (lead[:1] == [","] and any(
+                    _RU_PRESS_PERSON.match(x) for x in lead[1:])):
+                kind = "journalist"
+            elif any(re.fullmatch(_PERSON_WORD["ru"], x) for x in before) or any(x in _RU_PARLIAMENT for x in before):
+                kind = "other"
+            else:
+                continue
+            if _CYR.search(name):
+                name = _person_nominative_name(texts)
+        else:
+            if any(x in gazetteer.PLATFORMS or x.split("-")[0] in gazetteer.PLATFORMS or x in mod.NOT_STATE
+                   for x in keys) or all(x in _OUTLET_HEADS or x in ("сми", "тв") for x in keys):
+                continue
+            if len(texts) == 1 and _CYR.search(texts[0]) and 3 <= len(texts[0]) <= 10 and texts[0][:1].isupper() \
+                    and sum(c.isupper() for c in texts[0]) >= 3:
+                kind = "government"  # «МЧС», «АИМК», «ГУБОПиК»: a body by its abbreviation
+            elif any(x in mod.BODY_HEADS or x.startswith(("гос", "мин")) and len(texts) > 1 for x in keys[:2]):
+                head = next((x for x in keys if x in mod.BODY_HEADS), "")
+                kind = mod.BODY_HEADS.get(head, "government")
+                if re.search(r"безопасность|полиция|милиция|внутренний дело|прокуратура|следственный", " ".join(keys)):
+                    kind = "law-enforcement"
+                if kind in ("regulator", "government") and keys[0] in mod.AMBIGUOUS_HEADS and not any(
+                        x in mod.STATE_WORDS or x == "CTRY" for x in keys[1:]):
+                    continue
+            elif any(x in _RU_PARLIAMENT for x in keys):
+                kind = "government"
+            elif _RU_NOT_OUTLET.search(" ".join(keys)) or any(re.fullmatch(
+                    r"(?:ООО|АО|ЗАО|ОАО|ПАО|ТОО|ОсОО)", x) for x in texts) or (
+                    i > 0 and re.match(r"компания|фирма|холдинг|застройщик", s.toks[i - 1].key)):
+                continue
+            elif all(x == "CTRY" for x in keys):
+                continue
+            else:
+                kind = "outlet"
+        name = _clean_name(name)
+        if not name or gazetteer.country_of_word(name):
+            continue
+        country = next((s.toks[x].country for x in range(i, j + 1) if s.toks[x].country), None) \
+            if kind in STATE_KINDS else None
+        out.append((i, j, Actor(name, kind, country, s.quote, 0.55, key=_name_key(name), guessed=True)))
+        taken.update(range(i, j + 1))
+    return out
+
+
 _TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
                            "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
                            "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
@@ -735,6 +1076,11 @@ def _merge_domains(actors: dict[str, Actor], per_sentence: list[list[tuple[int, 
         label = _squash(d.name.split(".")[0])
         o = next((o for o in outlets if o is not d and not _DOMAIN.fullmatch(o.name) and len(label) > 3
                   and _squash(o.name) == label), None)
+        # «издания «Северный вестник» severvestnik.ru»: the domain right after the name is the outlet's own
+        o = o or next((o for found in per_sentence for (_, j1, o), (i2, _, d2) in itertools.pairwise(
+            sorted(found, key=lambda f: f[0])) if d2 is d and o is not d and o.kind == "outlet"
+            and not _DOMAIN.fullmatch(o.name) and 0 < i2 - j1 <= 3 and len(label) > 3
+            and _squash(o.name)[:3] == label[:3]), None)
         if o is None:
             continue
         o.domain = o.domain or d.name.lower()
@@ -786,9 +1132,10 @@ def _person_nominative_name(words: list[str]) -> str:
 
 
 def _person_nominative(word: str) -> str:
+    """A name's nominative; a word the dictionary knows as no name stays as written («Жаныл», not «Жаныть»)."""
     p = _morph().parse(word)
-    best = next((x for x in p if {"Name", "Surn", "Patr"} & set(x.tag.grammemes)), p[0])
-    return str(best.normal_form).capitalize()
+    best = next((x for x in p if {"Name", "Surn", "Patr"} & set(x.tag.grammemes)), None)
+    return str(best.normal_form).capitalize() if best is not None else word
 
 
 
@@ -810,7 +1157,7 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
     for rx in mod.DATE_PATTERNS:
         for m in rx.finditer(s.text):
             has_year = bool(m.group(3))
-            d = _parse_date(m.group(0), s.lang, base)
+            d = _parse_date(re.sub(r"(?<=\d)-?(?:го|е)(?=\s)", "", m.group(0)), s.lang, base)  # «3-го октября»
             if d is None:
                 continue
             if not has_year:
@@ -858,9 +1205,22 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
 
 
 # -- the extraction ----------------------------------------------------------------------------------
-def extract(text: str, *, language: str | None = None, report_date: date | None = None) -> Draft:
+def _ner_spans(sents: list[_Sentence]) -> dict[int, list[tuple[int, int, str]]] | None:
+    """NER spans of the Russian sentences (by sentence index), or None without the NER."""
+    ru = [k for k, s in enumerate(sents) if s.lang == "ru"]
+    if not ru:
+        return None
+    got = ner_ru.spans([sents[k].text for k in ru])
+    return dict(zip(ru, got, strict=True)) if got is not None else None
+
+
+def extract(text: str, *, language: str | None = None, report_date: date | None = None,
+            role_model: roles.RoleModel | bool = False, keep_features: bool = False) -> Draft:
     """The draft of one report. ``language`` (en|ru) overrides detection for sentences in no clear
-    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today)."""
+    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today).
+    Senders and recipients are the rules' unless ``role_model`` is a :class:`~presswatch.reports.roles.
+    RoleModel` (or True: the one in ``roles.json``, when there is one); ``keep_features`` keeps each actor's
+    features in ``Draft.role_features`` (for ``eval/train_roles.py``)."""
     base = report_date or date.today()
     lang = language or detect_language(text) or "en"
     if lang not in _LANGS:
@@ -875,27 +1235,47 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     actors: dict[str, Actor] = {}
     per_sentence: list[list[tuple[int, int, Actor]]] = []
     seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
-    for s in sents:
+    ner_spans = _ner_spans(sents)
+    for k_s, s in enumerate(sents):
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
+        if s.lang == "en":
+            found += _en_name_candidates(s, found)
+        else:
+            found += _ru_quoted_candidates(s, found)
+            if ner_spans is not None and k_s in ner_spans:
+                found += _ru_ner_candidates(s, ner_spans[k_s], found)
         resolved = []
         for i, j, a in found:
             prior = actors.get(a.key) or _same_actor(actors, a)
             if prior is None:
                 actors[a.key] = a
                 prior = a
+            elif not a.guessed and prior.guessed:  # «Даракчи» guessed in the headline, «газета «Даракчи»» later
+                prior.guessed, prior.kind, prior.confidence = False, a.kind, a.confidence
             resolved.append((i, j, prior))
+        _alias_parenthesised(s, resolved, actors)
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
+    unique: dict[int, str] = {}  # an alias (an abbreviation in parentheses) leaves one actor under two keys
+    for k, a in actors.items():
+        unique.setdefault(id(a), k)
+    actors = {k: a for k, a in actors.items() if unique[id(a)] == k}
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
+    surnames = _surnames([a for a in named if a.kind in ("journalist", "other")])
     for s, found in zip(sents, per_sentence, strict=True):
         for a in named:
             for m in re.finditer(r"(?<!\w)" + re.escape(a.name) + r"(?!\w)", s.text):
                 i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
                     found.append((i, i, a))
+        # "Demir stands by her reporting", «Эргашеву избрали меру пресечения»: a person by the surname alone
+        for i, t in enumerate(s.toks):
+            a2 = surnames.get(_surname_key(t.text)) if t.text[:1].isupper() else None
+            if a2 is not None and not any(x[2] is a2 or x[0] <= i <= x[1] for x in found):
+                found.append((i, i, a2))
     _merge_domains(actors, per_sentence)
     for a in actors.values():
         if a.country is None and a.kind in STATE_KINDS:
@@ -922,11 +1302,15 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # actions
     last_state: Actor | None = None
     last_against: Actor | None = None
-    main_outlet = next((a for a in actors.values() if a.kind == "outlet"), None)
-    main_target = main_outlet or next((a for a in actors.values() if a.kind == "journalist"), None)
+    # the report's own subject: an outlet or journalist named by a trigger noun before any guessed one
+    main_outlet = next((a for a in actors.values() if a.kind == "outlet" and not a.guessed), None)
+    main_target = main_outlet or next((a for a in actors.values() if a.kind == "journalist" and not a.guessed), None) \
+        or next((a for a in actors.values() if a.kind in ("outlet", "journalist")), None)
     senders: dict[str, Actor] = {}
     recipients: dict[str, Actor] = {}
     legal_first: str | None = None
+    acts: list[list[tuple[str, int]]] = [[] for _ in sents]  # each sentence's actions: kind, verb's token
+    denied_anywhere = any(_DENIAL[s.lang].search(s.keystr) for s in sents)
     for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
         state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS]
         legal = _legal_basis(s)
@@ -941,16 +1325,30 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             before = s.keystr[: m.start()]
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
-            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-60:]) or _DENIAL[
+            t0 = s.tok_at(m.start())
+            if _AVERTED[s.lang].search(" ".join(t.key for t in s.toks[max(0, t0 - 4): t0])):
+                continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
+            if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
+                continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
+            if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
+                continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
+            if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
+                                                           "might") for t in s.toks[max(0, t0 - 3): t0]):
+                continue  # «сайт будет недоступен», "may be unavailable": a notice, not a block
+            before = re.sub(r' ["“”«»] ', " ", before)  # 'says it "could" block': quotes are no words
+            if _THREAT[s.lang].search(before[-40:]) or _HYPOTHETICAL[s.lang].search(before[-80:]) or _DENIAL[
                     s.lang].search(before) or (
                     kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
                 continue
+            if denied_anywhere and _HEARSAY[s.lang].search(before):
+                continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
             if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
             if kind.startswith("demand") and _future_passive(s, m.end()):
                 continue  # "… and warned that the old line will be removed": a plan, not a demand
             kinds_seen.add(kind)
             t_at = s.tok_at(m.start())
+            acts[k_sent].append((kind, t_at))
             by = _pick_by(s, kind, t_at, state, found)
             conf = 0.8
             if by is None and last_state is not None and kind != "other" and not (
@@ -958,8 +1356,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 by, conf = last_state, 0.6
             # "his YouTube channel was blocked": the platform only carries the person's channel
             # "…remove the video from YouTube", «удалить видео с YouTube»: the platform is where, not whom
-            targets = [f for f in found if not (f[2].kind == "platform" and f[0] > 0 and s.toks[f[0] - 1].key in (
-                "his", "her", "their", "its", "его", "её", "ее", "свой", "их", "from", "on", "с", "на", "в"))]
+            # "the Telegram channel of Nioman Daily", «Telegram-канал издания»: the channel is the outlet's
+            targets = [f for f in found if not (f[2].kind == "platform" and (f[0] > 0 and s.toks[f[0] - 1].key in (
+                "his", "her", "their", "its", "его", "её", "ее", "свой", "их", "from", "on", "с", "на", "в") or (
+                f[1] + 1 < len(s.toks) and re.match(r"(?:channels?|accounts?|pages?|канал|аккаунт|страница)$",
+                                                     s.toks[f[1] + 1].key))))]
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
@@ -987,9 +1388,27 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                         recipients[a.key] = a
                 # "the reporters X, Y and Z", «журналистов Айбека Джумабаева и Нурию Садыкову»: all of them
                 chain = sorted((f for f in found if f[2].kind == against.kind == "journalist"), key=lambda f: f[0])
-                for (_, j0, a0), (i1, _, a1) in zip(chain, chain[1:], strict=False):
-                    if a0.key in recipients and all(s.toks[x].key in ("и", "and", ",") for x in range(j0 + 1, i1)):
-                        recipients[a1.key] = a1
+                links = [(a0, a1) for (_, j0, a0), (i1, _, a1) in zip(chain, chain[1:], strict=False)
+                         if _list_gap(s, j0 + 1, i1)]
+                for a0, a1 in links + links[::-1]:  # "X and Y, camera operator Z and editor W were detained"
+                    if a0.key in recipients or a1.key in recipients:
+                        recipients[a0.key], recipients[a1.key] = a0, a1
+            # "police detained X, editor of Y, and two of its reporters, Z and W": everyone of the press it names
+            if kind in ("arrest", "warning") and against is not None:
+                stop = next((k for k, t in enumerate(s.toks) if k > t_at and _SPEAKS[s.lang].match(t.key)), len(s.toks))
+                for i, _, a in found:
+                    if a.kind == "journalist" and t_at <= i < stop:
+                        recipients[a.key] = a
+            # "a demand to YouTube to delete videos by the channel Dozhd": the outlet whose content it is
+            if against is not None and against.kind == "platform" and kind in ("demand-removal", "block"):
+                for i, _, a in found:
+                    if a.kind == "outlet" and i >= t_at and not a.guessed:
+                        recipients[a.key] = a
+            # "The social network X has withheld the accounts": the platform that blocks was asked to
+            if kind in ("block", "demand-removal"):
+                for f in targets:
+                    if f[2].kind == "platform" and f[0] < t_at and f[2] is not against:
+                        recipients[f[2].key] = f[2]
             # "at the request of X": X asked for it too
             rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
             if rq and kind in ("block", "ban", "demand-removal"):
@@ -1005,6 +1424,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             after_rq = [a for i, _, a in state if s.pos[i] >= rq_free.end() and a.kind != "court"]
             if after_rq:
                 senders[after_rq[0].key] = after_rq[0]
+        if not kinds_seen and draft.actions and _APPLIED[s.lang].search(s.keystr):
+            # "The prosecutor's office had filed the application", «Заявление в суд подало управление …»
+            asked_by = [a for i, _, a in state if a.kind != "court" and not (
+                i > 0 and s.toks[i - 1].key in ("to", "with", "в", "во"))]
+            if asked_by:
+                senders[asked_by[0].key] = asked_by[0]
         if acted_by is not None:
             last_state = acted_by
         else:
@@ -1024,6 +1449,15 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                     act.by = other.name if act.by == a.name else act.by
     for a in actors.values():
         a.role = "sender" if a.key in senders else "recipient" if a.key in recipients else "third-party"
+    model = (roles.default_model() if role_model is True else role_model if isinstance(role_model, roles.RoleModel)
+             else None)
+    if model is not None or keep_features:
+        feats = _role_features(sents, per_sentence, acts, actors, senders, recipients, dominant)
+        if keep_features:
+            draft.role_features = [(a, feats[id(a)]) for a in actors.values()]
+        if model is not None and draft.actions:
+            for a in actors.values():
+                a.role = model.role(feats[id(a)])
     if legal_first:
         for act in draft.actions:
             if act.legal_basis is None and act.kind.startswith("demand"):
@@ -1032,13 +1466,133 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.actors = list(actors.values())
 
     # outcome, claims
+    if any(re.search(_LANGS[s.lang].LIFTED, s.keystr) for s in sents):
+        draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
     draft.outcome, draft.outcome_quote = _outcome(sents)
     draft.claims = _claims(sents, sentence_dates, draft, base)
+    # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
+    # report, a press release, a maintenance notice — no claims and no dates either
+    someone = any(a.kind in STATE_KINDS or (a.kind != "other" and not a.guessed and not _DOMAIN.fullmatch(a.name))
+                  for a in draft.actors)
+    if not draft.actions and not someone:
+        draft.claims = []
+        draft.dates = []
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
                      if a.kind == "outlet" and a.role == "recipient"] or [
         {"name": a.name, "domain": a.domain} for a in draft.actors if a.kind == "outlet"][:1]
     draft.articles = _articles(text, sents)
     return draft
+
+
+# -- features of each actor's mentions, for the learned role model (:mod:`presswatch.reports.roles`) ----
+_ACT_GROUP = {"demand-removal": "demand", "demand-edit": "demand", "warning": "warning",
+              "referral-prosecutor": "referral", "ban": "ban", "block": "block", "lawsuit": "lawsuit",
+              "arrest": "arrest", "other": "other"}
+_KIND_GROUP = {"government": "state", "court": "court", "regulator": "state", "law-enforcement": "state",
+               "outlet": "press", "journalist": "press", "platform": "platform", "other": "other"}
+_AGENT_PREP = {"en": re.compile(r"(?:^| )(?:by|from|of|request of|orders? of|request by|request from|application "
+                                r"by|application from|complaint by|complaint from|demand of|demand from)(?: the)?$"),
+               "ru": re.compile(r"(?:^| )(?:от|по требование|по запрос|по представление|по иск|по заявление|"
+                                r"по решение|по просьба|по жалоба|по указание|по предписание|со сторона)$")}
+_PLACE_PREP = {"en": re.compile(r"(?:^| )(?:to|with|in|into|at|before|on|against|about|for|of the|like|than)"
+                                r"(?: the| a| an)?$"),
+               "ru": re.compile(r"(?:^| )(?:в|во|к|на|с|против|о|об|про|для|перед)$")}
+_SPEAKS = {"en": re.compile(r"^(?:'s )?(?:\S+ )?(?:said|says|told|wrote|writes|added|confirmed|noted|argued|"
+                            r"claimed|stated|announced|reported|tweeted|posted|called|insisted|stands)\b"),
+           "ru": re.compile(r"^(?:\S+ )?(?:заявить|сообщить|сказать|рассказать|написать|отметить|считать|"
+                            r"подтвердить|добавить|назвать|пояснить|уточнить|утверждать|говорить)\b")}
+_PASSIVE = {"en": re.compile(r"\b(?:was|were|been|be|is|are|being|got)(?: \S+)? \w+(?:ed|en|wn|ut|eld)\b"),
+            "ru": re.compile(r"(?:^| )быть(?: |$)")}
+
+
+def _role_features(sents: list[_Sentence], per_sentence: list[list[tuple[int, int, Actor]]],
+                   acts: list[list[tuple[str, int]]], actors: dict[str, Actor], senders: dict[str, Actor],
+                   recipients: dict[str, Actor], dominant: str | None) -> dict[int, dict[str, float]]:
+    """Per actor (by ``id``), the features of its mentions' contexts (see :mod:`presswatch.reports.roles`)."""
+    out: dict[int, dict[str, float]] = {}
+    first_outlet = next((a for a in actors.values() if a.kind == "outlet"), None)
+    by_group: dict[str, list[Actor]] = {}
+    for a in actors.values():
+        by_group.setdefault(_KIND_GROUP.get(a.kind, "other"), []).append(a)
+    acted = {k for k, here in enumerate(acts) if here}
+    for a in actors.values():
+        f: dict[str, float] = {"k:" + a.kind: 1.0}
+        kg = _KIND_GROUP.get(a.kind, "other")
+        group = by_group[kg]
+        if len(group) == 1:
+            f[kg + "&sole"] = 1.0
+        elif group[0] is a:
+            f[kg + "&first"] = 1.0
+        if not senders:
+            f[kg + "&no-rule-sender"] = 1.0
+        if not recipients:
+            f[kg + "&no-rule-recipient"] = 1.0
+        if a.key in senders:
+            f["rule:sender"] = 1.0
+        if a.key in recipients:
+            f["rule:recipient"] = 1.0
+        if a.guessed:
+            f["guessed"] = 1.0
+        if a.domain:
+            f["domain"] = 1.0
+        if a is first_outlet:
+            f["first-outlet"] = 1.0
+        if a.kind in STATE_KINDS and a.country and a.country == dominant:
+            f["home-country"] = 1.0
+        mentions = 0
+        act_sents = 0
+        for k, (s, found) in enumerate(zip(sents, per_sentence, strict=True)):
+            spans = [(i, j) for i, j, b in found if b is a]
+            if not spans:
+                continue
+            mentions += len(spans)
+            f["ru"] = 1.0 if s.lang == "ru" else f.get("ru", 0.0)
+            if k == 0:
+                f["headline"] = 1.0
+                f[kg + "&headline"] = 1.0
+            if k - 1 in acted or k + 1 in acted:
+                f[kg + "&beside-act"] = 1.0
+            here = acts[k]
+            if here:
+                act_sents += 1
+            passive = bool(_PASSIVE[s.lang].search(s.keystr)) or (s.lang == "ru" and any(
+                "PRTS" in _ru_tags(t.text) for t in s.toks if _CYR.search(t.text)))
+            for i, j in spans:
+                lead = " ".join(t.key for t in s.toks[max(0, i - 4): i])
+                tail = " ".join(t.key for t in s.toks[j + 1: j + 4])
+                if _AGENT_PREP[s.lang].search(lead):
+                    f["prep:agent"] = 1.0
+                    f[kg + "&prep:agent"] = 1.0
+                elif _PLACE_PREP[s.lang].search(lead):
+                    f["prep:place"] = 1.0
+                    f[kg + "&prep:place"] = 1.0
+                if _SPEAKS[s.lang].search(tail):
+                    f["speaks"] = 1.0
+                    f[kg + "&speaks"] = 1.0
+                if s.lang == "ru" and _CYR.search(s.toks[i].text):
+                    tags = _ru_tags(s.toks[i].text)
+                    for case in ("nomn", "gent", "datv", "accs", "ablt", "loct"):
+                        if case in tags:
+                            f[kg + "&case:" + case] = 1.0
+                if i == 0 or all(not t.text[:1].isalpha() for t in s.toks[:i]):
+                    f[kg + "&opens"] = 1.0
+                for kind, t_at in here:
+                    g = _ACT_GROUP.get(kind, "other")
+                    f["act:" + g] = 1.0
+                    f[kg + "&act:" + g] = 1.0
+                    side = "before" if j < t_at else "after"
+                    f[kg + "&" + side] = 1.0
+                    f[kg + "&" + side + "&" + g] = 1.0
+                    if passive:
+                        f[kg + "&passive&" + side] = 1.0
+                    if abs(t_at - (j if j < t_at else i)) <= 3:
+                        f[kg + "&near"] = 1.0
+        f["mentions"] = min(mentions, 5) / 5
+        f["act-sents"] = min(act_sents, 3) / 3
+        if act_sents == 0:
+            f["no-act-sent"] = 1.0
+        out[id(a)] = f
+    return out
 
 
 _CONCEPTS = [
@@ -1067,6 +1621,12 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
     """A shorter or longer mention of an actor already seen ("the Kyrgyz Interior Ministry" → "Interior
     Ministry"), or its abbreviation in parentheses."""
     for b in actors.values():
+        if _abbreviates(a.name, b.name) or _abbreviates(b.name, a.name):
+            if len(a.name) > len(b.name):
+                b.name, b.key, b.kind = a.name, a.key, a.kind
+            b.country = b.country or a.country
+            b.guessed = b.guessed and a.guessed
+            return b
         if b.kind != a.kind:
             continue
         same_concept = a.kind in STATE_KINDS and _concept(a) is not None and _concept(a) == _concept(b)
@@ -1078,8 +1638,79 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
             if len(a.key) > len(b.key):
                 b.name, b.key = a.name, a.key
                 b.country = b.country or a.country
+            b.guessed = b.guessed and a.guessed
             return b
     return None
+
+
+def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor]) -> None:
+    """"the Information and Communication Technologies Authority (BTK)", «… (МКИСМП)»: the short name in
+    parentheses right after an actor is that actor (its key then leads to it from later sentences)."""
+    spans = sorted(found, key=lambda f: f[0])
+    for (_, j1, a1), (i2, j2, a2) in zip(spans, spans[1:], strict=False):
+        if a1 is a2 or i2 != j1 + 2 or i2 != j2 or s.toks[j1 + 1].text != "(" or j2 + 1 >= len(s.toks) or \
+                s.toks[j2 + 1].text != ")" or len(a2.name) > 10 or sum(c.isupper() for c in a2.name) < 2:
+            continue
+        if a1.kind in STATE_KINDS and a2.kind not in STATE_KINDS | {"other"}:
+            continue
+        actors[a2.key] = a1
+        for k, (i, j, a) in enumerate(found):
+            if a is a2:
+                found[k] = (i, j, a1)
+        for key, a in list(actors.items()):
+            if a is a2:
+                actors[key] = a1
+
+
+def _list_gap(s: _Sentence, a: int, b: int) -> bool:
+    """Tokens ``a..b-1`` join two names of one list: "and", commas, and press nouns ("…, camera operator …")."""
+    gap = s.toks[a:b]
+    if not gap or len(gap) > 4:
+        return False
+    press = [t for t in gap if t.key in _EN_PRESS_PERSON or _RU_PRESS_PERSON.match(t.key)]
+    joins = all(t.key in ("и", "and", ",") or t.key in _EN_PRESS_PERSON or _RU_PRESS_PERSON.match(t.key) or (
+        press and t.text.isalpha() and t.text.islower()) for t in gap)
+    return joins and any(t.key in ("и", "and", ",") for t in gap)
+
+
+def _surname_key(word: str) -> str:
+    """A surname's stem, the same in its cases (Эргашева, Эргашеву, Эргашевой → эргашев; Demir → demir)."""
+    w = re.sub(r"(?:'s|’s)$", "", word).lower()
+    if _CYR.search(w):
+        w = re.sub(r"(?:ой|ому|ым|ом|ую|ая|ого|ой|а|у|е|ы|ой)$", "", w)
+    return w if len(w) >= 4 else ""
+
+
+def _surnames(people: list[Actor]) -> dict[str, Actor]:
+    """People by their surname's stem, when no two of them share it."""
+    out: dict[str, Actor] = {}
+    clash: set[str] = set()
+    for a in people:
+        words = a.name.split()
+        if len(words) < 2:
+            continue
+        k = _surname_key(words[-1])
+        if not k:
+            continue
+        if k in out and out[k] is not a:
+            clash.add(k)
+        out[k] = a
+    return {k: a for k, a in out.items() if k not in clash}
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """«МКИСМП» for «Министерство культуры, информации, спорта и молодёжной политики», "BTK" for "Information
+    and Communication Technologies Authority" (initials in order, small words optional, a country may close)."""
+    if not (2 <= len(short) <= 10 and " " not in short and sum(c.isupper() for c in short) >= 2):
+        return False
+    words = [w for w in re.findall(r"\w+", long) if not w.isupper()]
+    if len(words) < 2:
+        return False
+    initials = "".join(w[0] for w in words).lower()
+    big = "".join(w[0] for w in words if w.lower() not in ("и", "по", "при", "of", "and", "for", "the", "on", "in")
+                  ).lower()
+    ab = short.lower()
+    return any(x.startswith(ab) and len(ab) >= len(x) - 2 for x in (initials, big)) and len(ab) >= 3
 
 
 def _future_passive(s: _Sentence, end: int) -> bool:
@@ -1096,13 +1727,17 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
         if cands:
             return cands[-1][1]
+        # «по иску, который подала компания «СибТрансСтрой»»: the one who sued named after the suit
+        later = [(i, a) for i, _, a in found if a.kind == "other" and i > t_at]
+        if later:
+            return later[0][1]
         state = [f for f in state if f[2].kind != "court"]  # a court hears a suit, it brings none
     # "filed a suit with the district court", «подало в Арбитражный суд»: the court is where, not who
     state = [(i, j, a) for i, j, a in state if not (a.kind == "court" and i > 0 and s.toks[i - 1].key in (
         "to", "with", "into", "в", "во"))]
     # "at the request of the prosecutor, the court banned …": the one who asked is no subject
     asked = {s.tok_at(m.end()) for m in re.finditer(_LANGS[s.lang].REQUEST_OF, s.keystr)}
-    state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 2 for k in asked)] or state
+    state = [(i, j, a) for i, j, a in state if not any(0 <= i - k <= 5 for k in asked)] or state
     before = [(i, a) for i, _, a in state if i <= t_at]
     if kind == "referral-prosecutor":
         before = [(i, a) for i, a in before if not (a.kind == "law-enforcement" and "прокур" in a.key
@@ -1139,7 +1774,7 @@ def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
         if t < len(s.toks) and s.toks[t].country:
             lead = s.keystr[max(0, m.start() - 30): m.start()]
             if re.search(r"(?:outside|beyond|за предел)\s*(?:\S+\s*)?$", lead) or (
-                    re.search(r"(?:accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead)
+                    re.search(r"(?:^| )(?:accessible|available|доступный|доступен)\s*(?:\S+\s*)?$", lead)
                     and not re.search(r"(?:no longer|not|не)\s+(?:\S+\s+)?(?:accessible|available|доступный|доступен)",
                                       lead)):
                 continue  # "available outside Russia"; but "no longer accessible in Turkey" is a block
@@ -1223,6 +1858,8 @@ def _claims(sents: list[_Sentence], sdates: list[list[tuple[int, date, float]]],
             before = s.keystr[max(0, hit.start() - 20): hit.start()]
             if re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before) and kind != "online":
                 continue
+            if kind == "removed" and (_future_passive(s, hit.end()) or not _CONTENT[s.lang].search(s.keystr)):
+                continue  # "was removed from the game" removes no text; «будут удалены» is a plan
             if kind == "removed" and re.search(_DEMANDED, s.keystr[: hit.start()]):
                 continue  # "demanded that it remove the article" is no removal
             country = None

@@ -47,6 +47,13 @@ _EN_CITIES: dict[str, str] = {
     "tashkent": "UZ", "samarkand": "UZ", "dushanbe": "TJ", "ashgabat": "TM", "moscow": "RU",
     "yekaterinburg": "RU", "kemerovo": "RU", "istanbul": "TR", "ankara": "TR", "minsk": "BY", "brest": "BY",
     "baku": "AZ", "tbilisi": "GE", "yerevan": "AM", "grozny": "RU",
+    "karaganda": "KZ", "karagandy": "KZ", "aktobe": "KZ", "pavlodar": "KZ", "kostanay": "KZ", "atyrau": "KZ",
+    "oskemen": "KZ", "semey": "KZ", "taraz": "KZ", "khujand": "TJ", "kulob": "TJ", "khorog": "TJ",
+    "jalal-abad": "KG", "karakol": "KG", "talas": "KG", "namangan": "UZ", "andijan": "UZ", "bukhara": "UZ",
+    "nukus": "UZ", "turkmenabat": "TM", "gomel": "BY", "homel": "BY", "grodno": "BY", "hrodna": "BY",
+    "vitebsk": "BY", "mogilev": "BY", "ganja": "AZ", "sumgait": "AZ", "batumi": "GE", "kutaisi": "GE",
+    "gyumri": "AM", "izmir": "TR", "antalya": "TR", "diyarbakir": "TR", "kazan": "RU", "novosibirsk": "RU",
+    "krasnodar": "RU", "voronezh": "RU", "samara": "RU",
 }
 # Russian: lemmas (pymorphy3 normal forms) -> alpha-2; names, local variants, adjectives, cities
 _RU_ALIASES: dict[str, str] = {
@@ -64,6 +71,13 @@ _RU_ALIASES: dict[str, str] = {
     "бишкек": "KG", "ош": "KG", "ошский": "KG", "нарын": "KG", "алматы": "KZ", "астана": "KZ",
     "шымкент": "KZ", "ташкент": "UZ", "душанбе": "TJ", "москва": "RU", "стамбул": "TR", "анкара": "TR",
     "минск": "BY", "брест": "BY", "баку": "AZ",
+    "караганда": "KZ", "актобе": "KZ", "павлодар": "KZ", "костанай": "KZ", "атырау": "KZ", "усть-каменогорск": "KZ",
+    "семей": "KZ", "тараз": "KZ", "худжанд": "TJ", "куляб": "TJ", "хорог": "TJ", "джалал-абад": "KG",
+    "каракол": "KG", "талас": "KG", "наманган": "UZ", "андижан": "UZ", "бухара": "UZ", "нукус": "UZ",
+    "самарканд": "UZ", "туркменабат": "TM", "ашхабад": "TM", "гомель": "BY", "гродно": "BY", "витебск": "BY",
+    "могилёв": "BY", "могилев": "BY", "гянджа": "AZ", "сумгаит": "AZ", "батуми": "GE", "кутаиси": "GE",
+    "тбилиси": "GE", "ереван": "AM", "гюмри": "AM", "измир": "TR", "анталья": "TR", "казань": "RU",
+    "новосибирск": "RU", "екатеринбург": "RU", "краснодар": "RU", "воронеж": "RU",
 }
 # bodies whose country is part of their name
 BODY_COUNTRY: dict[str, str] = {

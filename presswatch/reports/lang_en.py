@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
-           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
+           "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
 
 LANG = "en"
@@ -26,12 +26,16 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
      r"inspectorate)" + _OF_C, "regulator"),
     (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
+    (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
+     r"(?! group)", "regulator"),
     (r"(?:CTRY )?ministry of (?:the )?" + _DOM + r"(?: " + _DOM + r"){0,6}" + _OF_C, "government"),
-    (r"(?:CTRY )?(?:interior|internal affairs|foreign|information|culture|justice|digital) ministry", "government"),
+    (r"(?:CTRY )?(?:(?:interior|internal affairs|foreign|information|culture|justice|digital|communications?|"
+     r"media|youth|sports?) (?:and |, )?){1,4}ministry", "government"),
+    (r"(?:CTRY )?(?:city|town) hall|(?:CTRY )?(?:hokimiyat|akimat|mayoralty)", "government"),
     (r"(?:CTRY )?minister of " + _DOM + r"(?: " + _DOM + r"){0,4}", "government"),
     (r"governor of (?:the )?(?:CTRY|[a-z]+) region|(?:CTRY )?(?:regional )?governor|mayor of CTRY|"
      r"(?:CTRY )?mayor 's office|(?:CTRY )?presidential administration", "government"),
-    (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) of CTRY", "government"),
+    (r"CTRY (?:authorities|government|officials)|(?:the )?(?:authorities|government) (?:of|in) CTRY", "government"),
     (r"(?:CTRY )?(?:the )?(?:prosecutor(?:-general| general)|prosecutor-general)(?: office)?(?: of CTRY)?",
      "law-enforcement"),
     (r"(?:CTRY )?(?:the )?(?:CTRY )?prosecutor office(?: of CTRY)?|(?:CTRY )?prosecutors?|"
@@ -46,7 +50,8 @@ BODY_RULES: list[tuple[str, str]] = [
      r"administrative|military) court(?: of (?:peace|appeals?))?(?: in CTRY| of CTRY)?", "court"),
     (r"(?:an? |the )?(?:CTRY )?court(?: in CTRY| of CTRY)|an? (?:CTRY |[a-z]+ )?court|CTRY court", "court"),
     (r"(?:an? |the )?(?:CTRY )?(?:criminal |civil )?judgeship of peace(?: in CTRY| of CTRY)?", "court"),
-    (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte", "platform"),
+    (r"google|youtube|facebook|meta|telegram|twitter|instagram|tiktok|vkontakte|(?:social network|platform|"
+     r"network|company|owner of) x|x \( formerly twitter \)|x corp", "platform"),
 ]
 
 # head nouns of state bodies' names ("the Ministry of Emergency Response and Civil Protection of
@@ -56,26 +61,30 @@ BODY_HEADS: dict[str, str] = {
     "department": "government", "office": "government", "committee": "government", "directorate": "government",
     "court": "court", "judgeship": "court", "agency": "regulator", "service": "regulator",
     "inspectorate": "regulator", "commission": "regulator", "council": "regulator", "authority": "regulator",
-    "regulator": "regulator",
+    "regulator": "regulator", "board": "regulator", "municipality": "government",
 }
 # heads that are common nouns too ("a delivery service", "the news agency"): only a capitalised name counts
 AMBIGUOUS_HEADS = frozenset({"administration", "department", "office", "committee", "directorate", "agency",
-                             "service", "commission", "council", "authority"})
+                             "service", "commission", "council", "authority", "board"})
 # what makes a name with a common-noun head a state body: a country, or one of these words
 STATE_WORDS = frozenset({"state", "national", "presidential", "president", "federal", "regional", "city", "district",
                          "government", "republic", "public", "chief", "prosecutor", "police", "security", "internal",
                          "affairs", "interior", "information", "communications", "communication", "media", "mass",
                          "press", "broadcasting", "television", "radio", "digital", "telecommunications", "culture",
                          "justice", "investigative", "investigation", "supervision", "oversight", "religious",
-                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax"})
+                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax",
+                         "supervisory", "municipal"})
 # words that make a name no state body of a country (international bodies, universities, NGOs)
 NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
-                       "university", "journalism", "amnesty", "watch", "osce", "bazaar"})
+                       "university", "journalism", "amnesty", "watch", "osce", "bazaar", "rfe", "rl", "rferl", "bbc",
+                       "voa", "dw"})
 
 # generic back-references ("the ministry", "the committee"): (pattern, head word the body's name holds, or
 # a kind any state body of which it may stand for)
 ANAPHORA: list[tuple[str, str]] = [
     (r"the ministry", "ministry"), (r"the regulator", "regulator"), (r"the court", "court"),
+    (r"the (?:presiding )?judges?", "(?:court|judgeship)"), (r"the judgeship", "judgeship"),
+    (r"the watchdog", "(?:regulator|watchdog|authority|commission|council|agency|service|board)"),
     (r"the service", "service"), (r"the prosecutors?", "prosecutor"), (r"the committee", "committee"),
     (r"the agency", "agency"), (r"the commission", "commission"), (r"the council", "council"),
     (r"the inspectorate", "inspectorate"),
@@ -89,7 +98,8 @@ PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspo
                 r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
-_REMOVE = (r"(?:remove|removed|delete|deleted|take down|taken down|take (?:it|them|the \w+) down|take \w+ off|"
+_REMOVE = (r"(?:remove|removed|removing|delete|deleted|deleting|take down|taken down|taking down|"
+           r"take (?:it|them|the \w+) down|take \w+ off|"
            r"take (?:\S+ ){1,6}?off (?:the air|air|its website|the website|its site|the site)|pull|pulled|pull down|"
            r"stop (?:airing|broadcasting|publishing|distributing)|withdraw|withdrawn|delist|unpublish|removal|"
            r"deletion|takedown|scrub|erase)")
@@ -97,9 +107,16 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:ask|asked|asking|asks|demand|demanded|demanding|demands|order|ordered|ordering|request|requested|"
      r"requesting|require|required|requiring|told|tell|urged|urging|called on|insist|insisted|send|sent|"
      r"instruct|instructed|instructing|direct|directed|directing|oblige|obliged|obliging|pressed|pressured|"
-     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives)"
+     r"seek|seeks|seeking|sought|want|wanted|wants|compel|compelled|summoned|gave|given|giving|gives|force|forced|"
+     r"forces|forcing|coerced|pressured into|pressed into|pushed)"
      r"\b(?:(?!\bnot\b|\bn't\b)[^.]){0,120}?\b" + _REMOVE + r"\b", "demand-removal"),
-    (r"\b(?:demand|request|order|letter|notice|requirement) (?:for|of|to) " + _REMOVE, "demand-removal"),
+    (r"\b(?:demand|request|order|letter|notice|requirement|instruction|warning)s? (?:from [^.]{0,80}? )?(?:for|of|to) "
+     + _REMOVE + r"|\b(?:takedown|removal|"
+     r"deletion) (?:notices?|orders?|requests?|demands?|letters?|notifications?)\b", "demand-removal"),
+    # "the video was taken down at the request of the committee": removed because someone demanded it
+    (r"\b(?:removed|deleted|taken down|took (?:\S+ ){1,3}?down|pulled|withdrawn|unpublished) (?:\S+ ){0,6}?"
+     r"(?:at the request of|on the (?:orders?|demand|instructions?) of|(?:following|after) (?:a|an|the) "
+     r"(?:\S+ )?(?:request|demand|order|letter|instruction) (?:from|by|of))", "demand-removal"),
     # "the editors refused to delete the story": a demand was made
     (r"\b(?:refused|refuses|refusing|declined|declines|rejected) (?:a |the )?(?:demand |request |order )?"
      r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
@@ -107,49 +124,87 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
      r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
      r"change the (?:text|headline)|"
-     r"publish (?:a )?(?:retraction|correction|rebuttal|denial))\b", "demand-edit"),
+     r"(?:publish|broadcast|air|print|run) (?:a )?(?:retraction|correction|rebuttal|denial|apology))\b", "demand-edit"),
     (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
      r"(?:retraction|correction|rebuttal)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
-     r"(?:notice|notification|caution|admonition)", "warning"),
+     r"(?:notice|notification|caution|admonition)|\b(?:notified|informed) (?:\S+ ){0,8}?(?:of|about) (?:a |the )?"
+     r"(?:possible |potential )?(?:liability|prosecution|charges|sanctions|penalties)", "warning"),
     (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
      r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
-    (r"forwarded the case to|referred the case to|(?:refer|referred|send|sent|pass|passed|hand|handed) "
+    (r"forwarded the case to|referred the case to|(?:refer|refers|referred|send|sends|sent|pass|passes|passed|hand|"
+     r"hands|handed|forward|forwards|forwarded) "
      r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
      r"investigators|investigative committee)", "referral-prosecutor"),
     (r"\bopened (?:a |the )?(?:criminal )?(?:case|investigation|proceedings) against", "lawsuit"),
-    (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|access ban|\bextremist materials\b|"
+    (r"\bban(?:s|ned|ning)? (?:the )?(?:its )?distribution|\bextremist materials\b|"
      r"\bbanned\b|\bbanning\b|outlaw(?:ed)?|declared [^.]{0,80}?\bextremist\b|\b(?:labell?ed|designated|"
      r"recognized|recognised) [^.]{0,60}?\bextremist\b|distribution [^.]{0,60}?\b(?:prohibited|forbidden)\b|"
      r"\bprohibited (?:the )?(?:distribution|dissemination)|\b(?:imposed|issued|introduced|ordered) (?:a |an )?"
-     r"(?:\S+ )?ban\b|\bbroadcast(?:ing)? ban\b|\bsuspended (?:the |its )?(?:broadcasting|broadcasts|publication|"
-     r"licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)", "ban"),
-    (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|access (?:was|has been|is) restricted|"
+     r"(?:(?!access )\S+ )?ban\b|\b(?:upheld|confirmed|extended) (?:a |an |the )?(?:\S+ )?ban\b|"
+     r"\bban on (?:the )?(?:\S+ ){0,3}?(?:newspaper|daily|weekly|outlet|site|website|channel|broadcaster|"
+     r"publication|magazine|programme|program|book|film|documentary)s?\b|"
+     r"\b(?:revoked|revokes|withdrew|cancelled|canceled|annulled) (?:the |its |their )?(?:\S+ )?licen[cs]e|"
+     r"\bstripped (?:\S+ ){0,4}?of (?:its|their|the) (?:\S+ )?licen[cs]e|\bbroadcast(?:ing)? ban\b|"
+     r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) (?:suspended|revoked|withdrawn|"
+     r"cancell?ed|annulled)\b|\b(?:was|were|has been|had been) taken off (?:the )?air\b|"
+     r"\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
+     r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
+     r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
+     r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|website|outlet|"
+     r"activities|operations)\b", "ban"),
+    (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
-     r"accessed|reached)|(?:access|ban) (?:was|were) implemented|implemented the ban|\bblocked in CTRY|"
+     r"accessed|reached)|\bunreachable\b|\bonly (?:through|via|with|using) (?:a |an )?(?:vpn|proxy)|"
+     r"(?:access|ban) (?:was|were) implemented|\bblocked in CTRY|"
+     r"\b(?:implemented|enforced|executed|applied|carried out|put) (?:the |an |its )?(?:access )?(?:ban|block|"
+     r"blocking)\b|"
      r"\b(?:cut|cuts|cutting) off access|access to [^.]{0,90}?(?:was|has been|have been|is|were|had been) "
      r"(?:\S+ )?(?:restricted|limited|cut)|\binaccessible\b|\bunavailable (?:to (?:\S+ ){1,3})?in CTRY|"
      r"\bmade [^.]{0,60}?\bunavailable\b|"
      r"\bno longer (?:open|opens|load|loads|accessible|available|reachable) (?:from |in )CTRY|"
+     r"\b(?:withheld|withhold|withholds|withholding)\b|\bthrottl(?:e|ed|es|ing)\b|\bslowed (?:down )?access\b|"
+     r"\bstop(?:s|ped)? (?:opening|loading|working) (?:in|from|for users in) CTRY|"
+     r"\b(?:lists|listed|adds|added|includes|included) (?:\S+ ){0,6}?(?:among|to|in|on) (?:the )?(?:\S+ )?\"? ?"
+     r"(?:restricted|banned|blocked|prohibited) (?:resources|sites|websites)|"
      r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
      r"(?:banned|prohibited|blocked)", "block"),
+    (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
+     r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
+     r"station|news agency|magazine|publisher)s?\b", "ban"),
     (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
-     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,25}(?:prison|jail|arrest|detention|penal colony)|remanded|"
-     r"(?:pre-trial|pretrial) detention|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|"
-     r"activists|reporters|bloggers|people|protesters|relatives))", "arrest"),
+     r"sentenced [^.]{0,80}?to [a-z0-9 -]{0,40}(?:prison|jail|arrest|detention|penal colony)|remanded|"
+     r"(?:pre-trial|pretrial) (?:detention|custody)|(?:held|hold|holding|kept) in (?:pre-trial |pretrial )?"
+     r"(?:custody|detention)|placed (?:\S+ ){0,4}in (?:custody|detention))\b(?! (?:journalists|activists|"
+     r"reporters|bloggers|people|protesters|relatives))|"
+     # "police detained bloggers X and Y", but not "the detained journalists"
+     r"(?<!the )(?<!of )(?<!for )(?<!on )(?<!about )(?<!with )(?<!to )(?<!and )(?<!all )(?<!two )(?<!three )"
+     r"(?<!four )(?<!five )(?<!other )(?<!jailed and )\b(?:arrested|detained|jailed) "
+     r"(?=(?:journalists|activists|reporters|bloggers)\b)",
+     "arrest"),
+    # a fine is an act of its own kind
+    (r"\b(?:fined|fines|fining|imposed (?:a |an )?(?:\S+ )?fine|ordered (?:\S+ ){1,6}?to pay (?:a )?fine|"
+     r"fine (?:of [^.]{1,30}? )?imposed on)\b",
+     "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
-REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:request|complaint|letter|"
-              r"order|instruction|demand|application) (?:from|by)|on the demand of|"
+REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ ){0,2}?(?:request|"
+              r"complaint|letter|order|instruction|demand|application|ruling|decision|verdict|petition|motion) "
+              r"(?:from|by|of)|on the demand of|"
               r"acting on (?:an? )?(?:request|application|complaint|claim) (?:by|from)|granted (?:the |a )?")
 # a sentence about maintenance or a lifted block claims no block
 NO_BLOCK = (r"\b(?:maintenance|technical works?|scheduled downtime|unblocked|unblock|lifted the block|"
             r"restored access|access (?:was|has been) restored)\b")
 BLOCK_PLACE = r"(?:in|across|inside|within|from) (?:the )?CTRY"
+# a block the report says has ended: the country is no longer one where the outlet is blocked
+LIFTED = (r"\b(?:unblocked|unblocking|lifted (?:the |its |a )?(?:block|ban|restriction)|(?:block|ban|restriction) "
+          r"(?:was|has been|had been) (?:lifted|removed)|(?:can|could) (?:now )?be (?:opened|accessed|read) again|"
+          r"opens again|(?:accessible|available|reachable) again|restored access|access (?:was|has been|had been) "
+          r"restored)\b")
 
 # claimed outcome: (pattern over the key string, outcome)
 OUTCOME_RULES: list[tuple[str, str]] = [
@@ -184,6 +239,7 @@ CLAIM_RULES: list[tuple[str, str]] = [
 # relative dates: (pattern over the key string, days relative to the report date, or "prev+N" for the last date)
 RELATIVE: list[tuple[str, int | str]] = [
     (r"\byesterday\b", -1), (r"\btoday\b|\bthis morning\b|\bearlier today\b", 0), (r"\blast week\b", -7),
+    (r"\bthe day before yesterday\b|\btwo days ago\b", -2), (r"\bthree days ago\b", -3),
     (r"\bthe (?:next|following) day\b", "prev+1"), (r"\bthe same day\b", "prev+0"),
     (r"\bthe day before\b|\bthe previous day\b", "prev-1"), (r"\btwo days later\b", "prev+2"),
 ]
