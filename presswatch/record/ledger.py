@@ -136,11 +136,15 @@ def _timestamp(dt: datetime) -> str:
 
 def _jcs_ready(obj: Any, big: dict[str, int], tag: str, odd: list[bool]) -> Any:
     """``obj`` with datetimes as strings and out-of-range integers as placeholders (keys in ``big``);
-    ``odd`` gets an item when ``obj`` holds a float or a non-ASCII key (see :func:`canonical_json`)."""
+    ``odd`` gets an item when ``obj`` holds a float without the same form in both encoders or a non-ASCII
+    key (see :func:`canonical_json`)."""
     if obj is None or isinstance(obj, bool | str):
         return obj
     if isinstance(obj, float):
-        odd.append(True)
+        # repr (the standard library's form) is ECMAScript's for a non-integral float in [1e-4, 1e16):
+        # the same shortest round-trip digits, in plain notation; any other float goes to rfc8785
+        if not (1e-4 <= abs(obj) < 1e16) or obj.is_integer():
+            odd.append(True)
         return obj
     if isinstance(obj, int):
         if -_JCS_INT_MAX <= obj <= _JCS_INT_MAX:
@@ -176,7 +180,7 @@ def canonical_json(obj: Any) -> bytes:
     ready = _jcs_ready(obj, big, tag, odd)
     out = b""
     if not odd:
-        # Without floats and with ASCII keys, JCS is the standard library's compact sorted encoding
+        # With such floats only and ASCII keys, JCS is the standard library's compact sorted encoding
         # (code-point order is UTF-16 order for ASCII; the same escapes: \" \\ \b \f \n \r \t, other
         # controls as lower-case \u00xx, nothing else): the C encoder, many times faster. A lone
         # surrogate cannot be encoded and goes to rfc8785, which rejects it.
