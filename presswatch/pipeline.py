@@ -545,6 +545,7 @@ class _Recording(StagedWrite[dict[str, Any]]):
         self.requisites: list[CaptureRef] = []
         self._sighted: int | None = None
         self._watch: Watch | None = None
+        self.version: Version | None = None
         self._referred: dict[tuple[str, str], int] | None = None
 
     @classmethod
@@ -617,6 +618,7 @@ class _Recording(StagedWrite[dict[str, Any]]):
             else:
                 v.last_seen_at, v.seen_count = checked_at, v.seen_count + 1
             version_id = v.id
+            self.version = v  # held: a clean row the identity map alone would let go (then read back)
         elif d.touch_current_version and w.current_version_id:
             self._sighted = w.current_version_id  # after the flush, for the whole group at once
 
