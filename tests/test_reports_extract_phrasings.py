@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from presswatch.reports.extract import extract
+from presswatch.reports.extract import Actor, Quote, _coreferent, _name_key, extract
 
 BASE = date(2026, 5, 20)
 
@@ -750,3 +750,91 @@ def test_a_report_called_fake_is_no_demand() -> None:
     doc = _doc("Министерство назвало «фейком» сообщения о том, что ведомство потребовало от издания Vlast.kz удалить "
                "статью.")
     assert _kinds(doc) == set()
+
+
+def _senders(doc: dict) -> list[tuple[str, str, str | None]]:
+    return [(a["name"], a["kind"], a["country"]) for a in doc["actors"] if a["role"] == "sender"]
+
+
+@pytest.mark.parametrize(("text", "full"), [
+    # an abbreviation the gazetteer knows, beside the full name
+    ("Сотрудники Главного управления внутренних дел города Самарканда задержали блогера Фаррух Каримова, "
+     "автора Telegram-канала «Самарканд сегодня». Позже его доставили в здание ГУВД и потребовали удалить пост.",
+     "управления внутренних дел города Самарканда"),
+    ("Министерство культуры и информации Республики Казахстан потребовало от портала «Дала ньюс» удалить "
+     "статью. Мининформ Казахстана также вынес порталу «Дала ньюс» предупреждение.",
+     "Министерство культуры и информации Республики Казахстан"),
+    # a name inside the fuller one
+    ("Управление Роскомнадзора по Сибирскому федеральному округу вынесло предупреждение порталу «Томск Online». "
+     "Позже Роскомнадзор потребовал удалить статью с портала «Томск Online».",
+     "Управление Роскомнадзора по Сибирскому федеральному округу"),
+    # a short form of a national security committee
+    ("Officers of Kyrgyzstan's State Committee for National Security (GKNB) detained journalist Aibek Osmonov "
+     "of the news site Zaman Kg. A day later the Kyrgyz security service warned Zaman Kg over its reporting.",
+     "Kyrgyzstan's State Committee for National Security (GKNB)"),
+    # a head noun with a place beside the named court
+    ("The Sabail District Court ordered the news site Baku Khabar to delete the article. The district court in "
+     "Baku also fined reporter Leyla Mammadova over the story.", "Sabail District Court"),
+])
+def test_a_short_form_beside_the_full_name_is_one_sender(text: str, full: str) -> None:
+    doc = _doc(text)
+    senders = _senders(doc)
+    assert [n for n, _, _ in senders] == [full]
+    assert {a["by"] for a in doc["actions"]} <= {full, None}
+
+
+def test_the_merged_short_forms_stay_as_evidence_outside_the_json() -> None:
+    text = ("Управление Роскомнадзора по Сибирскому федеральному округу вынесло предупреждение порталу "
+            "«Томск Online». Позже Роскомнадзор потребовал удалить статью с портала «Томск Online».")
+    draft = extract(text, report_date=BASE)
+    full = next(a for a in draft.actors if a.role == "sender")
+    assert full.kind == "regulator"  # the regulator's kind, not a department's
+    assert [name for name, _ in full.merged] == ["Роскомнадзор"]
+    assert "merged" not in full.as_dict()
+
+
+def _body(name: str, kind: str = "court") -> Actor:
+    return Actor(name, kind, "AZ", Quote(name, 0, len(name)), 0.8, role="sender", key=_name_key(name))
+
+
+def test_a_bare_court_beside_two_named_courts_stays_apart() -> None:
+    bare, sabail, nasimi = _body("court"), _body("Sabail District Court"), _body("Nasimi District Court")
+    pairs = _coreferent({a.key: a for a in (bare, sabail, nasimi)}, [])
+    assert pairs == []
+    assert _coreferent({a.key: a for a in (bare, sabail)}, []) == [(bare, sabail)]
+
+
+def test_two_bodies_named_side_by_side_stay_two() -> None:
+    rkn, office = _body("Роскомнадзор", "regulator"), _body("Управление Роскомнадзора по Уралу", "government")
+    role_of = {a.key: a for a in (rkn, office)}
+    assert _coreferent(role_of, [[(0, 0, rkn), (2, 6, office)]]) == []
+    assert _coreferent(role_of, [[(0, 0, rkn)], [(0, 4, office)]]) == [(rkn, office)]
+
+
+@pytest.mark.parametrize("text", [
+    "X withheld posts by Punjab-based journalist Amrit Singh after the ministry ordered the platform to block them.",
+    "X withheld the posts of Punjabi journalist Amrit Singh in Punjab after the ministry ordered it to block them.",
+])
+def test_a_nationality_or_place_adjective_is_no_recipient(text: str) -> None:
+    recipients = _roles(_doc(text), "recipient")
+    assert recipients and not recipients & {"Punjab-based", "Punjabi"}
+
+
+@pytest.mark.parametrize("text", [
+    "Депутаты приняли законопроект, позволяющий блокировать сайты без решения суда.",
+    "Депутаты одобрили поправки, которые позволят министерству блокировать новостные сайты.",
+    "Депутаты одобрили поправки, которые могут позволить министерству блокировать новостные сайты.",
+    "Lawmakers passed a bill that would allow the ministry to block news sites in Kyrgyzstan.",
+    "A spokesperson declined to say whether the ministry could now move to block the site Tan Kabar.",
+    "Сейчас для блокировки сайта в Казахстане требуется решение суда.",
+])
+def test_a_power_a_law_would_give_blocks_nothing(text: str) -> None:
+    doc = _doc(text)
+    assert "block" not in _kinds(doc)
+    assert doc["blocked_countries"] == []
+
+
+def test_a_body_named_with_without_is_no_sender() -> None:
+    doc = _doc("The ministry ordered the news site Tan Kabar to delete the article without a court ruling.")
+    names = {n for n, _, _ in _senders(doc)}
+    assert "court" not in names and not any("court" in n for n in names)

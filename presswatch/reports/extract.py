@@ -80,11 +80,19 @@ _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
                      r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
-                     r"considers|threatened|threatening|threatens|vowed|vows)\b(?:\s+\S+){0,3}\s*$"),
-    "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|должный|"
-                     r"предлагать|предложить)(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
+                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,3}\s*$"),
+    "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
+                     r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
                      r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$"),
 }
+# "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
+_REQUIRED = {
+    "en": re.compile(r"^(?:\s+\S+){0,4}?\s+(?:requires?|required|needs|needed|takes)\b"),
+    "ru": re.compile(r"^(?:\s+\S+){0,4}?\s+(?:требоваться|нужный|нужно|необходимый|необходимо)(?: |$)"),
+}
+_FOR = {"en": re.compile(r"(?:^| )(?:for|to)\s*$"), "ru": re.compile(r"(?:^| )для\s*$")}
+# "… without a court ruling", «без суда»: a body the sentence says took no part
+_WITHOUT = frozenset({"without", "без"})
 # "denied that it had demanded…", «опровергла сообщения о том, что требовала…»: an act the sentence denies
 _DENIAL = {
     "en": re.compile(r"\b(?:denied|denies|deny|denying|refuted|refutes|dismissed (?:the )?(?:reports?|claims?)|"
@@ -204,6 +212,8 @@ class Actor:
     domain: str | None = None
     key: str = ""
     guessed: bool = False  # named by no trigger noun: its kind comes from the words around it
+    # short forms merged into this actor (name and quote), kept as evidence; not part of the JSON
+    merged: list[tuple[str, Quote]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "kind": self.kind, "country": self.country,
@@ -1057,6 +1067,25 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
     return out
 
 
+def _place_word(s: _Sentence, i: int, j: int, text: str) -> bool:
+    """Tokens ``i..j`` are one word that says where someone is from, not who: "Lahore-based", a nationality
+    ("Kashmiri journalist", "Kyrgyz"), a place adjective before a noun («Екатеринбургский портал»)."""
+    if i != j:
+        return False
+    word = s.toks[i].text
+    low = gazetteer.normalize_word(word)
+    if low.endswith("-based") or low in gazetteer.country_words_en():
+        return True
+    nxt = s.toks[j + 1].text if j + 1 < len(s.toks) else ""
+    if not (nxt[:1].isalpha() and nxt[:1].islower()):
+        return False
+    if _CYR.search(word):
+        return "ADJF" in _ru_tags(word) and not _ru_tags(word) & {"NOUN", "Name", "Surn"}
+    # "Kashmiri", "Punjabi", "Bengali": the place itself is named in the report
+    stem = re.sub(r"(?:i|ian|an|ese)$", "", word)
+    return stem != word and len(stem) >= 4 and re.search(r"(?<!\w)" + re.escape(stem) + r"(?![a-z])", text) is not None
+
+
 _TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
                            "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
                            "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
@@ -1245,6 +1274,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             found += _ru_quoted_candidates(s, found)
             if ner_spans is not None and k_s in ner_spans:
                 found += _ru_ner_candidates(s, ner_spans[k_s], found)
+        found = [f for f in found if not (f[2].guessed and _place_word(s, f[0], f[1], text))]
         resolved = []
         for i, j, a in found:
             prior = actors.get(a.key) or _same_actor(actors, a)
@@ -1312,7 +1342,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     acts: list[list[tuple[str, int]]] = [[] for _ in sents]  # each sentence's actions: kind, verb's token
     denied_anywhere = any(_DENIAL[s.lang].search(s.keystr) for s in sents)
     for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
-        state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS]
+        state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS and not any(
+            t.key in _WITHOUT for t in s.toks[max(0, i - 2): i])]
         legal = _legal_basis(s)
         legal_first = legal_first or legal
         kinds_seen: set[str] = set()
@@ -1340,6 +1371,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                     s.lang].search(before) or (
                     kind != "lawsuit" and re.search(_LANGS[s.lang].NEGATION + r"\s*(?:\S+\s*)?$", before[-25:])):
                 continue
+            if _FOR[s.lang].search(before) and _REQUIRED[s.lang].match(s.keystr[m.end():]):
+                continue  # «для блокировки требуется решение суда»: what a block needs, not a block
             if denied_anywhere and _HEARSAY[s.lang].search(before):
                 continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
             if not _plausible(s, kind, found, bool(draft.actions)):
@@ -1447,6 +1480,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 actors.pop(a.key, None)
                 for act in draft.actions:
                     act.by = other.name if act.by == a.name else act.by
+    for role_of in (senders, recipients):
+        for short, full in _coreferent(role_of, per_sentence):
+            _merge_into(short, full, role_of, draft.actions, per_sentence)
+            actors = {k: a for k, a in actors.items() if a is not short}
     for a in actors.values():
         a.role = "sender" if a.key in senders else "recipient" if a.key in recipients else "third-party"
     model = (roles.default_model() if role_model is True else role_model if isinstance(role_model, roles.RoleModel)
@@ -1641,6 +1678,98 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
             b.guessed = b.guessed and a.guessed
             return b
     return None
+
+
+_HEADS = frozenset({"court", "суд", "ministry", "министерство", "police", "полиция", "милиция", "prosecutor",
+                    "prosecutors", "прокуратура", "regulator", "регулятор", "government", "правительство",
+                    "committee", "комитет", "service", "служба", "agency", "агентство", "department", "управление"})
+_KEY_FILLER = frozenset({"s", "in", "of", "the", "a", "по", "в", "при", "and", "и", "city", "город", "local",
+                         "district", "районный", "district-level"})
+
+
+def _content_words(a: Actor) -> set[str]:
+    """The words of an actor's key that tell bodies apart: no country or city, no small words."""
+    return {w for w in a.key.split() if w not in ("s", "in", "of", "the", "a", "по", "в", "при", "and", "и")
+            and not gazetteer.country_of_word(w, lemma=w)}
+
+
+def _short_form(a: Actor, b: Actor) -> bool:
+    """``a`` is a short form of ``b``: a bare head noun ("court", «суда»), an abbreviation or known short
+    name (ГУВД, Мининформ, GKNB, "security service"), or a name the other contains («Роскомнадзор» in
+    «Управление Роскомнадзора по Уральскому федеральному округу»)."""
+    if a is b or not a.key or not b.key or (a.country and b.country and a.country != b.country):
+        return False
+    state = a.kind in STATE_KINDS and b.kind in STATE_KINDS
+    if not (a.kind == b.kind or (state and (a.guessed or b.guessed))):
+        # a body's name inside a longer one («Управление Роскомнадзора …») may carry another kind
+        if not (state and a.key in b.key and len(a.key) < len(b.key)):
+            return False
+    if _abbreviates(a.name, b.name):
+        return True
+    if state and any(re.search(sh, a.key) and re.search(lo, b.key) for sh, lo in gazetteer.SHORT_FORMS):
+        return True
+    wa, wb = _content_words(a), _content_words(b)
+    if not wa or not wa < wb:
+        return False
+    if state and wa <= _HEADS | _KEY_FILLER:  # "court", "the district court in Baku", «суда»
+        return bool(wa & set(b.key.split()))
+    return len(wa) >= 1 and any(w not in _HEADS | _KEY_FILLER for w in wa)
+
+
+def _apart(a: Actor, b: Actor, per_sentence: list[list[tuple[int, int, Actor]]]) -> bool:
+    """The text names ``a`` and ``b`` side by side as two actors ("Roskomnadzor and its Urals office")."""
+    for found in per_sentence:
+        ia = [(i, j) for i, j, x in found if x is a]
+        ib = [(i, j) for i, j, x in found if x is b]
+        if any(abs(i1 - j2) <= 3 or abs(i2 - j1) <= 3 for i1, j1 in ia for i2, j2 in ib):
+            return True
+    return False
+
+
+def _coreferent(role_of: dict[str, Actor], per_sentence: list[list[tuple[int, int, Actor]]]
+                ) -> list[tuple[Actor, Actor]]:
+    """Pairs (short form, full name) among the actors of one role; a short form that could be either of
+    two fuller names is left alone."""
+    out: list[tuple[Actor, Actor]] = []
+    taken: set[int] = set()
+    cands = list(role_of.values())
+    for a in cands:
+        fulls = [b for b in cands if id(b) not in taken and b is not a and _short_form(a, b)
+                 and not _short_form(b, a)]
+        fulls = [b for b in fulls if not any(c is not b and _short_form(b, c) for c in fulls)] or fulls
+        if len(fulls) == 1 and not _apart(a, fulls[0], per_sentence):
+            out.append((a, fulls[0]))
+            taken.add(id(a))
+    # merge along chains: "court" -> "district court" -> "Khatai District Court"
+    full_of = {id(a): b for a, b in out}
+    resolved = []
+    for a, b in out:
+        seen = {id(a)}
+        while id(b) in full_of and id(b) not in seen:
+            seen.add(id(b))
+            b = full_of[id(b)]
+        resolved.append((a, b))
+    return resolved
+
+
+def _merge_into(short: Actor, full: Actor, role_of: dict[str, Actor], actions: list[Action],
+                per_sentence: list[list[tuple[int, int, Actor]]]) -> None:
+    """Fold ``short`` into ``full``: the full name stays, ``short``'s mentions become ``full``'s."""
+    if full.guessed and not short.guessed or (full.kind == "government" and short.kind != "government"
+                                              and not short.guessed):
+        full.kind = short.kind  # «Управление Роскомнадзора»: the regulator's kind, not a department's
+    full.guessed = full.guessed and short.guessed
+    full.country = full.country or short.country
+    full.merged += [(short.name, short.quote), *short.merged]
+    for k in [k for k, x in role_of.items() if x is short]:
+        del role_of[k]
+    for act in actions:
+        act.by = full.name if act.by == short.name else act.by
+        act.against = full.name if act.against == short.name else act.against
+    for found in per_sentence:
+        for n, (i, j, x) in enumerate(found):
+            if x is short:
+                found[n] = (i, j, full)
 
 
 def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor]) -> None:

@@ -16,6 +16,7 @@ import pycountry
 __all__ = [
     "BODY_COUNTRY",
     "PLATFORMS",
+    "SHORT_FORMS",
     "country_of_word",
     "country_words_en",
     "country_words_ru",
@@ -84,6 +85,19 @@ BODY_COUNTRY: dict[str, str] = {
     "roskomnadzor": "RU", "роскомнадзор": "RU", "ркн": "RU", "btk": "TR", "rtük": "TR", "rtuk": "TR",
     "гкнб": "KG", "gknb": "KG", "fsb": "RU", "фсб": "RU", "kgb": "BY", "кгб": "BY",
 }
+# short forms of state bodies (on name keys: lower case, Russian lemmas) -> what their full names say
+SHORT_FORMS: tuple[tuple[str, str], ...] = (
+    (r"^(?:г|гл)?увд\b", r"управление внутренний дело|внутренний дело"),
+    (r"^мининформ", r"министерство (?:\w+ )*?информация"),
+    (r"^минкульт", r"министерство (?:\w+ )*?культура"),
+    (r"^минцифр", r"министерство (?:\w+ )*?цифровой"),
+    (r"^(?:mvd|мвд)\b", r"internal affairs|interior|внутренний дело"),
+    (r"^g?knb\b|^(?:\w+ )?(?:national )?security service$", r"national security|\bg?knb\b"),
+    (r"^г?кнб\b|^(?:\w+ )?служба безопасность$", r"национальный безопасность|\bг?кнб\b"),
+    (r"^(?:\w+ )?information ministry$", r"ministry (?:\w+ )*?information"),
+    (r"^(?:\w+ )?culture ministry$", r"ministry (?:\w+ )*?culture"),
+    (r"^(?:\w+ )?interior ministry$", r"ministry (?:\w+ )*?(?:interior|internal affairs)"),
+)
 PLATFORMS = ("google", "youtube", "facebook", "meta", "telegram", "twitter", "instagram", "tiktok",
              "vkontakte", "vk", "ютуб", "гугл", "телеграм", "фейсбук", "вконтакте", "инстаграм")
 
