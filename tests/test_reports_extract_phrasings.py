@@ -838,3 +838,18 @@ def test_a_body_named_with_without_is_no_sender() -> None:
     doc = _doc("The ministry ordered the news site Tan Kabar to delete the article without a court ruling.")
     names = {n for n, _, _ in _senders(doc)}
     assert "court" not in names and not any("court" in n for n in names)
+
+
+def test_the_ner_setting_is_passed_to_the_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    from presswatch.reports import ner_ru
+    from presswatch.settings import Settings
+
+    called: list[int] = []
+    monkeypatch.setattr(ner_ru, "spans", lambda sentences: called.append(len(sentences)) or None)
+    text = "Прокуратура потребовала от редакции «Ордо Медиа» удалить статью."
+    extract(text, language="ru", ner=False)
+    assert called == []
+    extract(text, language="ru")
+    assert called == [1]
+    monkeypatch.setenv("PRESSWATCH_NER", "0")
+    assert Settings().ner is False

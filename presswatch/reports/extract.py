@@ -1234,19 +1234,20 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
 
 
 # -- the extraction ----------------------------------------------------------------------------------
-def _ner_spans(sents: list[_Sentence]) -> dict[int, list[tuple[int, int, str]]] | None:
+def _ner_spans(sents: list[_Sentence], ner: bool) -> dict[int, list[tuple[int, int, str]]] | None:
     """NER spans of the Russian sentences (by sentence index), or None without the NER."""
     ru = [k for k, s in enumerate(sents) if s.lang == "ru"]
-    if not ru:
+    if not ru or not ner:
         return None
     got = ner_ru.spans([sents[k].text for k in ru])
     return dict(zip(ru, got, strict=True)) if got is not None else None
 
 
 def extract(text: str, *, language: str | None = None, report_date: date | None = None,
-            role_model: roles.RoleModel | bool = False, keep_features: bool = False) -> Draft:
+            role_model: roles.RoleModel | bool = False, keep_features: bool = False, ner: bool = True) -> Draft:
     """The draft of one report. ``language`` (en|ru) overrides detection for sentences in no clear
-    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today).
+    script; ``report_date`` anchors relative dates ("last week") and year-less ones (default today);
+    ``ner``: use the Russian NER where installed (:mod:`presswatch.reports.ner_ru`; ``Settings.ner``).
     Senders and recipients are the rules' unless ``role_model`` is a :class:`~presswatch.reports.roles.
     RoleModel` (or True: the one in ``roles.json``, when there is one); ``keep_features`` keeps each actor's
     features in ``Draft.role_features`` (for ``eval/train_roles.py``)."""
@@ -1264,7 +1265,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     actors: dict[str, Actor] = {}
     per_sentence: list[list[tuple[int, int, Actor]]] = []
     seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
-    ner_spans = _ner_spans(sents)
+    ner_spans = _ner_spans(sents, ner)
     for k_s, s in enumerate(sents):
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]

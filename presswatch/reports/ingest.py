@@ -122,7 +122,7 @@ def store_report(core: Presswatch, rt: ReportText, *, source: str, source_kind: 
             from presswatch.reports.review import get_report
 
             return {**get_report(core, known.id)["draft"], "id": known.id, "duplicate": True}
-    draft = extract(rt.text, language=language, report_date=day)
+    draft = extract(rt.text, language=language, report_date=day, ner=core.settings.ner)
     doc = draft.as_dict()
     if require_news and draft.empty:
         raise InvalidReport(f"{source}: not a news report about a demand or a block (no action and no "

@@ -3,9 +3,9 @@ shipped inside the ``natasha`` package.
 
 Only ``navec`` and ``slovnet`` are imported (``natasha`` itself would import pymorphy2 and yargy,
 which are not needed here); the two files are found in natasha's package folder without importing
-it. The model loads lazily, once per process (≈ 0.6 s, ≈ 225 MB resident). Without the packages, or with
-``PRESSWATCH_NER=0`` in the environment, :func:`spans` returns None and the extraction runs on its
-rules alone.
+it. The model loads lazily, once per process (≈ 0.6 s, ≈ 225 MB resident). Without the packages, or
+turned off (``Settings.ner``, ``PRESSWATCH_NER=0``, passed to the extraction; or :func:`set_enabled` for
+the whole process), :func:`spans` returns None and the extraction runs on its rules alone.
 """
 
 from __future__ import annotations
@@ -28,14 +28,12 @@ _state: dict[str, bool] = {}
 
 
 def enabled() -> bool:
-    """Whether the NER is to be used (``PRESSWATCH_NER=0`` or :func:`set_enabled` turns it off)."""
-    if "on" in _state:
-        return _state["on"]
-    return os.environ.get("PRESSWATCH_NER", "1").strip().lower() not in ("0", "false", "no", "off")
+    """Whether the NER is to be used in this process (:func:`set_enabled` turns it off)."""
+    return _state.get("on", True)
 
 
 def set_enabled(on: bool | None) -> None:
-    """Turn the NER on or off for this process (None: back to the environment's word)."""
+    """Turn the NER on or off for this process (None: back to on)."""
     if on is None:
         _state.pop("on", None)
     else:
