@@ -328,16 +328,13 @@ def _groups(batch: list[_Job]) -> Iterator[list[_Job]]:
     keys: set[Any] = set()
     for job in batch:
         fn = job.fn
-        if isinstance(fn, StagedWrite) and fn.key is not None and (
-                not group or (type(fn) is type(group[0].fn) and fn.key not in keys)):
-            group.append(job)
-            keys.add(fn.key)
-            continue
-        if group:
+        key = fn.key if isinstance(fn, StagedWrite) else None
+        if group and (key is None or type(fn) is not type(group[0].fn) or key in keys):
             yield group
             group, keys = [], set()
-        if isinstance(fn, StagedWrite) and fn.key is not None:
-            group, keys = [job], {fn.key}
+        if key is not None:
+            group.append(job)
+            keys.add(key)
         else:
             yield [job]
     if group:

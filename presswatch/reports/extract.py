@@ -1684,13 +1684,13 @@ def _same_actor(actors: dict[str, Actor], a: Actor) -> Actor | None:
 _HEADS = frozenset({"court", "суд", "ministry", "министерство", "police", "полиция", "милиция", "prosecutor",
                     "prosecutors", "прокуратура", "regulator", "регулятор", "government", "правительство",
                     "committee", "комитет", "service", "служба", "agency", "агентство", "department", "управление"})
-_KEY_FILLER = frozenset({"s", "in", "of", "the", "a", "по", "в", "при", "and", "и", "city", "город", "local",
-                         "district", "районный", "district-level"})
+_SMALL_WORDS = frozenset({"s", "in", "of", "the", "a", "по", "в", "при", "and", "и"})
+_KEY_FILLER = _SMALL_WORDS | {"city", "город", "local", "district", "районный", "district-level"}
 
 
 def _content_words(a: Actor) -> set[str]:
     """The words of an actor's key that tell bodies apart: no country or city, no small words."""
-    return {w for w in a.key.split() if w not in ("s", "in", "of", "the", "a", "по", "в", "при", "and", "и")
+    return {w for w in a.key.split() if w not in _SMALL_WORDS
             and not gazetteer.country_of_word(w, lemma=w)}
 
 
