@@ -48,7 +48,7 @@ from presswatch.core import Presswatch
 from presswatch.errors import NotFound, PresswatchError
 from presswatch.fetch.client import Fetcher, FetchResult
 from presswatch.publish.rows import observation_json
-from presswatch.record.db import StagedWrite
+from presswatch.record.db import StagedWrite, dialect_insert
 from presswatch.record.events import NewEvent, add_events
 from presswatch.record.ledger import Ledger
 from presswatch.record.models import Capture, Event, Observation, Version, Watch, capture_row
@@ -260,6 +260,14 @@ def _kill(pool: ProcessPoolExecutor) -> None:
             pass
 
 
+def store_profile(s: Session, host: str, learned_at: datetime, data: dict[str, Any]) -> None:
+    """Store a host's learned profile: an upsert, since workers in other processes (each with its
+    own per-host lock) may learn the same host at the same time."""
+    ins = dialect_insert(s, SiteProfileRow).values(host=host, learned_at=learned_at, profile=data)
+    s.execute(ins.on_conflict_do_update(index_elements=["host"],
+                                        set_={"learned_at": learned_at, "profile": data}))
+
+
 class Checker:
     def __init__(self, core: Presswatch, fetcher: Fetcher, pool: Executor | None = None) -> None:
         self.core = core
@@ -357,14 +365,7 @@ class Checker:
                 prof = await self._cpu(learn_profile, facts[0], facts[1:])
                 data = prof.to_dict()
 
-                def save(s: Session) -> None:
-                    row = s.scalar(select(SiteProfileRow).where(SiteProfileRow.host == host))
-                    if row is None:
-                        s.add(SiteProfileRow(host=host, learned_at=now, profile=data))
-                    else:
-                        row.learned_at, row.profile = now, data
-
-                await asyncio.to_thread(self.core.db.write, save)
+                await asyncio.to_thread(self.core.db.write, lambda s: store_profile(s, host, now, data))
             self._profiles[host] = (learned, prof)
             return prof
 

@@ -31,8 +31,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, event, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from presswatch.alerts import payload as pl
@@ -53,6 +51,7 @@ from presswatch.clock import as_utc
 from presswatch.errors import DatabaseError
 from presswatch.fetch.guard import TargetGuard
 from presswatch.record.alert_models import AlertAttempt, AlertItem, AlertMessage, AlertSubscription
+from presswatch.record.db import dialect_insert
 from presswatch.record.events import claim_outbox, mark_delivered, release_stale
 from presswatch.record.ledger_models import LogEntry
 from presswatch.record.models import Capture, Event, Observation, Outbox, Version, Watch
@@ -107,10 +106,6 @@ class DeliveryStats:
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-def _insert(s: Session, model: Any) -> Any:
-    return (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
 
 
 def new_consumer() -> str:
@@ -219,7 +214,7 @@ def _fan_out_fn(core: Presswatch, event_ids: Sequence[int],
                                  "key": flap_key(r.kind, r.watch_id, r.country, eid), "state": "held"})
         n = 0
         for i in range(0, len(rows), 1000):
-            stmt = _insert(s, AlertItem).on_conflict_do_nothing().returning(AlertItem.id)
+            stmt = dialect_insert(s, AlertItem).on_conflict_do_nothing().returning(AlertItem.id)
             n += len(s.scalars(stmt, rows[i:i + 1000]).all())
         return n
 
@@ -364,7 +359,7 @@ def _settle_all_fn(core: Presswatch, known: dict[int, pl.EventRecord] | None = N
                 msgs.append({"subscription_id": sub_id, "webhook_id": "msg_" + uuid.uuid4().hex,
                              "group_key": group_key, "kind": kind, "event_type": etype, "title": title, "body": text,
                              "created_at": now, "state": "pending", "attempts": 0, "next_attempt_at": now})
-            _executemany(s, _insert(s, msg_t).on_conflict_do_nothing(), msgs)
+            _executemany(s, dialect_insert(s, msg_t).on_conflict_do_nothing(), msgs)
             gkeys = [m["group_key"] for m in msgs]
             ids: dict[str, int] = {}
             for i in range(0, len(gkeys), 500):

@@ -21,18 +21,24 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from presswatch.errors import DatabaseError
 
-__all__ = ["MIGRATIONS", "Database", "StagedWrite"]
+__all__ = ["MIGRATIONS", "Database", "StagedWrite", "dialect_insert"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def dialect_insert(s: Session, model: Any) -> Any:
+    """An INSERT for ``model`` in the session's dialect, with ``on_conflict_do_*`` (both have them)."""
+    return (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from presswatch.errors import BlockedTarget, ConfigError, FetchError, InvalidURL
 from presswatch.fetch.guard import TargetGuard, default_port, validate_url
+from presswatch.record.db import dialect_insert
 from presswatch.record.models import Watch
 from presswatch.sources.urls import canonical_url
 from presswatch.sources.watchlist import KINDS
@@ -77,9 +77,7 @@ async def _vet_hosts(keys: dict[tuple[str, int], str], allow_private: bool) -> d
 
 
 def _insert(s: Session, rows: list[dict[str, Any]]) -> None:
-    dialect = s.get_bind().dialect.name
-    ins: Any = (postgresql.insert(Watch) if dialect == "postgresql" else sqlite.insert(Watch))
-    s.execute(ins.on_conflict_do_nothing(index_elements=["url"]), rows)
+    s.execute(dialect_insert(s, Watch).on_conflict_do_nothing(index_elements=["url"]), rows)
 
 
 def import_watches(core: Presswatch, lines: Iterable[tuple[int, str]], *, kind: str = "article",
