@@ -63,6 +63,7 @@ __all__ = [
     "analyze_page",
     "Checker",
     "WatchState",
+    "store_profile",
 ]
 
 log = logging.getLogger(__name__)
