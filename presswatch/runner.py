@@ -262,6 +262,12 @@ class Runner:
                 except (InvalidURL, BlockedTarget) as exc:
                     stats.errors += 1
                     log.warning("check.refused", extra={"watch": wid, "error": str(exc)})
+                except Exception:  # noqa: BLE001 - one failed check never aborts the others
+                    # Nothing of it was recorded (its write rolled back), so the watch stays due and
+                    # the next pass checks it again; the others go on, and the leases are freed only
+                    # after every check of the batch has ended.
+                    stats.errors += 1
+                    log.exception("check.failed", extra={"watch": wid})
                 done += 1
                 if progress:
                     progress(done, total, stats.by_status)
