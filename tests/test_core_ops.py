@@ -84,11 +84,11 @@ def test_session_shares_one_fetcher_and_closes_it(core: Presswatch, simsite: Any
             assert r["status"] == "new"
             stats = await ops.run_pass()
             assert stats.checked == 0  # just checked: not due
-            assert not ops.fetcher.client.is_closed
+            assert not ops.fetcher.closed
             return ops
 
     ops = asyncio.run(go())
-    assert ops.fetcher.client.is_closed
+    assert ops.fetcher.closed
 
 
 def test_session_closes_its_fetcher_when_an_operation_fails(core: Presswatch) -> None:
@@ -100,7 +100,7 @@ def test_session_closes_its_fetcher_when_an_operation_fails(core: Presswatch) ->
     box: list[Any] = []
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the checker raises for an unknown id
         asyncio.run(go())
-    assert box[0].fetcher.client.is_closed
+    assert box[0].fetcher.closed
 
 
 def test_session_with_an_analysis_pool_shuts_it_down(core: Presswatch, simsite: Any) -> None:

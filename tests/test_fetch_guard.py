@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpcore
+import aiohttp
 import pytest
 
 from presswatch.errors import BlockedTarget, InvalidURL
 from presswatch.fetch.guard import (
-    GuardedNetworkBackend,
+    GuardedResolver,
     TargetGuard,
     check_endpoint,
     ip_literal,
@@ -41,15 +41,18 @@ def test_preflight_refuses_loopback() -> None:
 
 
 def test_connect_time_check_refuses_loopback(simsite) -> None:  # type: ignore[no-untyped-def]
-    port = int(simsite.url.rsplit(":", 1)[1])
+    """A connection made through the guarded resolver (outside the fetcher's pre-flight) goes only to
+    checked addresses: refused to loopback, allowed with --allow-private."""
+    url = simsite.url.replace("127.0.0.1", "localhost") + "/"
 
-    async def go(allow: bool) -> None:
-        stream = await GuardedNetworkBackend(allow).connect_tcp("localhost", port, timeout=3)
-        await stream.aclose()
+    async def go(allow: bool) -> int:
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver(allow), use_dns_cache=False)
+        async with aiohttp.ClientSession(connector=connector) as s, s.get(url) as r:
+            return r.status
 
-    with pytest.raises(httpcore.ConnectError, match="non-public"):
+    with pytest.raises(aiohttp.ClientConnectorError, match="non-public"):
         asyncio.run(go(False))
-    asyncio.run(go(True))  # the same connection is allowed with --allow-private
+    assert asyncio.run(go(True)) == 200  # the same connection is allowed with --allow-private
 
 
 # -- one guard for every address: each spelling and range -------------------------------------------
@@ -129,9 +132,9 @@ def test_names_resolving_to_non_public_are_refused(addrs: list[str]) -> None:
     guard = TargetGuard(allow_private=False, resolver=_fake_resolver({"evil.example": addrs}))
     with pytest.raises(BlockedTarget, match="non-public"):
         asyncio.run(guard.check("http://evil.example/"))
-    backend = GuardedNetworkBackend(False, resolver=_fake_resolver({"evil.example": addrs}))
-    with pytest.raises(httpcore.ConnectError, match="non-public"):
-        asyncio.run(backend.connect_tcp("evil.example", 80, timeout=1))
+    resolver = GuardedResolver(False, resolver=_fake_resolver({"evil.example": addrs}))
+    with pytest.raises(OSError, match="non-public"):
+        asyncio.run(resolver.resolve("evil.example", 80))
 
 
 def test_names_resolving_to_public_pass_and_private_allowed_when_set() -> None:
@@ -143,8 +146,8 @@ def test_names_resolving_to_public_pass_and_private_allowed_when_set() -> None:
 
 def test_connect_time_numeric_spellings_refused_without_resolving() -> None:
     for host in ("2130706433", "0x7f.1", "127.1", "::ffff:127.0.0.1"):
-        with pytest.raises(httpcore.ConnectError, match="non-public"):
-            asyncio.run(GuardedNetworkBackend(False, resolver=_no_resolver).connect_tcp(host, 80, timeout=1))
+        with pytest.raises(OSError, match="non-public"):
+            asyncio.run(GuardedResolver(False, resolver=_no_resolver).resolve(host, 80))
 
 
 @pytest.mark.parametrize("ep", ["garbage", "127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:0", "127.0.0.1:65536",

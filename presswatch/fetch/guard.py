@@ -25,15 +25,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import errno
 import ipaddress
 import re
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from presswatch.errors import BlockedTarget, FetchError, InvalidURL
 
@@ -45,7 +45,7 @@ __all__ = [
     "connect_to",
     "default_port",
     "embedded_ipv4",
-    "GuardedNetworkBackend",
+    "GuardedResolver",
     "ip_literal",
     "IPAddress",
     "is_public_address",
@@ -350,7 +350,7 @@ def _host_key(host: str) -> str:
 @contextlib.contextmanager
 def connect_to(host: str, port: int, addrs: list[str]) -> Iterator[None]:
     """Within this block (this task and what it awaits), a connection to ``host:port`` made through a
-    :class:`GuardedNetworkBackend` goes to ``addrs`` (the addresses :meth:`TargetGuard.check` resolved
+    :class:`GuardedResolver` goes to ``addrs`` (the addresses :meth:`TargetGuard.check` resolved
     and checked for this hop) without resolving the name again."""
     token = _PINNED.set((_host_key(host), port, tuple(addrs)))
     try:
@@ -366,49 +366,36 @@ def _pinned(host: str, port: int) -> list[str] | None:
     return list(pin[2])
 
 
-class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that checks every address it connects to.
+class GuardedResolver(AbstractResolver):
+    """An aiohttp resolver that answers only with checked addresses.
 
-    It connects only to checked addresses, so there is no DNS-rebinding window: inside
-    :func:`connect_to` (the fetcher, per hop) it takes the addresses the pre-flight
-    :meth:`TargetGuard.check` resolved and checked, and resolves nothing; otherwise it resolves the
-    name itself and checks each address. Either way the connection goes to an address that was
-    checked (TLS still verifies and sends SNI for the original host name).
+    There is no DNS-rebinding window: inside :func:`connect_to` (the fetcher, per hop) it answers
+    with the addresses the pre-flight :meth:`TargetGuard.check` resolved and checked, and resolves
+    nothing; otherwise it resolves the name itself and checks each address. Either way the
+    connection goes to an address that was checked, in the resolver's order (TLS still verifies and
+    sends SNI for the original host name). IP literals never reach a resolver: the fetcher's guard
+    checked them before the request.
     """
 
     def __init__(self, allow_private: bool, resolver: Resolver | None = None) -> None:
         self.allow_private = allow_private
         self.resolver = resolver
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_UNSPEC) -> list[ResolveResult]:
         addrs = _pinned(host, port)
         if addrs is None:
             try:
                 addrs = await resolve_host(host, port, self.resolver)
             except FetchError as exc:
-                raise httpcore.ConnectError(str(exc)) from exc
+                raise OSError(socket.EAI_NONAME, str(exc)) from exc
         bad = refused(addrs, self.allow_private)
         if bad:
-            raise httpcore.ConnectError(f"refused: {_refusal(host, *bad)}")
-        last: Exception | None = None
-        for addr in addrs:
-            try:
-                return await self._inner.connect_tcp(addr, port, timeout=timeout, local_address=local_address,
-                                                     socket_options=socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        if last is None:
-            raise httpcore.ConnectError(f"no address for {host}")
-        raise last
+            raise OSError(errno.EACCES, f"refused: {_refusal(host, *bad)}")
+        if not addrs:
+            raise OSError(socket.EAI_NONAME, f"no address for {host}")
+        return [{"hostname": host, "host": a, "port": port,
+                 "family": socket.AF_INET6 if ":" in a else socket.AF_INET,
+                 "proto": 0, "flags": socket.AI_NUMERICHOST} for a in addrs]
 
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise OSError("unix sockets are not fetched")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        return None
