@@ -2,8 +2,9 @@
 
 aiohttp (its HTTP parser is compiled) rather than httpx here, on the hot path of every check: a
 conditional fetch, guard and limits included, costs ≈ 0.33 ms of CPU through it against ≈ 1.35 ms
-through httpx and httpcore's pool (BENCHMARKS.md). Each fetch is stateless: no cookie jar (a site's cookies never leak into other
-checks, and a request is what the WARC request record and the file's template say).
+through httpx and httpcore's pool (BENCHMARKS.md). Each fetch is stateless: no cookie jar (a site's
+cookies never leak into other checks, and a request is what the WARC request record and the file's
+template say).
 
 A fetch never raises for network trouble: it returns a :class:`FetchResult` whose ``error_reason``
 is one of the ``unreachable`` reason codes (``dns``, ``connect``, ``tls``, ``timeout``,

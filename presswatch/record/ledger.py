@@ -451,6 +451,29 @@ _SETTLED_MAX = 4096
 _WARC_NOTED = "presswatch.ledger.warc"
 
 
+_SETTLE_PENDING = "presswatch.ledger.settle"
+
+
+def _remember(settled: dict[str, dict[str, Any]], ref: str, commitment: dict[str, Any]) -> None:
+    if len(settled) >= _SETTLED_MAX:
+        settled.pop(next(iter(settled)))
+    settled[ref] = commitment
+
+
+@event.listens_for(Session, "after_commit")
+def _settle_committed(session: Session) -> None:
+    for settled, ref, obj, commitment in session.info.pop(_SETTLE_PENDING, ()):
+        state = sa_inspect(obj)
+        if state.has_identity and f"{state.mapper.local_table.name}:{state.identity[0]}" == ref:
+            _remember(settled, ref, commitment)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _settle_nothing(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the whole transaction (a savepoint's inserts fail the identity check)
+        session.info.pop(_SETTLE_PENDING, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_inserted(session: Session, _ctx: Any) -> None:
     if session.new:
@@ -687,14 +710,27 @@ class Ledger:
                     raise ValueError(f"{r}: no such row to describe")
                 commitment = got[0]
                 if table.name in _SETTLED_TABLES and obj is None:
-                    if len(self._settled) >= _SETTLED_MAX:
-                        self._settled.pop(next(iter(self._settled)))
-                    self._settled[r] = commitment
+                    self._settle(r, commitment)
+            elif obj is not None and table.name in _SETTLED_TABLES:
+                # a row inserted now is settled once its transaction commits: the next check that
+                # names it (every unchanged check names its current version) needs no read-back
+                self._settle(r, commitment, inserted=(session, obj))
             described[r] = commitment
             if table.name == "capture":
                 known = noted.get(obj) if noted is not None and obj is not None else None
                 warc[r] = dict(known) if known is not None else warc_commitment(self.core.data_dir, commitment)
         return described, warc
+
+    def _settle(self, ref: str, commitment: dict[str, Any], inserted: tuple[Session, Any] | None = None) -> None:
+        """Remember a settled row's commitment: at once for a row read back (committed earlier), or
+        for a row ``inserted`` now (session, instance) when its transaction commits and only if its
+        insert survived (an insert inside a savepoint that rolled back leaves the instance without
+        an identity, and its id may be given to another row)."""
+        if inserted is not None:
+            session, obj = inserted
+            session.info.setdefault(_SETTLE_PENDING, []).append((self._settled, ref, obj, commitment))
+            return
+        _remember(self._settled, ref, commitment)
 
     def append_events(self, session: Session, events: Iterable[Any], *, flushed: bool = False) -> list[int]:
         """Append one ``event`` entry per (flushed) :class:`~presswatch.record.models.Event`."""
