@@ -853,3 +853,41 @@ def test_the_ner_setting_is_passed_to_the_extraction(monkeypatch: pytest.MonkeyP
     assert called == [1]
     monkeypatch.setenv("PRESSWATCH_NER", "0")
     assert Settings().ner is False
+
+
+@pytest.mark.parametrize(("text", "dates"), [
+    ("BISHKEK, 20 May — The ministry ordered the news site Tan Kabar to delete an article on 18 May.",
+     ["2026-05-18"]),
+    ("АЛМАТЫ, 20 мая.\n\nМинистерство 18 мая потребовало от редакции «Жол» удалить статью.", ["2026-05-18"]),
+    ("Statement by the Central Asian Media Network, 20 May 2026\n\nThe ministry blocked the site Tan Kabar "
+     "on 18 May.", ["2026-05-18"]),
+])
+def test_the_reports_own_dateline_or_byline_is_no_date_of_an_act(text: str, dates: list[str]) -> None:
+    assert _doc(text)["dates"] == dates
+
+
+def test_a_heading_with_a_ruling_date_keeps_it() -> None:
+    doc = _doc("Решение: Кировский районный суд, 19 мая 2026 года\n\nСуд признал материалы сайта «Жол» "
+               "запрещёнными.")
+    assert "2026-05-19" in doc["dates"]
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("The ministry blocked the site Tan Kabar last Wednesday.", "2026-05-13"),
+    ("Роскомнадзор заблокировал сайт издания «Жол» в прошлую среду.", "2026-05-13"),
+    ("The ministry blocked the site Tan Kabar on Wednesday.", "2026-05-20"),
+])
+def test_last_weekday_on_that_very_weekday_is_a_week_back(text: str, day: str) -> None:
+    assert _doc(text)["dates"] == [day]
+
+
+def test_the_next_day_followed_by_its_date_adds_no_second_day() -> None:
+    doc = _doc("Министерство 11 мая потребовало от редакции «Жол» удалить статью. На следующий день, 13 мая, "
+               "редакция изменила заголовок.")
+    assert doc["dates"] == ["2026-05-11", "2026-05-13"]
+
+
+def test_the_next_morning_counts_from_the_last_date() -> None:
+    doc = _doc("The regulator blocked the site Tan Kabar on 9 May. By the next morning the portal Kun Info "
+               "was blocked too.")
+    assert doc["dates"] == ["2026-05-09", "2026-05-10"]

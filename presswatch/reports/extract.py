@@ -1193,6 +1193,8 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
                 d = d.replace(year=base.year)
                 if d > base + timedelta(days=30):
                     d = d.replace(year=base.year - 1)
+            if abs((d - base).days) <= 1 and _dateline(s, m.start(), m.end()):
+                continue  # the report's own date in its dateline or byline
             out.append((m.start(), d, 0.95))
     for m in re.finditer(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})\.(\d{2})\.(\d{4})\b", s.text):
         try:
@@ -1203,13 +1205,25 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
     return sorted(out, key=lambda x: x[0])
 
 
+_LAST_WEEK = re.compile(r"(?:^| )(?:last|прошлый) $")
+# a dateline or a byline ("BISHKEK, 14 March —", «АЛМАТЫ, 9 июля.», "Statement by X, 20 January 2025"): when
+# the report was written, not when anything happened
+_DATELINE = re.compile(r"^[^\W\d][^,.:;!?—]{0,60},\s*$")
+_DATELINE_END = re.compile(r"^\s*(?:(?:года|г\.)\s*)?(?:[—–-]|\.?\s*$)")
+
+
+def _dateline(s: _Sentence, at: int, end: int) -> bool:
+    """The absolute date at ``at``..``end`` of ``s.text`` is a dateline's or a byline's."""
+    return bool(_DATELINE.match(s.text[:at]) and _DATELINE_END.match(s.text[end:end + 12]))
+
+
 def _relative_dates(s: _Sentence, base: date, prev: date | None,
                     absolute: list[tuple[int, date, float]] | None = None) -> list[tuple[int, date, float]]:
     """Relative dates of a sentence. "The next day" counts from the nearest date before it in the
     sentence («во вторник …, а на следующий день»), else from the last date of the text (``prev``)."""
     mod = _LANGS[s.lang]
     out: list[tuple[int, date, float]] = []
-    chained: list[tuple[int, int]] = []
+    chained: list[tuple[int, int, int]] = []
     for rx, delta in _compiled(s.lang, "RELATIVE"):
         for m in rx.finditer(s.keystr):
             t = s.tok_at(m.start())
@@ -1218,14 +1232,19 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
             if isinstance(delta, int):
                 out.append((m.start(), base + timedelta(days=delta), 0.75))
             else:
-                chained.append((m.start(), int(delta[4:])))
+                chained.append((m.start(), int(delta[4:]), m.end()))
     for wd, name in enumerate(mod.WEEKDAYS):
         for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
             back = (base.weekday() - wd) % 7
+            if back == 0 and _LAST_WEEK.search(s.keystr[max(0, m.start() - 12): m.start()]):
+                back = 7  # "last Wednesday", «в прошлую среду» in a report of a Wednesday: a week ago
             out.append((m.start(), base - timedelta(days=back), 0.65))
     # absolute dates' offsets are in the text: place them in the key string to compare
     anchors = out + [(s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)], d, c) for p, d, c in absolute or []]
-    for at, days in chained:
+    absolute_at = [a[0] for a in anchors[len(out):]]
+    for at, days, end in chained:
+        if any(end <= p <= end + 3 for p in absolute_at):
+            continue  # «на следующий день, 29 августа»: the date itself follows
         earlier = [a for a in anchors if a[0] < at]
         anchor = max(earlier, key=lambda a: a[0])[1] if earlier else prev
         if anchor is not None:
