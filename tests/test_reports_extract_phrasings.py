@@ -891,3 +891,22 @@ def test_the_next_morning_counts_from_the_last_date() -> None:
     doc = _doc("The regulator blocked the site Tan Kabar on 9 May. By the next morning the portal Kun Info "
                "was blocked too.")
     assert doc["dates"] == ["2026-05-09", "2026-05-10"]
+
+
+@pytest.mark.parametrize("text", [
+    "Thai banks have blocked more than 48,000 accounts used by scam call centres, and around 2,300 account "
+    "holders, among them several bank employees, have since been arrested, police said.",
+    "A city court on Thursday upheld a ban on an open-air concert after the stage failed safety checks. "
+    "One of the bands wrote on its social media pages that it understood. The organisers refused to cancel.",
+    "Суд в Батуми запретил музыкальный фестиваль на пляже. Организаторы отказались его переносить.",
+    "Министерство ввело запрет на вылов рыбы, материалы по 17 случаям браконьерства направлены в прокуратуру.",
+])
+def test_a_text_naming_nothing_of_the_press_reports_no_act(text: str) -> None:
+    doc = _doc(text)
+    assert doc["actions"] == [] and _roles(doc, "sender") == set()
+    assert doc["outcome"] == "unknown"
+
+
+def test_a_press_word_keeps_the_act() -> None:
+    doc = _doc("A city court on Thursday upheld a ban on the newspaper Tan Kabar.")
+    assert "ban" in _kinds(doc)

@@ -154,6 +154,32 @@ _CONTENT = {
 }
 
 
+# words of the press: a report naming none of them (nor an outlet, journalist or platform) is about
+# something else ("banks blocked 48,000 accounts", «суд запретил фестиваль»)
+_PRESS_WORDS = {
+    "en": re.compile(r"\b(?:journalists?|reporters?|editors?|editor-in-chief|bloggers?|correspondents?|columnists?|"
+                     r"photojournalists?|cameram[ae]n|presenters?|newspapers?|outlets?|websites?|(?:news )?sites?|"
+                     r"portals?|broadcasters?|channels?|newsrooms?|magazines?|weekly|daily|articles?|publications?|"
+                     r"news|television|tv|radio|blogs?|youtube|telegram|facebook|instagram|tiktok|vpns?|videos?|"
+                     r"footage|"
+                     r"documentar(?:y|ies)|films?|interviews?|investigations?|stor(?:y|ies)|headlines?|photos?|"
+                     r"reports? by|"
+                     r"(?<!social )media|press(?! conference| release| service| secretary| officer))\b"),
+    "ru": re.compile(r"(?:^| )(?:журналист|журналистка|блогер|редактор|корреспондент|корреспондентка|обозреватель|"
+                     r"колумнист|издание|интернет-издание|сайт|портал|газета|телеканал|телеграм-канал|канал|редакция|"
+                     r"сми|медиа|журнал|радио|статья|публикация|видео|ролик|репортаж|сюжет|youtube|telegram|"
+                     r"блог|vpn|пресса|заметка|интервью|расследование|фильм|видеорепортаж|заголовок|фото|фотография|"
+                     r"новость)(?: |$)"),
+}
+
+
+def _about_the_press(sents: list[_Sentence], actors: dict[str, Actor]) -> bool:
+    """The report speaks of the press: it names an outlet, a journalist or a platform, or a word of the
+    press."""
+    return any(a.kind in ("outlet", "journalist", "platform") and not a.guessed for a in actors.values()) or any(
+        _PRESS_WORDS[s.lang].search(s.keystr) for s in sents)
+
+
 def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after_actions: bool) -> bool:
     """An action's evidence in its own sentence: a block names something blockable ("the goalkeeper
     blocked a penalty" is none, police blocking a road neither); a demand to remove names a state
@@ -1489,6 +1515,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             free = [a for i, _, a in state if i == 0 or s.toks[i - 1].key not in ("to", "в", "во", "at")]
             if free:
                 last_state = free[-1]
+    if draft.actions and not _about_the_press(sents, actors):
+        draft.actions, draft.blocked = [], []  # banks blocking cards, a banned concert: no act against the press
     if not draft.actions:
         senders, recipients = {}, {}
     for key, a in list(senders.items()):  # "the Tajik authorities" is the specific body named beside it
@@ -1525,7 +1553,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # outcome, claims
     if any(re.search(_LANGS[s.lang].LIFTED, s.keystr) for s in sents):
         draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
-    draft.outcome, draft.outcome_quote = _outcome(sents)
+    draft.outcome, draft.outcome_quote = _outcome(sents) if draft.actions else ("unknown", None)
     draft.claims = _claims(sents, sentence_dates, draft, base)
     # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
     # report, a press release, a maintenance notice — no claims and no dates either
