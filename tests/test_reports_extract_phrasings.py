@@ -910,3 +910,22 @@ def test_a_text_naming_nothing_of_the_press_reports_no_act(text: str) -> None:
 def test_a_press_word_keeps_the_act() -> None:
     doc = _doc("A city court on Thursday upheld a ban on the newspaper Tan Kabar.")
     assert "ban" in _kinds(doc)
+
+
+def test_a_description_of_the_one_named_regulator_is_that_regulator() -> None:
+    doc = _doc("CAIRO — Egypt's media regulator has blocked the news site Masr Now. The Supreme Council for Media "
+               "Regulation also referred the site's editor to prosecutors.")
+    assert [n for n, _, _ in _senders(doc)] == ["Supreme Council for Media Regulation"]
+
+
+def test_a_headlines_abbreviation_is_the_body_it_later_stands_for() -> None:
+    doc = _doc("RTÜK fines Kanal Ufuk over a talk show\n\nTurkey's broadcasting watchdog on Wednesday fined the "
+               "channel Kanal Ufuk. The Radio and Television Supreme Council (RTÜK) said the programme had "
+               "incited hatred.")
+    assert [n for n, _, _ in _senders(doc)] == ["Radio and Television Supreme Council"]
+
+
+def test_an_abbreviation_of_a_body_attached_to_another_is_that_body() -> None:
+    doc = _doc("Агентство информации и массовых коммуникаций при Администрации Президента Узбекистана "
+               "потребовало от издания «Пойтахт Ньюс» удалить статью. АИМК также потребовало изменить заголовок.")
+    assert len(_senders(doc)) == 1

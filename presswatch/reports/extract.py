@@ -14,6 +14,7 @@ import functools
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import ModuleType
@@ -1330,7 +1331,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             elif not a.guessed and prior.guessed:  # «Даракчи» guessed in the headline, «газета «Даракчи»» later
                 prior.guessed, prior.kind, prior.confidence = False, a.kind, a.confidence
             resolved.append((i, j, prior))
-        _alias_parenthesised(s, resolved, actors)
+        _alias_parenthesised(s, resolved, actors, per_sentence)
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
@@ -1741,6 +1742,11 @@ def _content_words(a: Actor) -> set[str]:
             and not gazetteer.country_of_word(w, lemma=w)}
 
 
+_GENERIC_REGULATOR = re.compile(r"^(?:\S+ (?:s )?)?(?:(?:state|national|media|broadcasting|broadcast|telecoms?|"
+                                r"telecommunications?|internet|communications?|press|audiovisual|online) )*"
+                                r"(?:regulator|watchdog)$|^(?:\S+ )?(?:медиа)?регулятор$")
+
+
 def _short_form(a: Actor, b: Actor) -> bool:
     """``a`` is a short form of ``b``: a bare head noun ("court", «суда»), an abbreviation or known short
     name (ГУВД, Мининформ, GKNB, "security service"), or a name the other contains («Роскомнадзор» in
@@ -1748,6 +1754,11 @@ def _short_form(a: Actor, b: Actor) -> bool:
     if a is b or not a.key or not b.key or (a.country and b.country and a.country != b.country):
         return False
     state = a.kind in STATE_KINDS and b.kind in STATE_KINDS
+    if state and _abbreviates(a.name, b.name):
+        return True
+    # "Egypt's media regulator", "the broadcasting watchdog": a description of the one named regulator
+    if a.kind == b.kind == "regulator" and _GENERIC_REGULATOR.match(a.key) and not _GENERIC_REGULATOR.match(b.key):
+        return True
     if not (a.kind == b.kind or (state and (a.guessed or b.guessed))):
         # a body's name inside a longer one («Управление Роскомнадзора …») may carry another kind
         if not (state and a.key in b.key and len(a.key) < len(b.key)):
@@ -1780,7 +1791,7 @@ def _coreferent(role_of: dict[str, Actor], per_sentence: list[list[tuple[int, in
     two fuller names is left alone."""
     out: list[tuple[Actor, Actor]] = []
     taken: set[int] = set()
-    cands = list(role_of.values())
+    cands = list({id(a): a for a in role_of.values()}.values())  # an alias keeps one actor under two keys
     for a in cands:
         fulls = [b for b in cands if id(b) not in taken and b is not a and _short_form(a, b)
                  and not _short_form(b, a)]
@@ -1820,9 +1831,11 @@ def _merge_into(short: Actor, full: Actor, role_of: dict[str, Actor], actions: l
                 found[n] = (i, j, full)
 
 
-def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor]) -> None:
+def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor],
+                         earlier: Sequence[list[tuple[int, int, Actor]]] = ()) -> None:
     """"the Information and Communication Technologies Authority (BTK)", «… (МКИСМП)»: the short name in
-    parentheses right after an actor is that actor (its key then leads to it from later sentences)."""
+    parentheses right after an actor is that actor (its key then leads to it from later sentences, and its
+    mentions in ``earlier`` sentences, a headline's "RTÜK fines …", become the actor's)."""
     spans = sorted(found, key=lambda f: f[0])
     for (_, j1, a1), (i2, j2, a2) in zip(spans, spans[1:], strict=False):
         if a1 is a2 or i2 != j1 + 2 or i2 != j2 or s.toks[j1 + 1].text != "(" or j2 + 1 >= len(s.toks) or \
@@ -1831,9 +1844,10 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         if a1.kind in STATE_KINDS and a2.kind not in STATE_KINDS | {"other"}:
             continue
         actors[a2.key] = a1
-        for k, (i, j, a) in enumerate(found):
-            if a is a2:
-                found[k] = (i, j, a1)
+        for part in (found, *earlier):
+            for k, (i, j, a) in enumerate(part):
+                if a is a2:
+                    part[k] = (i, j, a1)
         for key, a in list(actors.items()):
             if a is a2:
                 actors[key] = a1
@@ -1886,8 +1900,13 @@ def _abbreviates(short: str, long: str) -> bool:
     initials = "".join(w[0] for w in words).lower()
     big = "".join(w[0] for w in words if w.lower() not in ("и", "по", "при", "of", "and", "for", "the", "on", "in")
                   ).lower()
+    # «АИМК» for «Агентство информации и массовых коммуникаций при Администрации Президента»: the body's own
+    # words end where what it is attached to begins
+    cut = next((n for n, w in enumerate(words) if w.lower() in ("при", "under")), len(words))
+    own = "".join(w[0] for w in words[:cut] if w.lower() not in ("и", "of", "and", "for", "the", "on", "in")
+                  ).lower() if cut >= 2 else initials
     ab = short.lower()
-    return any(x.startswith(ab) and len(ab) >= len(x) - 2 for x in (initials, big)) and len(ab) >= 3
+    return any(x.startswith(ab) and len(ab) >= len(x) - 2 for x in (initials, big, own)) and len(ab) >= 3
 
 
 def _future_passive(s: _Sentence, end: int) -> bool:
