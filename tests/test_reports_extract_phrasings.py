@@ -929,3 +929,19 @@ def test_an_abbreviation_of_a_body_attached_to_another_is_that_body() -> None:
     doc = _doc("Агентство информации и массовых коммуникаций при Администрации Президента Узбекистана "
                "потребовало от издания «Пойтахт Ньюс» удалить статью. АИМК также потребовало изменить заголовок.")
     assert len(_senders(doc)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "If a publication is not removed, the commission could ask internet providers to restrict access to the site.",
+    "Media groups asked the government to require prior court approval for any block of a news site.",
+    "Юристы требуют, чтобы для любой блокировки сайта издания требовалось решение суда.",
+])
+def test_a_conditional_power_or_any_act_in_general_is_no_act(text: str) -> None:
+    doc = _doc(text)
+    assert "block" not in _kinds(doc) and doc["blocked_countries"] == []
+
+
+def test_a_block_done_is_still_a_block_beside_a_modal_far_before() -> None:
+    doc = _doc("The outlet said it could not confirm the reason, but the regulator blocked the news site Tan Kabar "
+               "on 12 May.")
+    assert "block" in _kinds(doc)

@@ -81,10 +81,11 @@ _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
                      r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
-                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,3}\s*$"),
+                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,5}\s*$|"
+                     r"\b(?:any|every|no)\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
                      r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
-                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$"),
+                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$"),
 }
 # "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
 _REQUIRED = {
