@@ -853,3 +853,95 @@ def test_the_ner_setting_is_passed_to_the_extraction(monkeypatch: pytest.MonkeyP
     assert called == [1]
     monkeypatch.setenv("PRESSWATCH_NER", "0")
     assert Settings().ner is False
+
+
+@pytest.mark.parametrize(("text", "dates"), [
+    ("BISHKEK, 20 May — The ministry ordered the news site Tan Kabar to delete an article on 18 May.",
+     ["2026-05-18"]),
+    ("АЛМАТЫ, 20 мая.\n\nМинистерство 18 мая потребовало от редакции «Жол» удалить статью.", ["2026-05-18"]),
+    ("Statement by the Central Asian Media Network, 20 May 2026\n\nThe ministry blocked the site Tan Kabar "
+     "on 18 May.", ["2026-05-18"]),
+])
+def test_the_reports_own_dateline_or_byline_is_no_date_of_an_act(text: str, dates: list[str]) -> None:
+    assert _doc(text)["dates"] == dates
+
+
+def test_a_heading_with_a_ruling_date_keeps_it() -> None:
+    doc = _doc("Решение: Кировский районный суд, 19 мая 2026 года\n\nСуд признал материалы сайта «Жол» "
+               "запрещёнными.")
+    assert "2026-05-19" in doc["dates"]
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("The ministry blocked the site Tan Kabar last Wednesday.", "2026-05-13"),
+    ("Роскомнадзор заблокировал сайт издания «Жол» в прошлую среду.", "2026-05-13"),
+    ("The ministry blocked the site Tan Kabar on Wednesday.", "2026-05-20"),
+])
+def test_last_weekday_on_that_very_weekday_is_a_week_back(text: str, day: str) -> None:
+    assert _doc(text)["dates"] == [day]
+
+
+def test_the_next_day_followed_by_its_date_adds_no_second_day() -> None:
+    doc = _doc("Министерство 11 мая потребовало от редакции «Жол» удалить статью. На следующий день, 13 мая, "
+               "редакция изменила заголовок.")
+    assert doc["dates"] == ["2026-05-11", "2026-05-13"]
+
+
+def test_the_next_morning_counts_from_the_last_date() -> None:
+    doc = _doc("The regulator blocked the site Tan Kabar on 9 May. By the next morning the portal Kun Info "
+               "was blocked too.")
+    assert doc["dates"] == ["2026-05-09", "2026-05-10"]
+
+
+@pytest.mark.parametrize("text", [
+    "Thai banks have blocked more than 48,000 accounts used by scam call centres, and around 2,300 account "
+    "holders, among them several bank employees, have since been arrested, police said.",
+    "A city court on Thursday upheld a ban on an open-air concert after the stage failed safety checks. "
+    "One of the bands wrote on its social media pages that it understood. The organisers refused to cancel.",
+    "Суд в Батуми запретил музыкальный фестиваль на пляже. Организаторы отказались его переносить.",
+    "Министерство ввело запрет на вылов рыбы, материалы по 17 случаям браконьерства направлены в прокуратуру.",
+])
+def test_a_text_naming_nothing_of_the_press_reports_no_act(text: str) -> None:
+    doc = _doc(text)
+    assert doc["actions"] == [] and _roles(doc, "sender") == set()
+    assert doc["outcome"] == "unknown"
+
+
+def test_a_press_word_keeps_the_act() -> None:
+    doc = _doc("A city court on Thursday upheld a ban on the newspaper Tan Kabar.")
+    assert "ban" in _kinds(doc)
+
+
+def test_a_description_of_the_one_named_regulator_is_that_regulator() -> None:
+    doc = _doc("CAIRO — Egypt's media regulator has blocked the news site Masr Now. The Supreme Council for Media "
+               "Regulation also referred the site's editor to prosecutors.")
+    assert [n for n, _, _ in _senders(doc)] == ["Supreme Council for Media Regulation"]
+
+
+def test_a_headlines_abbreviation_is_the_body_it_later_stands_for() -> None:
+    doc = _doc("RTÜK fines Kanal Ufuk over a talk show\n\nTurkey's broadcasting watchdog on Wednesday fined the "
+               "channel Kanal Ufuk. The Radio and Television Supreme Council (RTÜK) said the programme had "
+               "incited hatred.")
+    assert [n for n, _, _ in _senders(doc)] == ["Radio and Television Supreme Council"]
+
+
+def test_an_abbreviation_of_a_body_attached_to_another_is_that_body() -> None:
+    doc = _doc("Агентство информации и массовых коммуникаций при Администрации Президента Узбекистана "
+               "потребовало от издания «Пойтахт Ньюс» удалить статью. АИМК также потребовало изменить заголовок.")
+    assert len(_senders(doc)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "If a publication is not removed, the commission could ask internet providers to restrict access to the site.",
+    "Media groups asked the government to require prior court approval for any block of a news site.",
+    "Юристы требуют, чтобы для любой блокировки сайта издания требовалось решение суда.",
+])
+def test_a_conditional_power_or_any_act_in_general_is_no_act(text: str) -> None:
+    doc = _doc(text)
+    assert "block" not in _kinds(doc) and doc["blocked_countries"] == []
+
+
+def test_a_block_done_is_still_a_block_beside_a_modal_far_before() -> None:
+    doc = _doc("The outlet said it could not confirm the reason, but the regulator blocked the news site Tan Kabar "
+               "on 12 May.")
+    assert "block" in _kinds(doc)

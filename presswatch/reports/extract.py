@@ -14,6 +14,7 @@ import functools
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import ModuleType
@@ -80,10 +81,11 @@ _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
                      r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
-                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,3}\s*$"),
+                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,5}\s*$|"
+                     r"\b(?:any|every|no)\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
                      r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
-                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$"),
+                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$"),
 }
 # "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
 _REQUIRED = {
@@ -152,6 +154,32 @@ _CONTENT = {
                      r"страница|текст|заголовок|фото|фотография|новость|запись|комментарий|контент|сведение|"
                      r"информация|заметка|выпуск|передача|программа)(?: |$)"),
 }
+
+
+# words of the press: a report naming none of them (nor an outlet, journalist or platform) is about
+# something else ("banks blocked 48,000 accounts", «суд запретил фестиваль»)
+_PRESS_WORDS = {
+    "en": re.compile(r"\b(?:journalists?|reporters?|editors?|editor-in-chief|bloggers?|correspondents?|columnists?|"
+                     r"photojournalists?|cameram[ae]n|presenters?|newspapers?|outlets?|websites?|(?:news )?sites?|"
+                     r"portals?|broadcasters?|channels?|newsrooms?|magazines?|weekly|daily|articles?|publications?|"
+                     r"news|television|tv|radio|blogs?|youtube|telegram|facebook|instagram|tiktok|vpns?|videos?|"
+                     r"footage|"
+                     r"documentar(?:y|ies)|films?|interviews?|investigations?|stor(?:y|ies)|headlines?|photos?|"
+                     r"reports? by|"
+                     r"(?<!social )media|press(?! conference| release| service| secretary| officer))\b"),
+    "ru": re.compile(r"(?:^| )(?:журналист|журналистка|блогер|редактор|корреспондент|корреспондентка|обозреватель|"
+                     r"колумнист|издание|интернет-издание|сайт|портал|газета|телеканал|телеграм-канал|канал|редакция|"
+                     r"сми|медиа|журнал|радио|статья|публикация|видео|ролик|репортаж|сюжет|youtube|telegram|"
+                     r"блог|vpn|пресса|заметка|интервью|расследование|фильм|видеорепортаж|заголовок|фото|фотография|"
+                     r"новость)(?: |$)"),
+}
+
+
+def _about_the_press(sents: list[_Sentence], actors: dict[str, Actor]) -> bool:
+    """The report speaks of the press: it names an outlet, a journalist or a platform, or a word of the
+    press."""
+    return any(a.kind in ("outlet", "journalist", "platform") and not a.guessed for a in actors.values()) or any(
+        _PRESS_WORDS[s.lang].search(s.keystr) for s in sents)
 
 
 def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after_actions: bool) -> bool:
@@ -1193,6 +1221,8 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
                 d = d.replace(year=base.year)
                 if d > base + timedelta(days=30):
                     d = d.replace(year=base.year - 1)
+            if abs((d - base).days) <= 1 and _dateline(s, m.start(), m.end()):
+                continue  # the report's own date in its dateline or byline
             out.append((m.start(), d, 0.95))
     for m in re.finditer(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})\.(\d{2})\.(\d{4})\b", s.text):
         try:
@@ -1203,13 +1233,25 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
     return sorted(out, key=lambda x: x[0])
 
 
+_LAST_WEEK = re.compile(r"(?:^| )(?:last|прошлый) $")
+# a dateline or a byline ("BISHKEK, 14 March —", «АЛМАТЫ, 9 июля.», "Statement by X, 20 January 2025"): when
+# the report was written, not when anything happened
+_DATELINE = re.compile(r"^[^\W\d][^,.:;!?—]{0,60},\s*$")
+_DATELINE_END = re.compile(r"^\s*(?:(?:года|г\.)\s*)?(?:[—–-]|\.?\s*$)")
+
+
+def _dateline(s: _Sentence, at: int, end: int) -> bool:
+    """The absolute date at ``at``..``end`` of ``s.text`` is a dateline's or a byline's."""
+    return bool(_DATELINE.match(s.text[:at]) and _DATELINE_END.match(s.text[end:end + 12]))
+
+
 def _relative_dates(s: _Sentence, base: date, prev: date | None,
                     absolute: list[tuple[int, date, float]] | None = None) -> list[tuple[int, date, float]]:
     """Relative dates of a sentence. "The next day" counts from the nearest date before it in the
     sentence («во вторник …, а на следующий день»), else from the last date of the text (``prev``)."""
     mod = _LANGS[s.lang]
     out: list[tuple[int, date, float]] = []
-    chained: list[tuple[int, int]] = []
+    chained: list[tuple[int, int, int]] = []
     for rx, delta in _compiled(s.lang, "RELATIVE"):
         for m in rx.finditer(s.keystr):
             t = s.tok_at(m.start())
@@ -1218,14 +1260,19 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
             if isinstance(delta, int):
                 out.append((m.start(), base + timedelta(days=delta), 0.75))
             else:
-                chained.append((m.start(), int(delta[4:])))
+                chained.append((m.start(), int(delta[4:]), m.end()))
     for wd, name in enumerate(mod.WEEKDAYS):
         for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
             back = (base.weekday() - wd) % 7
+            if back == 0 and _LAST_WEEK.search(s.keystr[max(0, m.start() - 12): m.start()]):
+                back = 7  # "last Wednesday", «в прошлую среду» in a report of a Wednesday: a week ago
             out.append((m.start(), base - timedelta(days=back), 0.65))
     # absolute dates' offsets are in the text: place them in the key string to compare
     anchors = out + [(s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)], d, c) for p, d, c in absolute or []]
-    for at, days in chained:
+    absolute_at = [a[0] for a in anchors[len(out):]]
+    for at, days, end in chained:
+        if any(end <= p <= end + 3 for p in absolute_at):
+            continue  # «на следующий день, 29 августа»: the date itself follows
         earlier = [a for a in anchors if a[0] < at]
         anchor = max(earlier, key=lambda a: a[0])[1] if earlier else prev
         if anchor is not None:
@@ -1285,7 +1332,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             elif not a.guessed and prior.guessed:  # «Даракчи» guessed in the headline, «газета «Даракчи»» later
                 prior.guessed, prior.kind, prior.confidence = False, a.kind, a.confidence
             resolved.append((i, j, prior))
-        _alias_parenthesised(s, resolved, actors)
+        _alias_parenthesised(s, resolved, actors, per_sentence)
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
@@ -1470,6 +1517,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             free = [a for i, _, a in state if i == 0 or s.toks[i - 1].key not in ("to", "в", "во", "at")]
             if free:
                 last_state = free[-1]
+    if draft.actions and not _about_the_press(sents, actors):
+        draft.actions, draft.blocked = [], []  # banks blocking cards, a banned concert: no act against the press
     if not draft.actions:
         senders, recipients = {}, {}
     for key, a in list(senders.items()):  # "the Tajik authorities" is the specific body named beside it
@@ -1506,7 +1555,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # outcome, claims
     if any(re.search(_LANGS[s.lang].LIFTED, s.keystr) for s in sents):
         draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
-    draft.outcome, draft.outcome_quote = _outcome(sents)
+    draft.outcome, draft.outcome_quote = _outcome(sents) if draft.actions else ("unknown", None)
     draft.claims = _claims(sents, sentence_dates, draft, base)
     # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
     # report, a press release, a maintenance notice — no claims and no dates either
@@ -1694,6 +1743,11 @@ def _content_words(a: Actor) -> set[str]:
             and not gazetteer.country_of_word(w, lemma=w)}
 
 
+_GENERIC_REGULATOR = re.compile(r"^(?:\S+ (?:s )?)?(?:(?:state|national|media|broadcasting|broadcast|telecoms?|"
+                                r"telecommunications?|internet|communications?|press|audiovisual|online) )*"
+                                r"(?:regulator|watchdog)$|^(?:\S+ )?(?:медиа)?регулятор$")
+
+
 def _short_form(a: Actor, b: Actor) -> bool:
     """``a`` is a short form of ``b``: a bare head noun ("court", «суда»), an abbreviation or known short
     name (ГУВД, Мининформ, GKNB, "security service"), or a name the other contains («Роскомнадзор» in
@@ -1701,6 +1755,11 @@ def _short_form(a: Actor, b: Actor) -> bool:
     if a is b or not a.key or not b.key or (a.country and b.country and a.country != b.country):
         return False
     state = a.kind in STATE_KINDS and b.kind in STATE_KINDS
+    if state and _abbreviates(a.name, b.name):
+        return True
+    # "Egypt's media regulator", "the broadcasting watchdog": a description of the one named regulator
+    if a.kind == b.kind == "regulator" and _GENERIC_REGULATOR.match(a.key) and not _GENERIC_REGULATOR.match(b.key):
+        return True
     if not (a.kind == b.kind or (state and (a.guessed or b.guessed))):
         # a body's name inside a longer one («Управление Роскомнадзора …») may carry another kind
         if not (state and a.key in b.key and len(a.key) < len(b.key)):
@@ -1733,7 +1792,7 @@ def _coreferent(role_of: dict[str, Actor], per_sentence: list[list[tuple[int, in
     two fuller names is left alone."""
     out: list[tuple[Actor, Actor]] = []
     taken: set[int] = set()
-    cands = list(role_of.values())
+    cands = list({id(a): a for a in role_of.values()}.values())  # an alias keeps one actor under two keys
     for a in cands:
         fulls = [b for b in cands if id(b) not in taken and b is not a and _short_form(a, b)
                  and not _short_form(b, a)]
@@ -1773,9 +1832,11 @@ def _merge_into(short: Actor, full: Actor, role_of: dict[str, Actor], actions: l
                 found[n] = (i, j, full)
 
 
-def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor]) -> None:
+def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor],
+                         earlier: Sequence[list[tuple[int, int, Actor]]] = ()) -> None:
     """"the Information and Communication Technologies Authority (BTK)", «… (МКИСМП)»: the short name in
-    parentheses right after an actor is that actor (its key then leads to it from later sentences)."""
+    parentheses right after an actor is that actor (its key then leads to it from later sentences, and its
+    mentions in ``earlier`` sentences, a headline's "RTÜK fines …", become the actor's)."""
     spans = sorted(found, key=lambda f: f[0])
     for (_, j1, a1), (i2, j2, a2) in zip(spans, spans[1:], strict=False):
         if a1 is a2 or i2 != j1 + 2 or i2 != j2 or s.toks[j1 + 1].text != "(" or j2 + 1 >= len(s.toks) or \
@@ -1784,9 +1845,10 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         if a1.kind in STATE_KINDS and a2.kind not in STATE_KINDS | {"other"}:
             continue
         actors[a2.key] = a1
-        for k, (i, j, a) in enumerate(found):
-            if a is a2:
-                found[k] = (i, j, a1)
+        for part in (found, *earlier):
+            for k, (i, j, a) in enumerate(part):
+                if a is a2:
+                    part[k] = (i, j, a1)
         for key, a in list(actors.items()):
             if a is a2:
                 actors[key] = a1
@@ -1839,8 +1901,13 @@ def _abbreviates(short: str, long: str) -> bool:
     initials = "".join(w[0] for w in words).lower()
     big = "".join(w[0] for w in words if w.lower() not in ("и", "по", "при", "of", "and", "for", "the", "on", "in")
                   ).lower()
+    # «АИМК» for «Агентство информации и массовых коммуникаций при Администрации Президента»: the body's own
+    # words end where what it is attached to begins
+    cut = next((n for n, w in enumerate(words) if w.lower() in ("при", "under")), len(words))
+    own = "".join(w[0] for w in words[:cut] if w.lower() not in ("и", "of", "and", "for", "the", "on", "in")
+                  ).lower() if cut >= 2 else initials
     ab = short.lower()
-    return any(x.startswith(ab) and len(ab) >= len(x) - 2 for x in (initials, big)) and len(ab) >= 3
+    return any(x.startswith(ab) and len(ab) >= len(x) - 2 for x in (initials, big, own)) and len(ab) >= 3
 
 
 def _future_passive(s: _Sentence, end: int) -> bool:

@@ -240,7 +240,7 @@ CLAIM_RULES: list[tuple[str, str]] = [
 RELATIVE: list[tuple[str, int | str]] = [
     (r"\byesterday\b", -1), (r"\btoday\b|\bthis morning\b|\bearlier today\b", 0), (r"\blast week\b", -7),
     (r"\bthe day before yesterday\b|\btwo days ago\b", -2), (r"\bthree days ago\b", -3),
-    (r"\bthe (?:next|following) day\b", "prev+1"), (r"\bthe same day\b", "prev+0"),
+    (r"\bthe (?:next|following) (?:day|morning)\b", "prev+1"), (r"\bthe same day\b", "prev+0"),
     (r"\bthe day before\b|\bthe previous day\b", "prev-1"), (r"\btwo days later\b", "prev+2"),
 ]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
