@@ -945,3 +945,28 @@ def test_a_block_done_is_still_a_block_beside_a_modal_far_before() -> None:
     doc = _doc("The outlet said it could not confirm the reason, but the regulator blocked the news site Tan Kabar "
                "on 12 May.")
     assert "block" in _kinds(doc)
+
+
+@pytest.mark.parametrize(("text", "country"), [
+    ("Officers of the State Committee for National Security (GKNB) detained the reporter Aziz Nazarov of the "
+     "outlet Sado News in Khujand.", "TJ"),
+    ("Сотрудники Государственного комитета национальной безопасности (ГКНБ) задержали в Душанбе журналиста "
+     "издания «Садо Ньюс» Азиза Назарова.", "TJ"),
+    ("Officers of the State Committee for National Security (GKNB) detained the reporter Nurbek Sadykov of the "
+     "outlet Ala News in Bishkek.", "KG"),
+    # no place in the sentence: the one of its countries the report names (not the other country it names more)
+    ("Сотрудники ГКНБ задержали журналиста издания «Садо Ньюс» Азиза Назарова. Ранее в Ашхабаде и Мары "
+     "задерживали блогеров. Суд Худжанда продлил арест.", "TJ"),
+])
+def test_an_abbreviation_several_countries_share_takes_the_country_the_report_names(text: str, country: str) -> None:
+    doc = _doc(text)
+    assert [c for n, _, c in _senders(doc) if "Суд" not in n] == [country]
+
+
+@pytest.mark.parametrize("text", [
+    "В Молдове заблокирован доступ к новостному сайту «Бессарабия Daily».",
+    "В Кишинёве заблокирован доступ к новостному сайту «Бессарабия Daily».",
+    "Access to the news site Bessarabia Daily has been restricted in Chisinau.",
+])
+def test_moldova_is_named_in_both_languages(text: str) -> None:
+    assert _doc(text)["blocked_countries"] == ["MD"]

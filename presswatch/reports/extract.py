@@ -242,6 +242,8 @@ class Actor:
     guessed: bool = False  # named by no trigger noun: its kind comes from the words around it
     # short forms merged into this actor (name and quote), kept as evidence; not part of the JSON
     merged: list[tuple[str, Quote]] = field(default_factory=list)
+    # countries a body of an abbreviation several countries share may belong to (GKNB: KG, TJ); not in the JSON
+    country_options: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "kind": self.kind, "country": self.country,
@@ -677,9 +679,21 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         if country is None:
             country = next((gazetteer.BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
                             if s.toks[k].key in gazetteer.BODY_COUNTRY), None)
+        options = () if country else next((gazetteer.AMBIGUOUS_BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
+                                           if s.toks[k].key in gazetteer.AMBIGUOUS_BODY_COUNTRY), ())
+        # «ГКНБ задержал в Кулябе …», "the GKNB in Khujand": the sentence's own place settles it
+        country = country or next((t.country for t in s.toks if t.country in options), None)
         conf = 0.9 if j > i or kind in ("regulator", "platform") else 0.75
-        out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name))))
+        out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name),
+                                country_options=() if country else options)))
     return out
+
+
+def _ambiguous_country(a: Actor, mentions: Counter[str]) -> str | None:
+    """The country of a body whose abbreviation several countries use (the GKNB of Kyrgyzstan or of
+    Tajikistan) and whose sentence names none of them: the one the report names most, None if none."""
+    named = [c for c in a.country_options if mentions[c]]
+    return max(named, key=lambda c: mentions[c]) if named else None
 
 
 def _back_references(s: _Sentence, found: list[tuple[int, int, Actor]],
@@ -1331,6 +1345,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 prior = a
             elif not a.guessed and prior.guessed:  # «Даракчи» guessed in the headline, «газета «Даракчи»» later
                 prior.guessed, prior.kind, prior.confidence = False, a.kind, a.confidence
+            if prior.country is None and not prior.country_options:  # «… безопасности (ГКНБ)»: the short name's
+                prior.country_options = a.country_options
             resolved.append((i, j, prior))
         _alias_parenthesised(s, resolved, actors, per_sentence)
         resolved += _back_references(s, resolved, seen_bodies)
@@ -1357,7 +1373,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     _merge_domains(actors, per_sentence)
     for a in actors.values():
         if a.country is None and a.kind in STATE_KINDS:
-            a.country = dominant
+            a.country = _ambiguous_country(a, mentions) or dominant
         if a.kind == "outlet" and a.domain:
             tld = a.domain.rsplit(".", 1)[-1].upper()
             a.country = tld if len(tld) == 2 and tld not in ("TV", "FM") else a.country
@@ -1845,6 +1861,8 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         if a1.kind in STATE_KINDS and a2.kind not in STATE_KINDS | {"other"}:
             continue
         actors[a2.key] = a1
+        if a1.country is None:  # "the State Committee for National Security (GKNB)": what the short name says
+            a1.country, a1.country_options = a2.country, a1.country_options or a2.country_options
         for part in (found, *earlier):
             for k, (i, j, a) in enumerate(part):
                 if a is a2:
