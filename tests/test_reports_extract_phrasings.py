@@ -150,7 +150,7 @@ def test_suspensions_and_broadcast_bans_and_their_threats() -> None:
     doc = _doc("Turkey's RTÜK imposed a broadcast ban on the channel Sozcu TV for ten days. "
                "The channel said it would challenge the penalty.")
     assert _kinds(doc) == {"ban"} and _roles(doc, "recipient") == {"Sozcu TV"} and doc["outcome"] == "refused"
-    assert _kinds(_doc("Суд приостановил выпуск газеты «Ак Шумкар» на три месяца.")) == {"ban"}
+    assert _kinds(_doc("Суд приостановил выпуск газеты «Ак Шумкар» на три месяца.")) == {"other"}  # a suspension
     doc = _doc("Прокуратура вынесла предостережение газете «Ак Шумкар»: повторное нарушение повлечёт "
                "приостановку выпуска.")
     assert _kinds(doc) == {"warning"}
@@ -625,7 +625,7 @@ def test_abbreviated_months_ordinals_and_the_day_before_yesterday(text: str, day
     ("The news site Vesti Ordo received a takedown notice from the Ministry of Culture.", "demand-removal",
      "Vesti Ordo"),
     ("Access to the news site Aq Kabar was throttled in Turkmenistan.", "block", "Aq Kabar"),
-    ("The licence of the newspaper Aq Kabar was suspended for three months by the Ministry of Information.", "ban",
+    ("The licence of the newspaper Aq Kabar was suspended for three months by the Ministry of Information.", "other",
      "Aq Kabar"),
     ("The broadcaster Aq Tolkyn TV was taken off the air by the National Broadcasting Commission.", "ban",
      "Aq Tolkyn TV"),
@@ -970,3 +970,17 @@ def test_an_abbreviation_several_countries_share_takes_the_country_the_report_na
 ])
 def test_moldova_is_named_in_both_languages(text: str) -> None:
     assert _doc(text)["blocked_countries"] == ["MD"]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("The regulator suspended the licence of the broadcaster Ala TV for a month.", "other"),
+    ("The media authority told the outlet Nur Times that its licence was suspended until further notice.", "other"),
+    ("The press board suspended the daily Kun Gazette over its front page.", "other"),
+    ("Совет по телерадиовещанию приостановил на месяц лицензию телеканала «Ала ТВ».", "other"),
+    ("У телеканала «Ала ТВ» приостановлена лицензия.", "other"),
+    ("The regulator revoked the licence of the broadcaster Ala TV.", "ban"),
+    ("Совет по телерадиовещанию отозвал лицензию телеканала «Ала ТВ».", "ban"),
+])
+def test_a_suspension_is_an_act_of_its_own_and_a_revocation_a_ban(text: str, kind: str) -> None:
+    kinds = _kinds(_doc(text))
+    assert kind in kinds and ({"ban", "other"} - {kind}).isdisjoint(kinds)

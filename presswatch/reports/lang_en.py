@@ -147,13 +147,15 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"publication|magazine|programme|program|book|film|documentary)s?\b|"
      r"\b(?:revoked|revokes|withdrew|cancelled|canceled|annulled) (?:the |its |their )?(?:\S+ )?licen[cs]e|"
      r"\bstripped (?:\S+ ){0,4}?of (?:its|their|the) (?:\S+ )?licen[cs]e|\bbroadcast(?:ing)? ban\b|"
-     r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) (?:suspended|revoked|withdrawn|"
-     r"cancell?ed|annulled)\b|\b(?:was|were|has been|had been) taken off (?:the )?air\b|"
+     r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) (?:revoked|withdrawn|"
+     r"cancell?ed|annulled)\b|\b(?:was|were|has been|had been) taken off (?:the )?air\b", "ban"),
+    # a suspension (of a licence, a programme, an outlet) is for a time: an act of its own kind, as a fine is
+    (r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) suspended\b|"
      r"\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
      r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
-     r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|website|outlet|"
-     r"activities|operations)\b", "ban"),
+     r"(?:licen[cs]es?|programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|"
+     r"website|outlet|activities|operations)\b", "other"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|\bunreachable\b|\bonly (?:through|via|with|using) (?:a |an )?(?:vpn|proxy)|"
