@@ -984,3 +984,15 @@ def test_moldova_is_named_in_both_languages(text: str) -> None:
 def test_a_suspension_is_an_act_of_its_own_and_a_revocation_a_ban(text: str, kind: str) -> None:
     kinds = _kinds(_doc(text))
     assert kind in kinds and ({"ban", "other"} - {kind}).isdisjoint(kinds)
+
+
+@pytest.mark.parametrize("text", [
+    "Управление Роскомнадзора вынесло предупреждение изданию «Волжский вестник»: в статье упоминалась "
+    "организация, признанная в России экстремистской.",
+    "The regulator warned the outlet Volga Herald because its article mentioned an organisation designated as "
+    "extremist without the required label.",
+    "Полиция задержала журналиста издания «Волжский вестник»; ему вменяется содействие экстремистской "
+    "деятельности.",
+])
+def test_a_ban_named_in_passing_or_a_charge_is_no_ban(text: str) -> None:
+    assert "ban" not in _kinds(_doc(text))

@@ -129,7 +129,18 @@ _HEARSAY = {
 _CHARGE = {
     "en": re.compile(r"(?:^| )(?:for|over|on charges of|charged with|accused of|under article \S+ on) (?:\" )?"
                      r"(?:\S+ ){0,3}$"),
-    "ru": re.compile(r"(?:^| )(?:за|по статья о?|обвинение в|обвинять в) (?:« )?(?:\S+ ){0,3}$"),
+    "ru": re.compile(r"(?:^| )(?:за|по статья о?|обвинение в|обвинять в|вменяться|вменять|вменить|подозрение в|"
+                     r"подозревать в) (?:« )?(?:\S+ ){0,3}$"),
+}
+# an organisation the state has banned, named in passing: «организация, признанная в России экстремистской»,
+# "a group designated as extremist" — the ban is not the report's act
+_BANNED_BEFORE = {
+    "en": re.compile(r"(?:^| )(?:organi[sz]ations?|groups?|movements?|foundations?)(?: ,)? (?:that was |which was |"
+                     r"that is |which is )?(?:designated|recognised|recognized|declared|labell?ed|banned|listed) "
+                     r"(?:as )?(?:\S+ ){0,3}?(?:extremist|terrorist|undesirable)$"),
+    "ru": re.compile(r"(?:^| )(?:организация|движение|структура|объединение|фонд)(?: ,)? (?:признать~|признанный|"
+                     r"запретить~|запрещённый|запрещенный) (?:\S+ ){0,3}?(?:экстремистский|террористический|"
+                     r"нежелательный)~?$"),
 }
 # an act named only as what is to be avoided, or under a condition
 _AVERTED = {
@@ -1425,6 +1436,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
             if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
+            if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):
+                continue  # «упоминалась организация, признанная в России экстремистской»: a ban named in passing
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
