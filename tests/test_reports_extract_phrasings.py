@@ -996,3 +996,43 @@ def test_a_suspension_is_an_act_of_its_own_and_a_revocation_a_ban(text: str, kin
 ])
 def test_a_ban_named_in_passing_or_a_charge_is_no_ban(text: str) -> None:
     assert "ban" not in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Media groups called on the government to withdraw the draft that targets the news site Kun Post.",
+    "Юристы издания «Кун Пост» потребовали снять обвинения с редактора.",
+])
+def test_withdrawing_a_draft_or_charges_is_no_removal_demand(text: str) -> None:
+    assert "demand-removal" not in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize("text", [
+    "The amendments, which the committee will debate later this month, also introduce fines for outlets such as "
+    "the news site Kun Post that fail to comply.",
+    "Юристы отмечают, что законодательство позволяет агентству направлять изданиям вроде «Кун Пост» требования "
+    "об удалении информации, а в случае отказа — обращаться к операторам связи для ограничения доступа.",
+])
+def test_what_a_law_provides_is_no_act(text: str) -> None:
+    assert _kinds(_doc(text)) == set()
+
+
+def test_under_threat_of_a_block_is_no_block() -> None:
+    doc = _doc("Министерство потребовало от издания «Кун Пост» удалить статью под угрозой блокировки сайта.")
+    assert _kinds(doc) == {"demand-removal"}
+
+
+@pytest.mark.parametrize("text", [
+    "Агентство опровергло сообщения о том, что оно якобы направило изданию «Кун Пост» требование удалить статью. "
+    "В понедельник анонимные каналы опубликовали скриншот письма, в котором изданию предлагалось удалить статью.",
+    "The agency denied reports that it had ordered the news site Kun Post to delete the story. On Monday anonymous "
+    "channels posted a screenshot of a letter in which the site was asked to delete the story.",
+])
+def test_a_denied_rumour_retold_is_no_act(text: str) -> None:
+    assert _kinds(_doc(text)) == set()
+
+
+def test_an_act_done_by_a_named_body_stands_beside_a_denied_rumour() -> None:
+    doc = _doc("The agency denied reports that it had ordered the news site Kun Post to delete the story. "
+               "On Monday the Ministry of Information ordered the news site Kun Post to delete the story.")
+    assert _kinds(doc) == {"demand-removal"}
+

@@ -65,7 +65,8 @@ _PERSON_WORD = {"en": r"(?:businessman|businesswoman|entrepreneur|official|polit
                 "ru": r"(?:бизнесмен|предприниматель|чиновник|депутат)"}
 _THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would|lead to|result in|entail) "
                            r"(?:to |be )?(?:an? )?$"),
-           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?) (?:\S+ )?$")}
+           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?|под угроза) "
+                            r"(?:\S+ )?$")}
 _LEGAL = {
     "en": re.compile(r"((?:[Aa]rticles?\s+[\dA-Za-z./-]+(?:\s+of\s+(?:the\s+|its\s+)?(?:Law|Criminal|Code|"
                      r"Civil|Administrative)[^.;]{0,70}?(?=[.;]|\s+after\b|$))?)|(?:the\s+)?[Ll]aw\s+(?:on|No\.?)\s+"
@@ -155,6 +156,23 @@ _NOT_BLOCKED = {
     "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|вход|выход|мост|"
                      r"трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|актив)(?: |$)"),
 }
+# what is to be withdrawn or dropped when it is no content: "withdraw the draft", «снять обвинения»
+_NOT_CONTENT = {
+    "en": re.compile(r"^ (?:the |its |their |his |her |a |an |this |that )?(?:\S+ ){0,2}?(?:draft|bill|law|"
+                     r"amendments?|complaints?|charges?|lawsuit|suit|claims?|case|application|accreditation|"
+                     r"candidacy|proposals?|resolution|decree|troops|forces|restrictions?|ban|block)\b"),
+    "ru": re.compile(r"^ (?:\S+ ){0,2}?(?:законопроект|поправка|обвинение|иск|жалоба|кандидатура|претензия|"
+                     r"запрет|ограничение|блокировка|проект)(?: |$)"),
+}
+# a sentence on what a law or a draft provides: "the amendments also introduce fines",
+# «законодательство позволяет агентству направлять требования»: no act done
+_PROVISION = {
+    "en": re.compile(r"\b(?:law|laws|legislation|bill|draft|amendments|provisions?|regulation|code)\b[^.]{0,200}?\b"
+                     r"(?:allow|allows|would allow|lets|empowers?|enables?|introduces?|introduce|provides? for|"
+                     r"permits?)\b"),
+    "ru": re.compile(r"(?<!\S)(?:закон|законодательство|законопроект|поправка|норма|кодекс)(?!\S)[^.]{0,200}?"
+                     r"(?<!\S)(?:позволять|разрешать|предусматривать|вводить|наделять|давать право)(?!\S)"),
+}
 # what a demand to remove or edit is about, when no state body or person made it
 _CONTENT = {
     "en": re.compile(r"\b(?:article|articles|material|materials|video|videos|post|posts|report|story|piece|"
@@ -184,6 +202,26 @@ _PRESS_WORDS = {
                      r"блог|vpn|пресса|заметка|интервью|расследование|фильм|видеорепортаж|заголовок|фото|фотография|"
                      r"новость)(?: |$)"),
 }
+
+
+_RUMOUR = {"en": re.compile(r"\b(?:reports?|claims?|rumou?rs?|allegations?|posts?) (?:\S+ ){0,6}?that\b"),
+           "ru": re.compile(r"(?:^| )(?:сообщение|слух|информация|утверждение|публикация) о(?: |$)")}
+
+
+def _denied_kinds(sents: list[_Sentence]) -> set[str]:
+    """The kinds of act a report denies as a rumour: "the agency denied reports that it had ordered bloggers to
+    delete …", «опровергло сообщения о том, что оно якобы направило требования удалить …»."""
+    out: set[str] = set()
+    for s in sents:
+        d = _DENIAL[s.lang].search(s.keystr)
+        if d is None:
+            continue
+        for rx, kind in _compiled(s.lang, "ACTION_RULES"):
+            for m in rx.finditer(s.keystr, d.end()):
+                between = s.keystr[d.end(): m.start()]
+                if _HEARSAY[s.lang].search(between) or _RUMOUR[s.lang].search(between):
+                    out.add(kind)
+    return out
 
 
 def _about_the_press(sents: list[_Sentence], actors: dict[str, Actor]) -> bool:
@@ -1416,6 +1454,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     legal_first: str | None = None
     acts: list[list[tuple[str, int]]] = [[] for _ in sents]  # each sentence's actions: kind, verb's token
     denied_anywhere = any(_DENIAL[s.lang].search(s.keystr) for s in sents)
+    denied = _denied_kinds(sents) if denied_anywhere else set()
     for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
         state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS and not any(
             t.key in _WITHOUT for t in s.toks[max(0, i - 2): i])]
@@ -1438,6 +1477,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
             if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):
                 continue  # «упоминалась организация, признанная в России экстремистской»: a ban named in passing
+            if kind == "demand-removal" and _NOT_CONTENT[s.lang].match(s.keystr[m.end():]):
+                continue  # "called on the government to withdraw the draft": no content to remove
+            if _PROVISION[s.lang].search(before):
+                continue  # "the amendments also introduce fines": what a law provides, no act
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
@@ -1452,6 +1495,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «для блокировки требуется решение суда»: what a block needs, not a block
             if denied_anywhere and _HEARSAY[s.lang].search(before):
                 continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
+            if kind in denied and not state:
+                continue  # the rumour the body denied, retold with no body doing it («в письме предлагалось удалить»)
             if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
             if kind.startswith("demand") and _future_passive(s, m.end()):
