@@ -1632,12 +1632,13 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.outcome, draft.outcome_quote = _outcome(sents) if draft.actions else ("unknown", None)
     draft.claims = _claims(sents, sentence_dates, draft, base)
     # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
-    # report, a press release, a maintenance notice — no claims and no dates either
+    # report, a press release, a maintenance notice — no claims either
     someone = any(a.kind in STATE_KINDS or (a.kind != "other" and not a.guessed and not _DOMAIN.fullmatch(a.name))
                   for a in draft.actors)
     if not draft.actions and not someone:
         draft.claims = []
-        draft.dates = []
+    if not draft.actions and not draft.claims:
+        draft.dates = []  # no act and no claim: nothing the report's dates could be the dates of
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
                      if a.kind == "outlet" and a.role == "recipient"] or [
         {"name": a.name, "domain": a.domain} for a in draft.actors if a.kind == "outlet"][:1]
