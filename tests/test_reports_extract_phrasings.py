@@ -1044,3 +1044,12 @@ def test_a_report_with_no_act_and_no_claim_dates_nothing() -> None:
     doc = _doc("The Ministry of Information on 12 May held a round table with the editors of the news site Kun Post "
                "on the new media law.")
     assert doc["actions"] == [] and doc["dates"] == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Совет по аудиовизуалу приостановил лицензию телеканала «Север ТВ».", "Совет по аудиовизуалу"),
+    ("Национальный совет по телевидению и радиовещанию вынес предупреждение телеканалу «Север ТВ».",
+     "Национальный совет по телевидению и радиовещанию"),
+])
+def test_a_broadcasting_council_is_a_regulator(text: str, name: str) -> None:
+    assert [(n, k) for n, k, _ in _senders(_doc(text))] == [(name, "regulator")]
