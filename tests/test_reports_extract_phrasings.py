@@ -1053,3 +1053,10 @@ def test_a_report_with_no_act_and_no_claim_dates_nothing() -> None:
 ])
 def test_a_broadcasting_council_is_a_regulator(text: str, name: str) -> None:
     assert [(n, k) for n, k, _ in _senders(_doc(text))] == [(name, "regulator")]
+
+
+def test_a_street_is_no_journalist() -> None:
+    doc = _doc("TBILISI — A reporter for the online outlet Tbilisi Now was fined by a Tbilisi court on Saturday, a "
+               "day after she was detained while filming a protest on Rustaveli Avenue, in what journalists' groups "
+               "called the latest case of police targeting the media.")
+    assert "Rustaveli Avenue" not in {a["name"] for a in doc["actors"]} and "Tbilisi Now" in _roles(doc, "recipient")

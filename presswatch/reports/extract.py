@@ -941,6 +941,10 @@ def _personish(words: list[str]) -> bool:
                                         for w in words)
 
 
+_EN_PLACE_HEADS = frozenset({"avenue", "street", "square", "boulevard", "road", "lane", "prospekt", "prospect",
+                             "highway", "bridge", "embankment", "park", "airport", "quarter", "district", "st", "ave"})
+
+
 def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
     """Outlets and people named without a trigger noun right before them: runs of capitalised words
     whose kind a word nearby decides — an outlet's head word ("Kuzey Haber") or a word after it
@@ -990,6 +994,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         keys = [toks[x].key for x in range(i, j + 1)]
         if any(x in heads or x in lang_en.NOT_STATE or x in gazetteer.PLATFORMS for x in keys):
             continue
+        if keys[-1] in _EN_PLACE_HEADS:
+            continue  # "Rustaveli Avenue", "Taksim Square": a place, no one
         texts = [re.sub(r"(?:'s|’s)$", "", toks[x].text) for x in range(i, j + 1)]
         before = [toks[x].key for x in range(max(0, i - 3), i)]
         before_q = [toks[x].key for x in range(max(0, i - 4), i - 1)] if quoted else before
