@@ -1060,3 +1060,12 @@ def test_a_street_is_no_journalist() -> None:
                "day after she was detained while filming a protest on Rustaveli Avenue, in what journalists' groups "
                "called the latest case of police targeting the media.")
     assert "Rustaveli Avenue" not in {a["name"] for a in doc["actors"]} and "Tbilisi Now" in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize("text", [
+    "The media council referred the editor of the news site Masr Daily, Omar Said, to the Public Prosecution.",
+    "Regulator blocks news site Masr Daily, refers its editor to prosecutors",
+    "The ministry sent the materials on the news site Masr Daily to the prosecutor's office.",
+])
+def test_a_referral_to_the_prosecution_in_any_tense(text: str) -> None:
+    assert "referral-prosecutor" in _kinds(_doc(text))

@@ -131,8 +131,9 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
      r"(?:notice|notification|caution|admonition)|\b(?:notified|informed) (?:\S+ ){0,8}?(?:of|about) (?:a |the )?"
      r"(?:possible |potential )?(?:liability|prosecution|charges|sanctions|penalties)", "warning"),
-    (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
-     r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
+    (r"(?:sent|sends|forwarded|forwards|referred|refers|passed|passes|handed|hands|transferred|transfers)\b"
+     r"[^.]{0,80}?\bto (?:the )?(?:CTRY )?(?:public |state |general )?(?:prosecutor|prosecutors|prosecution|"
+     r"prosecutor's office|prosecutor general)\b", "referral-prosecutor"),
     (r"forwarded the case to|referred the case to|(?:refer|refers|referred|send|sends|sent|pass|passes|passed|hand|"
      r"hands|handed|forward|forwards|forwarded) "
      r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
