@@ -1069,3 +1069,13 @@ def test_a_street_is_no_journalist() -> None:
 ])
 def test_a_referral_to_the_prosecution_in_any_tense(text: str) -> None:
     assert "referral-prosecutor" in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("On 10 February the contractor Kok Su filed a civil suit against the newspaper Dala Kuni.", "lawsuit"),
+    ("The company asked the Medeu District Court to oblige the newspaper Dala Kuni to publish a refutation.",
+     "demand-edit"),
+    ("The Medeu District Court ordered the newspaper Dala Kuni to print a correction within ten days.", "demand-edit"),
+])
+def test_a_suit_with_its_adjectives_and_a_refutation_demanded(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))

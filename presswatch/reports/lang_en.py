@@ -125,8 +125,9 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
      r"change the (?:text|headline)|"
      r"(?:publish|broadcast|air|print|run) (?:a )?(?:retraction|correction|rebuttal|denial|apology))\b", "demand-edit"),
-    (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
-     r"(?:retraction|correction|rebuttal)", "demand-edit"),
+    (r"(?:demand|demanded|demanding|order|ordered|oblige|obliged|require|required|asked) (?:that it |it to |"
+     r"the [a-z]+ to |(?:\S+ ){1,5}?to )?(?:publish |print |run |issue )?(?:a |an )?"
+     r"(?:retraction|correction|rebuttal|refutation)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
      r"(?:notice|notification|caution|admonition)|\b(?:notified|informed) (?:\S+ ){0,8}?(?:of|about) (?:a |the )?"
@@ -176,7 +177,8 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
      r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
      r"station|news agency|magazine|publisher)s?\b", "ban"),
-    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
+    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a |an )?(?:(?!against\b)\S+ ){0,3}?(?:suit|complaint|claim)|"
+     r"defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
