@@ -65,7 +65,8 @@ _PERSON_WORD = {"en": r"(?:businessman|businesswoman|entrepreneur|official|polit
                 "ru": r"(?:бизнесмен|предприниматель|чиновник|депутат)"}
 _THREAT = {"en": re.compile(r"(?:threat\w*|threatened|face|risk|could|may|might|would|lead to|result in|entail) "
                            r"(?:to |be )?(?:an? )?$"),
-           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?) (?:\S+ )?$")}
+           "ru": re.compile(r"(?:угрожать|пригрозить|грозить|могут|мочь|повлечь|влечь|грозящий~?|под угроза) "
+                            r"(?:\S+ )?$")}
 _LEGAL = {
     "en": re.compile(r"((?:[Aa]rticles?\s+[\dA-Za-z./-]+(?:\s+of\s+(?:the\s+|its\s+)?(?:Law|Criminal|Code|"
                      r"Civil|Administrative)[^.;]{0,70}?(?=[.;]|\s+after\b|$))?)|(?:the\s+)?[Ll]aw\s+(?:on|No\.?)\s+"
@@ -129,7 +130,18 @@ _HEARSAY = {
 _CHARGE = {
     "en": re.compile(r"(?:^| )(?:for|over|on charges of|charged with|accused of|under article \S+ on) (?:\" )?"
                      r"(?:\S+ ){0,3}$"),
-    "ru": re.compile(r"(?:^| )(?:за|по статья о?|обвинение в|обвинять в) (?:« )?(?:\S+ ){0,3}$"),
+    "ru": re.compile(r"(?:^| )(?:за|по статья о?|обвинение в|обвинять в|вменяться|вменять|вменить|подозрение в|"
+                     r"подозревать в) (?:« )?(?:\S+ ){0,3}$"),
+}
+# an organisation the state has banned, named in passing: «организация, признанная в России экстремистской»,
+# "a group designated as extremist" — the ban is not the report's act
+_BANNED_BEFORE = {
+    "en": re.compile(r"(?:^| )(?:organi[sz]ations?|groups?|movements?|foundations?)(?: ,)? (?:that was |which was |"
+                     r"that is |which is )?(?:designated|recognised|recognized|declared|labell?ed|banned|listed) "
+                     r"(?:as )?(?:\S+ ){0,3}?(?:extremist|terrorist|undesirable)$"),
+    "ru": re.compile(r"(?:^| )(?:организация|движение|структура|объединение|фонд)(?: ,)? (?:признать~|признанный|"
+                     r"запретить~|запрещённый|запрещенный) (?:\S+ ){0,3}?(?:экстремистский|террористический|"
+                     r"нежелательный)~?$"),
 }
 # an act named only as what is to be avoided, or under a condition
 _AVERTED = {
@@ -143,6 +155,23 @@ _NOT_BLOCKED = {
                      r"numbers?|cards?|payments?|transactions?|funds|assets|bills?|legislation|reforms?|deals?)\b"),
     "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|вход|выход|мост|"
                      r"трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|актив)(?: |$)"),
+}
+# what is to be withdrawn or dropped when it is no content: "withdraw the draft", «снять обвинения»
+_NOT_CONTENT = {
+    "en": re.compile(r"^ (?:the |its |their |his |her |a |an |this |that )?(?:\S+ ){0,2}?(?:draft|bill|law|"
+                     r"amendments?|complaints?|charges?|lawsuit|suit|claims?|case|application|accreditation|"
+                     r"candidacy|proposals?|resolution|decree|troops|forces|restrictions?|ban|block)\b"),
+    "ru": re.compile(r"^ (?:\S+ ){0,2}?(?:законопроект|поправка|обвинение|иск|жалоба|кандидатура|претензия|"
+                     r"запрет|ограничение|блокировка|проект)(?: |$)"),
+}
+# a sentence on what a law or a draft provides: "the amendments also introduce fines",
+# «законодательство позволяет агентству направлять требования»: no act done
+_PROVISION = {
+    "en": re.compile(r"\b(?:law|laws|legislation|bill|draft|amendments|provisions?|regulation|code)\b[^.]{0,200}?\b"
+                     r"(?:allow|allows|would allow|lets|empowers?|enables?|introduces?|introduce|provides? for|"
+                     r"permits?)\b"),
+    "ru": re.compile(r"(?<!\S)(?:закон|законодательство|законопроект|поправка|норма|кодекс)(?!\S)[^.]{0,200}?"
+                     r"(?<!\S)(?:позволять|разрешать|предусматривать|вводить|наделять|давать право)(?!\S)"),
 }
 # what a demand to remove or edit is about, when no state body or person made it
 _CONTENT = {
@@ -173,6 +202,26 @@ _PRESS_WORDS = {
                      r"блог|vpn|пресса|заметка|интервью|расследование|фильм|видеорепортаж|заголовок|фото|фотография|"
                      r"новость)(?: |$)"),
 }
+
+
+_RUMOUR = {"en": re.compile(r"\b(?:reports?|claims?|rumou?rs?|allegations?|posts?) (?:\S+ ){0,6}?that\b"),
+           "ru": re.compile(r"(?:^| )(?:сообщение|слух|информация|утверждение|публикация) о(?: |$)")}
+
+
+def _denied_kinds(sents: list[_Sentence]) -> set[str]:
+    """The kinds of act a report denies as a rumour: "the agency denied reports that it had ordered bloggers to
+    delete …", «опровергло сообщения о том, что оно якобы направило требования удалить …»."""
+    out: set[str] = set()
+    for s in sents:
+        d = _DENIAL[s.lang].search(s.keystr)
+        if d is None:
+            continue
+        for rx, kind in _compiled(s.lang, "ACTION_RULES"):
+            for m in rx.finditer(s.keystr, d.end()):
+                between = s.keystr[d.end(): m.start()]
+                if _HEARSAY[s.lang].search(between) or _RUMOUR[s.lang].search(between):
+                    out.add(kind)
+    return out
 
 
 def _about_the_press(sents: list[_Sentence], actors: dict[str, Actor]) -> bool:
@@ -242,6 +291,8 @@ class Actor:
     guessed: bool = False  # named by no trigger noun: its kind comes from the words around it
     # short forms merged into this actor (name and quote), kept as evidence; not part of the JSON
     merged: list[tuple[str, Quote]] = field(default_factory=list)
+    # countries a body of an abbreviation several countries share may belong to (GKNB: KG, TJ); not in the JSON
+    country_options: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "kind": self.kind, "country": self.country,
@@ -677,9 +728,21 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
         if country is None:
             country = next((gazetteer.BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
                             if s.toks[k].key in gazetteer.BODY_COUNTRY), None)
+        options = () if country else next((gazetteer.AMBIGUOUS_BODY_COUNTRY[s.toks[k].key] for k in range(i, j + 1)
+                                           if s.toks[k].key in gazetteer.AMBIGUOUS_BODY_COUNTRY), ())
+        # «ГКНБ задержал в Кулябе …», "the GKNB in Khujand": the sentence's own place settles it
+        country = country or next((t.country for t in s.toks if t.country in options), None)
         conf = 0.9 if j > i or kind in ("regulator", "platform") else 0.75
-        out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name))))
+        out.append((i, j, Actor(name, kind, country, s.quote, conf, key=_name_key(name),
+                                country_options=() if country else options)))
     return out
+
+
+def _ambiguous_country(a: Actor, mentions: Counter[str]) -> str | None:
+    """The country of a body whose abbreviation several countries use (the GKNB of Kyrgyzstan or of
+    Tajikistan) and whose sentence names none of them: the one the report names most, None if none."""
+    named = [c for c in a.country_options if mentions[c]]
+    return max(named, key=lambda c: mentions[c]) if named else None
 
 
 def _back_references(s: _Sentence, found: list[tuple[int, int, Actor]],
@@ -878,6 +941,10 @@ def _personish(words: list[str]) -> bool:
                                         for w in words)
 
 
+_EN_PLACE_HEADS = frozenset({"avenue", "street", "square", "boulevard", "road", "lane", "prospekt", "prospect",
+                             "highway", "bridge", "embankment", "park", "airport", "quarter", "district", "st", "ave"})
+
+
 def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
     """Outlets and people named without a trigger noun right before them: runs of capitalised words
     whose kind a word nearby decides — an outlet's head word ("Kuzey Haber") or a word after it
@@ -927,6 +994,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         keys = [toks[x].key for x in range(i, j + 1)]
         if any(x in heads or x in lang_en.NOT_STATE or x in gazetteer.PLATFORMS for x in keys):
             continue
+        if keys[-1] in _EN_PLACE_HEADS:
+            continue  # "Rustaveli Avenue", "Taksim Square": a place, no one
         texts = [re.sub(r"(?:'s|’s)$", "", toks[x].text) for x in range(i, j + 1)]
         before = [toks[x].key for x in range(max(0, i - 3), i)]
         before_q = [toks[x].key for x in range(max(0, i - 4), i - 1)] if quoted else before
@@ -1331,6 +1400,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 prior = a
             elif not a.guessed and prior.guessed:  # «Даракчи» guessed in the headline, «газета «Даракчи»» later
                 prior.guessed, prior.kind, prior.confidence = False, a.kind, a.confidence
+            if prior.country is None and not prior.country_options:  # «… безопасности (ГКНБ)»: the short name's
+                prior.country_options = a.country_options
             resolved.append((i, j, prior))
         _alias_parenthesised(s, resolved, actors, per_sentence)
         resolved += _back_references(s, resolved, seen_bodies)
@@ -1357,7 +1428,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     _merge_domains(actors, per_sentence)
     for a in actors.values():
         if a.country is None and a.kind in STATE_KINDS:
-            a.country = dominant
+            a.country = _ambiguous_country(a, mentions) or dominant
         if a.kind == "outlet" and a.domain:
             tld = a.domain.rsplit(".", 1)[-1].upper()
             a.country = tld if len(tld) == 2 and tld not in ("TV", "FM") else a.country
@@ -1389,6 +1460,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     legal_first: str | None = None
     acts: list[list[tuple[str, int]]] = [[] for _ in sents]  # each sentence's actions: kind, verb's token
     denied_anywhere = any(_DENIAL[s.lang].search(s.keystr) for s in sents)
+    denied = _denied_kinds(sents) if denied_anywhere else set()
     for k_sent, (s, found, sds) in enumerate(zip(sents, per_sentence, sentence_dates, strict=True)):
         state = [(i, j, a) for i, j, a in found if a.kind in STATE_KINDS and not any(
             t.key in _WITHOUT for t in s.toks[max(0, i - 2): i])]
@@ -1409,6 +1481,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
             if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
+            if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):
+                continue  # «упоминалась организация, признанная в России экстремистской»: a ban named in passing
+            if kind == "demand-removal" and _NOT_CONTENT[s.lang].match(s.keystr[m.end():]):
+                continue  # "called on the government to withdraw the draft": no content to remove
+            if _PROVISION[s.lang].search(before):
+                continue  # "the amendments also introduce fines": what a law provides, no act
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
@@ -1423,6 +1501,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «для блокировки требуется решение суда»: what a block needs, not a block
             if denied_anywhere and _HEARSAY[s.lang].search(before):
                 continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
+            if kind in denied and not state:
+                continue  # the rumour the body denied, retold with no body doing it («в письме предлагалось удалить»)
             if not _plausible(s, kind, found, bool(draft.actions)):
                 continue
             if kind.startswith("demand") and _future_passive(s, m.end()):
@@ -1558,12 +1638,13 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.outcome, draft.outcome_quote = _outcome(sents) if draft.actions else ("unknown", None)
     draft.claims = _claims(sents, sentence_dates, draft, base)
     # no act and no one of the state or the press named (a bare domain or a guessed name is no one): a match
-    # report, a press release, a maintenance notice — no claims and no dates either
+    # report, a press release, a maintenance notice — no claims either
     someone = any(a.kind in STATE_KINDS or (a.kind != "other" and not a.guessed and not _DOMAIN.fullmatch(a.name))
                   for a in draft.actors)
     if not draft.actions and not someone:
         draft.claims = []
-        draft.dates = []
+    if not draft.actions and not draft.claims:
+        draft.dates = []  # no act and no claim: nothing the report's dates could be the dates of
     draft.outlets = [{"name": a.name, "domain": a.domain} for a in draft.actors
                      if a.kind == "outlet" and a.role == "recipient"] or [
         {"name": a.name, "domain": a.domain} for a in draft.actors if a.kind == "outlet"][:1]
@@ -1845,6 +1926,8 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         if a1.kind in STATE_KINDS and a2.kind not in STATE_KINDS | {"other"}:
             continue
         actors[a2.key] = a1
+        if a1.country is None:  # "the State Committee for National Security (GKNB)": what the short name says
+            a1.country, a1.country_options = a2.country, a1.country_options or a2.country_options
         for part in (found, *earlier):
             for k, (i, j, a) in enumerate(part):
                 if a is a2:

@@ -14,6 +14,7 @@ import re
 import pycountry
 
 __all__ = [
+    "AMBIGUOUS_BODY_COUNTRY",
     "BODY_COUNTRY",
     "PLATFORMS",
     "SHORT_FORMS",
@@ -54,7 +55,7 @@ _EN_CITIES: dict[str, str] = {
     "nukus": "UZ", "turkmenabat": "TM", "gomel": "BY", "homel": "BY", "grodno": "BY", "hrodna": "BY",
     "vitebsk": "BY", "mogilev": "BY", "ganja": "AZ", "sumgait": "AZ", "batumi": "GE", "kutaisi": "GE",
     "gyumri": "AM", "izmir": "TR", "antalya": "TR", "diyarbakir": "TR", "kazan": "RU", "novosibirsk": "RU",
-    "krasnodar": "RU", "voronezh": "RU", "samara": "RU",
+    "krasnodar": "RU", "voronezh": "RU", "samara": "RU", "chisinau": "MD", "kishinev": "MD", "balti": "MD",
 }
 # Russian: lemmas (pymorphy3 normal forms) -> alpha-2; names, local variants, adjectives, cities
 _RU_ALIASES: dict[str, str] = {
@@ -68,7 +69,10 @@ _RU_ALIASES: dict[str, str] = {
     "азербайджан": "AZ", "азербайджанский": "AZ", "армения": "AM", "армянский": "AM",
     "грузия": "GE", "грузинский": "GE", "украина": "UA", "украинский": "UA",
     "китай": "CN", "китайский": "CN", "иран": "IR", "польша": "PL", "литва": "LT", "латвия": "LV",
-    "чечня": "RU", "чеченский": "RU",
+    "чечня": "RU", "чеченский": "RU", "молдова": "MD", "молдавия": "MD", "молдавский": "MD", "молдовский": "MD",
+    "египет": "EG", "египетский": "EG", "индия": "IN", "индийский": "IN", "пакистан": "PK", "пакистанский": "PK",
+    "эфиопия": "ET", "эфиопский": "ET", "бангладеш": "BD", "сербия": "RS", "сербский": "RS",
+    "кишинёв": "MD", "кишинев": "MD", "кишинёвский": "MD", "кишиневский": "MD", "бельцы": "MD", "тирасполь": "MD",
     "бишкек": "KG", "ош": "KG", "ошский": "KG", "нарын": "KG", "алматы": "KZ", "астана": "KZ",
     "шымкент": "KZ", "ташкент": "UZ", "душанбе": "TJ", "москва": "RU", "стамбул": "TR", "анкара": "TR",
     "минск": "BY", "брест": "BY", "баку": "AZ",
@@ -83,7 +87,11 @@ _RU_ALIASES: dict[str, str] = {
 # bodies whose country is part of their name
 BODY_COUNTRY: dict[str, str] = {
     "roskomnadzor": "RU", "роскомнадзор": "RU", "ркн": "RU", "btk": "TR", "rtük": "TR", "rtuk": "TR",
-    "гкнб": "KG", "gknb": "KG", "fsb": "RU", "фсб": "RU", "kgb": "BY", "кгб": "BY",
+    "fsb": "RU", "фсб": "RU", "kgb": "BY", "кгб": "BY",
+}
+# bodies of the same abbreviation in several countries: the one the report speaks of most, else the first
+AMBIGUOUS_BODY_COUNTRY: dict[str, tuple[str, ...]] = {
+    "гкнб": ("KG", "TJ"), "gknb": ("KG", "TJ"), "кнб": ("KZ", "KG", "TJ"), "knb": ("KZ", "KG", "TJ"),
 }
 # short forms of state bodies (on name keys: lower case, Russian lemmas) -> what their full names say
 SHORT_FORMS: tuple[tuple[str, str], ...] = (

@@ -125,14 +125,16 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
      r"change the (?:text|headline)|"
      r"(?:publish|broadcast|air|print|run) (?:a )?(?:retraction|correction|rebuttal|denial|apology))\b", "demand-edit"),
-    (r"(?:demand|demanded|demanding|order|ordered) (?:that it |it to |the [a-z]+ to )?(?:publish )?(?:a )?"
-     r"(?:retraction|correction|rebuttal)", "demand-edit"),
+    (r"(?:demand|demanded|demanding|order|ordered|oblige|obliged|require|required|asked) (?:that it |it to |"
+     r"the [a-z]+ to |(?:\S+ ){1,5}?to )?(?:publish |print |run |issue )?(?:a |an )?"
+     r"(?:retraction|correction|rebuttal|refutation)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
      r"(?:notice|notification|caution|admonition)|\b(?:notified|informed) (?:\S+ ){0,8}?(?:of|about) (?:a |the )?"
      r"(?:possible |potential )?(?:liability|prosecution|charges|sanctions|penalties)", "warning"),
-    (r"(?:sent|forwarded|referred|passed|handed|transferred)\b[^.]{0,80}?\bto (?:the )?(?:CTRY )?"
-     r"(?:prosecutor|prosecutors)", "referral-prosecutor"),
+    (r"(?:sent|sends|forwarded|forwards|referred|refers|passed|passes|handed|hands|transferred|transfers)\b"
+     r"[^.]{0,80}?\bto (?:the )?(?:CTRY )?(?:public |state |general )?(?:prosecutor|prosecutors|prosecution|"
+     r"prosecutor's office|prosecutor general)\b", "referral-prosecutor"),
     (r"forwarded the case to|referred the case to|(?:refer|refers|referred|send|sends|sent|pass|passes|passed|hand|"
      r"hands|handed|forward|forwards|forwarded) "
      r"(?:the )?(?:matter|materials?|case|complaint|file) (?:over )?to (?:the )?(?:CTRY )?(?:prosecutor|police|"
@@ -147,13 +149,15 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"publication|magazine|programme|program|book|film|documentary)s?\b|"
      r"\b(?:revoked|revokes|withdrew|cancelled|canceled|annulled) (?:the |its |their )?(?:\S+ )?licen[cs]e|"
      r"\bstripped (?:\S+ ){0,4}?of (?:its|their|the) (?:\S+ )?licen[cs]e|\bbroadcast(?:ing)? ban\b|"
-     r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) (?:suspended|revoked|withdrawn|"
-     r"cancell?ed|annulled)\b|\b(?:was|were|has been|had been) taken off (?:the )?air\b|"
+     r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) (?:revoked|withdrawn|"
+     r"cancell?ed|annulled)\b|\b(?:was|were|has been|had been) taken off (?:the )?air\b", "ban"),
+    # a suspension (of a licence, a programme, an outlet) is for a time: an act of its own kind, as a fine is
+    (r"\blicen[cs]es? [^.]{0,40}?(?:was|were|has been|had been|have been) suspended\b|"
      r"\bsuspended (?:the |its )?(?:broadcasting|broadcasts|"
      r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
-     r"(?:programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|website|outlet|"
-     r"activities|operations)\b", "ban"),
+     r"(?:licen[cs]es?|programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|"
+     r"website|outlet|activities|operations)\b", "other"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|\bunreachable\b|\bonly (?:through|via|with|using) (?:a |an )?(?:vpn|proxy)|"
@@ -173,7 +177,8 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
      r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
      r"station|news agency|magazine|publisher)s?\b", "ban"),
-    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a )?(?:suit|complaint|claim)|defamation (?:suit|claim|case)|libel|"
+    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a |an )?(?:(?!against\b)\S+ ){0,3}?(?:suit|complaint|claim)|"
+     r"defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
     (r"\b(?:arrested|detained|detains|detain|arrest|arrests|jailed|taken into custody|apprehended|"
