@@ -462,6 +462,8 @@ def _remember(settled: dict[str, dict[str, Any]], ref: str, commitment: dict[str
 
 @event.listens_for(Session, "after_commit")
 def _settle_committed(session: Session) -> None:
+    """Remember the settled rows this transaction inserted. An insert inside a savepoint that rolled
+    back left its instance without an identity (and its id may go to another row): not remembered."""
     for settled, ref, obj, commitment in session.info.pop(_SETTLE_PENDING, ()):
         state = sa_inspect(obj)
         if state.has_identity and f"{state.mapper.local_table.name}:{state.identity[0]}" == ref:
@@ -710,27 +712,17 @@ class Ledger:
                     raise ValueError(f"{r}: no such row to describe")
                 commitment = got[0]
                 if table.name in _SETTLED_TABLES and obj is None:
-                    self._settle(r, commitment)
+                    _remember(self._settled, r, commitment)  # committed by an earlier transaction
             elif obj is not None and table.name in _SETTLED_TABLES:
-                # a row inserted now is settled once its transaction commits: the next check that
-                # names it (every unchanged check names its current version) needs no read-back
-                self._settle(r, commitment, inserted=(session, obj))
+                # a row inserted now is remembered when its transaction commits, if its insert survived
+                # (see _settle_committed): the next check naming it (every unchanged check names its
+                # current version) reads nothing back
+                session.info.setdefault(_SETTLE_PENDING, []).append((self._settled, r, obj, commitment))
             described[r] = commitment
             if table.name == "capture":
                 known = noted.get(obj) if noted is not None and obj is not None else None
                 warc[r] = dict(known) if known is not None else warc_commitment(self.core.data_dir, commitment)
         return described, warc
-
-    def _settle(self, ref: str, commitment: dict[str, Any], inserted: tuple[Session, Any] | None = None) -> None:
-        """Remember a settled row's commitment: at once for a row read back (committed earlier), or
-        for a row ``inserted`` now (session, instance) when its transaction commits and only if its
-        insert survived (an insert inside a savepoint that rolled back leaves the instance without
-        an identity, and its id may be given to another row)."""
-        if inserted is not None:
-            session, obj = inserted
-            session.info.setdefault(_SETTLE_PENDING, []).append((self._settled, ref, obj, commitment))
-            return
-        _remember(self._settled, ref, commitment)
 
     def append_events(self, session: Session, events: Iterable[Any], *, flushed: bool = False) -> list[int]:
         """Append one ``event`` entry per (flushed) :class:`~presswatch.record.models.Event`."""
