@@ -309,16 +309,37 @@ async def _no_state(wid: int) -> WatchState | None:
     return None
 
 
-def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency: int | None) -> dict[str, Any]:
-    """One shard of a multi-process pass (runs in a child process)."""
+# the shard process's core, kept from pass to pass (its connections, open WARC file and the evidence
+# log's remembered commitments); opened again when the settings or the kind of clock change
+_SHARD_CORE: tuple[str, bool, Presswatch] | None = None
+
+
+def _shard_core(settings_json: str, now: str | None) -> Presswatch:
     from datetime import datetime
 
     from presswatch.clock import FakeClock, SystemClock
     from presswatch.settings import Settings
 
+    global _SHARD_CORE
+    if _SHARD_CORE is not None:
+        key, fake, core = _SHARD_CORE
+        if key == settings_json and fake == (now is not None):
+            if now is not None:
+                assert isinstance(core.clock, FakeClock)
+                core.clock.set(datetime.fromisoformat(now))
+            return core
+        _SHARD_CORE = None
+        core.close()
     settings = Settings.model_validate_json(settings_json)
     clock = FakeClock(datetime.fromisoformat(now)) if now else SystemClock()
     core = Presswatch.open(settings, clock=clock, migrate=False)
+    _SHARD_CORE = (settings_json, now is not None, core)
+    return core
+
+
+def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency: int | None) -> dict[str, Any]:
+    """One shard of a multi-process pass (runs in a child process of a :func:`shard_pool`)."""
+    core = _shard_core(settings_json, now)
 
     async def go() -> RunStats:
         async with core.session(shard=(k, n)) as ops:
@@ -326,8 +347,11 @@ def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency
 
     try:
         st = asyncio.run(go())
-    finally:
+    except BaseException:
+        global _SHARD_CORE
+        _SHARD_CORE = None
         core.close()
+        raise
     return {"checked": st.checked, "discovered": st.discovered, "errors": st.errors, "by_status": st.by_status}
 
 

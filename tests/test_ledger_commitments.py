@@ -167,6 +167,68 @@ def test_a_version_changed_between_checks_fails_verify(tmp_path: Path, simsite: 
         core.close()
 
 
+def test_unchanged_checks_commit_to_their_version_by_digest(tmp_path: Path, simsite: Any) -> None:
+    """The entry written with a version commits to it in full; the entries of the unchanged checks
+    after it hold the digest of that same commitment (not the text again), remembered or read back."""
+    import json
+
+    from presswatch.record.ledger import LogEntry, _commitment_digest
+
+    core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True, timeout=5.0))
+    try:
+        wid = add_watch(core, simsite.article_urls()[0])
+
+        async def once() -> str:
+            async with Fetcher(core.settings, core.clock) as f:
+                return str((await Checker(core, f).check(wid))["status"])
+
+        assert asyncio.run(once()) == "new"
+        assert asyncio.run(once()) == "unchanged"  # the digest remembered at commit
+        core.db.settled_commitments.clear()  # as in a new process: the row is read back
+        assert asyncio.run(once()) == "unchanged"
+        with core.db.session() as s:
+            docs = [json.loads(e.canonical) for e in s.scalars(
+                select(LogEntry).where(LogEntry.kind == "observation").order_by(LogEntry.index))]
+        ref = next(r for r in docs[0]["rows"] if r.startswith("version:"))
+        full = docs[0]["rows"][ref]
+        assert full["text_z"]  # the text, once
+        want = "sha256:" + _commitment_digest(full).hex()
+        for doc in docs[1:]:
+            assert doc["v"] == 3
+            assert ref not in doc["rows"]
+            assert doc["row_digests"] == {ref: want}
+            assert len(json.dumps(doc)) < len(json.dumps(docs[0]))
+        assert Ledger(core).verify_store().ok
+    finally:
+        core.close()
+
+
+def test_a_version_changed_then_read_back_fails_verify(tmp_path: Path, simsite: Any) -> None:
+    """An edit behind the log's back that the next check reads back (nothing remembered, as after a
+    restart) is caught: every entry naming a version must commit to the same row."""
+    from sqlalchemy import update
+
+    from presswatch.record.models import Version
+
+    core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True, timeout=5.0))
+    try:
+        wid = add_watch(core, simsite.article_urls()[0])
+
+        async def once() -> str:
+            async with Fetcher(core.settings, core.clock) as f:
+                return str((await Checker(core, f).check(wid))["status"])
+
+        assert [asyncio.run(once()) for _ in range(2)] == ["new", "unchanged"]
+        core.db.write(lambda s: s.execute(update(Version).values(title="A different headline")))
+        core.db.settled_commitments.clear()
+        assert asyncio.run(once()) == "unchanged"
+        report = Ledger(core).verify_store()
+        assert not report.ok
+        assert any("version:" in f and "differs from what entry" in f for f in report.failures), report.failures
+    finally:
+        core.close()
+
+
 def test_a_version_inserted_in_a_rolled_back_savepoint_is_not_remembered(db_url: str, tmp_path: Path) -> None:
     """Only a committed insert is remembered as settled: one whose savepoint rolled back leaves no
     commitment behind for the id another row may be given next."""

@@ -489,8 +489,15 @@ def repair_tail(path: Path) -> int:
 def _member(head: bytes, tail: bytes = b"") -> bytes:
     """One record as one gzip member. The headers end their own deflate block (a sync flush), so
     their Huffman codes are not shared with an already-compressed payload, which is what made the
-    headers of a response cost almost a byte per character."""
-    c = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    headers of a response cost almost a byte per character.
+
+    The window is no larger than the record (at least 512 bytes, at most 32 KiB): a deflate stream
+    never refers further back than its window, so a small record compresses the same, while setting
+    up a full window costs a few times more than compressing a revisit record. Readers always use a
+    32 KiB window, which decodes every smaller one (RFC 1951).
+    """
+    wbits = min(zlib.MAX_WBITS, max(9, (len(head) + len(tail)).bit_length()))
+    c = zlib.compressobj(6, zlib.DEFLATED, 16 + wbits)
     if not tail:
         return c.compress(head) + c.flush()
     return c.compress(head) + c.flush(zlib.Z_SYNC_FLUSH) + c.compress(tail) + c.flush()

@@ -148,7 +148,7 @@ class Database:
         self._writer: threading.Thread | None = None
         self.before_commit: list[Callable[[], None]] = []  # e.g. fsync the WARC files rows point to
         # the evidence log's commitments of rows that never change, by ref (see record.ledger)
-        self.settled_commitments: dict[str, dict[str, Any]] = {}
+        self.settled_commitments: dict[str, bytes] = {}  # digests of their commitments
         _OPEN.add(self)
 
     def _reset_after_fork(self) -> None:

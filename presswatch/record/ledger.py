@@ -93,7 +93,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ENTRY_VERSION = 2  # 2: entries commit to the rows they describe ("rows") and their request records
+# 2: entries commit to the rows they describe ("rows") and their request records.
+# 3: a row of a table whose rows never change (a version, text included) is committed to in full by the
+#    entry written with it and afterwards by its digest ("row_digests": ref -> "sha256:<hex>" of the
+#    canonical commitment), so the entry of every unchanged check does not repeat the version's text.
+ENTRY_VERSION = 3
 STH_TYPE = "presswatch-sth-v1"
 KEY_FILE = Path("keys") / "log-ed25519.pem"
 PUBLISHED_DIR = "published"
@@ -447,27 +451,40 @@ _INSERTED = "presswatch.ledger.inserted"
 # row read back before (committed by an earlier transaction) is committed to from memory. A row changed
 # behind the log's back meanwhile still fails verify: the new entry holds what the row was.
 _SETTLED_TABLES = frozenset({"version"})
-_SETTLED_MAX = 4096
+_SETTLED_MAX = 1 << 16  # digests (32 bytes) by ref: a pass of 65,536 watches reads no version back
 _WARC_NOTED = "presswatch.ledger.warc"
 
 
 _SETTLE_PENDING = "presswatch.ledger.settle"
 
 
-def _remember(settled: dict[str, dict[str, Any]], ref: str, commitment: dict[str, Any]) -> None:
+def _remember(settled: dict[str, bytes], ref: str, digest: bytes) -> None:
     if len(settled) >= _SETTLED_MAX:
         settled.pop(next(iter(settled)))
-    settled[ref] = commitment
+    settled[ref] = digest
+
+
+def _digest_ref(digest: bytes) -> str:
+    return "sha256:" + digest.hex()
+
+
+def _parse_digest_ref(value: Any) -> bytes | None:
+    if isinstance(value, str) and value.startswith("sha256:") and len(value) == 71:
+        try:
+            return bytes.fromhex(value[7:])
+        except ValueError:
+            return None
+    return None
 
 
 @event.listens_for(Session, "after_commit")
 def _settle_committed(session: Session) -> None:
     """Remember the settled rows this transaction inserted. An insert inside a savepoint that rolled
     back left its instance without an identity (and its id may go to another row): not remembered."""
-    for settled, ref, obj, commitment in session.info.pop(_SETTLE_PENDING, ()):
+    for settled, ref, obj, digest in session.info.pop(_SETTLE_PENDING, ()):
         state = sa_inspect(obj)
         if state.has_identity and f"{state.mapper.local_table.name}:{state.identity[0]}" == ref:
-            _remember(settled, ref, commitment)
+            _remember(settled, ref, digest)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -635,7 +652,9 @@ class Ledger:
                 raise ValueError(f"not a WARC digest: {d!r}")
             if d not in cited:
                 cited.append(d)
-        described, warc = self._commit_rows(session, [*([ref] if ref else []), *rows], flush=not flushed)
+        described, by_digest, warc = self._commit_rows(
+            session, [*([ref] if ref else []), *rows], flush=not flushed
+        )
         captured = {
             d for r, c in described.items() if r.startswith("capture:") for d in (c.get("payload_digest"),
                                                                                   c.get("block_digest")) if d
@@ -660,6 +679,7 @@ class Ledger:
                 "digests": cited,
                 "record": record,
                 "rows": described,
+                "row_digests": by_digest,
                 "warc": warc,
             }
         )
@@ -683,18 +703,22 @@ class Ledger:
 
     def _commit_rows(
         self, session: Session, refs: Sequence[str], *, flush: bool = True
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """The commitments of the rows ``refs`` name, as stored; and of captures' WARC bytes.
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, Any]]]:
+        """The commitments of the rows ``refs`` name, as stored; digests of settled rows; captures' WARC.
 
         A row inserted by this session's flushes is committed to from the values the flush wrote
-        (:func:`inserted_commitment`); any other row is read back. A capture's WARC commitment comes
-        from the bytes the archive wrote (:func:`note_warc_commitment`) or is read from the file.
+        (:func:`inserted_commitment`); any other row is read back. A row of :data:`_SETTLED_TABLES`
+        not inserted now was committed to in full by the entry written with it: this entry holds the
+        digest of its commitment (remembered, or from the row read back), and verify checks that every
+        entry naming the row agrees. A capture's WARC commitment comes from the bytes the archive wrote
+        (:func:`note_warc_commitment`) or is read from the file.
         """
         if not refs:
-            return {}, {}
+            return {}, {}, {}
         if flush:
             session.flush()
         described: dict[str, dict[str, Any]] = {}
+        by_digest: dict[str, str] = {}
         warc: dict[str, dict[str, Any]] = {}
         noted: weakref.WeakKeyDictionary[Any, Mapping[str, Any]] | None = session.info.get(_WARC_NOTED)
         for r in dict.fromkeys(refs):
@@ -702,27 +726,36 @@ class Ledger:
             if found is None:
                 raise ValueError(f"{r!r} does not name a row of a known table")
             table, key = found
+            settled = table.name in _SETTLED_TABLES
             obj = _inserted_instance(session, table, key)
             commitment = inserted_commitment(obj) if obj is not None else None
-            if commitment is None and table.name in _SETTLED_TABLES:
-                commitment = self._settled.get(r)
+            if obj is None and settled:
+                digest = self._settled.get(r)
+                if digest is None:
+                    got = list(read_row_commitments(session, table, [key]).values())
+                    if len(got) != 1:
+                        raise ValueError(f"{r}: no such row to describe")
+                    digest = _commitment_digest(got[0])
+                    _remember(self._settled, r, digest)  # committed by an earlier transaction
+                by_digest[r] = _digest_ref(digest)
+                continue
             if commitment is None:
                 got = list(read_row_commitments(session, table, [key]).values())
                 if len(got) != 1:
                     raise ValueError(f"{r}: no such row to describe")
                 commitment = got[0]
-                if table.name in _SETTLED_TABLES and obj is None:
-                    _remember(self._settled, r, commitment)  # committed by an earlier transaction
-            elif obj is not None and table.name in _SETTLED_TABLES:
+            if obj is not None and settled:
                 # a row inserted now is remembered when its transaction commits, if its insert survived
                 # (see _settle_committed): the next check naming it (every unchanged check names its
                 # current version) reads nothing back
-                session.info.setdefault(_SETTLE_PENDING, []).append((self._settled, r, obj, commitment))
+                session.info.setdefault(_SETTLE_PENDING, []).append(
+                    (self._settled, r, obj, _commitment_digest(commitment))
+                )
             described[r] = commitment
             if table.name == "capture":
                 known = noted.get(obj) if noted is not None and obj is not None else None
                 warc[r] = dict(known) if known is not None else warc_commitment(self.core.data_dir, commitment)
-        return described, warc
+        return described, by_digest, warc
 
     def append_events(self, session: Session, events: Iterable[Any], *, flushed: bool = False) -> list[int]:
         """Append one ``event`` entry per (flushed) :class:`~presswatch.record.models.Event`."""
@@ -1151,13 +1184,26 @@ class Ledger:
                     if row is None:
                         report.fail(f"entry {index}: row {ref} it describes is missing")
                     elif digest is not None and _commitment_digest(row) != digest:
-                        self._name_row_changes(s, index, ref, row, report)
+                        self._name_row_changes(s, index, ref, row, report, rows.full.get(ref))
 
     def _name_row_changes(
-        self, s: Session, index: int, ref: str, row: dict[str, Any], report: VerificationReport
+        self, s: Session, index: int, ref: str, row: dict[str, Any], report: VerificationReport,
+        full: int | None = None,
     ) -> None:
+        """Name the fields of ``row`` that differ from the log: from entry ``index``'s commitment, or
+        (when it holds the row's digest only) from entry ``full``'s, if that one commits to the same row."""
         entry = s.scalars(select(LogEntry).where(LogEntry.index == index)).first()
-        logged = json.loads(entry.canonical)["rows"][ref] if entry is not None else {}
+        doc = json.loads(entry.canonical) if entry is not None else {}
+        logged = (doc.get("rows") or {}).get(ref)
+        if logged is None and full is not None:
+            earlier = s.scalars(select(LogEntry).where(LogEntry.index == full)).first()
+            logged = (json.loads(earlier.canonical).get("rows") or {}).get(ref) if earlier is not None else None
+            said = (doc.get("row_digests") or {}).get(ref)
+            if logged is not None and _digest_ref(_commitment_digest(logged)) != said:
+                logged = None
+        if not isinstance(logged, dict):
+            report.fail(f"entry {index}: row {ref} does not match the log (the digest it commits to)")
+            return
         named = False
         for name in sorted(set(row) | set(logged)):
             if name not in logged:
@@ -1233,6 +1279,7 @@ class _RowsSeen:
 
     def __init__(self) -> None:
         self.latest: dict[str, tuple[int, bytes | None]] = {}
+        self.full: dict[str, int] = {}  # rows of settled tables: the latest entry committing in full
         self.captures: dict[str, tuple[int, _CaptureSeen]] = {}
         self.warc: dict[str, dict[str, Any]] = {}
         self.legacy = 0
@@ -1255,11 +1302,26 @@ class _RowsSeen:
             return False
         warc = doc.get("warc") or {}
         digests: set[str] = set()
+        by_digest = doc.get("row_digests", {})
+        if not isinstance(by_digest, dict):
+            report.fail(f"entry {index}: its row digests are not an object")
+            by_digest = {}
+        for ref, value in by_digest.items():
+            d = _parse_digest_ref(value)
+            if d is None or not isinstance(ref, str) or ref.partition(":")[0] not in _SETTLED_TABLES:
+                report.fail(f"entry {index}: row digest {ref}: {value!r} is malformed")
+                continue
+            self._settled(index, ref, d, report)
         for ref, c in committed.items():
             if not isinstance(c, dict):
                 report.fail(f"entry {index}: row {ref} commitment is not an object")
                 continue
-            self.latest[ref] = (index, _commitment_digest(c))
+            d = _commitment_digest(c)
+            if ref.partition(":")[0] in _SETTLED_TABLES:
+                self._settled(index, ref, d, report)
+                self.full[ref] = index
+            else:
+                self.latest[ref] = (index, d)
             if ref.startswith("capture:"):
                 try:
                     cap = _CaptureSeen(
@@ -1283,6 +1345,16 @@ class _RowsSeen:
                     report.fail(f"entry {index} cites {d}: no capture it commits to has this digest")
             return False
         return bool(doc.get("digests"))
+
+    def _settled(self, index: int, ref: str, digest: bytes, report: VerificationReport) -> None:
+        """A row that never changes: every entry naming it must commit to the same row."""
+        before = self.latest.get(ref)
+        if before is not None and before[1] is not None and before[1] != digest:
+            report.fail(
+                f"entry {index}: row {ref} differs from what entry {before[0]} committed to "
+                "(its rows never change: it was changed between the two)"
+            )
+        self.latest[ref] = (index, digest)
 
 
 def _stream_entries(s: Session, batch: int = 2000) -> Iterator[LogEntry]:
