@@ -68,3 +68,31 @@ def test_never_raises_on_garbage() -> None:
 def test_a_few_bad_bytes_in_utf8_keep_utf8() -> None:
     body = (_page() * 20).encode("utf-8") + b"\xff"
     assert RU in decode_html(body, "text/html; charset=utf-8")
+
+
+def _normalize_reference(s: str) -> str:
+    """The definition, written plainly: NFC, the character table, CR/CRLF as LF, whitespace runs
+    (but newlines) as one space, lines stripped, empty lines dropped."""
+    import re
+    import unicodedata
+
+    from presswatch.analyze.text import _TRANSLATE
+
+    s = unicodedata.normalize("NFC", s).translate(_TRANSLATE).replace("\r\n", "\n").replace("\r", "\n")
+    s = re.sub(r"[^\S\n]+", " ", s)
+    return "\n".join(line.strip() for line in s.split("\n") if line.strip())
+
+
+def test_normalize_text_matches_its_definition() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("ab é\t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u2009\u3000\u2028\u2029\u200b\u00ad"
+                                    "\u2014\u2026\u00ab\u00bb`\u2018\u201c\ufeffe\u0301"))
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def check(s: str) -> None:
+        assert normalize_text(s) == _normalize_reference(s)
+
+    check()

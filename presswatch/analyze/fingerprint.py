@@ -23,6 +23,9 @@ def shingles(tokens: Sequence[str], n: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
+# word -> _h(word), shared by all sketches of this process: a site's pages repeat most of their words
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 1 << 18
 _MASK = (1 << 48) - 1
 _P1, _P2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F  # odd multipliers (golden ratio, murmur3)
 
@@ -36,8 +39,10 @@ def sketch(tokens: Sequence[str], k: int = SKETCH_SIZE) -> tuple[int, ...]:
     n = SHINGLE_WORDS
     if not tokens:
         return ()
-    cache: dict[str, int] = {}
-    hs = [cache.get(t) or cache.setdefault(t, _h(t)) for t in tokens]
+    cache = _WORD_HASHES
+    if len(cache) > _WORD_HASHES_MAX:
+        cache.clear()
+    hs = [cache[t] if t in cache else cache.setdefault(t, _h(t)) for t in tokens]
     if len(hs) < n:
         return (_h(" ".join(tokens)),)
     if n == 3:
