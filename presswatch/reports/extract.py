@@ -1298,20 +1298,28 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
             d = (date(int(m[1]), int(m[2]), int(m[3])) if m[1] else date(int(m[6]), int(m[5]), int(m[4])))
         except ValueError:
             continue
+        if abs((d - base).days) <= 1 and _dateline(s, m.start(), m.end()):
+            continue  # «Анкара, 12.03.2025», a line of its own "10.12.2024"
         out.append((m.start(), d, 0.95))
     return sorted(out, key=lambda x: x[0])
 
 
 _LAST_WEEK = re.compile(r"(?:^| )(?:last|прошлый) $")
-# a dateline or a byline ("BISHKEK, 14 March —", «АЛМАТЫ, 9 июля.», "Statement by X, 20 January 2025"): when
-# the report was written, not when anything happened
-_DATELINE = re.compile(r"^[^\W\d][^,.:;!?—]{0,60},\s*$")
-_DATELINE_END = re.compile(r"^\s*(?:(?:года|г\.)\s*)?(?:[—–-]|\.?\s*$)")
+# a dateline or a byline ("BISHKEK, 14 March —", «АЛМАТЫ, 9 июля.», "Statement by X, 20 January 2025",
+# "MINSK, May 3 (Agency) —", "Date: 3 May 2024", "Posted by X · 3 May 2024", a date on a line of its own):
+# when the report was written, not when anything happened
+_DATELINE = re.compile(r"^(?:[^\W\d][^,.:;!?—·|]{0,60}[,:·|])?\s*$")
+_DATELINE_END = re.compile(r"^[ \t]*(?:(?:года|г\.)[ \t]*)?(?:\([^()]{1,40}\)\s*)?(?:[—–-]|\.?[ \t]*(?:\n|$))")
 
 
 def _dateline(s: _Sentence, at: int, end: int) -> bool:
     """The absolute date at ``at``..``end`` of ``s.text`` is a dateline's or a byline's."""
-    return bool(_DATELINE.match(s.text[:at]) and _DATELINE_END.match(s.text[end:end + 12]))
+    return bool(_DATELINE.match(s.text[:at]) and _DATELINE_END.match(s.text[end:end + 50]))
+
+
+def _told(s: _Sentence, at: int) -> bool:
+    """The report's own day at ``at`` of ``s.keystr`` follows a verb of telling: the day it was told."""
+    return bool(re.search(_LANGS[s.lang].TELLING, s.keystr[max(0, at - 60): at]))
 
 
 def _relative_dates(s: _Sentence, base: date, prev: date | None,
@@ -1327,18 +1335,26 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
             if t < len(s.toks) and t > 0 and s.toks[t].text[:1].isupper():
                 continue  # "Kuzbass Today" names an outlet
             if isinstance(delta, int):
+                if delta == 0 and _told(s, m.start()):
+                    continue
                 out.append((m.start(), base + timedelta(days=delta), 0.75))
             else:
                 chained.append((m.start(), int(delta[4:]), m.end()))
+    # absolute dates' offsets are in the text: place them in the key string to compare
+    absolute_at = [s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)] for p, _, _ in absolute or []]
     for wd, name in enumerate(mod.WEEKDAYS):
         for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
+            if any(m.end() <= p <= m.end() + 3 for p in absolute_at):
+                continue  # "on Monday, 11 November", «в понедельник, 27 ноября»: the date is written out
+            if re.search(r"(?:^| )(?:every|each|a|an|каждый|по) $", s.keystr[max(0, m.start() - 10): m.start()]):
+                continue  # "every Saturday", «каждую субботу», "on a Tuesday": a habit or no one day
             back = (base.weekday() - wd) % 7
             if back == 0 and _LAST_WEEK.search(s.keystr[max(0, m.start() - 12): m.start()]):
                 back = 7  # "last Wednesday", «в прошлую среду» in a report of a Wednesday: a week ago
+            if back == 0 and _told(s, m.start()):
+                continue
             out.append((m.start(), base - timedelta(days=back), 0.65))
-    # absolute dates' offsets are in the text: place them in the key string to compare
-    anchors = out + [(s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)], d, c) for p, d, c in absolute or []]
-    absolute_at = [a[0] for a in anchors[len(out):]]
+    anchors = out + [(at, d, c) for at, (_, d, c) in zip(absolute_at, absolute or [], strict=True)]
     for at, days, end in chained:
         if any(end <= p <= end + 3 for p in absolute_at):
             continue  # «на следующий день, 29 августа»: the date itself follows
