@@ -69,3 +69,41 @@ def test_a_weekday_of_an_act_on_the_reports_day_stays() -> None:
 ])
 def test_a_weekday_beside_its_date_or_of_a_habit_adds_no_day(text: str, dates: list[str]) -> None:
     assert _doc(text)["dates"] == dates
+
+
+def _actors(doc: dict) -> set[tuple[str, str, str]]:
+    return {(a["name"], a["kind"], a["role"]) for a in doc["actors"]}
+
+
+def test_a_plural_outlet_noun_names_each_outlet_of_its_list() -> None:
+    doc = _doc("The regulator blocked the independent portals Kara Suu Post, Nur Ordo and Batken Info 24 in "
+               "Kyrgyzstan.")
+    assert _roles(doc, "recipient") == {"Kara Suu Post", "Nur Ordo", "Batken Info 24"}
+    assert _kinds(doc) == {"block"}
+
+
+def test_an_article_particle_stays_inside_an_outlets_name() -> None:
+    doc = _doc("The regulator blocked the news website Sawt al-Nas in Egypt on 12 May.")
+    assert _roles(doc, "recipient") == {"Sawt al-Nas"}
+
+
+@pytest.mark.parametrize("text", [
+    "Police detained Leyla Qasimova, a reporter for Shahr Nameh, and the ministry blocked Shahr Nameh's website.",
+    "The ministry demanded that Dunya Akhbar, a small opposition daily, delete the article.",
+])
+def test_an_outlet_named_as_a_reporters_employer_or_by_apposition(text: str) -> None:
+    assert any(a[:2] == (name, "outlet") for a in _actors(_doc(text))
+               for name in ("Shahr Nameh", "Dunya Akhbar"))
+
+
+def test_a_capitalised_body_after_the_is_no_person() -> None:
+    doc = _doc("The council blocked the news site Misr Online and referred its editor-in-chief to the Public "
+               "Prosecution.")
+    assert _roles(doc, "recipient") == {"Misr Online"}
+    assert not any(a[1] == "journalist" for a in _actors(doc))
+
+
+def test_a_region_named_before_coverage_is_no_outlet() -> None:
+    doc = _doc("The regulator warned the website Lowland Ledger over its Tigray coverage. Reporters in the Tigray "
+               "region were detained on 12 May.")
+    assert "Tigray" not in {a[0] for a in _actors(doc)}

@@ -778,8 +778,9 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     text = s.text
     if s.lang == "en":
         cap = r"(?:[A-Z0-9][\w’'.-]*|[a-z0-9-]+\.[a-z]{2,})"
-        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z][\w’'.-]*|\d{1,3}(?![\d,.])))?"
-                        r"(?:\s+(?:[A-Z][\w’'.-]*)){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
+        word = r"(?:(?:al|el|ul|ad|ar|as|ash|at|an|az)-)?[A-Z][\w’'.-]*"  # "Bawabet al-Rasif"
+        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:" + word + r"|\d{1,3}(?![\d,.])))?"
+                        r"(?:\s+(?:" + word + r")){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
         for m in rx.finditer(text):
             name = re.sub(r"(?:'s|’s)$", "", m.group(1))
             words = name.split()
@@ -941,6 +942,11 @@ def _personish(words: list[str]) -> bool:
                                         for w in words)
 
 
+# a lowercase article inside a name ("Bawabet al-Rasif", "Hossam el-Din")
+_NAME_PARTICLE = re.compile(r"(?:al|el|ul|ad|ar|as|ash|at|an|az)-[A-Z]")
+# an outlet noun in apposition after a name ("Khabar-e Shahr, a reformist daily")
+_EN_APPOS_OUTLET = re.compile(r"^, (?:a|an|the) (?:[\w-]+ ){0,3}(?:daily|weekly|newspaper|paper|website|site|portal|"
+                              r"outlet|channel|broadcaster|magazine|news agency|tv station|radio station)\b")
 _EN_PLACE_HEADS = frozenset({"avenue", "street", "square", "boulevard", "road", "lane", "prospekt", "prospect",
                              "highway", "bridge", "embankment", "park", "airport", "quarter", "district", "st", "ave"})
 
@@ -972,7 +978,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                 continue
         if t.text[:1].isupper() and t.text[:1].isalpha() and k not in taken:
             e = k
-            while e + 1 < n and toks[e + 1].text[:1].isupper() and toks[e + 1].text[:1].isalpha() and \
+            while e + 1 < n and (toks[e + 1].text[:1].isupper() and toks[e + 1].text[:1].isalpha()
+                                 or _NAME_PARTICLE.match(toks[e + 1].text)) and \
                     e + 1 not in taken and not toks[e].text.endswith(("'s", "’s")):
                 e += 1
             runs.append((k, e, False))
@@ -1003,15 +1010,19 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         poss = toks[j].text.endswith(("'s", "’s"))
         lead = " ".join(toks[x].key for x in range(max(0, i - 8), i))
         kind: str | None = None
+        tail = " ".join(toks[x].key for x in range(j + 1, min(n, j + 8)))
         if quoted:
             if any(re.fullmatch(lang_en.OUTLET_NOUNS.rstrip(",?"), b) for b in before_q) or keys[-1] in _OUTLET_HEADS:
                 kind = "outlet"
+        elif len(before) >= 2 and before[-1] in ("for", "at") and before[-2] in _EN_PRESS_PERSON or \
+                _EN_APPOS_OUTLET.match(tail):
+            kind = "outlet"  # "a staff reporter for Khabar-e Shahr", "Khabar-e Shahr, a reformist daily"
         elif (keys[-1] in _OUTLET_HEADS or keys[0] in _OUTLET_FIRST) and len(keys) > 1 and not all(
                 x in _EN_GENERIC for x in keys[:-1]):
             kind = "outlet"
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
-        elif _personish(texts):
+        elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
             appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
             if appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
@@ -1173,6 +1184,8 @@ def _place_word(s: _Sentence, i: int, j: int, text: str) -> bool:
     low = gazetteer.normalize_word(word)
     if low.endswith("-based") or low in gazetteer.country_words_en():
         return True
+    if re.search(r"(?<!\w)" + re.escape(word) + r" (?:region|province|oblast|governorate|county|valley)\b", text):
+        return True  # "over Amhara coverage" in a report of "the Amhara region"
     nxt = s.toks[j + 1].text if j + 1 < len(s.toks) else ""
     if not (nxt[:1].isalpha() and nxt[:1].islower()):
         return False

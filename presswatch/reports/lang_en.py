@@ -92,7 +92,8 @@ ANAPHORA: list[tuple[str, str]] = [
 
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
                 r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
-                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|"
+                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|portals|channels|"
+                r"news sites|magazines|broadcasters|"
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
 PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
                 r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
