@@ -107,3 +107,21 @@ def test_a_region_named_before_coverage_is_no_outlet() -> None:
     doc = _doc("The regulator warned the website Lowland Ledger over its Tigray coverage. Reporters in the Tigray "
                "region were detained on 12 May.")
     assert "Tigray" not in {a[0] for a in _actors(doc)}
+
+
+@pytest.mark.parametrize("text", [
+    "If the newspaper Tan Kabar keeps the article online, its website will be blocked in Kyrgyzstan.",
+    "«Если редакция «Жол» не удалит статью, сайт заблокируют», — сказал сотрудник министерства.",
+    "Если редакция «Жол» не удалит статью, её сайт заблокируют.",
+    "The regulator has stopped short of blocking the news site Tan Kabar, though officials hint it may.",
+    "Редакция «Жол» опасается, что против главного редактора возбудят уголовное дело.",
+    "The staff of the news site Tan Kabar fear that their editor will be arrested over the report.",
+    "Полиция заявила, что журналисты издания «Жол» блокировали проезжую часть.",
+])
+def test_a_condition_a_fear_or_a_road_blocked_is_no_act(text: str) -> None:
+    assert _kinds(_doc(text)) == set()
+
+
+def test_an_act_after_a_condition_in_another_sentence_stays() -> None:
+    doc = _doc("If asked, officials say little. The regulator blocked the news site Tan Kabar in Kyrgyzstan on 12 May.")
+    assert _kinds(doc) == {"block"}

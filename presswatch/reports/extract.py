@@ -82,11 +82,14 @@ _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
                      r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
-                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,5}\s*$|"
+                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might|stopped short of|"
+                     r"stops short of)\b(?:\s+\S+){0,5}\s*$|"
+                     r"\b(?:fears?|feared|fearing|worried|worries)\b(?:\s+\S+){0,8}\s*$|"
                      r"\b(?:any|every|no)\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
                      r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
-                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$"),
+                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$|"
+                     r"(?:опасаться|бояться)(?:\s+\S+){0,8}\s*$"),
 }
 # "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
 _REQUIRED = {
@@ -148,13 +151,18 @@ _AVERTED = {
     "en": re.compile(r"(?:^| )(?:avoid|avoiding|prevent|preventing|escape|if|unless|whether)(?: |$)"),
     "ru": re.compile(r"(?:^| )(?:избежать|избегать|предотвратить|если|ли|чтобы не)(?: |$)"),
 }
+# a sentence that opens with a condition: "If the article stays up, the site will be blocked", «Если не удалим,
+# сайт заблокируют» — a threat, no act
+_CONDITION = {"en": re.compile(r"^(?:[\"“«] )?(?:if|unless) "),
+              "ru": re.compile(r"^(?:[\"“«] )?(?:если|в случай если) ")}
 # what a blocking verb takes in another sense: shots, traffic, roads, bank cards
 _NOT_BLOCKED = {
     "en": re.compile(r"^ (?:\S+ ){0,3}?(?:shots?|penalty|penalties|kicks?|passes|attacks?|attempts?|lanes?|traffic|"
                      r"spam|malware|viruses|ddos|roads?|streets?|entrances?|exits?|bridges?|path|way|view|calls?|"
                      r"numbers?|cards?|payments?|transactions?|funds|assets|bills?|legislation|reforms?|deals?)\b"),
-    "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|вход|выход|мост|"
-                     r"трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|актив)(?: |$)"),
+    "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|проезжий|вход|"
+                     r"выход|мост|трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|"
+                     r"актив)(?: |$)"),
 }
 # what is to be withdrawn or dropped when it is no content: "withdraw the draft", «снять обвинения»
 _NOT_CONTENT = {
@@ -1508,6 +1516,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             t0 = s.tok_at(m.start())
             if _AVERTED[s.lang].search(" ".join(t.key for t in s.toks[max(0, t0 - 4): t0])):
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
+            if _CONDITION[s.lang].match(s.keystr):
+                continue
             if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
             if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):
