@@ -82,11 +82,14 @@ _HYPOTHETICAL = {
     "en": re.compile(r"\b(?:allow|allows|allowed|allowing|enable|enables|empower|empowers|powers? to|right to|"
                      r"authority to|able to|can|cannot|should|bill|draft law|proposal|proposed|would allow)\b"
                      r"(?:\s+\S+){0,8}\s*$|\b(?:plans?|planning|prepares?|preparing|intends?|intending|considering|"
-                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might)\b(?:\s+\S+){0,5}\s*$|"
+                     r"considers|threatened|threatening|threatens|vowed|vows|would|could|might|stopped short of|"
+                     r"stops short of)\b(?:\s+\S+){0,5}\s*$|"
+                     r"\b(?:fears?|feared|fearing|worried|worries)\b(?:\s+\S+){0,8}\s*$|"
                      r"\b(?:any|every|no)\s*$"),
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
                      r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
-                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$"),
+                     r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$|"
+                     r"(?:опасаться|бояться)(?:\s+\S+){0,8}\s*$"),
 }
 # "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
 _REQUIRED = {
@@ -148,13 +151,18 @@ _AVERTED = {
     "en": re.compile(r"(?:^| )(?:avoid|avoiding|prevent|preventing|escape|if|unless|whether)(?: |$)"),
     "ru": re.compile(r"(?:^| )(?:избежать|избегать|предотвратить|если|ли|чтобы не)(?: |$)"),
 }
+# a sentence that opens with a condition: "If the article stays up, the site will be blocked", «Если не удалим,
+# сайт заблокируют» — a threat, no act
+_CONDITION = {"en": re.compile(r"^(?:[\"“«] )?(?:if|unless) "),
+              "ru": re.compile(r"^(?:[\"“«] )?(?:если|в случай если) ")}
 # what a blocking verb takes in another sense: shots, traffic, roads, bank cards
 _NOT_BLOCKED = {
     "en": re.compile(r"^ (?:\S+ ){0,3}?(?:shots?|penalty|penalties|kicks?|passes|attacks?|attempts?|lanes?|traffic|"
                      r"spam|malware|viruses|ddos|roads?|streets?|entrances?|exits?|bridges?|path|way|view|calls?|"
                      r"numbers?|cards?|payments?|transactions?|funds|assets|bills?|legislation|reforms?|deals?)\b"),
-    "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|вход|выход|мост|"
-                     r"трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|актив)(?: |$)"),
+    "ru": re.compile(r"^ (?:\S+ ){0,3}?(?:удар|бросок|атака|передача|подача|дорога|улица|проезд|проезжий|вход|"
+                     r"выход|мост|трасса|карта|счёт|счет|платёж|платеж|звонок|номер|спам|вирус|трафик|средство|"
+                     r"актив)(?: |$)"),
 }
 # what is to be withdrawn or dropped when it is no content: "withdraw the draft", «снять обвинения»
 _NOT_CONTENT = {
@@ -778,8 +786,9 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     text = s.text
     if s.lang == "en":
         cap = r"(?:[A-Z0-9][\w’'.-]*|[a-z0-9-]+\.[a-z]{2,})"
-        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:[A-Z][\w’'.-]*|\d{1,3}(?![\d,.])))?"
-                        r"(?:\s+(?:[A-Z][\w’'.-]*)){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
+        word = r"(?:(?:al|el|ul|ad|ar|as|ash|at|an|az)-)?[A-Z][\w’'.-]*"  # "Bawabet al-Rasif"
+        rx = re.compile(r"(?i:\b" + mod.OUTLET_NOUNS + r")\s+(" + cap + r"(?:\s+(?:" + word + r"|\d{1,3}(?![\d,.])))?"
+                        r"(?:\s+(?:" + word + r")){0,2})(?:\s*\(([\w.-]+\.[a-z]{2,})\))?")
         for m in rx.finditer(text):
             name = re.sub(r"(?:'s|’s)$", "", m.group(1))
             words = name.split()
@@ -941,6 +950,11 @@ def _personish(words: list[str]) -> bool:
                                         for w in words)
 
 
+# a lowercase article inside a name ("Bawabet al-Rasif", "Hossam el-Din")
+_NAME_PARTICLE = re.compile(r"(?:al|el|ul|ad|ar|as|ash|at|an|az)-[A-Z]")
+# an outlet noun in apposition after a name ("Khabar-e Shahr, a reformist daily")
+_EN_APPOS_OUTLET = re.compile(r"^, (?:a|an|the) (?:[\w-]+ ){0,3}(?:daily|weekly|newspaper|paper|website|site|portal|"
+                              r"outlet|channel|broadcaster|magazine|news agency|tv station|radio station)\b")
 _EN_PLACE_HEADS = frozenset({"avenue", "street", "square", "boulevard", "road", "lane", "prospekt", "prospect",
                              "highway", "bridge", "embankment", "park", "airport", "quarter", "district", "st", "ave"})
 
@@ -972,7 +986,8 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                 continue
         if t.text[:1].isupper() and t.text[:1].isalpha() and k not in taken:
             e = k
-            while e + 1 < n and toks[e + 1].text[:1].isupper() and toks[e + 1].text[:1].isalpha() and \
+            while e + 1 < n and (toks[e + 1].text[:1].isupper() and toks[e + 1].text[:1].isalpha()
+                                 or _NAME_PARTICLE.match(toks[e + 1].text)) and \
                     e + 1 not in taken and not toks[e].text.endswith(("'s", "’s")):
                 e += 1
             runs.append((k, e, False))
@@ -1003,15 +1018,19 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         poss = toks[j].text.endswith(("'s", "’s"))
         lead = " ".join(toks[x].key for x in range(max(0, i - 8), i))
         kind: str | None = None
+        tail = " ".join(toks[x].key for x in range(j + 1, min(n, j + 8)))
         if quoted:
             if any(re.fullmatch(lang_en.OUTLET_NOUNS.rstrip(",?"), b) for b in before_q) or keys[-1] in _OUTLET_HEADS:
                 kind = "outlet"
+        elif len(before) >= 2 and before[-1] in ("for", "at") and before[-2] in _EN_PRESS_PERSON or \
+                _EN_APPOS_OUTLET.match(tail):
+            kind = "outlet"  # "a staff reporter for Khabar-e Shahr", "Khabar-e Shahr, a reformist daily"
         elif (keys[-1] in _OUTLET_HEADS or keys[0] in _OUTLET_FIRST) and len(keys) > 1 and not all(
                 x in _EN_GENERIC for x in keys[:-1]):
             kind = "outlet"
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
-        elif _personish(texts):
+        elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
             appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
             if appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
@@ -1173,6 +1192,8 @@ def _place_word(s: _Sentence, i: int, j: int, text: str) -> bool:
     low = gazetteer.normalize_word(word)
     if low.endswith("-based") or low in gazetteer.country_words_en():
         return True
+    if re.search(r"(?<!\w)" + re.escape(word) + r" (?:region|province|oblast|governorate|county|valley)\b", text):
+        return True  # "over Amhara coverage" in a report of "the Amhara region"
     nxt = s.toks[j + 1].text if j + 1 < len(s.toks) else ""
     if not (nxt[:1].isalpha() and nxt[:1].islower()):
         return False
@@ -1298,20 +1319,28 @@ def _absolute_dates(s: _Sentence, base: date) -> list[tuple[int, date, float]]:
             d = (date(int(m[1]), int(m[2]), int(m[3])) if m[1] else date(int(m[6]), int(m[5]), int(m[4])))
         except ValueError:
             continue
+        if abs((d - base).days) <= 1 and _dateline(s, m.start(), m.end()):
+            continue  # «Анкара, 12.03.2025», a line of its own "10.12.2024"
         out.append((m.start(), d, 0.95))
     return sorted(out, key=lambda x: x[0])
 
 
 _LAST_WEEK = re.compile(r"(?:^| )(?:last|прошлый) $")
-# a dateline or a byline ("BISHKEK, 14 March —", «АЛМАТЫ, 9 июля.», "Statement by X, 20 January 2025"): when
-# the report was written, not when anything happened
-_DATELINE = re.compile(r"^[^\W\d][^,.:;!?—]{0,60},\s*$")
-_DATELINE_END = re.compile(r"^\s*(?:(?:года|г\.)\s*)?(?:[—–-]|\.?\s*$)")
+# a dateline or a byline ("BISHKEK, 14 March —", «АЛМАТЫ, 9 июля.», "Statement by X, 20 January 2025",
+# "MINSK, May 3 (Agency) —", "Date: 3 May 2024", "Posted by X · 3 May 2024", a date on a line of its own):
+# when the report was written, not when anything happened
+_DATELINE = re.compile(r"^(?:[^\W\d][^,.:;!?—·|]{0,60}[,:·|])?\s*$")
+_DATELINE_END = re.compile(r"^[ \t]*(?:(?:года|г\.)[ \t]*)?(?:\([^()]{1,40}\)\s*)?(?:[—–-]|\.?[ \t]*(?:\n|$))")
 
 
 def _dateline(s: _Sentence, at: int, end: int) -> bool:
     """The absolute date at ``at``..``end`` of ``s.text`` is a dateline's or a byline's."""
-    return bool(_DATELINE.match(s.text[:at]) and _DATELINE_END.match(s.text[end:end + 12]))
+    return bool(_DATELINE.match(s.text[:at]) and _DATELINE_END.match(s.text[end:end + 50]))
+
+
+def _told(s: _Sentence, at: int) -> bool:
+    """The report's own day at ``at`` of ``s.keystr`` follows a verb of telling: the day it was told."""
+    return bool(re.search(_LANGS[s.lang].TELLING, s.keystr[max(0, at - 60): at]))
 
 
 def _relative_dates(s: _Sentence, base: date, prev: date | None,
@@ -1327,18 +1356,26 @@ def _relative_dates(s: _Sentence, base: date, prev: date | None,
             if t < len(s.toks) and t > 0 and s.toks[t].text[:1].isupper():
                 continue  # "Kuzbass Today" names an outlet
             if isinstance(delta, int):
+                if delta == 0 and _told(s, m.start()):
+                    continue
                 out.append((m.start(), base + timedelta(days=delta), 0.75))
             else:
                 chained.append((m.start(), int(delta[4:]), m.end()))
+    # absolute dates' offsets are in the text: place them in the key string to compare
+    absolute_at = [s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)] for p, _, _ in absolute or []]
     for wd, name in enumerate(mod.WEEKDAYS):
         for m in re.finditer(r"(?<!\S)" + name + r"(?!\S)", s.keystr):
+            if any(m.end() <= p <= m.end() + 3 for p in absolute_at):
+                continue  # "on Monday, 11 November", «в понедельник, 27 ноября»: the date is written out
+            if re.search(r"(?:^| )(?:every|each|a|an|каждый|по) $", s.keystr[max(0, m.start() - 10): m.start()]):
+                continue  # "every Saturday", «каждую субботу», "on a Tuesday": a habit or no one day
             back = (base.weekday() - wd) % 7
             if back == 0 and _LAST_WEEK.search(s.keystr[max(0, m.start() - 12): m.start()]):
                 back = 7  # "last Wednesday", «в прошлую среду» in a report of a Wednesday: a week ago
+            if back == 0 and _told(s, m.start()):
+                continue
             out.append((m.start(), base - timedelta(days=back), 0.65))
-    # absolute dates' offsets are in the text: place them in the key string to compare
-    anchors = out + [(s.pos[min(s.tok_at_abs(s.start + p), len(s.pos) - 1)], d, c) for p, d, c in absolute or []]
-    absolute_at = [a[0] for a in anchors[len(out):]]
+    anchors = out + [(at, d, c) for at, (_, d, c) in zip(absolute_at, absolute or [], strict=True)]
     for at, days, end in chained:
         if any(end <= p <= end + 3 for p in absolute_at):
             continue  # «на следующий день, 29 августа»: the date itself follows
@@ -1479,6 +1516,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             t0 = s.tok_at(m.start())
             if _AVERTED[s.lang].search(" ".join(t.key for t in s.toks[max(0, t0 - 4): t0])):
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
+            if _CONDITION[s.lang].match(s.keystr):
+                continue
             if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
             if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):

@@ -7,7 +7,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING"]
 
 LANG = "en"
 
@@ -92,7 +92,8 @@ ANAPHORA: list[tuple[str, str]] = [
 
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
                 r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
-                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|"
+                r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|portals|channels|"
+                r"news sites|magazines|broadcasters|"
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
 PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
                 r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
@@ -248,6 +249,10 @@ RELATIVE: list[tuple[str, int | str]] = [
     (r"\bthe (?:next|following) (?:day|morning)\b", "prev+1"), (r"\bthe same day\b", "prev+0"),
     (r"\bthe day before\b|\bthe previous day\b", "prev-1"), (r"\btwo days later\b", "prev+2"),
 ]
+# a verb of telling or commenting just before the report's own day ("said on Thursday", "declined to comment
+# today", "as of Friday"): the day the report was told, not a day anything happened
+TELLING = (r"\b(?:said|says|say|told|tells|added|stated|announced|wrote|confirmed|comment|commented|respond|"
+           r"responded|answer|answered|reply|replied|as of)(?: [\w']+){0,4} (?:on |by |late |early |)$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -8,7 +8,7 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING"]
 
 LANG = "ru"
 
@@ -175,6 +175,9 @@ RELATIVE: list[tuple[str, int | str]] = [
     (r"на следующий день", "prev+1"), (r"в тот же день", "prev+0"), (r"\bнакануне\b", "prev-1"),
     (r"через два день", "prev+2"), (r"через три день", "prev+3"),
 ]
+# «заявил в четверг», «сообщил сегодня», «не ответил на запрос … в пятницу»: the day the report was told
+TELLING = (r"(?:^| )(?:заявить|сказать|сообщить|рассказать|добавить|подтвердить|написать|ответить|"
+           r"прокомментировать|комментарий|отказаться от комментарий)(?: [\w-]+){0,4} (?:в |во |)$")
 WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
 
 _MON = ("января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря")

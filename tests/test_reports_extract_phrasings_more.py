@@ -1,0 +1,127 @@
+"""More phrasings: datelines with an agency, dates on header lines, the day a report was told, weekdays
+that name no single day; and the recipient and action forms beside them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from presswatch.reports.extract import extract
+
+BASE = date(2026, 5, 20)  # a Wednesday
+
+
+def _doc(text: str) -> dict:
+    return extract(text, report_date=BASE).as_dict()
+
+
+def _roles(doc: dict, role: str) -> set[str]:
+    return {a["name"] for a in doc["actors"] if a["role"] == role}
+
+
+def _kinds(doc: dict) -> set[str]:
+    return {a["kind"] for a in doc["actions"]}
+
+
+@pytest.mark.parametrize(("text", "dates"), [
+    ("OSH, May 20 (Valley Wire) — The ministry ordered the news site Tan Kabar to delete an article on 18 May.",
+     ["2026-05-18"]),
+    ("TARAZ, 20 May 2026 (Steppe Agency) - The regulator blocked the portal Kun Info on 17 May.", ["2026-05-17"]),
+    ("20.05.2026\n\nThe ministry blocked the site Tan Kabar on 18 May.", ["2026-05-18"]),
+    ("Date: 20 May 2026\nThe ministry blocked the site Tan Kabar on 18 May.", ["2026-05-18"]),
+    ("Written by Aida Bekova · 20 May 2026\n\nThe ministry blocked the site Tan Kabar on 18 May.", ["2026-05-18"]),
+    ("Бишкек, 20.05.2026\n\nРоскомнадзор 18 мая заблокировал сайт издания «Жол».", ["2026-05-18"]),
+    ("Ош, 20 мая 2026 г.\nПрокуратура 18 мая потребовала от редакции «Жол» удалить статью.", ["2026-05-18"]),
+])
+def test_a_dateline_with_an_agency_or_a_header_line_date_is_no_date_of_an_act(text: str,
+                                                                              dates: list[str]) -> None:
+    assert _doc(text)["dates"] == dates
+
+
+def test_a_date_on_a_header_line_days_from_the_report_stays() -> None:
+    doc = _doc("12.05.2026\n\nThe ministry blocked the site Tan Kabar.")
+    assert doc["dates"] == ["2026-05-12"]
+
+
+@pytest.mark.parametrize("text", [
+    "The ministry blocked the site Tan Kabar on 18 May, its editor said on Wednesday.",
+    "The ministry blocked the site Tan Kabar on 18 May, the press group said today.",
+    "The ministry blocked the site Tan Kabar on 18 May. The ministry did not respond to requests for comment "
+    "on Wednesday.",
+    "Роскомнадзор 18 мая заблокировал сайт издания «Жол», сообщил в среду его редактор.",
+])
+def test_the_day_the_report_was_told_is_no_date_of_an_act(text: str) -> None:
+    assert _doc(text)["dates"] == ["2026-05-18"]
+
+
+def test_a_weekday_of_an_act_on_the_reports_day_stays() -> None:
+    assert _doc("The ministry blocked the site Tan Kabar on Wednesday.")["dates"] == ["2026-05-20"]
+
+
+@pytest.mark.parametrize(("text", "dates"), [
+    ("The regulator blocked the portal Kun Info on Monday, 11 May.", ["2026-05-11"]),
+    ("Регулятор заблокировал сайт издания «Жол» в понедельник, 4 мая.", ["2026-05-04"]),
+    ("The regulator blocked the portal Kun Info on 11 May. Its reporters protest there every Saturday.",
+     ["2026-05-11"]),
+    ("Регулятор 11 мая заблокировал сайт издания «Жол». Его читатели выходят к зданию каждую субботу.",
+     ["2026-05-11"]),
+])
+def test_a_weekday_beside_its_date_or_of_a_habit_adds_no_day(text: str, dates: list[str]) -> None:
+    assert _doc(text)["dates"] == dates
+
+
+def _actors(doc: dict) -> set[tuple[str, str, str]]:
+    return {(a["name"], a["kind"], a["role"]) for a in doc["actors"]}
+
+
+def test_a_plural_outlet_noun_names_each_outlet_of_its_list() -> None:
+    doc = _doc("The regulator blocked the independent portals Kara Suu Post, Nur Ordo and Batken Info 24 in "
+               "Kyrgyzstan.")
+    assert _roles(doc, "recipient") == {"Kara Suu Post", "Nur Ordo", "Batken Info 24"}
+    assert _kinds(doc) == {"block"}
+
+
+def test_an_article_particle_stays_inside_an_outlets_name() -> None:
+    doc = _doc("The regulator blocked the news website Sawt al-Nas in Egypt on 12 May.")
+    assert _roles(doc, "recipient") == {"Sawt al-Nas"}
+
+
+@pytest.mark.parametrize("text", [
+    "Police detained Leyla Qasimova, a reporter for Shahr Nameh, and the ministry blocked Shahr Nameh's website.",
+    "The ministry demanded that Dunya Akhbar, a small opposition daily, delete the article.",
+])
+def test_an_outlet_named_as_a_reporters_employer_or_by_apposition(text: str) -> None:
+    assert any(a[:2] == (name, "outlet") for a in _actors(_doc(text))
+               for name in ("Shahr Nameh", "Dunya Akhbar"))
+
+
+def test_a_capitalised_body_after_the_is_no_person() -> None:
+    doc = _doc("The council blocked the news site Misr Online and referred its editor-in-chief to the Public "
+               "Prosecution.")
+    assert _roles(doc, "recipient") == {"Misr Online"}
+    assert not any(a[1] == "journalist" for a in _actors(doc))
+
+
+def test_a_region_named_before_coverage_is_no_outlet() -> None:
+    doc = _doc("The regulator warned the website Lowland Ledger over its Tigray coverage. Reporters in the Tigray "
+               "region were detained on 12 May.")
+    assert "Tigray" not in {a[0] for a in _actors(doc)}
+
+
+@pytest.mark.parametrize("text", [
+    "If the newspaper Tan Kabar keeps the article online, its website will be blocked in Kyrgyzstan.",
+    "«Если редакция «Жол» не удалит статью, сайт заблокируют», — сказал сотрудник министерства.",
+    "Если редакция «Жол» не удалит статью, её сайт заблокируют.",
+    "The regulator has stopped short of blocking the news site Tan Kabar, though officials hint it may.",
+    "Редакция «Жол» опасается, что против главного редактора возбудят уголовное дело.",
+    "The staff of the news site Tan Kabar fear that their editor will be arrested over the report.",
+    "Полиция заявила, что журналисты издания «Жол» блокировали проезжую часть.",
+])
+def test_a_condition_a_fear_or_a_road_blocked_is_no_act(text: str) -> None:
+    assert _kinds(_doc(text)) == set()
+
+
+def test_an_act_after_a_condition_in_another_sentence_stays() -> None:
+    doc = _doc("If asked, officials say little. The regulator blocked the news site Tan Kabar in Kyrgyzstan on 12 May.")
+    assert _kinds(doc) == {"block"}
