@@ -138,6 +138,11 @@ def _timestamp(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+# placeholders of out-of-range integers: a NUL and 64 random bits drawn once per process, which no string
+# of an entry holds (and no writer can know)
+_BIG_TAG = "\x00pw-int-" + secrets.token_hex(8) + "-"
+
+
 def _jcs_ready(obj: Any, big: dict[str, int], tag: str, odd: list[bool]) -> Any:
     """``obj`` with datetimes as strings and out-of-range integers as placeholders (keys in ``big``);
     ``odd`` gets an item when ``obj`` holds a float without the same form in both encoders or a non-ASCII
@@ -146,7 +151,10 @@ def _jcs_ready(obj: Any, big: dict[str, int], tag: str, odd: list[bool]) -> Any:
         return obj
     if isinstance(obj, float):
         # repr (the standard library's form) is ECMAScript's for a non-integral float in [1e-4, 1e16):
-        # the same shortest round-trip digits, in plain notation; any other float goes to rfc8785
+        # the same shortest round-trip digits, in plain notation. An integral float of at most 2**53
+        # is written as its integer by both (1.0 -> 1, -0.0 -> 0). Any other float goes to rfc8785.
+        if obj.is_integer() and abs(obj) <= _JCS_INT_MAX:
+            return int(obj)
         if not (1e-4 <= abs(obj) < 1e16) or obj.is_integer():
             odd.append(True)
         return obj
@@ -180,8 +188,7 @@ def canonical_json(obj: Any) -> bytes:
     """
     big: dict[str, int] = {}
     odd: list[bool] = []
-    tag = "\x00pw-int-" + secrets.token_hex(8) + "-"  # cannot collide with a string of ``obj``
-    ready = _jcs_ready(obj, big, tag, odd)
+    ready = _jcs_ready(obj, big, _BIG_TAG, odd)
     out = b""
     if not odd:
         # With such floats only and ASCII keys, JCS is the standard library's compact sorted encoding
