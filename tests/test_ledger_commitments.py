@@ -172,7 +172,7 @@ def test_unchanged_checks_commit_to_their_version_by_digest(tmp_path: Path, sims
     after it hold the digest of that same commitment (not the text again), remembered or read back."""
     import json
 
-    from presswatch.record.ledger import LogEntry, _commitment_digest
+    from presswatch.record.ledger import LogEntry, _settled_digest
 
     core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True, timeout=5.0))
     try:
@@ -192,7 +192,7 @@ def test_unchanged_checks_commit_to_their_version_by_digest(tmp_path: Path, sims
         ref = next(r for r in docs[0]["rows"] if r.startswith("version:"))
         full = docs[0]["rows"][ref]
         assert full["text_z"]  # the text, once
-        want = "sha256:" + _commitment_digest(full).hex()
+        want = "sha256:" + _settled_digest(full).hex()
         for doc in docs[1:]:
             assert doc["v"] == 3
             assert ref not in doc["rows"]
@@ -265,3 +265,42 @@ def test_a_version_inserted_in_a_rolled_back_savepoint_is_not_remembered(db_url:
     finally:
         core.close()
 
+
+
+def test_a_version_logged_before_a_column_existed_still_verifies(tmp_path: Path, monkeypatch: Any) -> None:
+    """A store upgraded by a migration that added a column (NULL in older rows, as ``text_z`` is):
+    entries written before it commit to no such column, entries after it name the row by digest; the
+    two agree, and setting a committed value to NULL still fails verify."""
+    from sqlalchemy import update
+
+    import presswatch.record.ledger as ledger_mod
+    from presswatch.record.models import Version
+
+    core = Presswatch.open(Settings(data=tmp_path / "data", allow_private=True))
+    try:
+        wid = add_watch(core, "http://127.0.0.1:9/a")
+        now = core.clock.now()
+        ref: list[str] = []
+
+        def old_entry(s: Any) -> None:
+            v = Version(watch_id=wid, text_digest="d", title="Old", meta={}, first_seen_at=now, last_seen_at=now)
+            v.plain_text, v.text_z = "plain text of an older row", None
+            s.add(v)
+            s.flush()
+            ref.append(f"version:{v.id}")
+            Ledger(core).append(s, "test", {"n": 1}, rows=[ref[0]])
+
+        # as written before the column existed: format 2, the column unknown to the commitment
+        monkeypatch.setattr(ledger_mod, "ENTRY_VERSION", 2)
+        monkeypatch.setitem(ledger_mod.MUTABLE_COLUMNS, "version", frozenset({"last_seen_at", "seen_count", "text_z"}))
+        core.db.write(old_entry)
+        monkeypatch.undo()
+        core.db.settled_commitments.clear()
+        core.db.write(lambda s: Ledger(core).append(s, "test", {"n": 2}, rows=[ref[0]]))
+        report = Ledger(core).verify_store()
+        assert report.ok, report.failures
+        core.db.write(lambda s: s.execute(update(Version).values(title=None)))
+        report = Ledger(core).verify_store()
+        assert any(ref[0] in f for f in report.failures), report.failures
+    finally:
+        core.close()

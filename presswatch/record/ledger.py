@@ -437,6 +437,14 @@ def _commitment_digest(commitment: Mapping[str, Any]) -> bytes:
     return hashlib.sha256(canonical_json(commitment)).digest()
 
 
+def _settled_digest(commitment: Mapping[str, Any]) -> bytes:
+    """The digest by which entries name a row of :data:`_SETTLED_TABLES`: of its commitment without the
+    columns that are NULL. A column added by a migration is NULL in the rows before it, and an entry
+    written before the migration commits to no such column: both name the same row. A value set to
+    NULL, or a NULL given a value, still changes the digest."""
+    return _commitment_digest({k: v for k, v in commitment.items() if v is not None})
+
+
 def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) -> dict[str, dict[str, Any]]:
     """The commitments of the rows of ``table`` with these primary keys, by ref (absent rows are left out)."""
     pk = list(table.primary_key.columns)[0]
@@ -742,7 +750,7 @@ class Ledger:
                     got = list(read_row_commitments(session, table, [key]).values())
                     if len(got) != 1:
                         raise ValueError(f"{r}: no such row to describe")
-                    digest = _commitment_digest(got[0])
+                    digest = _settled_digest(got[0])
                     _remember(self._settled, r, digest)  # committed by an earlier transaction
                 by_digest[r] = _digest_ref(digest)
                 continue
@@ -756,7 +764,7 @@ class Ledger:
                 # (see _settle_committed): the next check naming it (every unchanged check names its
                 # current version) reads nothing back
                 session.info.setdefault(_SETTLE_PENDING, []).append(
-                    (self._settled, r, obj, _commitment_digest(commitment))
+                    (self._settled, r, obj, _settled_digest(commitment))
                 )
             described[r] = commitment
             if table.name == "capture":
@@ -1190,7 +1198,9 @@ class Ledger:
                     row = stored.get(ref)
                     if row is None:
                         report.fail(f"entry {index}: row {ref} it describes is missing")
-                    elif digest is not None and _commitment_digest(row) != digest:
+                    elif digest is not None and (
+                        _settled_digest(row) if name in _SETTLED_TABLES else _commitment_digest(row)
+                    ) != digest:
                         self._name_row_changes(s, index, ref, row, report, rows.full.get(ref))
 
     def _name_row_changes(
@@ -1206,7 +1216,7 @@ class Ledger:
             earlier = s.scalars(select(LogEntry).where(LogEntry.index == full)).first()
             logged = (json.loads(earlier.canonical).get("rows") or {}).get(ref) if earlier is not None else None
             said = (doc.get("row_digests") or {}).get(ref)
-            if logged is not None and _digest_ref(_commitment_digest(logged)) != said:
+            if logged is not None and _digest_ref(_settled_digest(logged)) != said:
                 logged = None
         if not isinstance(logged, dict):
             report.fail(f"entry {index}: row {ref} does not match the log (the digest it commits to)")
@@ -1323,12 +1333,11 @@ class _RowsSeen:
             if not isinstance(c, dict):
                 report.fail(f"entry {index}: row {ref} commitment is not an object")
                 continue
-            d = _commitment_digest(c)
             if ref.partition(":")[0] in _SETTLED_TABLES:
-                self._settled(index, ref, d, report)
+                self._settled(index, ref, _settled_digest(c), report)
                 self.full[ref] = index
             else:
-                self.latest[ref] = (index, d)
+                self.latest[ref] = (index, _commitment_digest(c))
             if ref.startswith("capture:"):
                 try:
                     cap = _CaptureSeen(
