@@ -125,3 +125,43 @@ def test_a_condition_a_fear_or_a_road_blocked_is_no_act(text: str) -> None:
 def test_an_act_after_a_condition_in_another_sentence_stays() -> None:
     doc = _doc("If asked, officials say little. The regulator blocked the news site Tan Kabar in Kyrgyzstan on 12 May.")
     assert _kinds(doc) == {"block"}
+
+
+@pytest.mark.parametrize(("text", "absent", "present"), [
+    # "warning" as a plain noun
+    ("Police detained the reporter Aibek Osmonov of the site Kun Info. The arrest is meant as a warning to every "
+     "reporter who writes about the mine.", "warning", "arrest"),
+    ("The regulator blocked the site Kun Info. Readers in Kyrgyzstan now see the usual warning that the page "
+     "was restricted.", "warning", "block"),
+    ("Полиция задержала журналиста Айбека Осмонова из издания «Кун Инфо». Коллеги считают, что задержание "
+     "Осмонова — предупреждение всем журналистам региона.", "warning", "arrest"),
+    ("Полиция задержала журналиста Айбека Осмонова из издания «Кун Инфо». Задержание стало предупреждением для "
+     "других журналистов.", "warning", "arrest"),
+    # a negation further back, before the paper that would carry the act
+    ("The ministry ordered the site Kun Info to delete an article. It said it had issued no order to block the "
+     "site.", "block", "demand-removal"),
+    ("Министерство потребовало от издания «Кун Инфо» удалить статью. «Министерство не принимало решений об "
+     "ограничении доступа к сайту», — заявили в ведомстве.", "block", "demand-removal"),
+    ("Роскомнадзор заблокировал сайт издания «Кун Инфо». Редакция говорит, что не получала ни требования "
+     "удалить статью, ни предупреждения.", "warning", "block"),
+    # a block that is a building
+    ("The ministry ordered the site Kun Info to delete its report on cracks in the new residential blocks.",
+     "block", "demand-removal"),
+    ("The ministry ordered the site Kun Info to remove a story about two blocks of flats.", "block",
+     "demand-removal"),
+])
+def test_a_plain_noun_or_a_negated_paper_is_no_act(text: str, absent: str, present: str) -> None:
+    kinds = _kinds(_doc(text))
+    assert absent not in kinds and present in kinds
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("The regulator warned the site Kun Info that it would face charges.", "warning"),
+    ("The prosecutor issued an official warning to the editor of Kun Info.", "warning"),
+    ("Прокуратура вынесла предупреждение редакции издания «Кун Инфо».", "warning"),
+    ("The regulator blocked the site Kun Info after an order to restrict access.", "block"),
+    ("Роскомнадзор по решению суда ограничил доступ к сайту издания «Кун Инфо».", "block"),
+    ("Редакция «Кун Инфо» получила требование удалить статью и предупреждение от прокуратуры.", "warning"),
+])
+def test_a_warning_or_a_block_still_counts(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))

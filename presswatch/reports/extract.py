@@ -1526,6 +1526,16 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # "called on the government to withdraw the draft": no content to remove
             if _PROVISION[s.lang].search(before):
                 continue  # "the amendments also introduce fines": what a law provides, no act
+            lang_rules = _LANGS[s.lang]
+            if kind == "block" and hasattr(lang_rules, "NOUN_BEFORE_BLOCK") and (
+                    re.search(lang_rules.NOUN_BEFORE_BLOCK, before[-30:])
+                    or re.match(lang_rules.NOUN_AFTER_BLOCK, s.keystr[m.end():])):
+                continue  # "residential blocks", "blocks of flats": a building
+            if kind == "warning" and (re.search(lang_rules.PLAIN_WARNING_BEFORE, before[-30:])
+                                      or re.match(lang_rules.PLAIN_WARNING_AFTER, s.keystr[m.end():])):
+                continue  # "meant as a warning to every reporter": a plain noun, no body's warning
+            if re.search(lang_rules.NEGATED_PAPER, before[-80:]):
+                continue  # «не принимало решений об ограничении доступа»: the paper itself is denied
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",

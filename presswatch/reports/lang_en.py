@@ -7,7 +7,8 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
+           "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER"]
 
 LANG = "en"
 
@@ -198,6 +199,20 @@ ACTION_RULES: list[tuple[str, str]] = [
      "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
+# a negation further back, before the paper that would carry the act: "did not issue any order to block",
+# "has sent no request to remove" (matched at the end of the text before the act's words)
+NEGATED_PAPER = (r"\b(?:not|n't|never|no|nor|neither)\b (?:\S+ ){0,3}?(?:decisions?|orders?|demands?|requests?|"
+                 r"instructions?|notices?|notifications?|letters?|rulings?|requirements?) (?:\S+ )?"
+                 r"(?:to|on|about|of|for|ordering|demanding|requiring|asking) (?:the )?$")
+# a block that is a building: "residential blocks", "a tower block", "blocks of flats"
+NOUN_BEFORE_BLOCK = (r"\b(?:residential|apartment|tower|office|housing|cell|prison|concrete|high-rise|"
+                     r"multi-storey|storey|school|hospital|city) $")
+NOUN_AFTER_BLOCK = r"^ of (?:flats|apartments|houses|offices|buildings|homes)\b"
+# "warning" as a plain noun, no act of a body: "as a warning to every reporter", "the standard warning page"
+PLAIN_WARNING_BEFORE = (r"\b(?:as|served as|serve as|serves as) (?:a |an )?(?:\S+ )?$|"
+                        r"\b(?:sees?|saw|seeing|shows?|showed|showing|displays?|displayed|displaying) "
+                        r"(?:a |an |the )?(?:\S+ )?$")
+PLAIN_WARNING_AFTER = r"^ (?:to (?:every|all|any|other|others|everyone|anyone|those|the rest)|page|sign|signs|label)\b"
 REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ ){0,2}?(?:request|"
               r"complaint|letter|order|instruction|demand|application|ruling|decision|verdict|petition|motion) "
               r"(?:from|by|of)|on the demand of|"
