@@ -165,3 +165,30 @@ def test_a_plain_noun_or_a_negated_paper_is_no_act(text: str, absent: str, prese
 ])
 def test_a_warning_or_a_block_still_counts(text: str, kind: str) -> None:
     assert kind in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize(("text", "sender", "not_actor"), [
+    # two capitalised words joined by "and" before the head, an abbreviation in parentheses no rule knows
+    ("On Monday, the Information and Security Service (ISS) ordered internet service providers to block the site "
+     "Kun Info, according to a notice later posted on the ISS website.", "Information and Security Service",
+     "ISS"),
+    ("The Intelligence and Security Service told operators to block the portal Kun Info.",
+     "Intelligence and Security Service", "Security Service"),
+    # a head that is a modifier is no body: "internet service providers"
+    ("Internet service providers blocked the site Kun Info on orders from the State Security Service.",
+     "State Security Service", "Internet service"),
+    # a body for exceptional situations is of the state
+    ("The Commission for Exceptional Situations suspended the licence of the channel Kun TV.",
+     "Commission for Exceptional Situations", ""),
+])
+def test_a_body_named_in_full_and_no_generic_noun_is_the_sender(text: str, sender: str, not_actor: str) -> None:
+    doc = _doc(text)
+    assert sender in _roles(doc, "sender")
+    assert not_actor not in {a["name"] for a in doc["actors"]}
+
+
+def test_a_body_abbreviation_beside_website_stays_the_body() -> None:
+    doc = _doc("The Intelligence and Security Service (ISS) ordered providers to block the portal Kun Info. The "
+               "list was published on the ISS website.")
+    assert _roles(doc, "recipient") == {"Kun Info"}
+    assert not any(a["kind"] == "outlet" and a["name"] == "ISS" for a in doc["actors"])

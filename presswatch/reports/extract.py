@@ -611,6 +611,9 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                     and toks[i - 2].text[:1].isupper())) and \
                     toks[i - 1].key not in _EN_NOT_LEFT and toks[i - 1].key not in heads:
                 i -= 1  # "the Istanbul 5th Criminal Judgeship of Peace"
+                if i > 1 and toks[i - 1].key == "and" and toks[i - 2].text[:1].isupper() and \
+                        toks[i - 2].key not in _EN_NOT_LEFT and toks[i - 2].key not in heads and i < h:
+                    i -= 2  # "the Intelligence and Security Service": two capitalised words joined by "and"
             j, k = h, h + 1
             while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
                 link = k
@@ -1968,6 +1971,20 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
     parentheses right after an actor is that actor (its key then leads to it from later sentences, and its
     mentions in ``earlier`` sentences, a headline's "RTÜK fines …", become the actor's)."""
     spans = sorted(found, key=lambda f: f[0])
+    toks = s.toks
+    for _, j, a in spans:  # "the Intelligence and Security Service (SIS)": an abbreviation no rule knows
+        if a.kind in STATE_KINDS and j + 3 < len(toks) and toks[j + 1].text == "(" and toks[j + 3].text == ")" \
+                and re.fullmatch(r"[A-ZА-ЯЁ][A-ZА-ЯЁİÜ]{1,7}", toks[j + 2].text) and not any(
+                    f[0] == j + 2 for f in spans):
+            alias = _name_key(toks[j + 2].text)
+            was = actors.get(alias)
+            if was is not None and was.kind in STATE_KINDS:
+                continue
+            actors[alias] = a  # "… (SIS) … on the SIS website": the name is the body's, not an outlet's
+            for part in (found, *earlier):
+                for k, (i2, j2, x) in enumerate(part):
+                    if was is not None and x is was:
+                        part[k] = (i2, j2, a)
     for (_, j1, a1), (i2, j2, a2) in zip(spans, spans[1:], strict=False):
         if a1 is a2 or i2 != j1 + 2 or i2 != j2 or s.toks[j1 + 1].text != "(" or j2 + 1 >= len(s.toks) or \
                 s.toks[j2 + 1].text != ")" or len(a2.name) > 10 or sum(c.isupper() for c in a2.name) < 2:

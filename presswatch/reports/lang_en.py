@@ -19,13 +19,17 @@ _REG = (r"(?:information|and|communications?|technolog(?:y|ies)|radio|television
         r"mass|media|broadcasting|high|state|digital|internet|,)")
 _OF_C = r"(?: (?:of|in|under) (?:the )?(?:government of )?(?:CTRY|republic of CTRY|CTRY republic))?"
 
+# a noun after a head that makes the head a modifier: "internet service providers", "media agency staff"
+_NOT_HEAD = (r"(?:providers?|operators?|users?|compan(?:y|ies)|industry|sector|market|subscribers?|customers?|"
+             r"staff|employees?|fees?|charges?|contracts?)\b")
+
 # (pattern over the key string, actor kind)
 BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:media |telecoms? |telecommunications? |internet |state )?regulator(?: ,)? roskomnadzor",
      "regulator"),
     (r"(?:CTRY )?(?:roskomnadzor|btk|rtük|rtuk)", "regulator"),
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
-     r"inspectorate)" + _OF_C, "regulator"),
+     r"inspectorate)(?! " + _NOT_HEAD + r")" + _OF_C, "regulator"),
     (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
     (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
      r"(?! group)", "regulator"),
@@ -73,7 +77,8 @@ STATE_WORDS = frozenset({"state", "national", "presidential", "president", "fede
                          "affairs", "interior", "information", "communications", "communication", "media", "mass",
                          "press", "broadcasting", "television", "radio", "digital", "telecommunications", "culture",
                          "justice", "investigative", "investigation", "supervision", "oversight", "religious",
-                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax",
+                         "emergency", "emergencies", "exceptional", "situations", "defence", "defense",
+                         "anti-corruption", "customs", "tax",
                          "supervisory", "municipal"})
 # words that make a name no state body of a country (international bodies, universities, NGOs)
 NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
