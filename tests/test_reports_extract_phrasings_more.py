@@ -192,3 +192,28 @@ def test_a_body_abbreviation_beside_website_stays_the_body() -> None:
                "list was published on the ISS website.")
     assert _roles(doc, "recipient") == {"Kun Info"}
     assert not any(a["kind"] == "outlet" and a["name"] == "ISS" for a in doc["actors"])
+
+
+@pytest.mark.parametrize(("text", "plaintiff", "target"), [
+    ("Arman Sadykov, the founder and owner of Ak Zhol Mining LLC, filed a libel suit against the news site Kun "
+     "Info.", "Arman Sadykov", "Kun Info"),
+    ("Daniyar Ospanov, a member of parliament's finance committee, lodged the claim against the news site Kun Info "
+     "with the Bishkek City Court.", "Daniyar Ospanov", "Kun Info"),
+    ("Октябрьский районный суд Бишкека удовлетворил иск владельца сети кафе Марата Исаева к изданию «Кун Инфо».",
+     "Марат Исаев", "Кун Инфо"),
+])
+def test_a_private_plaintiff_is_a_sender(text: str, plaintiff: str, target: str) -> None:
+    doc = _doc(text)
+    assert plaintiff in _roles(doc, "sender")
+    assert target in _roles(doc, "recipient") and plaintiff not in _roles(doc, "recipient")
+    assert next(a["kind"] for a in doc["actors"] if a["name"] == plaintiff) == "other"
+
+
+@pytest.mark.parametrize(("text", "person"), [
+    ("Aibek Osmonov, the founder of the news site Kun Info, was detained by police.", "Aibek Osmonov"),
+    ("Police detained Ulvi Hasanli, director of Kun Media, on Monday.", "Ulvi Hasanli"),
+])
+def test_a_founder_of_an_outlet_stays_of_the_press(text: str, person: str) -> None:
+    doc = _doc(text)
+    assert person in _roles(doc, "recipient")
+    assert next(a["kind"] for a in doc["actors"] if a["name"] == person) == "journalist"

@@ -821,7 +821,10 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                     if a.name == m.group(1) and a.kind == "outlet" and a.domain is None:
                         a.kind, a.confidence = "journalist", 0.75
                 if not any(a.name == m.group(1) for _, _, a in out):
-                    add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
+                    # "Hovik Melkonyan, the founder and principal shareholder of Debed Copper CJSC": a business
+                    clause = text[m.end(1):].split(",", 2)[1] if text[m.end(1):].startswith(",") else ""
+                    add(s.start + m.start(1), s.start + m.end(1), m.group(1),
+                        "other" if _EN_COMPANY.search(clause.lower()) else "journalist", 0.75)
         # a company by its legal form: "Ak-Tash Stroy LLC", "the company Nur Invest"
         for m in re.finditer(r"\b((?:[A-Z][\w’'-]*\s+){1,3}(?:LLC|JSC|LLP|Ltd|Inc|Holding|Group))\b|"
                              r"\b(?:company|firm|developer|holding)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*){0,2})",
@@ -944,6 +947,10 @@ _EN_GENERIC = frozenset({"mass", "social", "state", "independent", "free", "loca
                          "digital", "national", "public", "private", "russian-language", "opposition", "the"})
 _EN_PARLIAMENT = re.compile(r"(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|member of the [a-z]+ "
                             r"(?:council|assembly))(?: ,)?$")
+# what says a person's appositive names a business: "the founder and owner of Debed Copper CJSC"
+_EN_COMPANY = re.compile(r"\b(?:cjsc|ojsc|jsc|llc|ltd|inc|plc|corp|a_ş|company|companies|corporation|holding|"
+                         r"shareholder|bank|factory|plant|mine|mining|construction|developer|firm)\b")
+_EN_LAWMAKER = re.compile(r"\b(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|mp|parliamentarian)\b")
 _NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*$")
 
 
@@ -1035,7 +1042,12 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
         elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
             appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
-            if appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
+            clause = " ".join(itertools.takewhile(lambda x: x != ",", (toks[x].key for x in range(j + 2, min(
+                n, j + 14))))) if appos[:1] == [","] else ""
+            if clause and (_EN_COMPANY.search(clause) or _EN_LAWMAKER.search(clause) or any(
+                    x in _EN_OTHER_PERSON and x not in ("owner", "official") for x in clause.split()[:4])):
+                kind = "other"  # "X, the founder of Debed Copper CJSC", "X, a member of parliament's committee"
+            elif appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
                     for x, y in zip(appos[1:], appos[2:], strict=False))):
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
@@ -1145,7 +1157,8 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
             if any(_RU_PRESS_PERSON.match(x) for x in before) or (lead[:1] == [","] and any(
                     _RU_PRESS_PERSON.match(x) for x in lead[1:])):
                 kind = "journalist"
-            elif any(re.fullmatch(_PERSON_WORD["ru"], x) for x in before) or any(x in _RU_PARLIAMENT for x in before):
+            elif any(re.fullmatch(_PERSON_WORD["ru"], x) for x in before) or any(x in _RU_PARLIAMENT for x in before) \
+                    or any(x in ("иск", "истец") for x in before):  # «иск владельца автосалонов Виктора Ладыгина»
                 kind = "other"
             else:
                 continue
@@ -2070,9 +2083,14 @@ def _future_passive(s: _Sentence, end: int) -> bool:
 def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Actor]],
              found: list[tuple[int, int, Actor]]) -> Actor | None:
     if kind in ("lawsuit",):
-        cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
+        cands = sorted(((i, j, a) for i, j, a in found if a.kind in ("other", "government") and i < t_at),
+                       key=lambda f: f[0])
         if cands:
-            return cands[-1][1]
+            # "X, the owner of Y LLC, filed a suit": Y is in X's apposition, X is the one who sued
+            if len(cands) > 1 and s.toks[cands[-2][1] + 1].text == "," and "," in (
+                    t.text for t in s.toks[cands[-1][1] + 1: t_at]):
+                return cands[-2][2]
+            return cands[-1][2]
         # «по иску, который подала компания «СибТрансСтрой»»: the one who sued named after the suit
         later = [(i, a) for i, _, a in found if a.kind == "other" and i > t_at]
         if later:

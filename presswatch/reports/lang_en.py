@@ -184,7 +184,7 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
      r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
      r"station|news agency|magazine|publisher)s?\b", "ban"),
-    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a |an )?(?:(?!against\b)\S+ ){0,3}?(?:suit|complaint|claim)|"
+    (r"\b(?:sued|sues|sue|lawsuit|(?:filed|lodged) (?:a |an |the )?(?:(?!against\b)\S+ ){0,3}?(?:suit|complaint|claim)|"
      r"defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
