@@ -217,3 +217,36 @@ def test_a_founder_of_an_outlet_stays_of_the_press(text: str, person: str) -> No
     doc = _doc(text)
     assert person in _roles(doc, "recipient")
     assert next(a["kind"] for a in doc["actors"] if a["name"] == person) == "journalist"
+
+
+@pytest.mark.parametrize(("text", "absent", "present"), [
+    # the acts a publication told of are its story's
+    ("The ministry ordered the site Kun Info to delete an article. The article described how police in Osh "
+     "detained five activists who were collecting signatures.", "arrest", "demand-removal"),
+    ("The ministry ordered the site Kun Info to delete its report of 6 May. It described how officers detained "
+     "five activists in Osh.", "arrest", "demand-removal"),
+    ("Министерство потребовало от издания «Кун Инфо» удалить статью. В ней рассказывалось о том, как полиция "
+     "задержала шестерых фермеров.", "arrest", "demand-removal"),
+    ("Министерство потребовало от издания «Кун Инфо» удалить статью. В статье сообщалось, что в Оше сотрудники "
+     "милиции задержали пятерых активистов.", "arrest", "demand-removal"),
+    # what the press itself sends to a prosecutor is no referral
+    ("Прокуратура потребовала от издания «Кун Инфо» удалить статью. Редакция направила в прокуратуру письменный "
+     "ответ.", "referral-prosecutor", "demand-removal"),
+    ("The prosecutor ordered the site Kun Info to delete an article. The editors sent their reply to the "
+     "prosecutor's office on Friday.", "referral-prosecutor", "demand-removal"),
+])
+def test_a_story_told_or_the_press_own_letter_is_no_act(text: str, absent: str, present: str) -> None:
+    kinds = _kinds(_doc(text))
+    assert absent not in kinds and present in kinds
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # a letter told of by a pronoun keeps its demand; a body's referral stays one
+    ("Редакция «Кун Инфо» получила письмо прокуратуры. В нём говорилось, что прокуратура требует удалить "
+     "статью.", "demand-removal"),
+    ("Police detained the reporter Aibek Osmonov of the site Kun Info and sent the case to the prosecutor.",
+     "referral-prosecutor"),
+    ("Полиция направила материалы проверки в отношении издания «Кун Инфо» в прокуратуру.", "referral-prosecutor"),
+])
+def test_a_letter_or_a_referral_still_counts(text: str, kind: str) -> None:
+    assert kind in _kinds(_doc(text))

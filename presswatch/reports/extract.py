@@ -1550,6 +1550,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if kind == "warning" and (re.search(lang_rules.PLAIN_WARNING_BEFORE, before[-30:])
                                       or re.match(lang_rules.PLAIN_WARNING_AFTER, s.keystr[m.end():])):
                 continue  # "meant as a warning to every reporter": a plain noun, no body's warning
+            if (story := re.match(lang_rules.STORY_TOLD, s.keystr)) and story.end() <= m.start():
+                continue  # "The article described how police detained …": the story's act, not one on the press
+            if kind == "referral-prosecutor" and re.search(lang_rules.OWN_LETTER, s.keystr[m.start(): m.end() + 30]):
+                continue  # «редакция направила в прокуратуру ответ»: the press's own letter
             if re.search(lang_rules.NEGATED_PAPER, before[-80:]):
                 continue  # «не принимало решений об ограничении доступа»: the paper itself is denied
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):

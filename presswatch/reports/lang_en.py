@@ -8,7 +8,8 @@ import re
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
-           "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER"]
+           "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
+           "STORY_TOLD", "OWN_LETTER"]
 
 LANG = "en"
 
@@ -213,6 +214,13 @@ NEGATED_PAPER = (r"\b(?:not|n't|never|no|nor|neither)\b (?:\S+ ){0,3}?(?:decisio
 NOUN_BEFORE_BLOCK = (r"\b(?:residential|apartment|tower|office|housing|cell|prison|concrete|high-rise|"
                      r"multi-storey|storey|school|hospital|city) $")
 NOUN_AFTER_BLOCK = r"^ of (?:flats|apartments|houses|offices|buildings|homes)\b"
+# what a publication told: the acts after these words are its story's, not done to the press ("The article
+# described how police detained five activists")
+STORY_TOLD = (r"^(?:the |its |that |this |our )?(?:article|report|story|piece|investigation|video|post|publication|"
+              r"it)s? (?:\S+ ){0,4}?(?:described|describes|told|tells|recounted|recounts|reported|was about|is about|"
+              r"detailed|details) (?:how|that)\b")
+# what the press itself sends to a prosecutor is no referral: "sent its reply to the prosecutor's office"
+OWN_LETTER = r"\b(?:reply|replies|response|answer|objection|appeal|statement)\b"
 # "warning" as a plain noun, no act of a body: "as a warning to every reporter", "the standard warning page"
 PLAIN_WARNING_BEFORE = (r"\b(?:as|served as|serve as|serves as) (?:a |an )?(?:\S+ )?$|"
                         r"\b(?:sees?|saw|seeing|shows?|showed|showing|displays?|displayed|displaying) "
