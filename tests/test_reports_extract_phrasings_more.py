@@ -250,3 +250,30 @@ def test_a_story_told_or_the_press_own_letter_is_no_act(text: str, absent: str, 
 ])
 def test_a_letter_or_a_referral_still_counts(text: str, kind: str) -> None:
     assert kind in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize(("text", "people"), [
+    # a name followed by an age
+    ("Police detained Ivan Petrov, 34, a reporter for the site Kun Info, on Monday.", {"Ivan Petrov"}),
+    # names after a relative clause on the press noun
+    ("Police detained the two reporters who covered the protest in Osh, Aida Bekova and Timur Aliev.",
+     {"Aida Bekova", "Timur Aliev"}),
+    # a hyphenated surname stays whole
+    ("Police detained the reporter Omar Abdel-Karim of the site Kun Info.", {"Omar Abdel-Karim"}),
+])
+def test_journalists_named_after_an_age_or_a_relative_clause_are_recipients(text: str, people: set[str]) -> None:
+    doc = _doc(text)
+    assert people <= _roles(doc, "recipient")
+    assert all(next(a["kind"] for a in doc["actors"] if a["name"] == p) == "journalist" for p in people)
+
+
+def test_a_block_goes_to_the_outlet_not_to_its_reporter() -> None:
+    doc = _doc("Police in Tehran detained Mahnaz Rahimi, a staff reporter for Sobh-e Now. Two days after the arrest, "
+               "the newspaper's website became unreachable inside Iran.")
+    assert {a["against"] for a in doc["actions"] if a["kind"] == "block"} == {"Sobh-e Now"}
+    assert {"Sobh-e Now", "Mahnaz Rahimi"} <= _roles(doc, "recipient")
+
+
+def test_a_person_who_is_no_reporter_after_an_age_stays_unnamed() -> None:
+    doc = _doc("Police detained Ivan Petrov, 34, a local farmer, near the site of the protest.")
+    assert "Ivan Petrov" not in _roles(doc, "recipient")

@@ -806,7 +806,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 while (m2 := more.match(text, pos)) is not None:
                     add(s.start + m2.start(1), s.start + m2.end(1), m2.group(1), "outlet", 0.7)
                     pos = m2.end()
-        name2 = r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"
+        name2 = r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2})"  # "Hossam Abdel-Ghani"
         prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r"),?\s+" + name2 + r"(?![\w’'])")
         for m in prx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
@@ -1041,9 +1041,11 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
         elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
-            appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
-            clause = " ".join(itertools.takewhile(lambda x: x != ",", (toks[x].key for x in range(j + 2, min(
-                n, j + 14))))) if appos[:1] == [","] else ""
+            age = 3 if j + 3 < n and toks[j + 1].key == "," and re.fullmatch(r"\d{1,2}", toks[j + 2].text) and \
+                toks[j + 3].key == "," else 0  # "Ivan Petrov, 34, a reporter for …": the age is no apposition
+            appos = [toks[x].key for x in range(j + 1 + age - (1 if age else 0), min(n, j + 6 + age))]
+            clause = " ".join(itertools.takewhile(lambda x: x != ",", (toks[x].key for x in range(j + 2 + age, min(
+                n, j + 14 + age))))) if appos[:1] == [","] else ""
             if clause and (_EN_COMPANY.search(clause) or _EN_LAWMAKER.search(clause) or any(
                     x in _EN_OTHER_PERSON and x not in ("owner", "official") for x in clause.split()[:4])):
                 kind = "other"  # "X, the founder of Debed Copper CJSC", "X, a member of parliament's committee"
@@ -1053,6 +1055,9 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
             elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
                     r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " ") or re.search(
+                    # "the two reporters who wrote the article, X and Y": the names after a relative clause
+                    r"(?:reporters?|journalists?|editors?|correspondents?|bloggers?) (?:who|that) (?:[^,]+ ){1,6}, $",
+                    " ".join(toks[x].key for x in range(max(0, i - 12), i)) + " ") or re.search(
                     r"(?:outlet|site|website|channel|newspaper|paper|station|broadcaster|portal|agency|magazine|its|"
                     r"their) (?:general )?(?:director|head|founder|owner|chief|manager|producer) ,? $", lead + " "):
                 kind = "journalist"
@@ -1594,8 +1599,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
-                if kind == "block" and against is not None and against.kind == "journalist" and main_outlet:
-                    against = main_outlet  # a site is blocked, not a person
+            if kind == "block" and against is not None and against.kind == "journalist":
+                # a site is blocked, not a person: the outlet the sentence names ("X, whose editor Y said …"),
+                # else the report's, named by a noun or only guessed
+                here = [a for _, _, a in sorted(found, key=lambda f: f[0]) if a.kind == "outlet"]
+                against = (here[0] if here else None) or main_outlet or next(
+                    (a for a in actors.values() if a.kind == "outlet"), against)
             if kind == "referral-prosecutor" and by is not None and by.kind == "law-enforcement" and state:
                 pass
             when = min(sds, key=lambda x: abs(x[0] - m.start()))[1].isoformat() if sds else None
