@@ -1601,10 +1601,9 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 against = last_against or main_target  # a headline names its own parties or none
             if kind == "block" and against is not None and against.kind == "journalist":
                 # a site is blocked, not a person: the outlet the sentence names ("X, whose editor Y said …"),
-                # else the report's, named by a noun or only guessed
+                # else the person's employer ("Y, a reporter for X"), else the report's own outlet
                 here = [a for _, _, a in sorted(found, key=lambda f: f[0]) if a.kind == "outlet"]
-                against = (here[0] if here else None) or main_outlet or next(
-                    (a for a in actors.values() if a.kind == "outlet"), against)
+                against = (here[0] if here else None) or _employer(against, per_sentence) or main_outlet or against
             if kind == "referral-prosecutor" and by is not None and by.kind == "law-enforcement" and state:
                 pass
             when = min(sds, key=lambda x: abs(x[0] - m.start()))[1].isoformat() if sds else None
@@ -2127,6 +2126,16 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         prev = s.toks[i - 1].key if i > 0 else ""
         if prev not in ("to", "в", "во"):
             return a
+    return None
+
+
+def _employer(person: Actor, per_sentence: list[list[tuple[int, int, Actor]]]) -> Actor | None:
+    """The outlet named within a few words of ``person`` in some sentence ("Y, a staff reporter for X")."""
+    for found in per_sentence:
+        spans = [(i, j) for i, j, a in found if a is person]
+        for i, j, a in found:
+            if a.kind == "outlet" and any(0 <= i - pj <= 9 or 0 <= pi - j <= 9 for pi, pj in spans):
+                return a
     return None
 
 
