@@ -611,6 +611,9 @@ def _generic_bodies(s: _Sentence) -> list[tuple[int, int, int, str]]:
                     and toks[i - 2].text[:1].isupper())) and \
                     toks[i - 1].key not in _EN_NOT_LEFT and toks[i - 1].key not in heads:
                 i -= 1  # "the Istanbul 5th Criminal Judgeship of Peace"
+                if i > 1 and toks[i - 1].key == "and" and toks[i - 2].text[:1].isupper() and \
+                        toks[i - 2].key not in _EN_NOT_LEFT and toks[i - 2].key not in heads and i < h:
+                    i -= 2  # "the Intelligence and Security Service": two capitalised words joined by "and"
             j, k = h, h + 1
             while k < n:  # of/for/under (the) Capitalised …, with "and", "," between capitalised words
                 link = k
@@ -803,7 +806,7 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                 while (m2 := more.match(text, pos)) is not None:
                     add(s.start + m2.start(1), s.start + m2.end(1), m2.group(1), "outlet", 0.7)
                     pos = m2.end()
-        name2 = r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})"
+        name2 = r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2})"  # "Hossam Abdel-Ghani"
         prx = re.compile(r"(?i:\b" + mod.PERSON_NOUNS + r"),?\s+" + name2 + r"(?![\w’'])")
         for m in prx.finditer(text):
             add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.8)
@@ -818,7 +821,10 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
                     if a.name == m.group(1) and a.kind == "outlet" and a.domain is None:
                         a.kind, a.confidence = "journalist", 0.75
                 if not any(a.name == m.group(1) for _, _, a in out):
-                    add(s.start + m.start(1), s.start + m.end(1), m.group(1), "journalist", 0.75)
+                    # "Hovik Melkonyan, the founder and principal shareholder of Debed Copper CJSC": a business
+                    clause = text[m.end(1):].split(",", 2)[1] if text[m.end(1):].startswith(",") else ""
+                    add(s.start + m.start(1), s.start + m.end(1), m.group(1),
+                        "other" if _EN_COMPANY.search(clause.lower()) else "journalist", 0.75)
         # a company by its legal form: "Ak-Tash Stroy LLC", "the company Nur Invest"
         for m in re.finditer(r"\b((?:[A-Z][\w’'-]*\s+){1,3}(?:LLC|JSC|LLP|Ltd|Inc|Holding|Group))\b|"
                              r"\b(?:company|firm|developer|holding)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*){0,2})",
@@ -941,6 +947,10 @@ _EN_GENERIC = frozenset({"mass", "social", "state", "independent", "free", "loca
                          "digital", "national", "public", "private", "russian-language", "opposition", "the"})
 _EN_PARLIAMENT = re.compile(r"(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|member of the [a-z]+ "
                             r"(?:council|assembly))(?: ,)?$")
+# what says a person's appositive names a business: "the founder and owner of Debed Copper CJSC"
+_EN_COMPANY = re.compile(r"\b(?:cjsc|ojsc|jsc|llc|ltd|inc|plc|corp|a_ş|company|companies|corporation|holding|"
+                         r"shareholder|bank|factory|plant|mine|mining|construction|developer|firm)\b")
+_EN_LAWMAKER = re.compile(r"\b(?:member of (?:CTRY )?(?:the )?(?:CTRY )?parliament|lawmaker|mp|parliamentarian)\b")
 _NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*$")
 
 
@@ -1031,13 +1041,23 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
         elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
-            appos = [toks[x].key for x in range(j + 1, min(n, j + 6))]
-            if appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
+            age = 3 if j + 3 < n and toks[j + 1].key == "," and re.fullmatch(r"\d{1,2}", toks[j + 2].text) and \
+                toks[j + 3].key == "," else 0  # "Ivan Petrov, 34, a reporter for …": the age is no apposition
+            appos = [toks[x].key for x in range(j + 1 + age - (1 if age else 0), min(n, j + 6 + age))]
+            clause = " ".join(itertools.takewhile(lambda x: x != ",", (toks[x].key for x in range(j + 2 + age, min(
+                n, j + 14 + age))))) if appos[:1] == [","] else ""
+            if clause and (_EN_COMPANY.search(clause) or _EN_LAWMAKER.search(clause) or any(
+                    x in _EN_OTHER_PERSON and x not in ("owner", "official") for x in clause.split()[:4])):
+                kind = "other"  # "X, the founder of Debed Copper CJSC", "X, a member of parliament's committee"
+            elif appos[:1] == [","] and (any(x in _EN_PRESS_PERSON for x in appos[1:4]) or any(
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
                     for x, y in zip(appos[1:], appos[2:], strict=False))):
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
             elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
                     r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " ") or re.search(
+                    # "the two reporters who wrote the article, X and Y": the names after a relative clause
+                    r"(?:reporters?|journalists?|editors?|correspondents?|bloggers?) (?:who|that) (?:[^,]+ ){1,6}, $",
+                    " ".join(toks[x].key for x in range(max(0, i - 12), i)) + " ") or re.search(
                     r"(?:outlet|site|website|channel|newspaper|paper|station|broadcaster|portal|agency|magazine|its|"
                     r"their) (?:general )?(?:director|head|founder|owner|chief|manager|producer) ,? $", lead + " "):
                 kind = "journalist"
@@ -1142,7 +1162,8 @@ def _ru_ner_candidates(s: _Sentence, ents: list[tuple[int, int, str]],
             if any(_RU_PRESS_PERSON.match(x) for x in before) or (lead[:1] == [","] and any(
                     _RU_PRESS_PERSON.match(x) for x in lead[1:])):
                 kind = "journalist"
-            elif any(re.fullmatch(_PERSON_WORD["ru"], x) for x in before) or any(x in _RU_PARLIAMENT for x in before):
+            elif any(re.fullmatch(_PERSON_WORD["ru"], x) for x in before) or any(x in _RU_PARLIAMENT for x in before) \
+                    or any(x in ("иск", "истец") for x in before):  # «иск владельца автосалонов Виктора Ладыгина»
                 kind = "other"
             else:
                 continue
@@ -1526,6 +1547,20 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # "called on the government to withdraw the draft": no content to remove
             if _PROVISION[s.lang].search(before):
                 continue  # "the amendments also introduce fines": what a law provides, no act
+            lang_rules = _LANGS[s.lang]
+            if kind == "block" and hasattr(lang_rules, "NOUN_BEFORE_BLOCK") and (
+                    re.search(lang_rules.NOUN_BEFORE_BLOCK, before[-30:])
+                    or re.match(lang_rules.NOUN_AFTER_BLOCK, s.keystr[m.end():])):
+                continue  # "residential blocks", "blocks of flats": a building
+            if kind == "warning" and (re.search(lang_rules.PLAIN_WARNING_BEFORE, before[-30:])
+                                      or re.match(lang_rules.PLAIN_WARNING_AFTER, s.keystr[m.end():])):
+                continue  # "meant as a warning to every reporter": a plain noun, no body's warning
+            if (story := re.match(lang_rules.STORY_TOLD, s.keystr)) and story.end() <= m.start():
+                continue  # "The article described how police detained …": the story's act, not one on the press
+            if kind == "referral-prosecutor" and re.search(lang_rules.OWN_LETTER, s.keystr[m.start(): m.end() + 30]):
+                continue  # «редакция направила в прокуратуру ответ»: the press's own letter
+            if re.search(lang_rules.NEGATED_PAPER, before[-80:]):
+                continue  # «не принимало решений об ограничении доступа»: the paper itself is denied
             if kind == "block" and _NOT_BLOCKED[s.lang].match(s.keystr[m.end():]):
                 continue  # "blocked 38 shots", "blocks malicious traffic", «заблокировал удар»: another sense
             if kind == "block" and any(t.text.lower() in ("будет", "будут", "может", "могут", "станет", "will", "may",
@@ -1564,8 +1599,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
                 against = last_against or main_target  # a headline names its own parties or none
-                if kind == "block" and against is not None and against.kind == "journalist" and main_outlet:
-                    against = main_outlet  # a site is blocked, not a person
+            if kind == "block" and against is not None and against.kind == "journalist":
+                # a site is blocked, not a person: the outlet the sentence names ("X, whose editor Y said …"),
+                # else the person's employer ("Y, a reporter for X"), else the report's own outlet
+                here = [a for _, _, a in sorted(found, key=lambda f: f[0]) if a.kind == "outlet"]
+                against = (here[0] if here else None) or _employer(against, per_sentence) or main_outlet or against
             if kind == "referral-prosecutor" and by is not None and by.kind == "law-enforcement" and state:
                 pass
             when = min(sds, key=lambda x: abs(x[0] - m.start()))[1].isoformat() if sds else None
@@ -1958,6 +1996,20 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
     parentheses right after an actor is that actor (its key then leads to it from later sentences, and its
     mentions in ``earlier`` sentences, a headline's "RTÜK fines …", become the actor's)."""
     spans = sorted(found, key=lambda f: f[0])
+    toks = s.toks
+    for _, j, a in spans:  # "the Intelligence and Security Service (SIS)": an abbreviation no rule knows
+        if a.kind in STATE_KINDS and j + 3 < len(toks) and toks[j + 1].text == "(" and toks[j + 3].text == ")" \
+                and re.fullmatch(r"[A-ZА-ЯЁ][A-ZА-ЯЁİÜ]{1,7}", toks[j + 2].text) and not any(
+                    f[0] == j + 2 for f in spans):
+            alias = _name_key(toks[j + 2].text)
+            was = actors.get(alias)
+            if was is not None and was.kind in STATE_KINDS:
+                continue
+            actors[alias] = a  # "… (SIS) … on the SIS website": the name is the body's, not an outlet's
+            for part in (found, *earlier):
+                for k, (i2, j2, x) in enumerate(part):
+                    if was is not None and x is was:
+                        part[k] = (i2, j2, a)
     for (_, j1, a1), (i2, j2, a2) in zip(spans, spans[1:], strict=False):
         if a1 is a2 or i2 != j1 + 2 or i2 != j2 or s.toks[j1 + 1].text != "(" or j2 + 1 >= len(s.toks) or \
                 s.toks[j2 + 1].text != ")" or len(a2.name) > 10 or sum(c.isupper() for c in a2.name) < 2:
@@ -2043,9 +2095,14 @@ def _future_passive(s: _Sentence, end: int) -> bool:
 def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Actor]],
              found: list[tuple[int, int, Actor]]) -> Actor | None:
     if kind in ("lawsuit",):
-        cands = [(i, a) for i, _, a in found if a.kind in ("other", "government") and i < t_at]
+        cands = sorted(((i, j, a) for i, j, a in found if a.kind in ("other", "government") and i < t_at),
+                       key=lambda f: f[0])
         if cands:
-            return cands[-1][1]
+            # "X, the owner of Y LLC, filed a suit": Y is in X's apposition, X is the one who sued
+            if len(cands) > 1 and s.toks[cands[-2][1] + 1].text == "," and "," in (
+                    t.text for t in s.toks[cands[-1][1] + 1: t_at]):
+                return cands[-2][2]
+            return cands[-1][2]
         # «по иску, который подала компания «СибТрансСтрой»»: the one who sued named after the suit
         later = [(i, a) for i, _, a in found if a.kind == "other" and i > t_at]
         if later:
@@ -2069,6 +2126,16 @@ def _pick_by(s: _Sentence, kind: str, t_at: int, state: list[tuple[int, int, Act
         prev = s.toks[i - 1].key if i > 0 else ""
         if prev not in ("to", "в", "во"):
             return a
+    return None
+
+
+def _employer(person: Actor, per_sentence: list[list[tuple[int, int, Actor]]]) -> Actor | None:
+    """The outlet named within a few words of ``person`` in some sentence ("Y, a staff reporter for X")."""
+    for found in per_sentence:
+        spans = [(i, j) for i, j, a in found if a is person]
+        for i, j, a in found:
+            if a.kind == "outlet" and any(0 <= i - pj <= 9 or 0 <= pi - j <= 9 for pi, pj in spans):
+                return a
     return None
 
 

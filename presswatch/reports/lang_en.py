@@ -7,7 +7,9 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
+           "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
+           "STORY_TOLD", "OWN_LETTER"]
 
 LANG = "en"
 
@@ -18,13 +20,17 @@ _REG = (r"(?:information|and|communications?|technolog(?:y|ies)|radio|television
         r"mass|media|broadcasting|high|state|digital|internet|,)")
 _OF_C = r"(?: (?:of|in|under) (?:the )?(?:government of )?(?:CTRY|republic of CTRY|CTRY republic))?"
 
+# a noun after a head that makes the head a modifier: "internet service providers", "media agency staff"
+_NOT_HEAD = (r"(?:providers?|operators?|users?|compan(?:y|ies)|industry|sector|market|subscribers?|customers?|"
+             r"staff|employees?|fees?|charges?|contracts?)\b")
+
 # (pattern over the key string, actor kind)
 BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:media |telecoms? |telecommunications? |internet |state )?regulator(?: ,)? roskomnadzor",
      "regulator"),
     (r"(?:CTRY )?(?:roskomnadzor|btk|rtük|rtuk)", "regulator"),
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
-     r"inspectorate)" + _OF_C, "regulator"),
+     r"inspectorate)(?! " + _NOT_HEAD + r")" + _OF_C, "regulator"),
     (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
     (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
      r"(?! group)", "regulator"),
@@ -72,7 +78,8 @@ STATE_WORDS = frozenset({"state", "national", "presidential", "president", "fede
                          "affairs", "interior", "information", "communications", "communication", "media", "mass",
                          "press", "broadcasting", "television", "radio", "digital", "telecommunications", "culture",
                          "justice", "investigative", "investigation", "supervision", "oversight", "religious",
-                         "emergency", "emergencies", "defence", "defense", "anti-corruption", "customs", "tax",
+                         "emergency", "emergencies", "exceptional", "situations", "defence", "defense",
+                         "anti-corruption", "customs", "tax",
                          "supervisory", "municipal"})
 # words that make a name no state body of a country (international bodies, universities, NGOs)
 NOT_STATE = frozenset({"europe", "european", "nations", "international", "journalists", "reporters", "borders",
@@ -178,7 +185,7 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
      r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
      r"station|news agency|magazine|publisher)s?\b", "ban"),
-    (r"\b(?:sued|sues|sue|lawsuit|filed (?:a |an )?(?:(?!against\b)\S+ ){0,3}?(?:suit|complaint|claim)|"
+    (r"\b(?:sued|sues|sue|lawsuit|(?:filed|lodged) (?:a |an |the )?(?:(?!against\b)\S+ ){0,3}?(?:suit|complaint|claim)|"
      r"defamation (?:suit|claim|case)|libel|"
      r"brought (?:a )?(?:case|suit|claim)|took [a-z ]{1,30} to court)\b",
      "lawsuit"),
@@ -198,6 +205,27 @@ ACTION_RULES: list[tuple[str, str]] = [
      "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
+# a negation further back, before the paper that would carry the act: "did not issue any order to block",
+# "has sent no request to remove" (matched at the end of the text before the act's words)
+NEGATED_PAPER = (r"\b(?:not|n't|never|no|nor|neither)\b (?:\S+ ){0,3}?(?:decisions?|orders?|demands?|requests?|"
+                 r"instructions?|notices?|notifications?|letters?|rulings?|requirements?) (?:\S+ )?"
+                 r"(?:to|on|about|of|for|ordering|demanding|requiring|asking) (?:the )?$")
+# a block that is a building: "residential blocks", "a tower block", "blocks of flats"
+NOUN_BEFORE_BLOCK = (r"\b(?:residential|apartment|tower|office|housing|cell|prison|concrete|high-rise|"
+                     r"multi-storey|storey|school|hospital|city) $")
+NOUN_AFTER_BLOCK = r"^ of (?:flats|apartments|houses|offices|buildings|homes)\b"
+# what a publication told: the acts after these words are its story's, not done to the press ("The article
+# described how police detained five activists")
+STORY_TOLD = (r"^(?:the |its |that |this |our )?(?:article|report|story|piece|investigation|video|post|publication|"
+              r"it)s? (?:\S+ ){0,4}?(?:described|describes|told|tells|recounted|recounts|reported|was about|is about|"
+              r"detailed|details) (?:how|that)\b")
+# what the press itself sends to a prosecutor is no referral: "sent its reply to the prosecutor's office"
+OWN_LETTER = r"\b(?:reply|replies|response|answer|objection|appeal|statement)\b"
+# "warning" as a plain noun, no act of a body: "as a warning to every reporter", "the standard warning page"
+PLAIN_WARNING_BEFORE = (r"\b(?:as|served as|serve as|serves as) (?:a |an )?(?:\S+ )?$|"
+                        r"\b(?:sees?|saw|seeing|shows?|showed|showing|displays?|displayed|displaying) "
+                        r"(?:a |an |the )?(?:\S+ )?$")
+PLAIN_WARNING_AFTER = r"^ (?:to (?:every|all|any|other|others|everyone|anyone|those|the rest)|page|sign|signs|label)\b"
 REQUEST_OF = (r"at the request of|on the orders? of|(?:following |after )?(?:a|an|the) (?:[a-z0-9-]+ ){0,2}?(?:request|"
               r"complaint|letter|order|instruction|demand|application|ruling|decision|verdict|petition|motion) "
               r"(?:from|by|of)|on the demand of|"

@@ -8,7 +8,9 @@ import re
 
 __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG", "MONTHS", "OUTCOME_RULES",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
-           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING"]
+           "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
+           "NEGATED_PAPER", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
+           "STORY_TOLD", "OWN_LETTER"]
 
 LANG = "ru"
 
@@ -127,7 +129,24 @@ ACTION_RULES: list[tuple[str, str]] = [
     # a fine is an act of its own kind
     (r"\bоштрафовать\b|\bоштрафовать~|наложить (?:\S+ )?штраф|назначить (?:\S+ ){0,2}?штраф", "other"),
 ]
-NEGATION = r"\b(?:не|нет|отказаться|без)\b"
+# «ни требования …, ни предупреждения»: «ни» negates what follows it
+NEGATION = r"\b(?:не|нет|отказаться|без|ни)\b"
+# a negation further back, before the paper that would carry the act: «не принимало решений об ограничении
+# доступа», «никаких предписаний о блокировке не направляло»
+NEGATED_PAPER = (r"(?:^| )(?:не|ни|никакой) (?:\S+ ){0,2}?(?:решение|предписание|требование|уведомление|"
+                 r"распоряжение|постановление|указание|запрос|письмо|мера) (?:\S+ )?(?:о|об|по|на)? ?$")
+# what a publication told: the acts after these words are its story's («В ней рассказывалось о том, как
+# полиция задержала активистов»)
+# (a pronoun may stand for an official letter too: «В нём говорилось, что …» — with it, only a story's verbs)
+STORY_TOLD = (r"^(?:в )?(?:(?:статья|материал|публикация|видео|ролик|сюжет|репортаж|заметка|текст) (?:\S+ ){0,2}?"
+              r"(?:говориться|сообщаться|сообщать)|(?:она|он|статья|материал|публикация|видео|ролик|сюжет|репортаж|"
+              r"заметка|текст) (?:\S+ ){0,2}?(?:рассказываться|описываться|рассказывать|описывать)) (?:\S+ ){0,3}?"
+              r"(?:как|что)(?: |$)")
+# what the press itself sends to a prosecutor is no referral: «направила в прокуратуру письменный ответ»
+OWN_LETTER = r"(?:^| )(?:ответ|возражение|объяснение|позиция|опровержение)(?: |$)"
+# «предупреждение» as a plain noun: «в качестве предупреждения всем журналистам», «стало предупреждением»
+PLAIN_WARNING_BEFORE = r"(?:^| )(?:в качество|как|стать|служить|послужить) (?:\S+ )?$"
+PLAIN_WARNING_AFTER = r"^ (?:всем|весь|всё|все|другой|остальной|каждый)(?: |$)"
 REQUEST_OF = (r"по требование|по решение|по указание|по просьба|по запрос|по представление|по иск|по заявление|"
               r"по жалоба|по предписание|на основание (?:решение|требование|предписание|письмо)|"
               # «основанием послужило требование Генеральной прокуратуры»: the body right after the word
