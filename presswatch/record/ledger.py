@@ -95,8 +95,8 @@ log = logging.getLogger(__name__)
 
 # 2: entries commit to the rows they describe ("rows") and their request records.
 # 3: a row of a table whose rows never change (a version, text included) is committed to in full by the
-#    entry written with it and afterwards by its digest ("row_digests": ref -> "sha256:<hex>" of the
-#    canonical commitment), so the entry of every unchanged check does not repeat the version's text.
+#    entry written with it and afterwards by its digest ("row_digests": ref -> "sha256:<hex>", see
+#    _settled_digest), so the entry of every unchanged check does not repeat the version's text.
 ENTRY_VERSION = 3
 STH_TYPE = "presswatch-sth-v1"
 KEY_FILE = Path("keys") / "log-ed25519.pem"
@@ -462,9 +462,9 @@ def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) ->
 # made from them instead of a SELECT. A value whose stored form could differ (a type the column does
 # not hold, an expired attribute, a default the database filled in) falls back to reading the row back.
 _INSERTED = "presswatch.ledger.inserted"
-# Tables whose rows never change once written (but for MUTABLE_COLUMNS, which commitments leave out): a
-# row read back before (committed by an earlier transaction) is committed to from memory. A row changed
-# behind the log's back meanwhile still fails verify: the new entry holds what the row was.
+# Tables whose rows never change once written (but for MUTABLE_COLUMNS, which commitments leave out): the
+# entry written with such a row commits to it in full, later entries by its digest, remembered once known.
+# A row changed behind the log's back fails verify whether or not a later check read it back.
 _SETTLED_TABLES = frozenset({"version"})
 _SETTLED_MAX = 1 << 16  # digests (32 bytes) by ref: a pass of 65,536 watches reads no version back
 _WARC_NOTED = "presswatch.ledger.warc"
