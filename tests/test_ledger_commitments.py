@@ -141,6 +141,16 @@ def test_checks_log_without_reading_rows_back_and_verify(db_url: str, tmp_path: 
         core.close()
 
 
+def _check_once(core: Presswatch, wid: int) -> str:
+    """One check of watch ``wid`` with a fetcher of its own; its status."""
+
+    async def once() -> str:
+        async with Fetcher(core.settings, core.clock) as f:
+            return str((await Checker(core, f).check(wid))["status"])
+
+    return asyncio.run(once())
+
+
 def test_a_version_changed_between_checks_fails_verify(tmp_path: Path, simsite: Any) -> None:
     """A version row is committed to from memory once read: an edit behind the log's back between two
     checks is not taken into the next entry, and verify names the row."""
@@ -152,14 +162,10 @@ def test_a_version_changed_between_checks_fails_verify(tmp_path: Path, simsite: 
     try:
         wid = add_watch(core, simsite.article_urls()[0])
 
-        async def once() -> str:
-            async with Fetcher(core.settings, core.clock) as f:
-                return str((await Checker(core, f).check(wid))["status"])
-
-        assert [asyncio.run(once()) for _ in range(2)] == ["new", "unchanged"]
+        assert [_check_once(core, wid) for _ in range(2)] == ["new", "unchanged"]
         assert Ledger(core).verify_store().ok
         core.db.write(lambda s: s.execute(update(Version).values(title="A different headline")))
-        assert asyncio.run(once()) == "unchanged"
+        assert _check_once(core, wid) == "unchanged"
         report = Ledger(core).verify_store()
         assert not report.ok
         assert any("version:" in f for f in report.failures), report.failures
@@ -178,14 +184,10 @@ def test_unchanged_checks_commit_to_their_version_by_digest(tmp_path: Path, sims
     try:
         wid = add_watch(core, simsite.article_urls()[0])
 
-        async def once() -> str:
-            async with Fetcher(core.settings, core.clock) as f:
-                return str((await Checker(core, f).check(wid))["status"])
-
-        assert asyncio.run(once()) == "new"
-        assert asyncio.run(once()) == "unchanged"  # the digest remembered at commit
+        assert _check_once(core, wid) == "new"
+        assert _check_once(core, wid) == "unchanged"  # the digest remembered at commit
         core.db.settled_commitments.clear()  # as in a new process: the row is read back
-        assert asyncio.run(once()) == "unchanged"
+        assert _check_once(core, wid) == "unchanged"
         with core.db.session() as s:
             docs = [json.loads(e.canonical) for e in s.scalars(
                 select(LogEntry).where(LogEntry.kind == "observation").order_by(LogEntry.index))]
@@ -214,14 +216,10 @@ def test_a_version_changed_then_read_back_fails_verify(tmp_path: Path, simsite: 
     try:
         wid = add_watch(core, simsite.article_urls()[0])
 
-        async def once() -> str:
-            async with Fetcher(core.settings, core.clock) as f:
-                return str((await Checker(core, f).check(wid))["status"])
-
-        assert [asyncio.run(once()) for _ in range(2)] == ["new", "unchanged"]
+        assert [_check_once(core, wid) for _ in range(2)] == ["new", "unchanged"]
         core.db.write(lambda s: s.execute(update(Version).values(title="A different headline")))
         core.db.settled_commitments.clear()
-        assert asyncio.run(once()) == "unchanged"
+        assert _check_once(core, wid) == "unchanged"
         report = Ledger(core).verify_store()
         assert not report.ok
         assert any("version:" in f and "differs from what entry" in f for f in report.failures), report.failures

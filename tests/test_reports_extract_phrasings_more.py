@@ -3,25 +3,9 @@ that name no single day; and the recipient and action forms beside them."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from presswatch.reports.extract import extract
-
-BASE = date(2026, 5, 20)  # a Wednesday
-
-
-def _doc(text: str) -> dict:
-    return extract(text, report_date=BASE).as_dict()
-
-
-def _roles(doc: dict, role: str) -> set[str]:
-    return {a["name"] for a in doc["actors"] if a["role"] == role}
-
-
-def _kinds(doc: dict) -> set[str]:
-    return {a["kind"] for a in doc["actions"]}
+from tests.test_reports_extract_phrasings import _doc, _kinds, _roles  # report date: Wednesday 2026-05-20
 
 
 @pytest.mark.parametrize(("text", "dates"), [
