@@ -333,8 +333,23 @@ def _shard_core(settings_json: str, now: str | None) -> Presswatch:
     settings = Settings.model_validate_json(settings_json)
     clock = FakeClock(datetime.fromisoformat(now)) if now else SystemClock()
     core = Presswatch.open(settings, clock=clock, migrate=False)
+    if not _CLOSE_AT_EXIT:
+        import atexit
+
+        atexit.register(_close_shard_core)  # a pool closed and joined lets its shards exit normally
+        _CLOSE_AT_EXIT.append(True)
     _SHARD_CORE = (settings_json, now is not None, core)
     return core
+
+
+_CLOSE_AT_EXIT: list[bool] = []
+
+
+def _close_shard_core() -> None:
+    global _SHARD_CORE
+    if _SHARD_CORE is not None:
+        core, _SHARD_CORE = _SHARD_CORE[2], None
+        core.close()
 
 
 def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency: int | None) -> dict[str, Any]:

@@ -456,6 +456,14 @@ def read_row_commitments(session: Session, table: Table, keys: Iterable[Any]) ->
     return out
 
 
+def _read_one(session: Session, table: Table, key: Any, ref: str) -> dict[str, Any]:
+    """The commitment of the one row ``ref`` names, read back; ValueError when it does not exist."""
+    got = list(read_row_commitments(session, table, [key]).values())
+    if len(got) != 1:
+        raise ValueError(f"{ref}: no such row to describe")
+    return got[0]
+
+
 # -- commitments without reading back --------------------------------------------------------------
 # The session's flushes note the rows they insert; such a row holds exactly the values the flush sent
 # (no table of LOGGED_TABLES or ``capture`` is changed behind the ORM's back), so its commitment can be
@@ -747,18 +755,12 @@ class Ledger:
             if obj is None and settled:
                 digest = self._settled.get(r)
                 if digest is None:
-                    got = list(read_row_commitments(session, table, [key]).values())
-                    if len(got) != 1:
-                        raise ValueError(f"{r}: no such row to describe")
-                    digest = _settled_digest(got[0])
+                    digest = _settled_digest(_read_one(session, table, key, r))
                     _remember(self._settled, r, digest)  # committed by an earlier transaction
                 by_digest[r] = _digest_ref(digest)
                 continue
             if commitment is None:
-                got = list(read_row_commitments(session, table, [key]).values())
-                if len(got) != 1:
-                    raise ValueError(f"{r}: no such row to describe")
-                commitment = got[0]
+                commitment = _read_one(session, table, key, r)
             if obj is not None and settled:
                 # a row inserted now is remembered when its transaction commits, if its insert survived
                 # (see _settle_committed): the next check naming it (every unchanged check names its
