@@ -29,7 +29,8 @@ from presswatch.sources.discover import Discovery, RobotsCache, discover_feed, d
 from presswatch.sources.schedule import next_check
 from presswatch.sources.watchlist import upsert_watch
 
-__all__ = ["DUE_PAGE", "due_watches", "make_pool", "run_sharded", "Runner", "RunStats", "shard_pool", "ShardPool"]
+__all__ = ["DUE_PAGE", "due_watches", "make_pool", "run_sharded", "Runner", "RunStats", "shard_pool", "ShardPool",
+           "ShardProcesses"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class RunStats:
     errors: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
+    shard_pids: list[int] = field(default_factory=list)  # the process each shard ran in, by shard
 
 
 DUE_PAGE = 10_000  # watches per query when listing what is due
@@ -367,14 +369,48 @@ def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency
         _SHARD_CORE = None
         core.close()
         raise
-    return {"checked": st.checked, "discovered": st.discovered, "errors": st.errors, "by_status": st.by_status}
+    return {"checked": st.checked, "discovered": st.discovered, "errors": st.errors, "by_status": st.by_status,
+            "pid": os.getpid()}
 
 
-def shard_pool(procs: int) -> Any:
-    """A pool of long-lived shard processes (spawned once, reused for every pass)."""
-    import multiprocessing as mp
+class ShardProcesses:
+    """One long-lived process per shard, spawned once and reused for every pass. Shard ``k`` always
+    runs in process ``k``: the core it keeps remembers the commitments of its own watches' versions,
+    so an unchanged check reads none back (a shared pool hands shard ``k`` to any free process)."""
 
-    return mp.get_context("spawn").Pool(procs, initializer=_warm)
+    def __init__(self, procs: int) -> None:
+        import multiprocessing as mp
+
+        if procs < 1:
+            raise ValueError("a pass is split over at least one process")
+        ctx = mp.get_context("spawn")
+        self.pools = [ctx.Pool(1, initializer=_warm) for _ in range(procs)]
+
+    def __len__(self) -> int:
+        return len(self.pools)
+
+    def run(self, args: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """``_shard_main(*args[k])`` in process ``k``, all at once; their results in shard order."""
+        if len(args) != len(self.pools):
+            raise ValueError(f"{len(args)} shards for {len(self.pools)} processes")
+        pending = [p.apply_async(_shard_main, a) for p, a in zip(self.pools, args, strict=True)]
+        return [r.get() for r in pending]
+
+    def close(self) -> None:
+        """Let the processes finish and exit (each closes its kept core)."""
+        for p in self.pools:
+            p.close()
+        for p in self.pools:
+            p.join()
+
+    def terminate(self) -> None:
+        for p in self.pools:
+            p.terminate()
+
+
+def shard_pool(procs: int) -> ShardProcesses:
+    """The long-lived shard processes of passes split over ``procs`` processes."""
+    return ShardProcesses(procs)
 
 
 def _warm() -> None:
@@ -388,7 +424,7 @@ class ShardPool:
     def __init__(self, core: Presswatch, procs: int) -> None:
         self.core = core
         self.procs = procs
-        self.pool = shard_pool(procs)
+        self.pool = ShardProcesses(procs)
 
     def run_pass(self, concurrency: int | None = None) -> RunStats:
         """One pass over what is due, split over the shard processes."""
@@ -398,7 +434,8 @@ class ShardPool:
         self.pool.terminate()
 
 
-def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None, pool: Any = None) -> RunStats:
+def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None,
+                pool: ShardProcesses | None = None) -> RunStats:
     """One pass split over ``procs`` processes (article watches sharded by id; each shard
     fetches, archives, analyzes and records on its own core, writing to the same database)."""
     from presswatch.clock import SystemClock
@@ -406,14 +443,13 @@ def run_sharded(core: Presswatch, procs: int, concurrency: int | None = None, po
     now = None if isinstance(core.clock, SystemClock) else core.clock.now().isoformat()
     payload = core.settings.model_dump_json()
     own = pool is None
-    pool = pool or shard_pool(procs)
+    shards = pool if pool is not None else ShardProcesses(procs)
     try:
-        parts = pool.starmap(_shard_main, [(payload, k, procs, now, concurrency) for k in range(procs)])
+        parts = shards.run([(payload, k, procs, now, concurrency) for k in range(procs)])
     finally:
         if own:
-            pool.close()
-            pool.join()
-    total = RunStats()
+            shards.close()
+    total = RunStats(shard_pids=[p["pid"] for p in parts])
     for p in parts:
         total.checked += p["checked"]
         total.discovered += p["discovered"]

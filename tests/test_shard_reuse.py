@@ -27,16 +27,21 @@ def test_passes_reuse_the_shard_processes_core(tmp_path: Path, simsite: Any) -> 
         for u in urls:
             add_watch(core, u)
         seen: list[dict[str, int]] = []
-        for _ in range(3):
+        pids: list[list[int]] = []
+        for _ in range(5):
             clock.advance(timedelta(days=1))
             stats = shards.run_pass(4)
             seen.append(dict(stats.by_status))
-        assert seen == [{"new": 6}, {"unchanged": 6}, {"unchanged": 6}]
+            pids.append(stats.shard_pids)
+        assert seen == [{"new": 6}] + [{"unchanged": 6}] * 4
+        # shard k runs in the same process every pass, so its kept core knows its own watches' versions
+        assert len(set(pids[0])) == 2 and all(p == pids[0] for p in pids)
         with core.db.session() as s:
             days = s.execute(select(func.date(Observation.checked_at), func.count()).group_by(
                 func.date(Observation.checked_at)).order_by(func.date(Observation.checked_at))).all()
         # each pass observed at the parent's time, not at the time the shard's core was opened
-        assert [(str(d), n) for d, n in days] == [("2026-05-02", 6), ("2026-05-03", 6), ("2026-05-04", 6)]
+        assert [(str(d), n) for d, n in days] == [("2026-05-02", 6), ("2026-05-03", 6), ("2026-05-04", 6),
+                                                ("2026-05-05", 6), ("2026-05-06", 6)]
         assert Ledger(core).verify_store().ok
     finally:
         shards.terminate()
