@@ -386,9 +386,6 @@ class ShardProcesses:
         ctx = mp.get_context("spawn")
         self.pools = [ctx.Pool(1, initializer=_warm) for _ in range(procs)]
 
-    def __len__(self) -> int:
-        return len(self.pools)
-
     def run(self, args: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
         """``_shard_main(*args[k])`` in process ``k``, all at once; their results in shard order."""
         if len(args) != len(self.pools):
