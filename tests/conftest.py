@@ -88,3 +88,14 @@ def simsite():  # type: ignore[no-untyped-def]
         yield site
     finally:
         site.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forget_test_queues() -> Iterator[None]:
+    """At the end, delete the queues the scale-out tests made on the machine's brokers."""
+    yield
+    import sys
+
+    support = sys.modules.get("workersupport")
+    if support is not None:
+        support.forget_queues()

@@ -3,13 +3,12 @@ run once per key."""
 
 from __future__ import annotations
 
-import types
-import uuid
+import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from workersupport import redis_url
+from workersupport import queue_prefix, redis_url
 
 from presswatch.settings import Settings
 from presswatch.workers import tasks
@@ -19,14 +18,13 @@ __all__ = ["redis_url"]  # fixture
 
 def test_alert_delivery_calls_the_alerts_module_with_the_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
-    mod = types.ModuleType(tasks.ALERTS_MODULE)
 
     def deliver_pending(core: Any) -> int:
         seen.append(core)
         return 3
 
-    mod.deliver_pending = deliver_pending  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, tasks.ALERTS_MODULE, mod)
+    # the real module, with its entry point replaced (the core imports the rest of it)
+    monkeypatch.setattr(importlib.import_module(tasks.ALERTS_MODULE), "deliver_pending", deliver_pending)
     settings = Settings(data=tmp_path / "data", broker_url="amqp://127.0.0.1:1//")
     assert tasks._deliver_alerts(settings) == 3
     assert len(seen) == 1 and seen[0].settings.data == settings.data
@@ -38,7 +36,7 @@ def test_alert_delivery_is_skipped_without_the_module(tmp_path: Path, monkeypatc
 
 
 def test_a_measurement_runs_once_per_key(tmp_path: Path, redis_url: str) -> None:
-    settings = Settings(data=tmp_path / "data", broker_url=redis_url, queue_prefix=f"t{uuid.uuid4().hex[:8]}.")
+    settings = Settings(data=tmp_path / "data", broker_url=redis_url, queue_prefix=queue_prefix(redis_url))
     rt = tasks.Runtime(settings)
     runs: list[int] = []
 

@@ -58,13 +58,48 @@ def amqp_url() -> str:
     return _need(AMQP_URL, 5672, "RabbitMQ", "PRESSWATCH_REQUIRE_AMQP")
 
 
+_USED: set[tuple[str, str]] = set()  # (broker URL, queue prefix) of this process's tests
+
+
+def queue_prefix(broker: str) -> str:
+    """A queue prefix of the calling test's own on ``broker``, forgotten at the end of the session."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    _USED.add((broker, prefix))
+    return prefix
+
+
+def forget_queues() -> None:
+    """Delete what this process's tests left on the machine's brokers: their queues, exchanges and
+    kombu's bindings (the brokers are the machine's, not the tests')."""
+    from presswatch.workers.celery_app import QUEUES
+
+    for broker, prefix in sorted(_USED):
+        with contextlib.suppress(Exception):
+            if broker.startswith("redis"):
+                import redis
+
+                r = redis.Redis.from_url(broker, socket_connect_timeout=3)
+                keys = [*r.scan_iter(f"{prefix}*"), *r.scan_iter(f"_kombu.binding*.{prefix}*")]
+                if keys:
+                    r.delete(*keys)
+            else:
+                from kombu import Connection
+
+                with Connection(broker, connect_timeout=3) as conn:
+                    ch = conn.channel()
+                    for q in QUEUES.values():
+                        ch.queue_delete(f"{prefix}{q}")
+                        ch.exchange_delete(f"{prefix}{q}")
+    _USED.clear()
+
+
 def scale_env(data: Path, db: str, broker: str, **extra: str) -> dict[str, str]:
     """CLI environment for scale-out on ``db`` and ``broker`` with queues of this test's own."""
     env = cli_env(data, db)
     env.update({
         "PRESSWATCH_MODE": "scale-out",
         "PRESSWATCH_BROKER_URL": broker,
-        "PRESSWATCH_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:10]}.",
+        "PRESSWATCH_QUEUE_PREFIX": queue_prefix(broker),
         "PRESSWATCH_BROKER_VISIBILITY_TIMEOUT": "4",
         "PRESSWATCH_LEASE_SECONDS": "30",
         "PRESSWATCH_BATCH_SIZE": "4",
