@@ -1710,7 +1710,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.actors = list(actors.values())
 
     # outcome, claims
-    if any(re.search(_LANGS[s.lang].LIFTED, s.keystr) for s in sents):
+    if any(_lifted(s) for s in sents) and not _gave_in(sents):
         draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
     draft.outcome, draft.outcome_quote = _outcome(sents) if draft.actions else ("unknown", None)
     draft.claims = _claims(sents, sentence_dates, draft, base)
@@ -2151,6 +2151,39 @@ def _pick_against(kind: str, t_at: int, found: list[tuple[int, int, Actor]]) -> 
     return targets[-1][1] if targets else None  # the nearest one before the verb
 
 
+_LIST_LINK = frozenset({",", "and", "or", "и", "или", "а", "также"})
+_LIST_PLACE_PREP = frozenset({"in", "across", "inside", "within", "from", "в", "во"})
+# what may follow a country that ends a list of places ("in Belarus and Russia since May"); a noun after it
+# makes the word a demonym ("in Belarus and Russian users"), no place
+_AFTER_PLACE = frozenset({",", ".", ";", ":", "and", "or", "on", "since", "from", "after", "by", "at", "for", "until",
+                          "last", "this", "as", "too", "as well", "—", "-", "–", ")", "и", "или", "с", "после", "по",
+                          "на", "в", "до", "а", "тоже", "также", "уже", "же"})
+
+
+def _listed_countries(s: _Sentence, t: int) -> list[str]:
+    """The further countries of a list after a block's place: "blocked in Belarus and Russia", "in Kazakhstan,
+    Kyrgyzstan and Uzbekistan", «заблокирован в Таджикистане и России»."""
+    out: list[str] = []
+    while t + 1 < len(s.toks):
+        if s.toks[t].key in _LIST_LINK:
+            k = t + 1
+        elif [x.key for x in s.toks[t: t + 3]] == ["as", "well", "as"]:
+            k = t + 3
+        else:
+            break
+        if k < len(s.toks) and s.toks[k].key in _LIST_PLACE_PREP:
+            k += 1
+        if k < len(s.toks) and s.toks[k].key == "the":
+            k += 1
+        if k >= len(s.toks) or not s.toks[k].country:
+            break
+        if k + 1 < len(s.toks) and s.toks[k + 1].key not in _AFTER_PLACE and s.toks[k + 1].key.isalpha():
+            break
+        out.append(s.toks[k].country or "")
+        t = k + 1
+    return out
+
+
 def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
     place = re.compile(_LANGS[s.lang].BLOCK_PLACE)
     out = []
@@ -2165,9 +2198,37 @@ def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
                                       lead)):
                 continue  # "available outside Russia"; but "no longer accessible in Turkey" is a block
             out.append(s.toks[t].country)
+            out += _listed_countries(s, t + 1)
     if not out and by is not None and by.country:
         out.append(by.country)
     return list(dict.fromkeys(c for c in out if c))
+
+
+# a lifting only asked for, hoped for or under a condition, or asked about: "Would you remove it to get
+# unblocked?", "unless the block is lifted", «призываем … снять блокировку» — the block stands
+_LIFT_UNREAL = {
+    "en": re.compile(r"\b(?:unless|if|until|whether|would|will|should|must|might|hopes?|hoping|calls? (?:on|for)|"
+                     r"called (?:on|for)|urged?|urges|urging|demands?|demanded|demanding|asks?|asked|wants?|"
+                     r"seeking|sought|fight|fights|fighting|trying|tried|struggling|to get|to be|in order to)\b"
+                     r"(?:\s+\S+){0,6}\s*$"),
+    "ru": re.compile(r"(?:^| )(?:если|чтобы|призывать|призвать|требовать|потребовать|просить|попросить|добиваться|"
+                     r"добиться|надеяться|хотеть|ради)(?: \S+){0,12}\s*$"),
+}
+
+
+def _lifted(s: _Sentence) -> bool:
+    """The sentence says a block has ended: "Kominfo lifted the block", «сайт снова открывается» — not when
+    the lifting is only asked for, hoped for or conditional, nor in a question."""
+    if s.text.rstrip().endswith("?"):
+        return False
+    return any(not _LIFT_UNREAL[s.lang].search(s.keystr[: m.start()])
+               for m in re.finditer(_LANGS[s.lang].LIFTED, s.keystr))
+
+
+def _gave_in(sents: list[_Sentence]) -> bool:
+    """The outlet removed or edited what was demanded ("the site edited the article", «редакция удалила
+    материал»): a block lifted after that was the price of giving in, and stays the report's block."""
+    return any(re.search(_LANGS[s.lang].GAVE_IN, s.text.lower()) for s in sents)
 
 
 def _legal_basis(s: _Sentence) -> str | None:

@@ -9,7 +9,7 @@ __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
            "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
-           "STORY_TOLD", "OWN_LETTER"]
+           "STORY_TOLD", "OWN_LETTER", "GAVE_IN"]
 
 LANG = "en"
 
@@ -239,6 +239,13 @@ LIFTED = (r"\b(?:unblocked|unblocking|lifted (?:the |its |a )?(?:block|ban|restr
           r"(?:was|has been|had been) (?:lifted|removed)|(?:can|could) (?:now )?be (?:opened|accessed|read) again|"
           r"opens again|(?:accessible|available|reachable) again|restored access|access (?:was|has been|had been) "
           r"restored)\b")
+# the outlet gave in (over the sentence's lower-cased text): "the site edited the article", "the story was
+# taken down", "back online after rewriting the story" — not "never removed it", "refused to delete it"
+GAVE_IN = (r"(?<!not )(?<!never )(?<!n't )(?<!to )\b(?:removed|deleted|took down|edited|rewrote|amended|unpublished|"
+           r"corrected)\b (?:\S+ ){0,3}?(?:article|story|material|post|video|report|text|piece|passages?)\b|"
+           r"\b(?:article|story|material|post|video|report|text|piece)s? (?:was|were|has been|had been|have been) "
+           r"(?:removed|deleted|taken down|edited|rewritten|amended|unpublished)\b|"
+           r"\bafter (?:removing|deleting|rewriting|editing|taking down|amending|correcting)\b")
 
 # claimed outcome: (pattern over the key string, outcome)
 OUTCOME_RULES: list[tuple[str, str]] = [

@@ -10,7 +10,7 @@ __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
            "NEGATED_PAPER", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
-           "STORY_TOLD", "OWN_LETTER"]
+           "STORY_TOLD", "OWN_LETTER", "GAVE_IN"]
 
 LANG = "ru"
 
@@ -160,6 +160,14 @@ BLOCK_PLACE = r"(?:в|на территория|у пользователь в|�
 # a block the report says has ended
 LIFTED = (r"разблокир\w*|(?:снять|отменить) (?:\S+ )?блокировка|блокировка (?:быть )?(?:снять|отменить|снятый)|"
           r"(?:снова|вновь|опять) (?:\S+ )?(?:доступный|открываться|работать)|доступ (?:\S+ ){0,3}?восстановить")
+# the outlet gave in (over the sentence's lower-cased text, whose verb forms tell a deed from a demand):
+# «редакция удалила материал», «статья была удалена», «разблокировали после удаления статьи» — not «не
+# удалила», «потребовала удалить»
+GAVE_IN = (r"(?<!не )(?:удалил[аио]?|удален[аоы]?|удалён|удалены|отредактировал[аио]?|отредактирован[аоы]?|"
+           r"переписал[аио]?|исправил[аио]?|сняли|снял[аио]?)\s+(?:\S+\s+){0,2}?(?:материал|стать|публикаци|текст|"
+           r"видео|пост|запис|расследовани|сюжет|ролик|заметк)|(?:материал|стать[яи]|публикаци[яи]|текст|видео|"
+           r"пост|запись|расследование|сюжет|ролик|заметка)\s+(?:был[аио]?\s+)?(?:удален[аоы]?|удалён|удалены|"
+           r"отредактирован[аоы]?|снят[аоы]?)(?!\w)|после удаления")
 
 OUTCOME_RULES: list[tuple[str, str]] = [
     (r"\bчастично\b|\bчастичный\b", "partly"),

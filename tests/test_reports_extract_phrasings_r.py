@@ -1,0 +1,64 @@
+"""Phrasings of the r set's failure forms, in sentences of their own: a block in several countries, a
+block lifted only in a question, a call or a condition, or lifted after the outlet gave in; and the
+forms beside them (threatened or denied blocks, senders named by abbreviation, recipients in lists)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_reports_extract_phrasings import _doc, _kinds  # report date: Wednesday 2026-05-20
+
+
+@pytest.mark.parametrize(("text", "countries"), [
+    ("The news site Tan Kabar was blocked in Belarus and Russia on 11 May.", {"BY", "RU"}),
+    ("The regulator blocked the portal Kun Info in Kazakhstan, Kyrgyzstan and Uzbekistan.", {"KZ", "KG", "UZ"}),
+    ("The portal Kun Info has been blocked in Armenia as well as Georgia since May.", {"AM", "GE"}),
+    ("Сайт издания «Жол» заблокирован в Таджикистане и России.", {"TJ", "RU"}),
+    # control: a demonym after "and" is no second place
+    ("The regulator blocked the portal Kun Info in Kazakhstan and Russian officials praised the move.", {"KZ"}),
+])
+def test_a_block_in_a_list_of_countries_is_a_block_in_each(text: str, countries: set[str]) -> None:
+    assert set(_doc(text)["blocked_countries"]) == countries
+
+
+@pytest.mark.parametrize("text", [
+    "The regulator blocked the news site Tan Kabar in Kazakhstan on 11 May. Would the editors delete the article "
+    "to get unblocked? They said they would not.",
+    "The regulator blocked the news site Tan Kabar in Kazakhstan on 11 May. The site will lose its advertisers "
+    "unless the block was lifted.",
+    "The regulator blocked the news site Tan Kabar in Kazakhstan on 11 May. Press groups urged the regulator to "
+    "make the site accessible again.",
+    "Роскомнадзор 11 мая заблокировал сайт издания «Жол» в России. Мы призываем власти немедленно снять блокировку "
+    "сайта.",
+    "Роскомнадзор 11 мая заблокировал сайт издания «Жол» в России. Редакция надеется, что сайт снова станет "
+    "доступен.",
+])
+def test_a_lifting_only_asked_for_hoped_for_or_conditional_leaves_the_block(text: str) -> None:
+    doc = _doc(text)
+    assert "block" in _kinds(doc)
+    assert doc["blocked_countries"] in (["KZ"], ["RU"])
+
+
+@pytest.mark.parametrize("text", [
+    # controls: a lifting the report states ends the block
+    "The regulator blocked the news site Tan Kabar in Kazakhstan in March. The regulator lifted the block on 11 May.",
+    "Роскомнадзор в марте заблокировал сайт издания «Жол» в России. 11 мая сайт разблокировали.",
+    "The regulator blocked the news site Tan Kabar in Kazakhstan in March. The editors refused to delete the "
+    "article. The regulator lifted the block on 11 May.",
+])
+def test_a_lifting_the_report_states_ends_the_block(text: str) -> None:
+    assert _doc(text)["blocked_countries"] == []
+
+
+@pytest.mark.parametrize(("text", "country"), [
+    ("The regulator blocked the news site Tan Kabar in Kazakhstan on 4 May. On 11 May the editors deleted the "
+     "article, and the regulator lifted the block.", "KZ"),
+    ("The regulator blocked the news site Tan Kabar in Kazakhstan on 4 May. The site can be opened again after "
+     "rewriting the story.", "KZ"),
+    ("Роскомнадзор 4 мая заблокировал сайт издания «Жол» в России. 11 мая редакция удалила статью, и сайт "
+     "разблокировали.", "RU"),
+    ("Роскомнадзор 4 мая заблокировал сайт издания «Жол» в России. Сайт снова открывается после удаления статьи.",
+     "RU"),
+])
+def test_a_block_lifted_after_the_outlet_gave_in_stays_the_reports_block(text: str, country: str) -> None:
+    assert _doc(text)["blocked_countries"] == [country]
