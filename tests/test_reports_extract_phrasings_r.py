@@ -62,3 +62,62 @@ def test_a_lifting_the_report_states_ends_the_block(text: str) -> None:
 ])
 def test_a_block_lifted_after_the_outlet_gave_in_stays_the_reports_block(text: str, country: str) -> None:
     assert _doc(text)["blocked_countries"] == [country]
+
+
+@pytest.mark.parametrize("text", [
+    "Asked whether the site Tan Kabar had been blocked, a ministry spokesman said the site's hosting had failed.",
+    "Reporters asked the regulator whether the portal Kun Info had in fact been blocked; it gave no answer.",
+    "На вопрос, заблокирован ли сайт издания «Жол», в министерстве ответили, что сбои вызваны хостингом.",
+])
+def test_a_block_only_asked_about_is_no_block(text: str) -> None:
+    assert "block" not in _kinds(_doc(text))
+
+
+def test_a_block_told_after_a_question_on_something_else_stays() -> None:  # control
+    doc = _doc("Asked about the article, the minister said the regulator had blocked the site Tan Kabar on 11 May.")
+    assert "block" in _kinds(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "Kazakhstan has restricted access to dozens of news websites over the past decade.",
+    "Hundreds of websites, including several news sites, have been blocked in Egypt since 2017.",
+    "За последние годы в Таджикистане были заблокированы десятки сайтов.",
+])
+def test_a_block_of_a_vague_many_is_background_no_act(text: str) -> None:
+    doc = _doc(text)
+    assert "block" not in _kinds(doc)
+    assert doc["blocked_countries"] == []
+
+
+def test_a_block_of_a_counted_few_stays() -> None:  # control
+    doc = _doc("The regulator blocked three news websites in Kazakhstan on 11 May.")
+    assert "block" in _kinds(doc)
+    assert doc["blocked_countries"] == ["KZ"]
+
+
+@pytest.mark.parametrize("text", [
+    "В предостережении сказано, что в случае повторения прокуратура поставит вопрос об ограничении доступа к сайту "
+    "издания «Жол».",
+    "Under the notice, in case of a repeat violation access to the site Tan Kabar is restricted for a month.",
+])
+def test_a_block_under_a_condition_put_mid_sentence_is_a_threat(text: str) -> None:
+    assert "block" not in _kinds(_doc(text))
+
+
+def test_a_demand_under_a_condition_is_still_made() -> None:  # control: «в случае отказа удалить» demands removal
+    doc = _doc("Прокуратура направила письмо, в котором говорилось, что в случае отказа удалить видео редакции "
+               "канала «Жол» грозит ответственность.")
+    assert "demand-removal" in _kinds(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "Readers complained that the site Tan Kabar was blocked on 11 May. The ministry denied blocking any site.",
+    "The editors linked the outage of the site Tan Kabar to blocking. The regulator denied it.",
+    "Читатели пожаловались, что сайт издания «Жол» заблокирован. В министерстве отрицают блокировку.",
+])
+def test_a_complaint_or_an_attribution_of_a_block_the_report_denies_is_no_block(text: str) -> None:
+    assert "block" not in _kinds(_doc(text))
+
+
+def test_a_complaint_of_a_block_nobody_denies_stays() -> None:  # control
+    assert "block" in _kinds(_doc("Readers complained that the site Tan Kabar was blocked on 11 May."))

@@ -126,8 +126,10 @@ _APPLIED = {
 }
 # hearsay before an act ("several channels claimed that …", «якобы»): no act when the report denies one
 _HEARSAY = {
-    "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
-    "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот)(?: |$)"),
+    "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly|"
+                     r"complained|complain|complains|complaining|linked|attributed|blamed)\b"),
+    "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот|пожаловаться|жаловаться|связывать|"
+                     r"связать)(?: |$)"),
 }
 # a charge named before a ban's words: "jailed for 'disseminating extremist materials'"
 _CHARGE = {
@@ -145,6 +147,26 @@ _BANNED_BEFORE = {
     "ru": re.compile(r"(?:^| )(?:организация|движение|структура|объединение|фонд)(?: ,)? (?:признать~|признанный|"
                      r"запретить~|запрещённый|запрещенный) (?:\S+ ){0,3}?(?:экстремистский|террористический|"
                      r"нежелательный)~?$"),
+}
+# an act only asked about: "Asked whether the site had been blocked, …", «На вопрос, заблокирован ли сайт, …»
+_ASKED_ABOUT = {
+    "en": re.compile(r"\b(?:asked|asking|ask|asks|question|questions|wondered|wondering) (?:\S+ ){0,4}?(?:whether|if)\b"
+                     r"(?:\s+\S+){0,8}\s*$"),
+    "ru": re.compile(r"(?:^| )(?:вопрос|спросить|спрашивать)(?: \S+){0,10} ли(?: \S+){0,4}\s*$|"
+                     r"(?:^| )ли(?: \S+){0,6}\s*$"),
+}
+# a block of a vague many, over years: "has restricted access to dozens of news websites", «заблокированы
+# десятки сайтов» — the state's practice told as background, no act of the report
+_MANY = {
+    "en": re.compile(r"\b(?:dozens|hundreds|thousands|scores|numerous|countless)\b"),
+    "ru": re.compile(r"(?:^| )(?:десяток|десятка|сотня|тысяча|множество|многие|многий)(?: |$)"),
+}
+# an act under a condition put mid-sentence: "in the event of a repeat the office would …", «в случае
+# повторения прокуратура поставит вопрос об ограничении доступа» — a threat
+_IN_CASE = {
+    "en": re.compile(r"\b(?:in the event of|in case of|should (?:it|they|the \S+) (?:\S+ )?(?:fail|refuse|repeat|"
+                     r"continue))\b(?:\s+\S+){0,10}\s*$"),
+    "ru": re.compile(r"(?:^| )в случай(?: \S+){0,10}\s*$|(?:^| )(?:поставить|ставить) (?:« )?вопрос о\s*$"),
 }
 # an act named only as what is to be avoided, or under a condition
 _AVERTED = {
@@ -1539,6 +1561,14 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
             if _CONDITION[s.lang].match(s.keystr):
                 continue
+            if _ASKED_ABOUT[s.lang].search(s.keystr[: m.start()]) or re.match(r" ли(?: |$)", s.keystr[m.end():]) or (
+                    kind not in ("demand-removal", "demand-edit", "warning")
+                    and _IN_CASE[s.lang].search(re.sub(r' ["“”«»] ', " ", s.keystr[: m.start()]))):
+                # "Asked whether the site had been blocked"; a sanction threatened: «в случае повторения …
+                # поставит вопрос об ограничении доступа» (a demand «в случае отказа удалить» is still made)
+                continue
+            if kind == "block" and _MANY[s.lang].search(s.keystr[max(0, m.start() - 80): m.end() + 40]):
+                continue  # "has restricted access to dozens of news websites": the state's practice, no act
             if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
             if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):
