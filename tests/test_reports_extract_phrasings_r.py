@@ -121,3 +121,67 @@ def test_a_complaint_or_an_attribution_of_a_block_the_report_denies_is_no_block(
 
 def test_a_complaint_of_a_block_nobody_denies_stays() -> None:  # control
     assert "block" in _kinds(_doc("Readers complained that the site Tan Kabar was blocked on 11 May."))
+
+
+def _senders(doc: dict) -> set[tuple[str, str]]:
+    return {(a["name"], a["kind"]) for a in doc["actors"] if a["role"] == "sender"}
+
+
+@pytest.mark.parametrize(("text", "sender"), [
+    ("The news site Tan Kabar was blocked at the request of TELCOM, the country's telecommunications regulator.",
+     ("TELCOM", "regulator")),
+    ("The news site Tan Kabar was blocked on 11 May at the request of the telecommunications regulator, TELCOM.",
+     ("TELCOM", "regulator")),
+    ("Reporter Aida Bekova of the news site Tan Kabar was detained by SBU officers on 11 May.",
+     ("SBU", "law-enforcement")),
+    ("Agents who said they were from IRGC intelligence arrested the reporter Aida Bekova on 11 May.",
+     ("IRGC", "law-enforcement")),
+])
+def test_a_body_named_by_an_unknown_abbreviation_beside_a_body_word_is_the_sender(
+        text: str, sender: tuple[str, str]) -> None:
+    assert _senders(_doc(text)) == {sender}
+
+
+def test_a_capitalised_word_beside_no_body_is_no_body() -> None:  # control
+    doc = _doc("The ministry ordered the news site Tan Kabar to delete an article about TELCOM, a mobile operator.")
+    assert "TELCOM" not in {a["name"] for a in doc["actors"]}
+
+
+def _state(doc: dict) -> set[str]:
+    return {a["name"] for a in doc["actors"] if a["kind"] in ("government", "court", "regulator", "law-enforcement")}
+
+
+@pytest.mark.parametrize(("text", "body"), [
+    ("Roskomnadzor, the media regulator, blocked the news site Tan Kabar on 11 May. The media regulator gave no "
+     "reason.", "Roskomnadzor"),
+    ("The site Tan Kabar was blocked by the media regulator, RTÜK, on 11 May.", "RTÜK"),
+])
+def test_a_regulators_description_set_beside_its_name_is_that_regulator(text: str, body: str) -> None:
+    assert _state(_doc(text)) == {body}
+
+
+def test_two_named_bodies_side_by_side_stay_two() -> None:  # control
+    doc = _doc("Roskomnadzor, the Prosecutor General's Office and a Moscow court blocked the news site Tan Kabar.")
+    assert _state(doc) >= {"Roskomnadzor", "Prosecutor General's Office"}
+
+
+@pytest.mark.parametrize("text", [
+    "Kyrgyzstan's security service ordered the news site Tan Kabar to delete an article. The GKNB gave the editors "
+    "a day to take it down.",
+    "Kazakhstan's information ministry ordered the news site Tan Kabar to delete an article. The Ministry of "
+    "Information of Kazakhstan blocked the site on 11 May.",
+])
+def test_a_bodys_short_form_after_a_countrys_possessive_is_that_body(text: str) -> None:
+    assert len(_senders(_doc(text))) == 1
+
+
+@pytest.mark.parametrize(("text", "agency"), [
+    ("OSH, 19 May 2026 (Valley Wire) — The ministry ordered the news site Tan Kabar to delete an article. "
+     "Valley Wire could not reach the editors.", "Valley Wire"),
+    ("CARACAS, May 19, 2026 (Andes Press Service) — The regulator blocked the news site Tan Kabar. A notice seen by "
+     "Andes Press Service cites the law on hatred.", "Andes Press Service"),
+    ("ОШ, 19 мая 2026 года (Кабар Ньюс) — Министерство потребовало от издания «Жол» удалить статью. «Кабар Ньюс» "
+     "не удалось связаться с редакцией.", "Кабар Ньюс"),
+])
+def test_the_agency_a_dateline_credits_is_no_party(text: str, agency: str) -> None:
+    assert agency not in {a["name"] for a in _doc(text)["actors"]}

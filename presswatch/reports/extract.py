@@ -771,6 +771,56 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     return out
 
 
+# the agency a dateline credits: "BISHKEK, 14 March 2025 (Steppe Wire) —", «БИШКЕК, 5 сентября (Кабар) —»
+_DATELINE_AGENCY = re.compile(r"(?m)^[^\W\d][^\n,()]{1,40},[ \t]*[^\n()]{3,40}?[ \t]*\(([^()\n]{2,60})\)[ \t]*[—–-]")
+
+
+def _dateline_agencies(text: str) -> set[str]:
+    """The name keys of the agencies the report's datelines credit: the report's own source, no party."""
+    return {_name_key(m.group(1)) for m in _DATELINE_AGENCY.finditer(text[:3000])} - {""}
+
+
+# an abbreviation of a body: all capitals ("CONATEL", "IRGC"), not a word of a headline or a common abbreviation
+_ACRONYM = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ0-9]{2,7}$")
+_NOT_ACRONYM = frozenset({"URGENT", "BREAKING", "UPDATE", "UPDATED", "NEW", "LIVE", "VIDEO", "PHOTO", "OPINION",
+                          "VPN", "VPNS", "DNS", "URL", "PDF", "NGO", "NGOS", "OSCE", "CPJ", "RSF", "HRW", "BBC", "VOA",
+                          "RFE", "IFJ", "IPI", "USA", "CEO", "LLC", "JSC", "OJSC", "CJSC", "LTD", "PLC", "INC", "III",
+                          "FAQ", "SMS", "ISP", "ISPS", "IPS", "WHO", "UNESCO", "UNDP", "NATO", "CIS", "SCO", "EAEU",
+                          "AFP", "CNN", "ABC", "NBC", "CBS", "TASS", "RIA", "DPA", "EFE", "ANSA", "AP", "GMT", "UTC"})
+# what makes an abbreviation a security body: "IRGC intelligence", "SBU officers"
+_FORCE_AFTER = frozenset({"intelligence", "agents", "agent", "officers", "officer", "operatives", "investigators",
+                          "counterintelligence", "разведка", "контрразведка"})
+
+
+def _acronym_bodies(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """State bodies named by an abbreviation the gazetteer does not know: one in apposition with a body
+    the sentence names ("at the request of CONATEL, the telecommunications regulator", "the regulator
+    CONATEL"), or one before a word of the security services ("agents of IRGC intelligence")."""
+    out: list[tuple[int, int, Actor]] = []
+    for i, t in enumerate(s.toks):
+        if not _ACRONYM.match(t.text) or t.text in _NOT_ACRONYM or any(
+                a <= i <= b for a, b, _ in found + out):
+            continue
+        kind, country, j = None, None, i
+        if i + 1 < len(s.toks) and s.toks[i + 1].key in _FORCE_AFTER:
+            kind, j = "law-enforcement", i + 1
+        else:
+            for a0, b0, a in found:
+                if a.kind not in STATE_KINDS:
+                    continue
+                gap_after = [x.key for x in s.toks[i + 1: a0]]
+                after = 0 < len(gap_after) <= 4 and "," in gap_after and all(g in _APPOS_GAP for g in gap_after)
+                before = b0 == i - 1 or (b0 == i - 2 and s.toks[i - 1].key == ",")
+                if after or before:
+                    kind, country = a.kind, a.country
+                    break
+        if kind is None:
+            continue
+        country = country or next((x.country for x in s.toks if x.country), None)
+        out.append((i, j, Actor(t.text, kind, country, s.quote, 0.75, key=_name_key(t.text))))
+    return out
+
+
 def _ambiguous_country(a: Actor, mentions: Counter[str]) -> str | None:
     """The country of a body whose abbreviation several countries use (the GKNB of Kyrgyzstan or of
     Tajikistan) and whose sentence names none of them: the one the report names most, None if none."""
@@ -1462,16 +1512,20 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     per_sentence: list[list[tuple[int, int, Actor]]] = []
     seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
     ner_spans = _ner_spans(sents, ner)
+    agencies = _dateline_agencies(text[:MAX_TEXT_CHARS])
     for k_s, s in enumerate(sents):
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
         if s.lang == "en":
             found += _en_name_candidates(s, found)
+            found += _acronym_bodies(s, found)
         else:
             found += _ru_quoted_candidates(s, found)
+            found += _acronym_bodies(s, found)
             if ner_spans is not None and k_s in ner_spans:
                 found += _ru_ner_candidates(s, ner_spans[k_s], found)
-        found = [f for f in found if not (f[2].guessed and _place_word(s, f[0], f[1], text))]
+        found = [f for f in found if not (f[2].guessed and _place_word(s, f[0], f[1], text))
+                 and f[2].key not in agencies]  # "(Steppe Wire) —": the report's own source, no party
         resolved = []
         for i, j, a in found:
             prior = actors.get(a.key) or _same_actor(actors, a)
@@ -1484,6 +1538,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 prior.country_options = a.country_options
             resolved.append((i, j, prior))
         _alias_parenthesised(s, resolved, actors, per_sentence)
+        _apposition(s, resolved, actors, per_sentence)
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
@@ -1954,7 +2009,9 @@ def _short_form(a: Actor, b: Actor) -> bool:
             return False
     if _abbreviates(a.name, b.name):
         return True
-    if state and any(re.search(sh, a.key) and re.search(lo, b.key) for sh, lo in gazetteer.SHORT_FORMS):
+    # "Kyrgyzstan's security service" (key «kyrgyzstan s security service») is the short form "security service"
+    a_short = re.sub(r"^(\S+) s ", r"\1 ", a.key)
+    if state and any(re.search(sh, a_short) and re.search(lo, b.key) for sh, lo in gazetteer.SHORT_FORMS):
         return True
     wa, wb = _content_words(a), _content_words(b)
     if not wa or not wa < wb:
@@ -2056,6 +2113,34 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         for key, a in list(actors.items()):
             if a is a2:
                 actors[key] = a1
+
+
+_APPOS_GAP = frozenset({",", "the", "a", "an", "country", "\"", "“", "”", "«", "»", "'", "—", "–"})
+
+
+def _apposition(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor],
+                earlier: Sequence[list[tuple[int, int, Actor]]] = ()) -> None:
+    """"Roskomnadzor, Russia's communications regulator", "CONATEL, the telecommunications regulator", "the
+    media watchdog, RTÜK": a description of a regulator set beside its name by a comma is that body."""
+    spans = sorted(found, key=lambda f: f[0])
+    for (_, j1, a1), (i2, _, a2) in zip(spans, spans[1:], strict=False):
+        if a1 is a2 or a1.kind != a2.kind or a1.kind not in STATE_KINDS:
+            continue
+        gap = [t.key for t in s.toks[j1 + 1: i2]]
+        if "," not in gap or any(g not in _APPOS_GAP for g in gap) or len(gap) > 4:
+            continue
+        g1, g2 = bool(_GENERIC_REGULATOR.match(a1.key)), bool(_GENERIC_REGULATOR.match(a2.key))
+        if g1 == g2 or (a1.country and a2.country and a1.country != a2.country):
+            continue
+        named, desc = (a2, a1) if g1 else (a1, a2)
+        named.country = named.country or desc.country
+        for key, a in list(actors.items()):
+            if a is desc:
+                actors[key] = named
+        for part in (found, *earlier):
+            for k, (i, j, a) in enumerate(part):
+                if a is desc:
+                    part[k] = (i, j, named)
 
 
 def _list_gap(s: _Sentence, a: int, b: int) -> bool:

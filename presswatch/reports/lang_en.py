@@ -31,7 +31,8 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:roskomnadzor|btk|rtük|rtuk)", "regulator"),
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
      r"inspectorate)(?! " + _NOT_HEAD + r")" + _OF_C, "regulator"),
-    (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
+    (r"(?:CTRY )?(?:media|telecoms?|telecommunications?|communications|broadcasting|internet|state) regulator",
+     "regulator"),
     (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
      r"(?! group)", "regulator"),
     (r"(?:CTRY )?ministry of (?:the )?" + _DOM + r"(?: " + _DOM + r"){0,6}" + _OF_C, "government"),
