@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_reports_extract_phrasings import _doc, _kinds  # report date: Wednesday 2026-05-20
+from tests.test_reports_extract_phrasings import _doc, _kinds, _roles  # report date: Wednesday 2026-05-20
 
 
 @pytest.mark.parametrize(("text", "countries"), [
@@ -185,3 +185,44 @@ def test_a_bodys_short_form_after_a_countrys_possessive_is_that_body(text: str) 
 ])
 def test_the_agency_a_dateline_credits_is_no_party(text: str, agency: str) -> None:
     assert agency not in {a["name"] for a in _doc(text)["actors"]}
+
+
+@pytest.mark.parametrize(("text", "outlet"), [
+    ("The ministry ordered kunbasy.press to delete an article about a customs official on 11 May.", "kunbasy.press"),
+    ("The demand reached seitkali.blog on 11 May in a letter from the ministry, which told it to delete the video.",
+     "seitkali.blog"),
+    ("Министерство 11 мая потребовало от сайта jolnews.in удалить статью.", "jolnews.in"),
+])
+def test_an_outlet_named_only_by_a_domain_of_any_top_level_is_the_recipient(text: str, outlet: str) -> None:
+    assert outlet in _roles(_doc(text), "recipient")
+
+
+@pytest.mark.parametrize(("text", "not_outlet"), [
+    ("The ministry ordered the news site Tan Kabar to delete the article and the report.pdf attached to it.",
+     "report.pdf"),
+    ("The ministry ordered the news site Tan Kabar and press@jolwatch.media to delete an article.", "jolwatch.media"),
+])
+def test_a_files_name_or_an_e_mail_address_is_no_outlet(text: str, not_outlet: str) -> None:  # controls, then
+    doc = _doc(text)  # the e-mail address that read as an outlet before
+    assert not_outlet not in {a["name"] for a in doc["actors"]}
+    assert "Tan Kabar" in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize(("text", "site"), [
+    ("kunbasy.kg — Friday, 15 May 2026\n\nThe ministry ordered me to delete my video about the customs post. "
+     "I am the journalist Aida Bekova and I refused.", "kunbasy.kg"),
+    ("korzun.ru · 15 мая 2026\n\nМинистерство потребовало от журналиста Ильи Корзуна удалить видео.",
+     "korzun.ru"),
+])
+def test_the_site_a_masthead_names_is_the_reports_source_no_party(text: str, site: str) -> None:
+    assert site not in {a["name"] for a in _doc(text)["actors"]}
+
+
+def test_a_domain_in_the_text_after_a_masthead_stays() -> None:  # control
+    doc = _doc("kunbasy.kg — Friday, 15 May 2026\n\nThe ministry ordered jolnews.kg to delete an article.")
+    assert _roles(doc, "recipient") == {"jolnews.kg"}
+
+
+def test_a_tajik_name_and_its_domain_are_one_outlet() -> None:
+    doc = _doc("Служба связи заблокировала сайт издания «Тоҷик Назар» (tojiknazar.tj) 2 мая.")
+    assert _roles(doc, "recipient") == {"Тоҷик Назар"}

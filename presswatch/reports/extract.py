@@ -53,9 +53,11 @@ _LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
 MAX_TEXT_CHARS = 200_000  # a press report is a few thousand characters; past this the text is cut (``truncated``)
 _TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
-_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|"
-                     r"io|me|eu|online|live|asia))\b",
-                     re.IGNORECASE)
+# a domain: a known top-level domain in any case, or any other (top-level domains are an open set: .blog,
+# .in, .press) written in lower case, not a file's extension ("report.pdf"); not an e-mail address's
+_DOMAIN = re.compile(r"(?<![@\w.-])((?i:(?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|"
+                     r"media|news|su|io|me|eu|online|live|asia))|(?:[a-z0-9-]+\.)+(?!(?:pdf|docx?|xlsx?|pptx?|txt|csv|jpe?g|png|gif|"
+                     r"webp|svg|mp[34]|mov|avi|zip|rar|exe|apk|html?|php|aspx?|js|json|xml)\b)[a-z]{2,12})\b(?![.-]?\w)")
 _ABBREV_END = re.compile(r"(?<![\w.])(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Art|Arts|No|Nos|St|Mr|Mrs|Ms|"
                          r"Dr|Gen|Col|Lt|Sgt|Prof|Rep|Sen|ст|п|ч|г|гг|им|ул|д|т)\.$")
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
@@ -775,9 +777,20 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
 _DATELINE_AGENCY = re.compile(r"(?m)^[^\W\d][^\n,()]{1,40},[ \t]*[^\n()]{3,40}?[ \t]*\(([^()\n]{2,60})\)[ \t]*[—–-]")
 
 
+# a masthead: the site the report is published on, heading it with a date ("seitkali.blog — Friday, 27 September
+# 2024", «korzun.blog · 27 июня 2025»)
+_MASTHEAD = re.compile(r"^\s*(\S+)[ \t]+[—–·|-][ \t]+[^\n]{0,40}?\b\d{1,2}\b[^\n]{0,20}?\b\d{4}\b[^\n]{0,10}$",
+                       re.MULTILINE)
+
+
 def _dateline_agencies(text: str) -> set[str]:
-    """The name keys of the agencies the report's datelines credit: the report's own source, no party."""
-    return {_name_key(m.group(1)) for m in _DATELINE_AGENCY.finditer(text[:3000])} - {""}
+    """The name keys of the agencies the report's datelines credit, and of a site its masthead names: the
+    report's own source, no party."""
+    out = {_name_key(m.group(1)) for m in _DATELINE_AGENCY.finditer(text[:3000])}
+    head = _MASTHEAD.match(text)
+    if head is not None and _DOMAIN.fullmatch(head.group(1)):
+        out.add(_name_key(head.group(1).lower()))
+    return out - {""}
 
 
 # an abbreviation of a body: all capitals ("CONATEL", "IRGC"), not a word of a headline or a common abbreviation
@@ -1300,7 +1313,10 @@ def _place_word(s: _Sentence, i: int, j: int, text: str) -> bool:
 _TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
                            "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
                            "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
-                           "ш": "sh", "щ": "sch", "ы": "y", "э": "e", "ю": "yu", "я": "ya", "ь": "", "ъ": ""})
+                           "ш": "sh", "щ": "sch", "ы": "y", "э": "e", "ю": "yu", "я": "ya", "ь": "", "ъ": "",
+                           # the letters of Tajik, Kazakh, Kyrgyz and Uzbek Cyrillic: «Тоҷик Назар», tojiknazar
+                           "ҷ": "j", "ӣ": "i", "ӯ": "u", "қ": "q", "ғ": "gh", "ҳ": "h", "ө": "o", "ү": "u",
+                           "ң": "ng", "ә": "a", "і": "i", "ұ": "u", "һ": "h", "ў": "o"})
 
 
 def _squash(name: str) -> str:
