@@ -226,3 +226,27 @@ def test_a_domain_in_the_text_after_a_masthead_stays() -> None:  # control
 def test_a_tajik_name_and_its_domain_are_one_outlet() -> None:
     doc = _doc("Служба связи заблокировала сайт издания «Тоҷик Назар» (tojiknazar.tj) 2 мая.")
     assert _roles(doc, "recipient") == {"Тоҷик Назар"}
+
+
+@pytest.mark.parametrize(("text", "person"), [
+    ("Nina Petrova, who covers housing for the daily Tan Kabar, was arrested on 11 May.", "Nina Petrova"),
+    ("Police detained Aibek Osmonov, who runs the news site Jol Watch, on 11 May.", "Aibek Osmonov"),
+])
+def test_a_person_a_relative_clause_puts_in_the_press_is_a_recipient(text: str, person: str) -> None:
+    doc = _doc(text)
+    assert person in _roles(doc, "recipient")
+    assert {a["kind"] for a in doc["actors"] if a["name"] == person} == {"journalist"}
+
+
+def test_a_person_whose_relative_clause_names_no_press_is_no_journalist() -> None:  # control
+    doc = _doc("Police detained Aibek Osmonov, who runs a construction company, on 11 May. The newspaper Tan Kabar "
+               "reported the arrest.")
+    assert "journalist" not in {a["kind"] for a in doc["actors"] if a["name"] == "Aibek Osmonov"}
+
+
+def test_a_suspended_edition_is_a_suspension() -> None:
+    assert "other" in _kinds(_doc("The board suspended the print edition of the daily Tan Kabar on 11 May."))
+
+
+def test_an_edition_published_is_no_suspension() -> None:  # control
+    assert _kinds(_doc("The daily Tan Kabar published a special edition on 11 May.")) == set()

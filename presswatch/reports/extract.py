@@ -1024,6 +1024,13 @@ _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists"
 _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
                               "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
                               "developer", "investor", "owner"})
+# what a person of the press does, in a relative clause after the name: "X, who covers housing for …"
+_EN_PRESS_VERBS = frozenset({"covers", "covered", "reports", "reported", "writes", "wrote", "edits", "edited", "blogs",
+                             "blogged", "hosts", "hosted", "presents", "presented", "anchors", "anchored", "films",
+                             "filmed", "photographs", "photographed"})
+# what anyone may do, of the press when the clause names a press word: "X, who runs the Y news blog"
+_EN_RUN_VERBS = frozenset({"runs", "ran", "founded", "co-founded", "heads", "headed", "owns", "owned", "works",
+                           "worked", "manages", "managed", "contributes", "contributed"})
 _EN_NUMBERS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many",
                          "dozens", "some", "all", "both"})
 # words before a head that make a kind of media, not a name ("Mass Media", "Free Press")
@@ -1091,6 +1098,11 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         k += 1
     out: list[tuple[int, int, Actor]] = []
     prev: tuple[int, str] | None = None  # end of the last candidate and its kind, for lists
+
+    def clause_who(start: int) -> str:  # the relative clause's words up to its comma
+        return " ".join(itertools.takewhile(lambda x: x not in (",", "."), (toks[x].key for x in range(start, min(
+            n, start + 14)))))
+
     for i, j, quoted in runs:
         if not quoted:
             while i <= j and (toks[i].key in _EN_NOT_LEFT or toks[i].key == "CTRY" or (
@@ -1138,6 +1150,9 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
                     for x, y in zip(appos[1:], appos[2:], strict=False))):
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
+            elif appos[:2] == [",", "who"] and len(appos) > 2 and (appos[2] in _EN_PRESS_VERBS or (
+                    appos[2] in _EN_RUN_VERBS and _PRESS_WORDS["en"].search(clause_who(j + 3)))):
+                kind = "journalist"  # "X, who covers housing for the daily Y", "X, who runs the Z news blog"
             elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
                     r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " ") or re.search(
                     # "the two reporters who wrote the article, X and Y": the names after a relative clause

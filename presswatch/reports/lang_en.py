@@ -166,7 +166,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
      r"(?:licen[cs]es?|programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|"
-     r"website|outlet|activities|operations)\b", "other"),
+     r"website|outlet|activities|operations|(?:print |online )?editions?)\b", "other"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|\bunreachable\b|\bonly (?:through|via|with|using) (?:a |an )?(?:vpn|proxy)|"
