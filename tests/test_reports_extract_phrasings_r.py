@@ -250,3 +250,31 @@ def test_a_suspended_edition_is_a_suspension() -> None:
 
 def test_an_edition_published_is_no_suspension() -> None:  # control
     assert _kinds(_doc("The daily Tan Kabar published a special edition on 11 May.")) == set()
+
+
+def test_the_sites_a_cut_access_names_in_a_list_are_all_recipients() -> None:
+    doc = _doc("Three news websites have become unreachable in Kazakhstan. Access to Kun Basy, Aq Zhol and Mirador "
+               "24 was restricted on Monday.")
+    assert {"Kun Basy", "Aq Zhol", "Mirador"} <= _roles(doc, "recipient")
+
+
+def test_a_person_one_is_denied_access_to_is_no_site() -> None:  # control
+    doc = _doc("The reporter Aida Bekova of the site Tan Kabar was detained on 11 May. Her lawyers were denied access "
+               "to Nurlan Abenov, her cameraman, on Monday.")
+    assert {a["kind"] for a in doc["actors"] if a["name"] == "Nurlan Abenov"} != {"outlet"}
+
+
+@pytest.mark.parametrize(("text", "outlets"), [
+    ("The regulator named the sites Kun Basy, Aq Zhol and Tan Kabar in its order. On 11 May the three sites were "
+     "blocked.", {"Kun Basy", "Aq Zhol", "Tan Kabar"}),
+    ("Статьи опубликовали газета «Жол», издание «Кун» и сайт jolnews.kg. Прокуратура потребовала от всех трёх изданий "
+     "удалить материалы.", {"Жол", "Кун", "jolnews.kg"}),
+])
+def test_a_counted_mention_of_outlets_stands_for_the_outlets_last_named(text: str, outlets: set[str]) -> None:
+    assert outlets <= _roles(_doc(text), "recipient")
+
+
+def test_a_count_above_the_outlets_named_adds_none() -> None:  # control
+    doc = _doc("The regulator named the site Tan Kabar in its order. The site Kun Basy reported it. On 11 May the "
+               "five sites were blocked.")
+    assert "Kun Basy" not in _roles(doc, "recipient")

@@ -1024,6 +1024,9 @@ _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists"
 _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
                               "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
                               "developer", "investor", "owner"})
+# what follows the sites a cut access names: "Access to A, B and C was restricted on Monday"
+_ACCESS_CUT = re.compile(r"^(?:(?:,|and) (?:[^.,]+ )?(?:, )?(?:and )?[^.]{0,60}?)?(?:was|were|has been|have been|"
+                         r"had been|is|are) (?:\S+ )?(?:restricted|limited|blocked|cut)\b")
 # what a person of the press does, in a relative clause after the name: "X, who covers housing for …"
 _EN_PRESS_VERBS = frozenset({"covers", "covered", "reports", "reported", "writes", "wrote", "edits", "edited", "blogs",
                              "blogged", "hosts", "hosted", "presents", "presented", "anchors", "anchored", "films",
@@ -1099,6 +1102,9 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
     out: list[tuple[int, int, Actor]] = []
     prev: tuple[int, str] | None = None  # end of the last candidate and its kind, for lists
 
+    def tail_all(start: int) -> str:  # the sentence's words from a token on
+        return " ".join(toks[x].key for x in range(start, n))
+
     def clause_who(start: int) -> str:  # the relative clause's words up to its comma
         return " ".join(itertools.takewhile(lambda x: x not in (",", "."), (toks[x].key for x in range(start, min(
             n, start + 14)))))
@@ -1137,6 +1143,12 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
             kind = "outlet"
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
+        elif before[-2:] == ["access", "to"] and (re.search(r"\b(?:restrict\w*|block\w*|limit\w*|cut\w*(?: off)?) "
+                                                          r"access to$", lead) or _ACCESS_CUT.match(tail_all(j + 1))):
+            kind = "outlet"  # "Access to Cronica Andina … was restricted", "blocked access to Kun Info": a site
+        elif prev is not None and prev[1] == "outlet" and 0 < i - prev[0] <= 2 and all(
+                toks[x].key in ("and", ",") for x in range(prev[0] + 1, i)):
+            kind = "outlet"  # "access to Cronica Andina, El Telegrafo Llanero and Mirador 24": the list's others
         elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
             age = 3 if j + 3 < n and toks[j + 1].key == "," and re.fullmatch(r"\d{1,2}", toks[j + 2].text) and \
                 toks[j + 3].key == "," else 0  # "Ivan Petrov, 34, a reporter for …": the age is no apposition
@@ -1747,6 +1759,9 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for a0, a1 in links + links[::-1]:  # "X and Y, camera operator Z and editor W were detained"
                     if a0.key in recipients or a1.key in recipients:
                         recipients[a0.key], recipients[a1.key] = a0, a1
+            # "the three sites remain blocked", «в адрес редакций всех четырёх СМИ»: the outlets last named
+            for o in _counted_outlets(s, per_sentence[: k_sent + 1]):
+                recipients[o.key] = o
             # "police detained X, editor of Y, and two of its reporters, Z and W": everyone of the press it names
             if kind in ("arrest", "warning") and against is not None:
                 stop = next((k for k, t in enumerate(s.toks) if k > t_at and _SPEAKS[s.lang].match(t.key)), len(s.toks))
@@ -2328,6 +2343,38 @@ def _listed_countries(s: _Sentence, t: int) -> list[str]:
         out.append(s.toks[k].country or "")
         t = k + 1
     return out
+
+
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "both": 2, "два": 2, "две": 2, "оба": 2, "обе": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
+                "семь": 7, "восемь": 8, "девять": 9, "десять": 10}
+# a counted mention of outlets: "the three sites", "all four outlets", «всех четырёх средств массовой информации»
+_PLURAL_OUTLETS_EN = (r"(?:outlets|sites|websites|newspapers|channels|portals|publications|broadcasters|papers|"
+                      r"newsrooms|editorial offices)")
+_COUNTED = {
+    "en": re.compile(r"\b(?:the|all|these|those) (?:of the )?(two|three|four|five|six|seven|eight|nine|ten) (?:\S+ )?"
+                     + _PLURAL_OUTLETS_EN + r"\b|\b(both) (?:of the )?(?:\S+ )?" + _PLURAL_OUTLETS_EN + r"\b"),
+    "ru": re.compile(r"(?:^| )(?:весь |это |эти )?(два|две|оба|обе|три|четыре|пять|шесть|семь|восемь|девять|десять) "
+                     r"(?:\S+ )?(?:издание|сайт|сми|средство массовый информация|редакция|газета|телеканал|портал|"
+                     r"ресурс)(?: |$)"),
+}
+
+
+def _counted_outlets(s: _Sentence, upto: Sequence[list[tuple[int, int, Actor]]]) -> list[Actor]:
+    """The outlets a counted mention stands for ("the three sites", «всех четырёх СМИ»): the last that many
+    outlets the report named, when it named at least that many."""
+    m = _COUNTED[s.lang].search(s.keystr)
+    if m is None:
+        return []
+    count = _COUNT_WORDS.get(next((g for g in m.groups() if g), ""), 0)
+    if count < 2:
+        return []
+    seen: list[Actor] = []
+    for found in reversed(upto):
+        for _, _, a in sorted(found, key=lambda f: -f[0]):
+            if a.kind == "outlet" and all(a is not b for b in seen):
+                seen.append(a)
+    return seen[:count] if len(seen) >= count else []
 
 
 def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
