@@ -278,3 +278,33 @@ def test_a_count_above_the_outlets_named_adds_none() -> None:  # control
     doc = _doc("The regulator named the site Tan Kabar in its order. The site Kun Basy reported it. On 11 May the "
                "five sites were blocked.")
     assert "Kun Basy" not in _roles(doc, "recipient")
+
+
+_BLOG_EN = ("I posted my video about the land deal on my channel on 2 May. I did not expect much.\n\n"
+            "On Monday the Almaty City Prosecutor's Office issued me an official warning over it. I am not taking "
+            "the video down.\n\n{sign}")
+_BLOG_RU = ("Я опубликовал в моём блоге пост о загрязнении реки 2 мая. Я не ждал ничего особенного.\n\n"
+            "В понедельник прокуратура вынесла мне официальное предостережение. Я не буду удалять мой пост.\n\n"
+            "{sign}")
+
+
+@pytest.mark.parametrize(("text", "author"), [
+    (_BLOG_EN.format(sign="— Daniyar Seitkali"), "Daniyar Seitkali"),
+    (_BLOG_RU.format(sign="Илья Корзун"), "Илья Корзун"),
+])
+def test_the_author_who_signs_a_first_person_report_is_its_recipient(text: str, author: str) -> None:
+    doc = _doc(text)
+    assert "warning" in _kinds(doc)
+    assert author in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize("text", [
+    _BLOG_EN.format(sign="The Editors"),
+    _BLOG_RU.format(sign="Редакция"),
+    # a third-person report that ends with a name is no signed first-person one
+    "The Almaty City Prosecutor's Office issued the reporter Aida Bekova a warning on Monday. She said she would "
+    "appeal.\n\nTan Kabar",
+])
+def test_no_signed_first_person_author_no_author(text: str) -> None:  # controls
+    doc = _doc(text)
+    assert not {"The Editors", "Редакция", "Tan Kabar"} & _roles(doc, "recipient")

@@ -263,6 +263,34 @@ def _about_the_press(sents: list[_Sentence], actors: dict[str, Actor]) -> bool:
         _PRESS_WORDS[s.lang].search(s.keystr) for s in sents)
 
 
+_FIRST_PERSON = {"en": re.compile(r"(?:^| )(?:i|me|my|myself|i'm|i've)(?: |$)"),
+                 "ru": re.compile(r"(?:^| )(?:я|мой|себя)(?: |$)")}
+_SIGNATURE = re.compile(r"(?:[—–-][ \t]*)?([A-ZА-ЯЁ][\w'’-]+(?:[ \t]+[A-ZА-ЯЁ][\w'’-]+){1,2})")
+_NOT_SIGNATURE = frozenset({"the", "a", "an", "our", "your", "editors", "editorial", "redaktsiya", "редакция",
+                            "мы", "we"})
+
+
+def _author(sents: list[_Sentence], actors: dict[str, Actor]) -> Actor | None:
+    """The author of a first-person report signed on its last line with a person's name ("— Daniyar
+    Seitkali", «Илья Корзун»): a blogger writing of what was done to them. Not "The Editors", not a
+    body or outlet the report names."""
+    if not sents:
+        return None
+    last = sents[-1]
+    m = _SIGNATURE.fullmatch(last.text.strip())
+    if m is None or any(t.key in _NOT_SIGNATURE or t.country for t in last.toks):
+        return None
+    firsts = sum(bool(_FIRST_PERSON[s.lang].search(s.keystr)) for s in sents[:-1])
+    if firsts < 3:
+        return None
+    name = _person_nominative_name(m.group(1).split()) if last.lang == "ru" else m.group(1)
+    key = _name_key(name)
+    known = actors.get(key)
+    if known is not None:
+        return known if known.kind in ("journalist", "other") else None
+    return Actor(name, "journalist", None, last.quote, 0.6, key=key, guessed=True)
+
+
 def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after_actions: bool) -> bool:
     """An action's evidence in its own sentence: a block names something blockable ("the goalkeeper
     blocked a penalty" is none, police blocking a road neither); a demand to remove names a state
@@ -1626,6 +1654,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         if allds:
             prev = max(allds, key=lambda x: x[0])[1]
 
+    # a first-person report signed by its author ("— Daniyar Seitkali"): the author is the one acted on
+    author = _author(sents, actors)
+    if author is not None:
+        actors.setdefault(author.key, author)
+        per_sentence[-1].append((0, len(sents[-1].toks) - 1, author))
+
     # actions
     last_state: Actor | None = None
     last_against: Actor | None = None
@@ -1705,8 +1739,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
             if kind in denied and not state:
                 continue  # the rumour the body denied, retold with no body doing it («в письме предлагалось удалить»)
-            if not _plausible(s, kind, found, bool(draft.actions)):
-                continue
+            if not _plausible(s, kind, found, bool(draft.actions)) and not (
+                    author is not None and kind in ("warning", "arrest", "other", "demand-removal", "demand-edit")
+                    and _FIRST_PERSON[s.lang].search(s.keystr)):
+                continue  # in a signed first-person report "issued me a warning" is one to the author
             if kind.startswith("demand") and _future_passive(s, m.end()):
                 continue  # "… and warned that the old line will be removed": a plan, not a demand
             kinds_seen.add(kind)
@@ -1726,7 +1762,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                                                      s.toks[f[1] + 1].key))))]
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
-                against = last_against or main_target  # a headline names its own parties or none
+                against = last_against or main_target or author  # a headline names its own parties or none
             if kind == "block" and against is not None and against.kind == "journalist":
                 # a site is blocked, not a person: the outlet the sentence names ("X, whose editor Y said …"),
                 # else the person's employer ("Y, a reporter for X"), else the report's own outlet
