@@ -308,3 +308,41 @@ def test_the_author_who_signs_a_first_person_report_is_its_recipient(text: str, 
 def test_no_signed_first_person_author_no_author(text: str) -> None:  # controls
     doc = _doc(text)
     assert not {"The Editors", "Редакция", "Tan Kabar"} & _roles(doc, "recipient")
+
+
+def test_a_lower_case_quotation_after_an_outlet_noun_is_no_outlet() -> None:
+    doc = _doc("Агентство информации потребовало от блогера удалить канал как «нарушающий законодательство».")
+    assert "нарушающий законодательство" not in {a["name"] for a in doc["actors"]}
+
+
+def test_a_capitalised_name_in_quotes_after_an_outlet_noun_stays_an_outlet() -> None:  # control
+    doc = _doc("Агентство потребовало от издания «Жол» удалить статью.")
+    assert "Жол" in _roles(doc, "recipient")
+
+
+def test_a_bodys_word_inside_a_quotation_is_no_mention_of_the_body() -> None:
+    doc = _doc("Агентство информации опровергло сообщения о том, что оно якобы требовало от блогеров удалить посты. "
+               "В сети появился скриншот «письма агентства», в котором блогерам предлагалось удалить материалы о газе.")
+    assert "demand-removal" not in _kinds(doc)
+
+
+@pytest.mark.parametrize(("text", "platform"), [
+    ("On 11 May YouTube sent the blogger Aida Bekova an e-mail. It said it had received a legal request from the "
+     "ministry to take the video down.", "YouTube"),
+    ("Блогеру Азизу Каримову пришло уведомление от Telegram. Они написали, что получили от Агентства информации "
+     "требование удалить его видео.", "Telegram"),
+])
+def test_the_platform_a_pronoun_says_received_the_demand_is_a_recipient(text: str, platform: str) -> None:
+    assert platform in _roles(_doc(text), "recipient")
+
+
+def test_a_platform_in_another_sentence_than_the_pronoun_before_is_no_recipient() -> None:  # control
+    doc = _doc("The blogger Aida Bekova posts on YouTube. The editors of the site Tan Kabar met her on 9 May. They "
+               "said they had received a demand from the ministry to delete an article.")
+    assert "YouTube" not in _roles(doc, "recipient")
+
+
+def test_a_platform_named_again_by_its_short_name_is_the_one_asked() -> None:
+    doc = _doc("The ministry sent X Corp. two orders on 11 May. The first required X to block the account of the "
+               "news site Tan Kabar.")
+    assert {"X", "Tan Kabar"} <= _roles(doc, "recipient")

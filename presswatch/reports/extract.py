@@ -879,6 +879,9 @@ def _back_references(s: _Sentence, found: list[tuple[int, int, Actor]],
             r = s.tok_range(m.start(), m.end())
             if r is None or any(i <= r[1] and r[0] <= j for i, j, _ in found + out):
                 continue
+            lead = s.text[: s.toks[r[0]].start - s.start]
+            if lead.count("«") > lead.count("»") or lead.count("“") > lead.count("”"):
+                continue  # a screenshot of «письма агентства», a so-called "ministry letter": a quotation's word
             before = seen + [a for i, _, a in sorted(found, key=lambda f: f[0]) if i < r[0] and a.kind in STATE_KINDS]
             ok = [a for a in before if (a.kind != "court" if head == "*" else
                                         re.search(r"(?:^| )" + head, a.key) is not None)]
@@ -956,6 +959,8 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]) and not outlet_rx.match(
                     keys[-1]):
                 continue  # «статья «Название»» is a title; «статью издания «Вёрстка»» names the outlet
+            if m.group(1)[:1].islower() and _CYR.match(m.group(1)):
+                continue  # «удалить канал как «нарушающий законодательство»»: a quotation, no name
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
                 # «главного редактора издания «X» Олега Смирнова»: the person named after the outlet
@@ -1620,11 +1625,17 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
     surnames = _surnames([a for a in named if a.kind in ("journalist", "other")])
+    # a platform by its short name after its full one ("X Corp." … "required X to block"): whole tokens only
+    platforms = [a for a in actors.values() if a.kind == "platform"]
     for s, found in zip(sents, per_sentence, strict=True):
         for a in named:
             for m in re.finditer(r"(?<!\w)" + re.escape(a.name) + r"(?!\w)", s.text):
                 i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
+                    found.append((i, i, a))
+        for a in platforms:
+            for i, t in enumerate(s.toks):
+                if t.text == a.name and not any(x[2] is a or x[0] <= i <= x[1] for x in found):
                     found.append((i, i, a))
         # "Demir stands by her reporting", «Эргашеву избрали меру пресечения»: a person by the surname alone
         for i, t in enumerate(s.toks):
@@ -1814,6 +1825,13 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for f in targets:
                     if f[2].kind == "platform" and f[0] < t_at and f[2] is not against:
                         recipients[f[2].key] = f[2]
+            # "YouTube sent me an e-mail. It said it had received a legal request … to take the video down",
+            # «уведомление от Telegram. Они написали, что получили … требование удалить канал»: the platform asked
+            if kind in ("block", "demand-removal") and k_sent > 0 and _PRONOUN_RECEIVED[s.lang].search(
+                    s.keystr[: m.start()]):
+                for _, _, a in per_sentence[k_sent - 1]:
+                    if a.kind == "platform":
+                        recipients[a.key] = a
             # "at the request of X": X asked for it too
             rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
             if rq and kind in ("block", "ban", "demand-removal"):
@@ -2381,6 +2399,11 @@ def _listed_countries(s: _Sentence, t: int) -> list[str]:
     return out
 
 
+# a pronoun that received the demand: "it said it had received a request", «они написали, что получили»
+_PRONOUN_RECEIVED = {
+    "en": re.compile(r"(?:^| )(?:it|they)(?: \S+){0,4} (?:received|receives|got|gets)(?: |$)"),
+    "ru": re.compile(r"(?:^| )(?:он|она|оно|они)(?: \S+){0,4} (?:получить|получать)(?: |$)"),
+}
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                 "both": 2, "два": 2, "две": 2, "оба": 2, "обе": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
                 "семь": 7, "восемь": 8, "девять": 9, "десять": 10}
