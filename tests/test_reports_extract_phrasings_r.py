@@ -346,3 +346,42 @@ def test_a_platform_named_again_by_its_short_name_is_the_one_asked() -> None:
     doc = _doc("The ministry sent X Corp. two orders on 11 May. The first required X to block the account of the "
                "news site Tan Kabar.")
     assert {"X", "Tan Kabar"} <= _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize("text", [
+    "Police searched the flat of the reporter Aida Bekova on 11 May and took two laptops.",
+    "The reporter Aida Bekova was summoned by the city police on 11 May and questioned for five hours.",
+    "Officers kept the notebook of the reporter Aida Bekova after she was released.",
+    "В квартире журналистки Айгуль Садыковой 11 мая прошёл обыск.",
+    "У журналистки Айгуль Садыковой изъяли телефон и ноутбук.",
+])
+def test_a_search_a_seizure_or_a_summons_for_questioning_is_an_act_of_its_own(text: str) -> None:
+    assert "other" in _kinds(_doc(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Police detained the reporter Aida Bekova in a raid on her home on 11 May.",
+    "Журналистку Айгуль Садыкову задержали 11 мая, после чего в её квартире прошёл обыск.",
+])
+def test_a_search_in_the_sentence_of_an_arrest_is_the_arrests_manner(text: str) -> None:  # controls
+    assert _kinds(_doc(text)) == {"arrest"}
+
+
+def test_a_search_a_story_was_about_is_no_act() -> None:  # control
+    assert "other" not in _kinds(_doc("Издание «Жол» подробно писало об обысках в домах активистов."))
+
+
+def test_a_case_of_an_administrative_offence_is_no_lawsuit() -> None:
+    doc = _doc("В отношении главного редактора издания «Жол» возбуждено дело об административном правонарушении.")
+    assert _kinds(doc) == {"other"}
+
+
+def test_a_criminal_case_opened_stays_a_lawsuit() -> None:  # control
+    assert "lawsuit" in _kinds(_doc("Против главного редактора издания «Жол» возбуждено уголовное дело."))
+
+
+def test_a_case_only_put_as_a_question_is_no_lawsuit() -> None:
+    doc = _doc("Управление направило материалы в прокуратуру «для решения вопроса о возбуждении дела» против "
+               "блогера Ильи Корзуна.")
+    assert "lawsuit" not in _kinds(doc)
+    assert "referral-prosecutor" in _kinds(doc)

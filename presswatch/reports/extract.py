@@ -91,7 +91,9 @@ _HYPOTHETICAL = {
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
                      r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
                      r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$|"
-                     r"(?:опасаться|бояться)(?:\s+\S+){0,8}\s*$"),
+                     r"(?:опасаться|бояться)(?:\s+\S+){0,8}\s*$|"
+                     # «для решения вопроса о возбуждении дела»: a question put, no act
+                     r"(?:^| )вопрос о\s*$"),
 }
 # "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
 _REQUIRED = {
@@ -1696,6 +1698,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if found_m is None or kind in kinds_seen:
                 continue
             m = found_m
+            if rx.pattern == _LANGS[s.lang].SEARCH and "arrest" in kinds_seen:
+                continue  # "detained her in a raid on her home": the search is the arrest's own manner
             before = s.keystr[: m.start()]
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue

@@ -9,7 +9,7 @@ __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
            "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
-           "STORY_TOLD", "OWN_LETTER", "GAVE_IN"]
+           "STORY_TOLD", "OWN_LETTER", "GAVE_IN", "SEARCH"]
 
 LANG = "en"
 
@@ -105,6 +105,17 @@ OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |th
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
 PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
                 r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
+
+# a search, a seizure, a summons for questioning ("searched the flat and took two laptops", "officers kept his
+# notebook", "was summoned by the police and questioned for five hours"): an act of its own kind ("other"),
+# but in the sentence of an arrest the arrest's own manner ("detained her in a raid on her home")
+SEARCH = (r"\b(?:searched|raided|search of|raid on|searches of|raids on)\b (?:(?:the |his |her |their |its )?"
+          r"(?:\S+ ){0,2}?)(?:home|homes|flat|flats|apartment|apartments|house|office|offices|newsroom|studio|studios|"
+          r"premises|editorial)\b|\b(?:seized|confiscated|took|kept|impounded) (?:\S+ ){0,3}?(?:laptops?|phones?|"
+          r"computers?|cameras?|hard drives?|notebooks?|equipment|servers?|devices?)\b|\b(?:laptops?|phones?|"
+          r"computers?|cameras?|equipment|servers?|devices?) (?:\S+ ){0,3}?(?:was|were|had been|have been) "
+          r"(?:seized|confiscated|impounded)\b|\bsummoned (?:\S+ ){0,8}?(?:for questioning|and questioned|"
+          r"and interrogated)|\binterrogated\b")
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
 _REMOVE = (r"(?:remove|removed|removing|delete|deleted|deleting|take down|taken down|taking down|"
@@ -204,6 +215,8 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:fined|fines|fining|imposed (?:a |an )?(?:\S+ )?fine|ordered (?:\S+ ){1,6}?to pay (?:a )?fine|"
      r"fine (?:of [^.]{1,30}? )?imposed on)\b",
      "other"),
+    # a search, a seizure, a summons for questioning: acts of their own kind (not in an arrest's sentence)
+    (SEARCH, "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
 # a negation further back, before the paper that would carry the act: "did not issue any order to block",

@@ -10,7 +10,7 @@ __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
            "NEGATED_PAPER", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
-           "STORY_TOLD", "OWN_LETTER", "GAVE_IN"]
+           "STORY_TOLD", "OWN_LETTER", "GAVE_IN", "SEARCH"]
 
 LANG = "ru"
 
@@ -85,6 +85,11 @@ PERSON_NOUNS = (r"(?:журналист|журналистка|блогер|бл
                 r"основатель|основательница|сооснователь|обозреватель|колумнист)")
 
 _REMOVE = r"(?:удалить|удалять|удаление|снять|снимать|убрать|убирать|изъять|удалённый|удаленный|снятие)"
+# a search, a seizure, a summons for questioning («шёл обыск в студии», «изъяли телефон и ноутбук», «вызвали
+# на допрос»): an act of its own kind ("other"), but in the sentence of an arrest the arrest's own manner; not
+# what a story was about («писала об обысках»)
+SEARCH = r"(?<! о)(?<!^о)(?:^| )(?:обыск|обыскать|изъять|изъять~|изъятие|конфисковать|допрос|допросить)(?: |$)"
+
 ACTION_RULES: list[tuple[str, str]] = [
     (r"(?:потребовать|требовать|требование|попросить|просить|обязать|предписать|предписание|письмо|"
      r"направить|требоваться|обязывать|требование~|добиваться|добиться|"
@@ -122,12 +127,14 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"ограничен\w* доступ|внести [^.]{0,40}?в (?:единый )?реестр|"
      r"доступ [^.]{0,30}"
      r"ограничен\w*|(?:не )?мочь открыть|перестать открываться|недоступный|не открываться", "block"),
-    (r"\bиск\b|подать в суд|возбу[жд]\w* (?:\S+ )?дело|\bистец\b|судебный преследование|\bсудиться\b|"
-     r"(?:уголовный )?дело (?:\S+ ){0,14}?возбу[жд]\w*", "lawsuit"),
+    (r"\bиск\b|подать в суд|возбу[жд]\w* (?:\S+ )?дело(?! о административный)|\bистец\b|судебный преследование|"
+     r"\bсудиться\b|(?:уголовный )?дело (?:\S+ ){0,14}?возбу[жд]\w*", "lawsuit"),
     (r"\bзадержать\b(?!~)|\bарестовать\b(?!~)|\bарест\b|\bзадерживать\b|под стража|"
      r"приговорить [^.]{0,150}?(?:лишение свобода|арест|колония|тюрьма|заключение)", "arrest"),
-    # a fine is an act of its own kind
-    (r"\bоштрафовать\b|\bоштрафовать~|наложить (?:\S+ )?штраф|назначить (?:\S+ ){0,2}?штраф", "other"),
+    # a fine is an act of its own kind; so is a case of an administrative offence (it ends in a fine)
+    (r"\bоштрафовать\b|\bоштрафовать~|наложить (?:\S+ )?штраф|назначить (?:\S+ ){0,2}?штраф|"
+     r"(?:дело|протокол) о административный правонарушение", "other"),
+    (SEARCH, "other"),
 ]
 # «ни требования …, ни предупреждения»: «ни» negates what follows it
 NEGATION = r"\b(?:не|нет|отказаться|без|ни)\b"
