@@ -385,3 +385,32 @@ def test_a_case_only_put_as_a_question_is_no_lawsuit() -> None:
                "блогера Ильи Корзуна.")
     assert "lawsuit" not in _kinds(doc)
     assert "referral-prosecutor" in _kinds(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "The ministry wrote to the site Tan Kabar on 11 May, demanding that it \"revise\" two passages of the story.",
+    "A court in Almaty ordered the portal Kun Info to attach a correction to its 2025 article.",
+    "The regulator is ordering the newspaper Tan Kabar to carry a retraction on its front page.",
+])
+def test_a_demand_to_revise_or_to_attach_a_correction_is_a_demand_to_edit(text: str) -> None:
+    assert "demand-edit" in _kinds(_doc(text))
+
+
+def test_a_correction_the_outlet_made_of_its_own_accord_is_no_demand() -> None:  # control
+    doc = _doc("The newspaper Tan Kabar attached a correction to its article on 11 May after a reader's letter.")
+    assert "demand-edit" not in _kinds(doc)
+
+
+@pytest.mark.parametrize("text", [
+    "The communications commission suspended the licence of Kiira FM, a community station in Jinja, on 11 May.",
+    "The regulator suspended the licence of the radio station Kiira FM on 11 May.",
+])
+def test_a_station_is_an_outlet(text: str) -> None:
+    doc = _doc(text)
+    assert "other" in _kinds(doc)
+    assert "Kiira FM" in _roles(doc, "recipient")
+
+
+def test_a_police_station_is_no_outlet() -> None:  # control
+    doc = _doc("The reporter Aida Bekova was taken to a police station in Jinja and detained on 11 May.")
+    assert not {a["name"] for a in doc["actors"] if a["kind"] == "outlet"}

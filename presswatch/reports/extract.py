@@ -226,7 +226,7 @@ _PRESS_WORDS = {
                      r"photojournalists?|cameram[ae]n|presenters?|newspapers?|outlets?|websites?|(?:news )?sites?|"
                      r"portals?|broadcasters?|channels?|newsrooms?|magazines?|weekly|daily|articles?|publications?|"
                      r"news|television|tv|radio|blogs?|youtube|telegram|facebook|instagram|tiktok|vpns?|videos?|"
-                     r"footage|"
+                     r"footage|(?:radio|tv|television|community) stations?|"
                      r"documentar(?:y|ies)|films?|interviews?|investigations?|stor(?:y|ies)|headlines?|photos?|"
                      r"reports? by|"
                      r"(?<!social )media|press(?! conference| release| service| secretary| officer))\b"),
@@ -1094,7 +1094,7 @@ def _personish(words: list[str]) -> bool:
 _NAME_PARTICLE = re.compile(r"(?:al|el|ul|ad|ar|as|ash|at|an|az)-[A-Z]")
 # an outlet noun in apposition after a name ("Khabar-e Shahr, a reformist daily")
 _EN_APPOS_OUTLET = re.compile(r"^, (?:a|an|the) (?:[\w-]+ ){0,3}(?:daily|weekly|newspaper|paper|website|site|portal|"
-                              r"outlet|channel|broadcaster|magazine|news agency|tv station|radio station)\b")
+                              r"outlet|channel|broadcaster|magazine|news agency|station)\b")
 _EN_PLACE_HEADS = frozenset({"avenue", "street", "square", "boulevard", "road", "lane", "prospekt", "prospect",
                              "highway", "bridge", "embankment", "park", "airport", "quarter", "district", "st", "ave"})
 

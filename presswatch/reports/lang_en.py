@@ -101,7 +101,7 @@ ANAPHORA: list[tuple[str, str]] = [
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
                 r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
                 r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|portals|channels|"
-                r"news sites|magazines|broadcasters|"
+                r"news sites|magazines|broadcasters|(?:radio |tv |television |community )?stations?|"
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
 PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
                 r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
@@ -142,11 +142,12 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
     (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring|"
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
-     r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
+     r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|revise|rectify|"
      r"change the (?:text|headline)|"
      r"(?:publish|broadcast|air|print|run) (?:a )?(?:retraction|correction|rebuttal|denial|apology))\b", "demand-edit"),
-    (r"(?:demand|demanded|demanding|order|ordered|oblige|obliged|require|required|asked) (?:that it |it to |"
-     r"the [a-z]+ to |(?:\S+ ){1,5}?to )?(?:publish |print |run |issue )?(?:a |an )?"
+    (r"(?:demand|demanded|demanding|demands|order|ordered|ordering|orders|oblige|obliged|obliging|require|required|"
+     r"requiring|asked) (?:that it |it to |the [a-z]+ to |(?:\S+ ){1,5}?to )?(?:publish |print |run |issue |attach |"
+     r"add |append |post |carry )?(?:a |an )?"
      r"(?:retraction|correction|rebuttal|refutation)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
