@@ -414,3 +414,26 @@ def test_a_station_is_an_outlet(text: str) -> None:
 def test_a_police_station_is_no_outlet() -> None:  # control
     doc = _doc("The reporter Aida Bekova was taken to a police station in Jinja and detained on 11 May.")
     assert not {a["name"] for a in doc["actors"] if a["kind"] == "outlet"}
+
+
+@pytest.mark.parametrize(("text", "person"), [
+    ("Police detained the freelancer Aibek Osmonov in Osh on 11 May.", "Aibek Osmonov"),
+    ("Сотрудники милиции 11 мая задержали в Гомеле фрилансера Андрея Лукашевича.", "Андрей Лукашевич"),
+])
+def test_a_freelancer_is_a_person_of_the_press(text: str, person: str) -> None:
+    doc = _doc(text)
+    assert "arrest" in _kinds(doc)
+    assert person in _roles(doc, "recipient")
+
+
+@pytest.mark.parametrize("text", [
+    "Police detained the reporter Aida Bekova on 11 May. Officers then searched the flat and took two laptops.",
+    "Сотрудники милиции 11 мая задержали журналиста Андрея Лукашевича. Дома прошёл обыск, изъяли телефон.",
+])
+def test_a_search_told_after_an_arrest_is_an_act_of_the_report(text: str) -> None:
+    assert _kinds(_doc(text)) == {"arrest", "other"}
+
+
+def test_a_search_with_no_arrest_and_no_one_of_the_press_is_no_act() -> None:  # control
+    doc = _doc("The ministry warned the site Tan Kabar on 11 May. Дома прошёл обыск, изъяли телефон.")
+    assert "other" not in _kinds(doc)

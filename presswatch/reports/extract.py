@@ -1756,8 +1756,11 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # the rumour the body denied, retold with no body doing it («в письме предлагалось удалить»)
             if not _plausible(s, kind, found, bool(draft.actions)) and not (
                     author is not None and kind in ("warning", "arrest", "other", "demand-removal", "demand-edit")
-                    and _FIRST_PERSON[s.lang].search(s.keystr)):
-                continue  # in a signed first-person report "issued me a warning" is one to the author
+                    and _FIRST_PERSON[s.lang].search(s.keystr)) and not (
+                    rx.pattern == _LANGS[s.lang].SEARCH and any(a.kind == "arrest" for a in draft.actions)):
+                # in a signed first-person report "issued me a warning" is one to the author; «Дома прошёл
+                # обыск» after an arrest is a search of the one arrested
+                continue
             if kind.startswith("demand") and _future_passive(s, m.end()):
                 continue  # "… and warned that the old line will be removed": a plan, not a demand
             kinds_seen.add(kind)

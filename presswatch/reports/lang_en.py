@@ -104,7 +104,7 @@ OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |th
                 r"news sites|magazines|broadcasters|(?:radio |tv |television |community )?stations?|"
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
 PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
-                r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
+                r"photojournalist|photographer|cameraman|presenter|founder|co-founder|freelancer|stringer)")
 
 # a search, a seizure, a summons for questioning ("searched the flat and took two laptops", "officers kept his
 # notebook", "was summoned by the police and questioned for five hours"): an act of its own kind ("other"),
