@@ -437,3 +437,14 @@ def test_a_search_told_after_an_arrest_is_an_act_of_the_report(text: str) -> Non
 def test_a_search_with_no_arrest_and_no_one_of_the_press_is_no_act() -> None:  # control
     doc = _doc("The ministry warned the site Tan Kabar on 11 May. Дома прошёл обыск, изъяли телефон.")
     assert "other" not in _kinds(doc)
+
+
+def test_a_person_a_relative_clause_puts_outside_the_press_who_sues_is_the_sender() -> None:
+    doc = _doc("Dragan Milovanovic, who owns a chain of petrol stations, sued the portal Pravac on 11 May.")
+    assert {(a["name"], a["kind"]) for a in doc["actors"] if a["role"] == "sender"} == {("Dragan Milovanovic",
+                                                                                         "other")}
+
+
+def test_a_reporter_whose_clause_names_parliament_stays_of_the_press() -> None:  # control
+    doc = _doc("Nina Petrova, who covers parliament for the daily Tan Kabar, was arrested on 11 May.")
+    assert {a["kind"] for a in doc["actors"] if a["name"] == "Nina Petrova"} == {"journalist"}

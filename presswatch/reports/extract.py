@@ -830,6 +830,11 @@ _NOT_ACRONYM = frozenset({"URGENT", "BREAKING", "UPDATE", "UPDATED", "NEW", "LIV
                           "RFE", "IFJ", "IPI", "USA", "CEO", "LLC", "JSC", "OJSC", "CJSC", "LTD", "PLC", "INC", "III",
                           "FAQ", "SMS", "ISP", "ISPS", "IPS", "WHO", "UNESCO", "UNDP", "NATO", "CIS", "SCO", "EAEU",
                           "AFP", "CNN", "ABC", "NBC", "CBS", "TASS", "RIA", "DPA", "EFE", "ANSA", "AP", "GMT", "UTC"})
+# what a relative clause says of someone outside the press: "X, who sits on the parliamentary committee", "X,
+# who owns a chain of petrol stations", "X, who is a member of parliament"
+_EN_WHO_OTHER = re.compile(r"\b(?:parliament|parliamentary|lawmakers?|mps?|senators?|deputies|deputy|councillors?|"
+                           r"businessm[ae]n|tycoon|owns (?:a |an )?(?:\S+ ){0,3}?(?:company|chain|firm|business|group)|"
+                           r"(?:company|firm|holding|corporation)|mayor|governor|minister)\b")
 # what makes an abbreviation a security body: "IRGC intelligence", "SBU officers"
 _FORCE_AFTER = frozenset({"intelligence", "agents", "agent", "officers", "officer", "operatives", "investigators",
                           "counterintelligence", "разведка", "контрразведка"})
@@ -1197,6 +1202,9 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
                     for x, y in zip(appos[1:], appos[2:], strict=False))):
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
+            elif appos[:2] == [",", "who"] and _EN_WHO_OTHER.search(clause_who(j + 3)) and not _PRESS_WORDS[
+                    "en"].search(clause_who(j + 3)):
+                kind = "other"  # "X, who sits on the parliamentary committee for planning, sued the portal"
             elif appos[:2] == [",", "who"] and len(appos) > 2 and (appos[2] in _EN_PRESS_VERBS or (
                     appos[2] in _EN_RUN_VERBS and _PRESS_WORDS["en"].search(clause_who(j + 3)))):
                 kind = "journalist"  # "X, who covers housing for the daily Y", "X, who runs the Z news blog"
