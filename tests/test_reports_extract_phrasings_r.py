@@ -448,3 +448,35 @@ def test_a_person_a_relative_clause_puts_outside_the_press_who_sues_is_the_sende
 def test_a_reporter_whose_clause_names_parliament_stays_of_the_press() -> None:  # control
     doc = _doc("Nina Petrova, who covers parliament for the daily Tan Kabar, was arrested on 11 May.")
     assert {a["kind"] for a in doc["actors"] if a["name"] == "Nina Petrova"} == {"journalist"}
+
+
+@pytest.mark.parametrize("text", [
+    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid anyone ask you to delete things first?\n\n"
+    "Yes, the Ministry of Information did, in the spring, through the e-mail address on our contacts page.",
+    "Редактор издания «Жол» ответил на наши вопросы 19 мая.\n\nВас просили удалить материалы?\n\n"
+    "Да, министерство информации, ещё весной, письмом на адрес редакции.",
+])
+def test_an_interviews_yes_to_a_question_on_an_act_is_the_act_by_the_body_it_names(text: str) -> None:
+    doc = _doc(text)
+    assert "demand-removal" in _kinds(doc)
+    assert {a["kind"] for a in doc["actors"] if a["role"] == "sender"} == {"government"}
+
+
+@pytest.mark.parametrize("text", [
+    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid anyone ask you to delete things first?\n\n"
+    "No, the ministry never wrote to us.",
+    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid anyone ask you to delete things first?\n\n"
+    "The ministry says it did, but we never got a letter.",
+])
+def test_a_question_on_an_act_with_no_yes_is_no_act(text: str) -> None:  # controls
+    assert "demand-removal" not in _kinds(_doc(text))
+
+
+def test_a_domain_added_to_a_regulators_register_is_blocked() -> None:
+    doc = _doc("On 15 January Roskomnadzor added the domain of the news site Tan Kabar to its register.")
+    assert "block" in _kinds(doc)
+    assert doc["blocked_countries"] == ["RU"]
+
+
+def test_a_page_added_to_a_site_is_no_block() -> None:  # control
+    assert "block" not in _kinds(_doc("The news site Tan Kabar added a new page to its website on 15 May."))

@@ -1857,6 +1857,25 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for cc in _block_countries(s, by):
                     if cc not in (c for c, _ in draft.blocked):
                         draft.blocked.append((cc, s.quote))
+        # an interview's yes to a question on an act: "Did anyone ask you to delete things first? — Yes, the
+        # ministry did", «Вас просили удалить материалы? — Да, министерство»: the act the question names, by the
+        # body the answer names
+        if k_sent > 0 and not kinds_seen and state and _YES[s.lang].match(s.keystr) \
+                and sents[k_sent - 1].text.rstrip().endswith("?"):
+            q = sents[k_sent - 1]
+            for rx, kind in _compiled(q.lang, "ACTION_RULES"):
+                qm = rx.search(q.keystr)
+                if qm is None or kind in kinds_seen or re.search(_LANGS[q.lang].NEGATION, q.keystr[: qm.start()]):
+                    continue
+                kinds_seen.add(kind)
+                by = state[0][2]
+                against = last_against or main_target
+                draft.actions.append(Action(kind, by.name, against.name if against else None,
+                                            sds[0][1].isoformat() if sds else None, None, s.quote, 0.6))
+                senders[by.key] = by
+                acted_by = by
+                if against is not None:
+                    recipients[against.key] = against
         rq_free = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr) if not kinds_seen and draft.actions else None
         if rq_free is not None:  # "The notice referred to a request from the Prosecutor General's Office."
             after_rq = [a for i, _, a in state if s.pos[i] >= rq_free.end() and a.kind != "court"]
@@ -2419,6 +2438,9 @@ _PRONOUN_RECEIVED = {
     "en": re.compile(r"(?:^| )(?:it|they)(?: \S+){0,4} (?:received|receives|got|gets)(?: |$)"),
     "ru": re.compile(r"(?:^| )(?:он|она|оно|они)(?: \S+){0,4} (?:получить|получать)(?: |$)"),
 }
+# an answer's yes: "Yes, the ministry did", «Да, министерство»
+_YES = {"en": re.compile(r"^(?:yes|yeah|yep|indeed)(?: ,| \.| —| -)"),
+        "ru": re.compile(r"^(?:да|конечно)(?: ,| \.| —| -)")}
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                 "both": 2, "два": 2, "две": 2, "оба": 2, "обе": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
                 "семь": 7, "восемь": 8, "девять": 9, "десять": 10}

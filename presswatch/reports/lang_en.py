@@ -194,7 +194,11 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\b(?:lists|listed|adds|added|includes|included) (?:\S+ ){0,6}?(?:among|to|in|on) (?:the )?(?:\S+ )?\"? ?"
      r"(?:restricted|banned|blocked|prohibited) (?:resources|sites|websites)|"
      r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
-     r"(?:banned|prohibited|blocked)", "block"),
+     r"(?:banned|prohibited|blocked)|"
+     # "Roskomnadzor added our domain to its register": a site put on a blocking body's list
+     r"\b(?:added|adds|entered|enters|put|puts|placed|places) (?:\S+ ){0,3}?(?:domains?|sites?|websites?|urls?|pages?|"
+     r"addresses) (?:\S+ ){0,6}?(?:to|in|into|on) (?:its|their|the|a) (?:\S+ )?(?:register|registry|blacklist|"
+     r"blocklist)\b", "block"),
     (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
      r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
      r"station|news agency|magazine|publisher)s?\b", "ban"),
