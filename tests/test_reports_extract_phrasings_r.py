@@ -1,6 +1,10 @@
-"""Phrasings of the r set's failure forms, in sentences of their own: a block in several countries, a
-block lifted only in a question, a call or a condition, or lifted after the outlet gave in; and the
-forms beside them (threatened or denied blocks, senders named by abbreviation, recipients in lists)."""
+"""Phrasings of the r set's failure forms, in sentences of their own (never the reports' wording), each with
+controls: blocks in a list of countries, liftings only asked for, conditional or after the outlet gave in,
+blocks only asked about, threatened mid-sentence, of a vague many or denied hearsay; senders by an unknown
+abbreviation, a regulator's description in apposition, a dateline's agency or a masthead's site as no party;
+recipients by a domain of any top level, a relative clause, a cut access's list, a counted mention, a signed
+first-person author, the platform behind a demand; searches, seizures, administrative cases, edit demands,
+stations, freelancers, an interview's yes, a register entry."""
 
 from __future__ import annotations
 
@@ -65,7 +69,7 @@ def test_a_block_lifted_after_the_outlet_gave_in_stays_the_reports_block(text: s
 
 
 @pytest.mark.parametrize("text", [
-    "Asked whether the site Tan Kabar had been blocked, a ministry spokesman said the site's hosting had failed.",
+    "When reporters asked whether the portal Kun Info was blocked, the regulator's press office blamed its host.",
     "Reporters asked the regulator whether the portal Kun Info had in fact been blocked; it gave no answer.",
     "На вопрос, заблокирован ли сайт издания «Жол», в министерстве ответили, что сбои вызваны хостингом.",
 ])
@@ -79,7 +83,7 @@ def test_a_block_told_after_a_question_on_something_else_stays() -> None:  # con
 
 
 @pytest.mark.parametrize("text", [
-    "Kazakhstan has restricted access to dozens of news websites over the past decade.",
+    "Kazakhstan has blocked dozens of news websites since 2015.",
     "Hundreds of websites, including several news sites, have been blocked in Egypt since 2017.",
     "За последние годы в Таджикистане были заблокированы десятки сайтов.",
 ])
@@ -96,8 +100,8 @@ def test_a_block_of_a_counted_few_stays() -> None:  # control
 
 
 @pytest.mark.parametrize("text", [
-    "В предостережении сказано, что в случае повторения прокуратура поставит вопрос об ограничении доступа к сайту "
-    "издания «Жол».",
+    "В письме говорится, что в случае новой публикации ведомство поставит вопрос о блокировке сайта издания "
+    "«Жол».",
     "Under the notice, in case of a repeat violation access to the site Tan Kabar is restricted for a month.",
 ])
 def test_a_block_under_a_condition_put_mid_sentence_is_a_threat(text: str) -> None:
@@ -134,8 +138,8 @@ def _senders(doc: dict) -> set[tuple[str, str]]:
      ("TELCOM", "regulator")),
     ("Reporter Aida Bekova of the news site Tan Kabar was detained by SBU officers on 11 May.",
      ("SBU", "law-enforcement")),
-    ("Agents who said they were from IRGC intelligence arrested the reporter Aida Bekova on 11 May.",
-     ("IRGC", "law-enforcement")),
+    ("Agents of GNB intelligence arrested the reporter Aida Bekova on 11 May.",
+     ("GNB", "law-enforcement")),
 ])
 def test_a_body_named_by_an_unknown_abbreviation_beside_a_body_word_is_the_sender(
         text: str, sender: tuple[str, str]) -> None:
@@ -166,8 +170,8 @@ def test_two_named_bodies_side_by_side_stay_two() -> None:  # control
 
 
 @pytest.mark.parametrize("text", [
-    "Kyrgyzstan's security service ordered the news site Tan Kabar to delete an article. The GKNB gave the editors "
-    "a day to take it down.",
+    "Kyrgyzstan's security service told the portal Kun Info to remove a story on 11 May. The GKNB also told the "
+    "portal to take the story down.",
     "Kazakhstan's information ministry ordered the news site Tan Kabar to delete an article. The Ministry of "
     "Information of Kazakhstan blocked the site on 11 May.",
 ])
@@ -178,8 +182,8 @@ def test_a_bodys_short_form_after_a_countrys_possessive_is_that_body(text: str) 
 @pytest.mark.parametrize(("text", "agency"), [
     ("OSH, 19 May 2026 (Valley Wire) — The ministry ordered the news site Tan Kabar to delete an article. "
      "Valley Wire could not reach the editors.", "Valley Wire"),
-    ("CARACAS, May 19, 2026 (Andes Press Service) — The regulator blocked the news site Tan Kabar. A notice seen by "
-     "Andes Press Service cites the law on hatred.", "Andes Press Service"),
+    ("LIMA, May 19, 2026 (Pampa Press Service) — The regulator blocked the news site Tan Kabar. A notice seen by "
+     "Pampa Press Service cites the law on public order.", "Pampa Press Service"),
     ("ОШ, 19 мая 2026 года (Кабар Ньюс) — Министерство потребовало от издания «Жол» удалить статью. «Кабар Ньюс» "
      "не удалось связаться с редакцией.", "Кабар Ньюс"),
 ])
@@ -189,8 +193,7 @@ def test_the_agency_a_dateline_credits_is_no_party(text: str, agency: str) -> No
 
 @pytest.mark.parametrize(("text", "outlet"), [
     ("The ministry ordered kunbasy.press to delete an article about a customs official on 11 May.", "kunbasy.press"),
-    ("The demand reached seitkali.blog on 11 May in a letter from the ministry, which told it to delete the video.",
-     "seitkali.blog"),
+    ("The ministry's letter reached bekova.blog on 11 May; it told the blog to delete the video.", "bekova.blog"),
     ("Министерство 11 мая потребовало от сайта jolnews.in удалить статью.", "jolnews.in"),
 ])
 def test_an_outlet_named_only_by_a_domain_of_any_top_level_is_the_recipient(text: str, outlet: str) -> None:
@@ -211,8 +214,8 @@ def test_a_files_name_or_an_e_mail_address_is_no_outlet(text: str, not_outlet: s
 @pytest.mark.parametrize(("text", "site"), [
     ("kunbasy.kg — Friday, 15 May 2026\n\nThe ministry ordered me to delete my video about the customs post. "
      "I am the journalist Aida Bekova and I refused.", "kunbasy.kg"),
-    ("korzun.ru · 15 мая 2026\n\nМинистерство потребовало от журналиста Ильи Корзуна удалить видео.",
-     "korzun.ru"),
+    ("petrenko.ru · 15 мая 2026\n\nМинистерство потребовало от журналиста Олега Петренко удалить видео.",
+     "petrenko.ru"),
 ])
 def test_the_site_a_masthead_names_is_the_reports_source_no_party(text: str, site: str) -> None:
     assert site not in {a["name"] for a in _doc(text)["actors"]}
@@ -224,12 +227,13 @@ def test_a_domain_in_the_text_after_a_masthead_stays() -> None:  # control
 
 
 def test_a_tajik_name_and_its_domain_are_one_outlet() -> None:
-    doc = _doc("Служба связи заблокировала сайт издания «Тоҷик Назар» (tojiknazar.tj) 2 мая.")
-    assert _roles(doc, "recipient") == {"Тоҷик Назар"}
+    doc = _doc("Служба связи 2 мая заблокировала сайт ovozijavon.tj. Редакция издания «Овози Ҷавон» узнала об этом "
+               "от читателей.")
+    assert _roles(doc, "recipient") == {"Овози Ҷавон"}
 
 
 @pytest.mark.parametrize(("text", "person"), [
-    ("Nina Petrova, who covers housing for the daily Tan Kabar, was arrested on 11 May.", "Nina Petrova"),
+    ("Nina Petrova, who writes about courts for the weekly Tan Kabar, was arrested on 11 May.", "Nina Petrova"),
     ("Police detained Aibek Osmonov, who runs the news site Jol Watch, on 11 May.", "Aibek Osmonov"),
 ])
 def test_a_person_a_relative_clause_puts_in_the_press_is_a_recipient(text: str, person: str) -> None:
@@ -253,9 +257,9 @@ def test_an_edition_published_is_no_suspension() -> None:  # control
 
 
 def test_the_sites_a_cut_access_names_in_a_list_are_all_recipients() -> None:
-    doc = _doc("Three news websites have become unreachable in Kazakhstan. Access to Kun Basy, Aq Zhol and Mirador "
-               "24 was restricted on Monday.")
-    assert {"Kun Basy", "Aq Zhol", "Mirador"} <= _roles(doc, "recipient")
+    doc = _doc("Three news websites have become unreachable in Kazakhstan. Access to Kun Basy, Aq Zhol and Tuz 24 "
+               "was restricted on Monday.")
+    assert {"Kun Basy", "Aq Zhol", "Tuz"} <= _roles(doc, "recipient")
 
 
 def test_a_person_one_is_denied_access_to_is_no_site() -> None:  # control
@@ -280,17 +284,17 @@ def test_a_count_above_the_outlets_named_adds_none() -> None:  # control
     assert "Kun Basy" not in _roles(doc, "recipient")
 
 
-_BLOG_EN = ("I posted my video about the land deal on my channel on 2 May. I did not expect much.\n\n"
-            "On Monday the Almaty City Prosecutor's Office issued me an official warning over it. I am not taking "
-            "the video down.\n\n{sign}")
-_BLOG_RU = ("Я опубликовал в моём блоге пост о загрязнении реки 2 мая. Я не ждал ничего особенного.\n\n"
-            "В понедельник прокуратура вынесла мне официальное предостережение. Я не буду удалять мой пост.\n\n"
+_BLOG_EN = ("I put my film about the new bridge on my channel on 2 May. I did not expect much.\n\n"
+            "On Monday the city prosecutor's office gave me a formal warning over it. I am keeping the film up, and "
+            "my readers know why.\n\n{sign}")
+_BLOG_RU = ("Я выложил в моём блоге заметку о ремонте дорог 2 мая. Я не ждал ничего особенного.\n\n"
+            "В понедельник прокуратура вынесла мне официальное предостережение. Я не буду удалять мой текст.\n\n"
             "{sign}")
 
 
 @pytest.mark.parametrize(("text", "author"), [
-    (_BLOG_EN.format(sign="— Daniyar Seitkali"), "Daniyar Seitkali"),
-    (_BLOG_RU.format(sign="Илья Корзун"), "Илья Корзун"),
+    (_BLOG_EN.format(sign="— Aibek Osmonov"), "Aibek Osmonov"),
+    (_BLOG_RU.format(sign="Олег Петренко"), "Олег Петренко"),
 ])
 def test_the_author_who_signs_a_first_person_report_is_its_recipient(text: str, author: str) -> None:
     doc = _doc(text)
@@ -311,8 +315,8 @@ def test_no_signed_first_person_author_no_author(text: str) -> None:  # controls
 
 
 def test_a_lower_case_quotation_after_an_outlet_noun_is_no_outlet() -> None:
-    doc = _doc("Агентство информации потребовало от блогера удалить канал как «нарушающий законодательство».")
-    assert "нарушающий законодательство" not in {a["name"] for a in doc["actors"]}
+    doc = _doc("Агентство информации потребовало от блогера удалить канал как «порочащий честь ведомства».")
+    assert "порочащий честь ведомства" not in {a["name"] for a in doc["actors"]}
 
 
 def test_a_capitalised_name_in_quotes_after_an_outlet_noun_stays_an_outlet() -> None:  # control
@@ -321,16 +325,17 @@ def test_a_capitalised_name_in_quotes_after_an_outlet_noun_stays_an_outlet() -> 
 
 
 def test_a_bodys_word_inside_a_quotation_is_no_mention_of_the_body() -> None:
+    # before the lower-case rule above the quotation read as an outlet and hid the word; now it must not count
     doc = _doc("Агентство информации опровергло сообщения о том, что оно якобы требовало от блогеров удалить посты. "
-               "В сети появился скриншот «письма агентства», в котором блогерам предлагалось удалить материалы о газе.")
+               "В сети появился снимок «записки агентства», в которой блогерам предлагалось удалить материалы о газе.")
     assert "demand-removal" not in _kinds(doc)
 
 
 @pytest.mark.parametrize(("text", "platform"), [
-    ("On 11 May YouTube sent the blogger Aida Bekova an e-mail. It said it had received a legal request from the "
-     "ministry to take the video down.", "YouTube"),
-    ("Блогеру Азизу Каримову пришло уведомление от Telegram. Они написали, что получили от Агентства информации "
-     "требование удалить его видео.", "Telegram"),
+    ("On 11 May the blogger Aida Bekova got a notice from YouTube. It told her it had received a government request "
+     "to remove the video.", "YouTube"),
+    ("Telegram прислал блогеру Азизу Каримову письмо 11 мая. В нём они сообщили, что получили от Агентства "
+     "информации требование удалить его видео.", "Telegram"),
 ])
 def test_the_platform_a_pronoun_says_received_the_demand_is_a_recipient(text: str, platform: str) -> None:
     assert platform in _roles(_doc(text), "recipient")
@@ -343,8 +348,8 @@ def test_a_platform_in_another_sentence_than_the_pronoun_before_is_no_recipient(
 
 
 def test_a_platform_named_again_by_its_short_name_is_the_one_asked() -> None:
-    doc = _doc("The ministry sent X Corp. two orders on 11 May. The first required X to block the account of the "
-               "news site Tan Kabar.")
+    doc = _doc("The ministry served X Corp. with a legal order on 11 May. A day later X withheld the account of the "
+               "news site Tan Kabar in India.")
     assert {"X", "Tan Kabar"} <= _roles(doc, "recipient")
 
 
@@ -361,7 +366,7 @@ def test_a_search_a_seizure_or_a_summons_for_questioning_is_an_act_of_its_own(te
 
 @pytest.mark.parametrize("text", [
     "Police detained the reporter Aida Bekova in a raid on her home on 11 May.",
-    "Журналистку Айгуль Садыкову задержали 11 мая, после чего в её квартире прошёл обыск.",
+    "Журналистку Айгуль Садыкову задержали 11 мая, после чего в её квартире провели обыск.",
 ])
 def test_a_search_in_the_sentence_of_an_arrest_is_the_arrests_manner(text: str) -> None:  # controls
     assert _kinds(_doc(text)) == {"arrest"}
@@ -372,7 +377,7 @@ def test_a_search_a_story_was_about_is_no_act() -> None:  # control
 
 
 def test_a_case_of_an_administrative_offence_is_no_lawsuit() -> None:
-    doc = _doc("В отношении главного редактора издания «Жол» возбуждено дело об административном правонарушении.")
+    doc = _doc("Полиция составила на редактора газеты «Жол» протокол об административном правонарушении.")
     assert _kinds(doc) == {"other"}
 
 
@@ -381,15 +386,15 @@ def test_a_criminal_case_opened_stays_a_lawsuit() -> None:  # control
 
 
 def test_a_case_only_put_as_a_question_is_no_lawsuit() -> None:
-    doc = _doc("Управление направило материалы в прокуратуру «для решения вопроса о возбуждении дела» против "
-               "блогера Ильи Корзуна.")
+    doc = _doc("Управление направило материалы в прокуратуру, чтобы та рассмотрела вопрос о возбуждении дела "
+               "против блогера Олега Петренко.")
     assert "lawsuit" not in _kinds(doc)
     assert "referral-prosecutor" in _kinds(doc)
 
 
 @pytest.mark.parametrize("text", [
-    "The ministry wrote to the site Tan Kabar on 11 May, demanding that it \"revise\" two passages of the story.",
-    "A court in Almaty ordered the portal Kun Info to attach a correction to its 2025 article.",
+    "The ministry told the site Tan Kabar to revise two paragraphs of its report on 11 May.",
+    "A court in Almaty ordered the portal Kun Info to append a correction to the interview.",
     "The regulator is ordering the newspaper Tan Kabar to carry a retraction on its front page.",
 ])
 def test_a_demand_to_revise_or_to_attach_a_correction_is_a_demand_to_edit(text: str) -> None:
@@ -402,23 +407,23 @@ def test_a_correction_the_outlet_made_of_its_own_accord_is_no_demand() -> None: 
 
 
 @pytest.mark.parametrize("text", [
-    "The communications commission suspended the licence of Kiira FM, a community station in Jinja, on 11 May.",
-    "The regulator suspended the licence of the radio station Kiira FM on 11 May.",
+    "The communications commission suspended the licence of Dala FM, a community station in Naryn, on 11 May.",
+    "The regulator suspended the licence of the radio station Dala FM on 11 May.",
 ])
 def test_a_station_is_an_outlet(text: str) -> None:
     doc = _doc(text)
     assert "other" in _kinds(doc)
-    assert "Kiira FM" in _roles(doc, "recipient")
+    assert "Dala FM" in _roles(doc, "recipient")
 
 
 def test_a_police_station_is_no_outlet() -> None:  # control
-    doc = _doc("The reporter Aida Bekova was taken to a police station in Jinja and detained on 11 May.")
+    doc = _doc("The reporter Aida Bekova was taken to a police station in Naryn and detained on 11 May.")
     assert not {a["name"] for a in doc["actors"] if a["kind"] == "outlet"}
 
 
 @pytest.mark.parametrize(("text", "person"), [
     ("Police detained the freelancer Aibek Osmonov in Osh on 11 May.", "Aibek Osmonov"),
-    ("Сотрудники милиции 11 мая задержали в Гомеле фрилансера Андрея Лукашевича.", "Андрей Лукашевич"),
+    ("Сотрудники милиции 11 мая задержали в Бресте фрилансера Олега Петренко.", "Олег Петренко"),
 ])
 def test_a_freelancer_is_a_person_of_the_press(text: str, person: str) -> None:
     doc = _doc(text)
@@ -428,21 +433,20 @@ def test_a_freelancer_is_a_person_of_the_press(text: str, person: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "Police detained the reporter Aida Bekova on 11 May. Officers then searched the flat and took two laptops.",
-    "Сотрудники милиции 11 мая задержали журналиста Андрея Лукашевича. Дома прошёл обыск, изъяли телефон.",
+    "Сотрудники милиции 11 мая задержали журналиста Олега Петренко. Вечером в квартире провели обыск.",
 ])
 def test_a_search_told_after_an_arrest_is_an_act_of_the_report(text: str) -> None:
     assert _kinds(_doc(text)) == {"arrest", "other"}
 
 
 def test_a_search_with_no_arrest_and_no_one_of_the_press_is_no_act() -> None:  # control
-    doc = _doc("The ministry warned the site Tan Kabar on 11 May. Дома прошёл обыск, изъяли телефон.")
+    doc = _doc("The ministry warned the site Tan Kabar on 11 May. Вечером в квартире провели обыск.")
     assert "other" not in _kinds(doc)
 
 
 def test_a_person_a_relative_clause_puts_outside_the_press_who_sues_is_the_sender() -> None:
-    doc = _doc("Dragan Milovanovic, who owns a chain of petrol stations, sued the portal Pravac on 11 May.")
-    assert {(a["name"], a["kind"]) for a in doc["actors"] if a["role"] == "sender"} == {("Dragan Milovanovic",
-                                                                                         "other")}
+    doc = _doc("Marko Jovic, who owns a chain of petrol stations, sued the portal Kun Info on 11 May.")
+    assert {(a["name"], a["kind"]) for a in doc["actors"] if a["role"] == "sender"} == {("Marko Jovic", "other")}
 
 
 def test_a_reporter_whose_clause_names_parliament_stays_of_the_press() -> None:  # control
@@ -451,8 +455,8 @@ def test_a_reporter_whose_clause_names_parliament_stays_of_the_press() -> None: 
 
 
 @pytest.mark.parametrize("text", [
-    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid anyone ask you to delete things first?\n\n"
-    "Yes, the Ministry of Information did, in the spring, through the e-mail address on our contacts page.",
+    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid they ask you to remove anything first?\n\n"
+    "Yes, the Ministry of Information did, by e-mail, in March.",
     "Редактор издания «Жол» ответил на наши вопросы 19 мая.\n\nВас просили удалить материалы?\n\n"
     "Да, министерство информации, ещё весной, письмом на адрес редакции.",
 ])
@@ -463,17 +467,17 @@ def test_an_interviews_yes_to_a_question_on_an_act_is_the_act_by_the_body_it_nam
 
 
 @pytest.mark.parametrize("text", [
-    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid anyone ask you to delete things first?\n\n"
-    "No, the ministry never wrote to us.",
-    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid anyone ask you to delete things first?\n\n"
-    "The ministry says it did, but we never got a letter.",
+    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid they ask you to remove anything first?\n\n"
+    "No, the Ministry of Information never wrote to us.",
+    "The editor of the news site Tan Kabar spoke to us on 19 May.\n\nDid they ask you to remove anything first?\n\n"
+    "The Ministry of Information says it did, but we never got a letter.",
 ])
 def test_a_question_on_an_act_with_no_yes_is_no_act(text: str) -> None:  # controls
     assert "demand-removal" not in _kinds(_doc(text))
 
 
 def test_a_domain_added_to_a_regulators_register_is_blocked() -> None:
-    doc = _doc("On 15 January Roskomnadzor added the domain of the news site Tan Kabar to its register.")
+    doc = _doc("On 15 January Roskomnadzor entered the domain of the news site Tan Kabar into its registry.")
     assert "block" in _kinds(doc)
     assert doc["blocked_countries"] == ["RU"]
 

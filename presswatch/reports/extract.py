@@ -1842,8 +1842,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                         recipients[f[2].key] = f[2]
             # "YouTube sent me an e-mail. It said it had received a legal request … to take the video down",
             # «уведомление от Telegram. Они написали, что получили … требование удалить канал»: the platform asked
-            if kind in ("block", "demand-removal") and k_sent > 0 and _PRONOUN_RECEIVED[s.lang].search(
-                    s.keystr[: m.start()]):
+            if kind in ("block", "demand-removal") and k_sent > 0 and _PRONOUN_RECEIVED[s.lang].search(s.keystr):
                 for _, _, a in per_sentence[k_sent - 1]:
                     if a.kind == "platform":
                         recipients[a.key] = a
