@@ -53,9 +53,11 @@ _LANGS: dict[str, ModuleType] = {"en": lang_en, "ru": lang_ru}
 MAX_TEXT_CHARS = 200_000  # a press report is a few thousand characters; past this the text is cut (``truncated``)
 _TOKEN = re.compile(r"\w+(?:[-.’']\w+)*(?:'s|’s)?|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]*\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\S)")
-_DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|media|news|su|"
-                     r"io|me|eu|online|live|asia))\b",
-                     re.IGNORECASE)
+# a domain: a known top-level domain in any case, or any other (top-level domains are an open set: .blog,
+# .in, .press) written in lower case, not a file's extension ("report.pdf"); not an e-mail address's
+_DOMAIN = re.compile(r"(?<![@\w.-])((?i:(?:[a-z0-9-]+\.)+(?:kg|kz|uz|tj|tm|ru|by|tr|az|am|ge|ua|org|com|net|info|"
+                     r"media|news|su|io|me|eu|online|live|asia))|(?:[a-z0-9-]+\.)+(?!(?:pdf|docx?|xlsx?|pptx?|txt|csv|jpe?g|png|gif|"
+                     r"webp|svg|mp[34]|mov|avi|zip|rar|exe|apk|html?|php|aspx?|js|json|xml)\b)[a-z]{2,12})\b(?![.-]?\w)")
 _ABBREV_END = re.compile(r"(?<![\w.])(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Art|Arts|No|Nos|St|Mr|Mrs|Ms|"
                          r"Dr|Gen|Col|Lt|Sgt|Prof|Rep|Sen|ст|п|ч|г|гг|им|ул|д|т)\.$")
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
@@ -89,7 +91,9 @@ _HYPOTHETICAL = {
     "ru": re.compile(r"(?:позволять|позволить|разрешать|разрешить|право|полномочие|законопроект|мочь|смочь|должный|"
                      r"предлагать|предложить)~?(?:\s+\S+){0,6}\s*$|(?:готовить|собираться|намереваться|планировать|"
                      r"пригрозить|грозить|угрожать)(?:\s+\S+){0,3}\s*$|(?:^| )(?:любой|никакой)\s*$|"
-                     r"(?:опасаться|бояться)(?:\s+\S+){0,8}\s*$"),
+                     r"(?:опасаться|бояться)(?:\s+\S+){0,8}\s*$|"
+                     # «для решения вопроса о возбуждении дела»: a question put, no act
+                     r"(?:^| )вопрос о\s*$"),
 }
 # "for a block a court ruling is required", «для блокировки требуется решение суда»: a rule, not an act
 _REQUIRED = {
@@ -126,8 +130,10 @@ _APPLIED = {
 }
 # hearsay before an act ("several channels claimed that …", «якобы»): no act when the report denies one
 _HEARSAY = {
-    "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly)\b"),
-    "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот)(?: |$)"),
+    "en": re.compile(r"\b(?:claimed|claims|claiming|alleged|allegedly|rumou?red|rumou?rs|reportedly|purportedly|"
+                     r"complained|complain|complains|complaining|linked|attributed|blamed)\b"),
+    "ru": re.compile(r"(?:^| )(?:утверждать|якобы|слух|будто|заявлять о тот|пожаловаться|жаловаться|связывать|"
+                     r"связать)(?: |$)"),
 }
 # a charge named before a ban's words: "jailed for 'disseminating extremist materials'"
 _CHARGE = {
@@ -145,6 +151,26 @@ _BANNED_BEFORE = {
     "ru": re.compile(r"(?:^| )(?:организация|движение|структура|объединение|фонд)(?: ,)? (?:признать~|признанный|"
                      r"запретить~|запрещённый|запрещенный) (?:\S+ ){0,3}?(?:экстремистский|террористический|"
                      r"нежелательный)~?$"),
+}
+# an act only asked about: "Asked whether the site had been blocked, …", «На вопрос, заблокирован ли сайт, …»
+_ASKED_ABOUT = {
+    "en": re.compile(r"\b(?:asked|asking|ask|asks|question|questions|wondered|wondering) (?:\S+ ){0,4}?(?:whether|if)\b"
+                     r"(?:\s+\S+){0,8}\s*$"),
+    "ru": re.compile(r"(?:^| )(?:вопрос|спросить|спрашивать)(?: \S+){0,10} ли(?: \S+){0,4}\s*$|"
+                     r"(?:^| )ли(?: \S+){0,6}\s*$"),
+}
+# a block of a vague many, over years: "has restricted access to dozens of news websites", «заблокированы
+# десятки сайтов» — the state's practice told as background, no act of the report
+_MANY = {
+    "en": re.compile(r"\b(?:dozens|hundreds|thousands|scores|numerous|countless)\b"),
+    "ru": re.compile(r"(?:^| )(?:десяток|десятка|сотня|тысяча|множество|многие|многий)(?: |$)"),
+}
+# an act under a condition put mid-sentence: "in the event of a repeat the office would …", «в случае
+# повторения прокуратура поставит вопрос об ограничении доступа» — a threat
+_IN_CASE = {
+    "en": re.compile(r"\b(?:in the event of|in case of|should (?:it|they|the \S+) (?:\S+ )?(?:fail|refuse|repeat|"
+                     r"continue))\b(?:\s+\S+){0,10}\s*$"),
+    "ru": re.compile(r"(?:^| )в случай(?: \S+){0,10}\s*$|(?:^| )(?:поставить|ставить) (?:« )?вопрос о\s*$"),
 }
 # an act named only as what is to be avoided, or under a condition
 _AVERTED = {
@@ -200,7 +226,7 @@ _PRESS_WORDS = {
                      r"photojournalists?|cameram[ae]n|presenters?|newspapers?|outlets?|websites?|(?:news )?sites?|"
                      r"portals?|broadcasters?|channels?|newsrooms?|magazines?|weekly|daily|articles?|publications?|"
                      r"news|television|tv|radio|blogs?|youtube|telegram|facebook|instagram|tiktok|vpns?|videos?|"
-                     r"footage|"
+                     r"footage|(?:radio|tv|television|community) stations?|"
                      r"documentar(?:y|ies)|films?|interviews?|investigations?|stor(?:y|ies)|headlines?|photos?|"
                      r"reports? by|"
                      r"(?<!social )media|press(?! conference| release| service| secretary| officer))\b"),
@@ -237,6 +263,34 @@ def _about_the_press(sents: list[_Sentence], actors: dict[str, Actor]) -> bool:
     press."""
     return any(a.kind in ("outlet", "journalist", "platform") and not a.guessed for a in actors.values()) or any(
         _PRESS_WORDS[s.lang].search(s.keystr) for s in sents)
+
+
+_FIRST_PERSON = {"en": re.compile(r"(?:^| )(?:i|me|my|myself|i'm|i've)(?: |$)"),
+                 "ru": re.compile(r"(?:^| )(?:я|мой|себя)(?: |$)")}
+_SIGNATURE = re.compile(r"(?:[—–-][ \t]*)?([A-ZА-ЯЁ][\w'’-]+(?:[ \t]+[A-ZА-ЯЁ][\w'’-]+){1,2})")
+_NOT_SIGNATURE = frozenset({"the", "a", "an", "our", "your", "editors", "editorial", "redaktsiya", "редакция",
+                            "мы", "we"})
+
+
+def _author(sents: list[_Sentence], actors: dict[str, Actor]) -> Actor | None:
+    """The author of a first-person report signed on its last line with a person's name ("— Daniyar
+    Seitkali", «Илья Корзун»): a blogger writing of what was done to them. Not "The Editors", not a
+    body or outlet the report names."""
+    if not sents:
+        return None
+    last = sents[-1]
+    m = _SIGNATURE.fullmatch(last.text.strip())
+    if m is None or any(t.key in _NOT_SIGNATURE or t.country for t in last.toks):
+        return None
+    firsts = sum(bool(_FIRST_PERSON[s.lang].search(s.keystr)) for s in sents[:-1])
+    if firsts < 3:
+        return None
+    name = _person_nominative_name(m.group(1).split()) if last.lang == "ru" else m.group(1)
+    key = _name_key(name)
+    known = actors.get(key)
+    if known is not None:
+        return known if known.kind in ("journalist", "other") else None
+    return Actor(name, "journalist", None, last.quote, 0.6, key=key, guessed=True)
 
 
 def _plausible(s: _Sentence, kind: str, found: list[tuple[int, int, Any]], after_actions: bool) -> bool:
@@ -749,6 +803,72 @@ def _body_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
     return out
 
 
+# the agency a dateline credits: "BISHKEK, 14 March 2025 (Steppe Wire) —", «БИШКЕК, 5 сентября (Кабар) —»
+_DATELINE_AGENCY = re.compile(r"(?m)^[^\W\d][^\n,()]{1,40},[ \t]*[^\n()]{3,40}?[ \t]*\(([^()\n]{2,60})\)[ \t]*[—–-]")
+
+
+# a masthead: the site the report is published on, heading it with a date ("seitkali.blog — Friday, 27 September
+# 2024", «korzun.blog · 27 июня 2025»)
+_MASTHEAD = re.compile(r"^\s*(\S+)[ \t]+[—–·|-][ \t]+[^\n]{0,40}?\b\d{1,2}\b[^\n]{0,20}?\b\d{4}\b[^\n]{0,10}$",
+                       re.MULTILINE)
+
+
+def _dateline_agencies(text: str) -> set[str]:
+    """The name keys of the agencies the report's datelines credit, and of a site its masthead names: the
+    report's own source, no party."""
+    out = {_name_key(m.group(1)) for m in _DATELINE_AGENCY.finditer(text[:3000])}
+    head = _MASTHEAD.match(text)
+    if head is not None and _DOMAIN.fullmatch(head.group(1)):
+        out.add(_name_key(head.group(1).lower()))
+    return out - {""}
+
+
+# an abbreviation of a body: all capitals ("CONATEL", "IRGC"), not a word of a headline or a common abbreviation
+_ACRONYM = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ0-9]{2,7}$")
+_NOT_ACRONYM = frozenset({"URGENT", "BREAKING", "UPDATE", "UPDATED", "NEW", "LIVE", "VIDEO", "PHOTO", "OPINION",
+                          "VPN", "VPNS", "DNS", "URL", "PDF", "NGO", "NGOS", "OSCE", "CPJ", "RSF", "HRW", "BBC", "VOA",
+                          "RFE", "IFJ", "IPI", "USA", "CEO", "LLC", "JSC", "OJSC", "CJSC", "LTD", "PLC", "INC", "III",
+                          "FAQ", "SMS", "ISP", "ISPS", "IPS", "WHO", "UNESCO", "UNDP", "NATO", "CIS", "SCO", "EAEU",
+                          "AFP", "CNN", "ABC", "NBC", "CBS", "TASS", "RIA", "DPA", "EFE", "ANSA", "AP", "GMT", "UTC"})
+# what a relative clause says of someone outside the press: "X, who sits on the parliamentary committee", "X,
+# who owns a chain of petrol stations", "X, who is a member of parliament"
+_EN_WHO_OTHER = re.compile(r"\b(?:parliament|parliamentary|lawmakers?|mps?|senators?|deputies|deputy|councillors?|"
+                           r"businessm[ae]n|tycoon|owns (?:a |an )?(?:\S+ ){0,3}?(?:company|chain|firm|business|group)|"
+                           r"(?:company|firm|holding|corporation)|mayor|governor|minister)\b")
+# what makes an abbreviation a security body: "IRGC intelligence", "SBU officers"
+_FORCE_AFTER = frozenset({"intelligence", "agents", "agent", "officers", "officer", "operatives", "investigators",
+                          "counterintelligence", "разведка", "контрразведка"})
+
+
+def _acronym_bodies(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[tuple[int, int, Actor]]:
+    """State bodies named by an abbreviation the gazetteer does not know: one in apposition with a body
+    the sentence names ("at the request of CONATEL, the telecommunications regulator", "the regulator
+    CONATEL"), or one before a word of the security services ("agents of IRGC intelligence")."""
+    out: list[tuple[int, int, Actor]] = []
+    for i, t in enumerate(s.toks):
+        if not _ACRONYM.match(t.text) or t.text in _NOT_ACRONYM or any(
+                a <= i <= b for a, b, _ in found + out):
+            continue
+        kind, country, j = None, None, i
+        if i + 1 < len(s.toks) and s.toks[i + 1].key in _FORCE_AFTER:
+            kind, j = "law-enforcement", i + 1
+        else:
+            for a0, b0, a in found:
+                if a.kind not in STATE_KINDS:
+                    continue
+                gap_after = [x.key for x in s.toks[i + 1: a0]]
+                after = 0 < len(gap_after) <= 4 and "," in gap_after and all(g in _APPOS_GAP for g in gap_after)
+                before = b0 == i - 1 or (b0 == i - 2 and s.toks[i - 1].key == ",")
+                if after or before:
+                    kind, country = a.kind, a.country
+                    break
+        if kind is None:
+            continue
+        country = country or next((x.country for x in s.toks if x.country), None)
+        out.append((i, j, Actor(t.text, kind, country, s.quote, 0.75, key=_name_key(t.text))))
+    return out
+
+
 def _ambiguous_country(a: Actor, mentions: Counter[str]) -> str | None:
     """The country of a body whose abbreviation several countries use (the GKNB of Kyrgyzstan or of
     Tajikistan) and whose sentence names none of them: the one the report names most, None if none."""
@@ -766,6 +886,9 @@ def _back_references(s: _Sentence, found: list[tuple[int, int, Actor]],
             r = s.tok_range(m.start(), m.end())
             if r is None or any(i <= r[1] and r[0] <= j for i, j, _ in found + out):
                 continue
+            lead = s.text[: s.toks[r[0]].start - s.start]
+            if lead.count("«") > lead.count("»") or lead.count("“") > lead.count("”"):
+                continue  # a screenshot of «письма агентства», a so-called "ministry letter": a quotation's word
             before = seen + [a for i, _, a in sorted(found, key=lambda f: f[0]) if i < r[0] and a.kind in STATE_KINDS]
             ok = [a for a in before if (a.kind != "court" if head == "*" else
                                         re.search(r"(?:^| )" + head, a.key) is not None)]
@@ -843,6 +966,8 @@ def _named_actors(s: _Sentence) -> list[tuple[int, int, Actor]]:
             if keys and any(k.startswith("закон") or k == "статья" for k in keys[-2:]) and not outlet_rx.match(
                     keys[-1]):
                 continue  # «статья «Название»» is a title; «статью издания «Вёрстка»» names the outlet
+            if m.group(1)[:1].islower() and _CYR.match(m.group(1)):
+                continue  # «удалить канал как «нарушающий законодательство»»: a quotation, no name
             if any(outlet_rx.match(k) for k in keys):
                 add(s.start + m.start(1), s.start + m.end(1), m.group(1), "outlet", 0.85)
                 # «главного редактора издания «X» Олега Смирнова»: the person named after the outlet
@@ -939,6 +1064,16 @@ _EN_PRESS_PERSON = frozenset({"blogger", "bloggers", "journalist", "journalists"
 _EN_OTHER_PERSON = frozenset({"businessman", "businesswoman", "entrepreneur", "tycoon", "magnate", "mogul",
                               "oligarch", "politician", "deputy", "lawmaker", "mp", "parliamentarian", "official",
                               "developer", "investor", "owner"})
+# what follows the sites a cut access names: "Access to A, B and C was restricted on Monday"
+_ACCESS_CUT = re.compile(r"^(?:(?:,|and) (?:[^.,]+ )?(?:, )?(?:and )?[^.]{0,60}?)?(?:was|were|has been|have been|"
+                         r"had been|is|are) (?:\S+ )?(?:restricted|limited|blocked|cut)\b")
+# what a person of the press does, in a relative clause after the name: "X, who covers housing for …"
+_EN_PRESS_VERBS = frozenset({"covers", "covered", "reports", "reported", "writes", "wrote", "edits", "edited", "blogs",
+                             "blogged", "hosts", "hosted", "presents", "presented", "anchors", "anchored", "films",
+                             "filmed", "photographs", "photographed"})
+# what anyone may do, of the press when the clause names a press word: "X, who runs the Y news blog"
+_EN_RUN_VERBS = frozenset({"runs", "ran", "founded", "co-founded", "heads", "headed", "owns", "owned", "works",
+                           "worked", "manages", "managed", "contributes", "contributed"})
 _EN_NUMBERS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many",
                          "dozens", "some", "all", "both"})
 # words before a head that make a kind of media, not a name ("Mass Media", "Free Press")
@@ -964,7 +1099,7 @@ def _personish(words: list[str]) -> bool:
 _NAME_PARTICLE = re.compile(r"(?:al|el|ul|ad|ar|as|ash|at|an|az)-[A-Z]")
 # an outlet noun in apposition after a name ("Khabar-e Shahr, a reformist daily")
 _EN_APPOS_OUTLET = re.compile(r"^, (?:a|an|the) (?:[\w-]+ ){0,3}(?:daily|weekly|newspaper|paper|website|site|portal|"
-                              r"outlet|channel|broadcaster|magazine|news agency|tv station|radio station)\b")
+                              r"outlet|channel|broadcaster|magazine|news agency|station)\b")
 _EN_PLACE_HEADS = frozenset({"avenue", "street", "square", "boulevard", "road", "lane", "prospekt", "prospect",
                              "highway", "bridge", "embankment", "park", "airport", "quarter", "district", "st", "ave"})
 
@@ -1006,6 +1141,14 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
         k += 1
     out: list[tuple[int, int, Actor]] = []
     prev: tuple[int, str] | None = None  # end of the last candidate and its kind, for lists
+
+    def tail_all(start: int) -> str:  # the sentence's words from a token on
+        return " ".join(toks[x].key for x in range(start, n))
+
+    def clause_who(start: int) -> str:  # the relative clause's words up to its comma
+        return " ".join(itertools.takewhile(lambda x: x not in (",", "."), (toks[x].key for x in range(start, min(
+            n, start + 14)))))
+
     for i, j, quoted in runs:
         if not quoted:
             while i <= j and (toks[i].key in _EN_NOT_LEFT or toks[i].key == "CTRY" or (
@@ -1040,6 +1183,12 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
             kind = "outlet"
         elif (after in _EN_AFTER_OUTLET and not _personish(texts)) or after in _EN_AFTER_STAFF:
             kind = "outlet"  # "Kisan Awaaz accounts"; "two Aq Tash reporters" though it reads like a person
+        elif before[-2:] == ["access", "to"] and (re.search(r"\b(?:restrict\w*|block\w*|limit\w*|cut\w*(?: off)?) "
+                                                          r"access to$", lead) or _ACCESS_CUT.match(tail_all(j + 1))):
+            kind = "outlet"  # "Access to Cronica Andina … was restricted", "blocked access to Kun Info": a site
+        elif prev is not None and prev[1] == "outlet" and 0 < i - prev[0] <= 2 and all(
+                toks[x].key in ("and", ",") for x in range(prev[0] + 1, i)):
+            kind = "outlet"  # "access to Cronica Andina, El Telegrafo Llanero and Mirador 24": the list's others
         elif _personish(texts) and before[-1:] != ["the"]:  # "to the Public Prosecution" is no one's name
             age = 3 if j + 3 < n and toks[j + 1].key == "," and re.fullmatch(r"\d{1,2}", toks[j + 2].text) and \
                 toks[j + 3].key == "," else 0  # "Ivan Petrov, 34, a reporter for …": the age is no apposition
@@ -1053,6 +1202,12 @@ def _en_name_candidates(s: _Sentence, found: list[tuple[int, int, Actor]]) -> li
                     x in ("director", "head", "chief", "owner", "manager") and y in ("of", "at", "for")
                     for x, y in zip(appos[1:], appos[2:], strict=False))):
                 kind = "journalist"  # "Ulvi Hasanli, director of Abzas Media", "X, a reporter for Y"
+            elif appos[:2] == [",", "who"] and _EN_WHO_OTHER.search(clause_who(j + 3)) and not _PRESS_WORDS[
+                    "en"].search(clause_who(j + 3)):
+                kind = "other"  # "X, who sits on the parliamentary committee for planning, sued the portal"
+            elif appos[:2] == [",", "who"] and len(appos) > 2 and (appos[2] in _EN_PRESS_VERBS or (
+                    appos[2] in _EN_RUN_VERBS and _PRESS_WORDS["en"].search(clause_who(j + 3)))):
+                kind = "journalist"  # "X, who covers housing for the daily Y", "X, who runs the Z news blog"
             elif any(b in _EN_PRESS_PERSON for b in before) or re.search(
                     r"(?:reporters?|journalists?|editors?|staff|employees|its|their) , $", lead + " ") or re.search(
                     # "the two reporters who wrote the article, X and Y": the names after a relative clause
@@ -1228,7 +1383,10 @@ def _place_word(s: _Sentence, i: int, j: int, text: str) -> bool:
 _TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
                            "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
                            "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
-                           "ш": "sh", "щ": "sch", "ы": "y", "э": "e", "ю": "yu", "я": "ya", "ь": "", "ъ": ""})
+                           "ш": "sh", "щ": "sch", "ы": "y", "э": "e", "ю": "yu", "я": "ya", "ь": "", "ъ": "",
+                           # the letters of Tajik, Kazakh, Kyrgyz and Uzbek Cyrillic: «Тоҷик Назар», tojiknazar
+                           "ҷ": "j", "ӣ": "i", "ӯ": "u", "қ": "q", "ғ": "gh", "ҳ": "h", "ө": "o", "ү": "u",
+                           "ң": "ng", "ә": "a", "і": "i", "ұ": "u", "һ": "h", "ў": "o"})
 
 
 def _squash(name: str) -> str:
@@ -1440,16 +1598,20 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     per_sentence: list[list[tuple[int, int, Actor]]] = []
     seen_bodies: list[Actor] = []  # state bodies in text order, for "the ministry" / «ведомство»
     ner_spans = _ner_spans(sents, ner)
+    agencies = _dateline_agencies(text[:MAX_TEXT_CHARS])
     for k_s, s in enumerate(sents):
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
         if s.lang == "en":
             found += _en_name_candidates(s, found)
+            found += _acronym_bodies(s, found)
         else:
             found += _ru_quoted_candidates(s, found)
+            found += _acronym_bodies(s, found)
             if ner_spans is not None and k_s in ner_spans:
                 found += _ru_ner_candidates(s, ner_spans[k_s], found)
-        found = [f for f in found if not (f[2].guessed and _place_word(s, f[0], f[1], text))]
+        found = [f for f in found if not (f[2].guessed and _place_word(s, f[0], f[1], text))
+                 and f[2].key not in agencies]  # "(Steppe Wire) —": the report's own source, no party
         resolved = []
         for i, j, a in found:
             prior = actors.get(a.key) or _same_actor(actors, a)
@@ -1462,6 +1624,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 prior.country_options = a.country_options
             resolved.append((i, j, prior))
         _alias_parenthesised(s, resolved, actors, per_sentence)
+        _apposition(s, resolved, actors, per_sentence)
         resolved += _back_references(s, resolved, seen_bodies)
         seen_bodies += [a for _, _, a in sorted(resolved, key=lambda f: f[0]) if a.kind in STATE_KINDS]
         per_sentence.append(resolved)
@@ -1472,11 +1635,17 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     # later mentions of a known outlet or person by name (no trigger noun)
     named = [a for a in actors.values() if a.kind in ("outlet", "journalist", "other")]
     surnames = _surnames([a for a in named if a.kind in ("journalist", "other")])
+    # a platform by its short name after its full one ("X Corp." … "required X to block"): whole tokens only
+    platforms = [a for a in actors.values() if a.kind == "platform"]
     for s, found in zip(sents, per_sentence, strict=True):
         for a in named:
             for m in re.finditer(r"(?<!\w)" + re.escape(a.name) + r"(?!\w)", s.text):
                 i = s.tok_at_abs(s.start + m.start())
                 if not any(x[2] is a for x in found):
+                    found.append((i, i, a))
+        for a in platforms:
+            for i, t in enumerate(s.toks):
+                if t.text == a.name and not any(x[2] is a or x[0] <= i <= x[1] for x in found):
                     found.append((i, i, a))
         # "Demir stands by her reporting", «Эргашеву избрали меру пресечения»: a person by the surname alone
         for i, t in enumerate(s.toks):
@@ -1506,6 +1675,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
         if allds:
             prev = max(allds, key=lambda x: x[0])[1]
 
+    # a first-person report signed by its author ("— Daniyar Seitkali"): the author is the one acted on
+    author = _author(sents, actors)
+    if author is not None:
+        actors.setdefault(author.key, author)
+        per_sentence[-1].append((0, len(sents[-1].toks) - 1, author))
+
     # actions
     last_state: Actor | None = None
     last_against: Actor | None = None
@@ -1531,6 +1706,8 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
             if found_m is None or kind in kinds_seen:
                 continue
             m = found_m
+            if rx.pattern == _LANGS[s.lang].SEARCH and "arrest" in kinds_seen:
+                continue  # "detained her in a raid on her home": the search is the arrest's own manner
             before = s.keystr[: m.start()]
             if kind == "block" and re.search(_LANGS[s.lang].NO_BLOCK, s.keystr):
                 continue
@@ -1539,6 +1716,14 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
             if _CONDITION[s.lang].match(s.keystr):
                 continue
+            if _ASKED_ABOUT[s.lang].search(s.keystr[: m.start()]) or re.match(r" ли(?: |$)", s.keystr[m.end():]) or (
+                    kind not in ("demand-removal", "demand-edit", "warning")
+                    and _IN_CASE[s.lang].search(re.sub(r' ["“”«»] ', " ", s.keystr[: m.start()]))):
+                # "Asked whether the site had been blocked"; a sanction threatened: «в случае повторения …
+                # поставит вопрос об ограничении доступа» (a demand «в случае отказа удалить» is still made)
+                continue
+            if kind == "block" and _MANY[s.lang].search(s.keystr[max(0, m.start() - 80): m.end() + 40]):
+                continue  # "has restricted access to dozens of news websites": the state's practice, no act
             if kind == "ban" and _CHARGE[s.lang].search(s.keystr[max(0, m.start() - 40): m.start()]):
                 continue  # «арест за «распространение экстремистских материалов»»: the charge, not a ban
             if kind == "ban" and _BANNED_BEFORE[s.lang].search(s.keystr[max(0, m.start() - 60): m.end()]):
@@ -1577,7 +1762,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # "bloggers claimed the agency had ordered …", denied elsewhere in the report
             if kind in denied and not state:
                 continue  # the rumour the body denied, retold with no body doing it («в письме предлагалось удалить»)
-            if not _plausible(s, kind, found, bool(draft.actions)):
+            if not _plausible(s, kind, found, bool(draft.actions)) and not (
+                    author is not None and kind in ("warning", "arrest", "other", "demand-removal", "demand-edit")
+                    and _FIRST_PERSON[s.lang].search(s.keystr)) and not (
+                    rx.pattern == _LANGS[s.lang].SEARCH and any(a.kind == "arrest" for a in draft.actions)):
+                # in a signed first-person report "issued me a warning" is one to the author; «Дома прошёл
+                # обыск» after an arrest is a search of the one arrested
                 continue
             if kind.startswith("demand") and _future_passive(s, m.end()):
                 continue  # "… and warned that the old line will be removed": a plan, not a demand
@@ -1598,7 +1788,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                                                      s.toks[f[1] + 1].key))))]
             against = _pick_against(kind, t_at, targets)
             if against is None and not (k_sent == 0 and not re.search(r"[.!?…]$", s.text)):
-                against = last_against or main_target  # a headline names its own parties or none
+                against = last_against or main_target or author  # a headline names its own parties or none
             if kind == "block" and against is not None and against.kind == "journalist":
                 # a site is blocked, not a person: the outlet the sentence names ("X, whose editor Y said …"),
                 # else the person's employer ("Y, a reporter for X"), else the report's own outlet
@@ -1631,6 +1821,9 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for a0, a1 in links + links[::-1]:  # "X and Y, camera operator Z and editor W were detained"
                     if a0.key in recipients or a1.key in recipients:
                         recipients[a0.key], recipients[a1.key] = a0, a1
+            # "the three sites remain blocked", «в адрес редакций всех четырёх СМИ»: the outlets last named
+            for o in _counted_outlets(s, per_sentence[: k_sent + 1]):
+                recipients[o.key] = o
             # "police detained X, editor of Y, and two of its reporters, Z and W": everyone of the press it names
             if kind in ("arrest", "warning") and against is not None:
                 stop = next((k for k, t in enumerate(s.toks) if k > t_at and _SPEAKS[s.lang].match(t.key)), len(s.toks))
@@ -1647,6 +1840,12 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for f in targets:
                     if f[2].kind == "platform" and f[0] < t_at and f[2] is not against:
                         recipients[f[2].key] = f[2]
+            # "YouTube sent me an e-mail. It said it had received a legal request … to take the video down",
+            # «уведомление от Telegram. Они написали, что получили … требование удалить канал»: the platform asked
+            if kind in ("block", "demand-removal") and k_sent > 0 and _PRONOUN_RECEIVED[s.lang].search(s.keystr):
+                for _, _, a in per_sentence[k_sent - 1]:
+                    if a.kind == "platform":
+                        recipients[a.key] = a
             # "at the request of X": X asked for it too
             rq = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr)
             if rq and kind in ("block", "ban", "demand-removal"):
@@ -1657,6 +1856,25 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 for cc in _block_countries(s, by):
                     if cc not in (c for c, _ in draft.blocked):
                         draft.blocked.append((cc, s.quote))
+        # an interview's yes to a question on an act: "Did anyone ask you to delete things first? — Yes, the
+        # ministry did", «Вас просили удалить материалы? — Да, министерство»: the act the question names, by the
+        # body the answer names
+        if k_sent > 0 and not kinds_seen and state and _YES[s.lang].match(s.keystr) \
+                and sents[k_sent - 1].text.rstrip().endswith("?"):
+            q = sents[k_sent - 1]
+            for rx, kind in _compiled(q.lang, "ACTION_RULES"):
+                qm = rx.search(q.keystr)
+                if qm is None or kind in kinds_seen or re.search(_LANGS[q.lang].NEGATION, q.keystr[: qm.start()]):
+                    continue
+                kinds_seen.add(kind)
+                by = state[0][2]
+                against = last_against or main_target
+                draft.actions.append(Action(kind, by.name, against.name if against else None,
+                                            sds[0][1].isoformat() if sds else None, None, s.quote, 0.6))
+                senders[by.key] = by
+                acted_by = by
+                if against is not None:
+                    recipients[against.key] = against
         rq_free = re.search(_LANGS[s.lang].REQUEST_OF, s.keystr) if not kinds_seen and draft.actions else None
         if rq_free is not None:  # "The notice referred to a request from the Prosecutor General's Office."
             after_rq = [a for i, _, a in state if s.pos[i] >= rq_free.end() and a.kind != "court"]
@@ -1710,7 +1928,7 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     draft.actors = list(actors.values())
 
     # outcome, claims
-    if any(re.search(_LANGS[s.lang].LIFTED, s.keystr) for s in sents):
+    if any(_lifted(s) for s in sents) and not _gave_in(sents):
         draft.blocked = []  # "… can be opened again from Uzbekistan": blocked once, not now
     draft.outcome, draft.outcome_quote = _outcome(sents) if draft.actions else ("unknown", None)
     draft.claims = _claims(sents, sentence_dates, draft, base)
@@ -1924,7 +2142,9 @@ def _short_form(a: Actor, b: Actor) -> bool:
             return False
     if _abbreviates(a.name, b.name):
         return True
-    if state and any(re.search(sh, a.key) and re.search(lo, b.key) for sh, lo in gazetteer.SHORT_FORMS):
+    # "Kyrgyzstan's security service" (key «kyrgyzstan s security service») is the short form "security service"
+    a_short = re.sub(r"^(\S+) s ", r"\1 ", a.key)
+    if state and any(re.search(sh, a_short) and re.search(lo, b.key) for sh, lo in gazetteer.SHORT_FORMS):
         return True
     wa, wb = _content_words(a), _content_words(b)
     if not wa or not wa < wb:
@@ -2026,6 +2246,34 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
         for key, a in list(actors.items()):
             if a is a2:
                 actors[key] = a1
+
+
+_APPOS_GAP = frozenset({",", "the", "a", "an", "country", "\"", "“", "”", "«", "»", "'", "—", "–"})
+
+
+def _apposition(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor],
+                earlier: Sequence[list[tuple[int, int, Actor]]] = ()) -> None:
+    """"Roskomnadzor, Russia's communications regulator", "CONATEL, the telecommunications regulator", "the
+    media watchdog, RTÜK": a description of a regulator set beside its name by a comma is that body."""
+    spans = sorted(found, key=lambda f: f[0])
+    for (_, j1, a1), (i2, _, a2) in zip(spans, spans[1:], strict=False):
+        if a1 is a2 or a1.kind != a2.kind or a1.kind not in STATE_KINDS:
+            continue
+        gap = [t.key for t in s.toks[j1 + 1: i2]]
+        if "," not in gap or any(g not in _APPOS_GAP for g in gap) or len(gap) > 4:
+            continue
+        g1, g2 = bool(_GENERIC_REGULATOR.match(a1.key)), bool(_GENERIC_REGULATOR.match(a2.key))
+        if g1 == g2 or (a1.country and a2.country and a1.country != a2.country):
+            continue
+        named, desc = (a2, a1) if g1 else (a1, a2)
+        named.country = named.country or desc.country
+        for key, a in list(actors.items()):
+            if a is desc:
+                actors[key] = named
+        for part in (found, *earlier):
+            for k, (i, j, a) in enumerate(part):
+                if a is desc:
+                    part[k] = (i, j, named)
 
 
 def _list_gap(s: _Sentence, a: int, b: int) -> bool:
@@ -2151,6 +2399,79 @@ def _pick_against(kind: str, t_at: int, found: list[tuple[int, int, Actor]]) -> 
     return targets[-1][1] if targets else None  # the nearest one before the verb
 
 
+_LIST_LINK = frozenset({",", "and", "or", "и", "или", "а", "также"})
+_LIST_PLACE_PREP = frozenset({"in", "across", "inside", "within", "from", "в", "во"})
+# what may follow a country that ends a list of places ("in Belarus and Russia since May"); a noun after it
+# makes the word a demonym ("in Belarus and Russian users"), no place
+_AFTER_PLACE = frozenset({",", ".", ";", ":", "and", "or", "on", "since", "from", "after", "by", "at", "for", "until",
+                          "last", "this", "as", "too", "as well", "—", "-", "–", ")", "и", "или", "с", "после", "по",
+                          "на", "в", "до", "а", "тоже", "также", "уже", "же"})
+
+
+def _listed_countries(s: _Sentence, t: int) -> list[str]:
+    """The further countries of a list after a block's place: "blocked in Belarus and Russia", "in Kazakhstan,
+    Kyrgyzstan and Uzbekistan", «заблокирован в Таджикистане и России»."""
+    out: list[str] = []
+    while t + 1 < len(s.toks):
+        if s.toks[t].key in _LIST_LINK:
+            k = t + 1
+        elif [x.key for x in s.toks[t: t + 3]] == ["as", "well", "as"]:
+            k = t + 3
+        else:
+            break
+        if k < len(s.toks) and s.toks[k].key in _LIST_PLACE_PREP:
+            k += 1
+        if k < len(s.toks) and s.toks[k].key == "the":
+            k += 1
+        if k >= len(s.toks) or not s.toks[k].country:
+            break
+        if k + 1 < len(s.toks) and s.toks[k + 1].key not in _AFTER_PLACE and s.toks[k + 1].key.isalpha():
+            break
+        out.append(s.toks[k].country or "")
+        t = k + 1
+    return out
+
+
+# a pronoun that received the demand: "it said it had received a request", «они написали, что получили»
+_PRONOUN_RECEIVED = {
+    "en": re.compile(r"(?:^| )(?:it|they)(?: \S+){0,4} (?:received|receives|got|gets)(?: |$)"),
+    "ru": re.compile(r"(?:^| )(?:он|она|оно|они)(?: \S+){0,4} (?:получить|получать)(?: |$)"),
+}
+# an answer's yes: "Yes, the ministry did", «Да, министерство»
+_YES = {"en": re.compile(r"^(?:yes|yeah|yep|indeed)(?: ,| \.| —| -)"),
+        "ru": re.compile(r"^(?:да|конечно)(?: ,| \.| —| -)")}
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "both": 2, "два": 2, "две": 2, "оба": 2, "обе": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
+                "семь": 7, "восемь": 8, "девять": 9, "десять": 10}
+# a counted mention of outlets: "the three sites", "all four outlets", «всех четырёх средств массовой информации»
+_PLURAL_OUTLETS_EN = (r"(?:outlets|sites|websites|newspapers|channels|portals|publications|broadcasters|papers|"
+                      r"newsrooms|editorial offices)")
+_COUNTED = {
+    "en": re.compile(r"\b(?:the|all|these|those) (?:of the )?(two|three|four|five|six|seven|eight|nine|ten) (?:\S+ )?"
+                     + _PLURAL_OUTLETS_EN + r"\b|\b(both) (?:of the )?(?:\S+ )?" + _PLURAL_OUTLETS_EN + r"\b"),
+    "ru": re.compile(r"(?:^| )(?:весь |это |эти )?(два|две|оба|обе|три|четыре|пять|шесть|семь|восемь|девять|десять) "
+                     r"(?:\S+ )?(?:издание|сайт|сми|средство массовый информация|редакция|газета|телеканал|портал|"
+                     r"ресурс)(?: |$)"),
+}
+
+
+def _counted_outlets(s: _Sentence, upto: Sequence[list[tuple[int, int, Actor]]]) -> list[Actor]:
+    """The outlets a counted mention stands for ("the three sites", «всех четырёх СМИ»): the last that many
+    outlets the report named, when it named at least that many."""
+    m = _COUNTED[s.lang].search(s.keystr)
+    if m is None:
+        return []
+    count = _COUNT_WORDS.get(next((g for g in m.groups() if g), ""), 0)
+    if count < 2:
+        return []
+    seen: list[Actor] = []
+    for found in reversed(upto):
+        for _, _, a in sorted(found, key=lambda f: -f[0]):
+            if a.kind == "outlet" and all(a is not b for b in seen):
+                seen.append(a)
+    return seen[:count] if len(seen) >= count else []
+
+
 def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
     place = re.compile(_LANGS[s.lang].BLOCK_PLACE)
     out = []
@@ -2165,9 +2486,37 @@ def _block_countries(s: _Sentence, by: Actor | None) -> list[str]:
                                       lead)):
                 continue  # "available outside Russia"; but "no longer accessible in Turkey" is a block
             out.append(s.toks[t].country)
+            out += _listed_countries(s, t + 1)
     if not out and by is not None and by.country:
         out.append(by.country)
     return list(dict.fromkeys(c for c in out if c))
+
+
+# a lifting only asked for, hoped for or under a condition, or asked about: "Would you remove it to get
+# unblocked?", "unless the block is lifted", «призываем … снять блокировку» — the block stands
+_LIFT_UNREAL = {
+    "en": re.compile(r"\b(?:unless|if|until|whether|would|will|should|must|might|hopes?|hoping|calls? (?:on|for)|"
+                     r"called (?:on|for)|urged?|urges|urging|demands?|demanded|demanding|asks?|asked|wants?|"
+                     r"seeking|sought|fight|fights|fighting|trying|tried|struggling|to get|to be|in order to)\b"
+                     r"(?:\s+\S+){0,6}\s*$"),
+    "ru": re.compile(r"(?:^| )(?:если|чтобы|призывать|призвать|требовать|потребовать|просить|попросить|добиваться|"
+                     r"добиться|надеяться|хотеть|ради)(?: \S+){0,12}\s*$"),
+}
+
+
+def _lifted(s: _Sentence) -> bool:
+    """The sentence says a block has ended: "Kominfo lifted the block", «сайт снова открывается» — not when
+    the lifting is only asked for, hoped for or conditional, nor in a question."""
+    if s.text.rstrip().endswith("?"):
+        return False
+    return any(not _LIFT_UNREAL[s.lang].search(s.keystr[: m.start()])
+               for m in re.finditer(_LANGS[s.lang].LIFTED, s.keystr))
+
+
+def _gave_in(sents: list[_Sentence]) -> bool:
+    """The outlet removed or edited what was demanded ("the site edited the article", «редакция удалила
+    материал»): a block lifted after that was the price of giving in, and stays the report's block."""
+    return any(re.search(_LANGS[s.lang].GAVE_IN, s.text.lower()) for s in sents)
 
 
 def _legal_basis(s: _Sentence) -> str | None:

@@ -9,7 +9,7 @@ __all__ = ["ACTION_RULES", "BODY_RULES", "CLAIM_RULES", "DATE_PATTERNS", "LANG",
            "RELATIVE", "WEEKDAYS", "ANAPHORA", "BLOCK_PLACE", "LIFTED", "NO_BLOCK", "NEGATION", "OUTLET_NOUNS",
            "PERSON_NOUNS", "REQUEST_OF", "BODY_HEADS", "AMBIGUOUS_HEADS", "NOT_STATE", "STATE_WORDS", "TELLING",
            "NEGATED_PAPER", "NOUN_BEFORE_BLOCK", "NOUN_AFTER_BLOCK", "PLAIN_WARNING_BEFORE", "PLAIN_WARNING_AFTER",
-           "STORY_TOLD", "OWN_LETTER"]
+           "STORY_TOLD", "OWN_LETTER", "GAVE_IN", "SEARCH"]
 
 LANG = "en"
 
@@ -31,7 +31,8 @@ BODY_RULES: list[tuple[str, str]] = [
     (r"(?:CTRY )?(?:roskomnadzor|btk|rtük|rtuk)", "regulator"),
     (r"(?:CTRY )?(?:the )?" + _REG + r"(?: " + _REG + r"){0,5} (?:authority|council|agency|service|commission|"
      r"inspectorate)(?! " + _NOT_HEAD + r")" + _OF_C, "regulator"),
-    (r"(?:CTRY )?(?:media|telecoms?|internet|state) regulator", "regulator"),
+    (r"(?:CTRY )?(?:media|telecoms?|telecommunications?|communications|broadcasting|internet|state) regulator",
+     "regulator"),
     (r"(?:CTRY )?(?:media|communications|broadcasting|telecoms?|internet|state|press|television|tv) watchdog"
      r"(?! group)", "regulator"),
     (r"(?:CTRY )?ministry of (?:the )?" + _DOM + r"(?: " + _DOM + r"){0,6}" + _OF_C, "government"),
@@ -100,10 +101,21 @@ ANAPHORA: list[tuple[str, str]] = [
 OUTLET_NOUNS = (r"(?:(?:independent |investigative |exiled |regional |online |the )*(?:news (?:website|site|portal|"
                 r"agency)|website|outlet|newspaper|weekly|portal|broadcaster|channel|news site|site|tv channel|"
                 r"agency|media outlet|magazine|daily|news portal|outlets|websites|sites|newspapers|portals|channels|"
-                r"news sites|magazines|broadcasters|"
+                r"news sites|magazines|broadcasters|(?:radio |tv |television |community )?stations?|"
                 r"(?:editors|editorial (?:office|board|team|staff)|newsroom|websites?|sites?) of(?: the)?)),?")
 PERSON_NOUNS = (r"(?:blogger|journalist|reporter|editor-in-chief|editor|correspondent|activist|columnist|"
-                r"photojournalist|photographer|cameraman|presenter|founder|co-founder)")
+                r"photojournalist|photographer|cameraman|presenter|founder|co-founder|freelancer|stringer)")
+
+# a search, a seizure, a summons for questioning ("searched the flat and took two laptops", "officers kept his
+# notebook", "was summoned by the police and questioned for five hours"): an act of its own kind ("other"),
+# but in the sentence of an arrest the arrest's own manner ("detained her in a raid on her home")
+SEARCH = (r"\b(?:searched|raided|search of|raid on|searches of|raids on)\b (?:(?:the |his |her |their |its )?"
+          r"(?:\S+ ){0,2}?)(?:home|homes|flat|flats|apartment|apartments|house|office|offices|newsroom|studio|studios|"
+          r"premises|editorial)\b|\b(?:seized|confiscated|took|kept|impounded) (?:\S+ ){0,3}?(?:laptops?|phones?|"
+          r"computers?|cameras?|hard drives?|notebooks?|equipment|servers?|devices?)\b|\b(?:laptops?|phones?|"
+          r"computers?|cameras?|equipment|servers?|devices?) (?:\S+ ){0,3}?(?:was|were|had been|have been) "
+          r"(?:seized|confiscated|impounded)\b|\bsummoned (?:\S+ ){0,8}?(?:for questioning|and questioned|"
+          r"and interrogated)|\binterrogated\b")
 
 # (pattern over the key string, action kind); the first match of each kind per sentence counts
 _REMOVE = (r"(?:remove|removed|removing|delete|deleted|deleting|take down|taken down|taking down|"
@@ -130,11 +142,12 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"(?:to )?(?:remove|delete|take (?:\S+ )?down|unpublish|withdraw|pull)\b", "demand-removal"),
     (r"(?:ask|asked|demand|demanded|demanding|order|ordered|request|requested|told|urged|required|requiring|"
      r"instructed|directed|obliged|seeking|sought|wants|wanted)"
-     r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|"
+     r"\b(?:(?!\bnot\b|\bn't\b|\bnever\b)[^.]){0,100}?\b(?:correct|edit|amend|rewrite|retract|refute|revise|rectify|"
      r"change the (?:text|headline)|"
      r"(?:publish|broadcast|air|print|run) (?:a )?(?:retraction|correction|rebuttal|denial|apology))\b", "demand-edit"),
-    (r"(?:demand|demanded|demanding|order|ordered|oblige|obliged|require|required|asked) (?:that it |it to |"
-     r"the [a-z]+ to |(?:\S+ ){1,5}?to )?(?:publish |print |run |issue )?(?:a |an )?"
+    (r"(?:demand|demanded|demanding|demands|order|ordered|ordering|orders|oblige|obliged|obliging|require|required|"
+     r"requiring|asked) (?:that it |it to |the [a-z]+ to |(?:\S+ ){1,5}?to )?(?:publish |print |run |issue |attach |"
+     r"add |append |post |carry )?(?:a |an )?"
      r"(?:retraction|correction|rebuttal|refutation)", "demand-edit"),
     (r"\b(?:warned|warnings?|warns|warn|cautioned|caution|cautions|reprimands?|reprimanded)\b"
      r"(?! that (?:it|they|he|she|the [a-z]+) had\b)|issued (?:an? )?(?:official )?"
@@ -165,7 +178,7 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"publication|licen[cs]e)|\bsuspension of (?:the |its )?(?:broadcasting|broadcasts|publication|licen[cs]e)|"
      r"\b(?:suspend|suspends|suspended|suspending|suspension of) (?:the |its |their |his |her )?(?:\S+ ){0,3}?"
      r"(?:licen[cs]es?|programmes?|programs?|shows?|broadcasts?|newspaper|paper|daily|weekly|magazine|channel|"
-     r"website|outlet|activities|operations)\b", "other"),
+     r"website|outlet|activities|operations|(?:print |online )?editions?)\b", "other"),
     (r"\bblock(?:s|ed|ing)?\b|restrict(?:s|ed|ing)? access|\baccess ban\b|access (?:was|has been|is) restricted|"
      r"\bunable to (?:open|access|reach)\b|could not be (?:opened|accessed|reached)|cannot be (?:opened|"
      r"accessed|reached)|\bunreachable\b|\bonly (?:through|via|with|using) (?:a |an )?(?:vpn|proxy)|"
@@ -181,7 +194,11 @@ ACTION_RULES: list[tuple[str, str]] = [
      r"\b(?:lists|listed|adds|added|includes|included) (?:\S+ ){0,6}?(?:among|to|in|on) (?:the )?(?:\S+ )?\"? ?"
      r"(?:restricted|banned|blocked|prohibited) (?:resources|sites|websites)|"
      r"added [^.]{0,40}?\bto (?:the|a) (?:register|registry|list) of "
-     r"(?:banned|prohibited|blocked)", "block"),
+     r"(?:banned|prohibited|blocked)|"
+     # "Roskomnadzor added our domain to its register": a site put on a blocking body's list
+     r"\b(?:added|adds|entered|enters|put|puts|placed|places) (?:\S+ ){0,3}?(?:domains?|sites?|websites?|urls?|pages?|"
+     r"addresses) (?:\S+ ){0,6}?(?:to|in|into|on) (?:its|their|the|a) (?:\S+ )?(?:register|registry|blacklist|"
+     r"blocklist)\b", "block"),
     (r"\b(?:closure|liquidation|shutdown|dissolution|liquidate|liquidated|close|closed|shut|shuts|shutting) "
      r"(?:down )?(?:of )?(?:the |its )?(?:\S+ ){0,3}?(?:newspaper|outlet|website|news site|channel|broadcaster|"
      r"station|news agency|magazine|publisher)s?\b", "ban"),
@@ -203,6 +220,8 @@ ACTION_RULES: list[tuple[str, str]] = [
     (r"\b(?:fined|fines|fining|imposed (?:a |an )?(?:\S+ )?fine|ordered (?:\S+ ){1,6}?to pay (?:a )?fine|"
      r"fine (?:of [^.]{1,30}? )?imposed on)\b",
      "other"),
+    # a search, a seizure, a summons for questioning: acts of their own kind (not in an arrest's sentence)
+    (SEARCH, "other"),
 ]
 NEGATION = r"\b(?:not|n't|never|no|refused|refuse|refuses|declined|without)\b"
 # a negation further back, before the paper that would carry the act: "did not issue any order to block",
@@ -239,6 +258,13 @@ LIFTED = (r"\b(?:unblocked|unblocking|lifted (?:the |its |a )?(?:block|ban|restr
           r"(?:was|has been|had been) (?:lifted|removed)|(?:can|could) (?:now )?be (?:opened|accessed|read) again|"
           r"opens again|(?:accessible|available|reachable) again|restored access|access (?:was|has been|had been) "
           r"restored)\b")
+# the outlet gave in (over the sentence's lower-cased text): "the site edited the article", "the story was
+# taken down", "back online after rewriting the story" — not "never removed it", "refused to delete it"
+GAVE_IN = (r"(?<!not )(?<!never )(?<!n't )(?<!to )\b(?:removed|deleted|took down|edited|rewrote|amended|unpublished|"
+           r"corrected)\b (?:\S+ ){0,3}?(?:article|story|material|post|video|report|text|piece|passages?)\b|"
+           r"\b(?:article|story|material|post|video|report|text|piece)s? (?:was|were|has been|had been|have been) "
+           r"(?:removed|deleted|taken down|edited|rewritten|amended|unpublished)\b|"
+           r"\bafter (?:removing|deleting|rewriting|editing|taking down|amending|correcting)\b")
 
 # claimed outcome: (pattern over the key string, outcome)
 OUTCOME_RULES: list[tuple[str, str]] = [
