@@ -154,6 +154,9 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def report(title: str, totals: dict[str, list[int]], n: int, secs: float) -> None:
     print(f"\n{title} ({n} reports, {secs * 1000 / max(n, 1):.1f} ms/report)")
+    if n == 0:
+        print("  no reports: nothing to score (a scored set moves to the tuning split)")
+        return
     print(f"  {'field':<16}{'P':>7}{'R':>7}{'F1':>7}   tp/fp/fn")
     for f in FIELDS:
         tp, fp, fn = totals[f]
