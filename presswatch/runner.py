@@ -330,21 +330,12 @@ def _shard_core(settings_json: str, now: str | None) -> Presswatch:
                 assert isinstance(core.clock, FakeClock)
                 core.clock.set(datetime.fromisoformat(now))
             return core
-        _SHARD_CORE = None
-        core.close()
+        _close_shard_core()
     settings = Settings.model_validate_json(settings_json)
     clock = FakeClock(datetime.fromisoformat(now)) if now else SystemClock()
     core = Presswatch.open(settings, clock=clock, migrate=False)
-    if not _CLOSE_AT_EXIT:
-        import atexit
-
-        atexit.register(_close_shard_core)  # a pool closed and joined lets its shards exit normally
-        _CLOSE_AT_EXIT.append(True)
     _SHARD_CORE = (settings_json, now is not None, core)
     return core
-
-
-_CLOSE_AT_EXIT: list[bool] = []
 
 
 def _close_shard_core() -> None:
@@ -365,9 +356,7 @@ def _shard_main(settings_json: str, k: int, n: int, now: str | None, concurrency
     try:
         st = asyncio.run(go())
     except BaseException:
-        global _SHARD_CORE
-        _SHARD_CORE = None
-        core.close()
+        _close_shard_core()
         raise
     return {"checked": st.checked, "discovered": st.discovered, "errors": st.errors, "by_status": st.by_status,
             "pid": os.getpid()}
@@ -411,8 +400,14 @@ def shard_pool(procs: int) -> ShardProcesses:
 
 
 def _warm() -> None:
-    import presswatch.analyze  # noqa: F401 - import the heavy modules once per process
+    """A shard process's start: import the heavy modules once; close its kept core when it exits (a pool
+    closed and joined lets its processes exit normally)."""
+    import atexit
+
+    import presswatch.analyze  # noqa: F401
     import presswatch.pipeline  # noqa: F401
+
+    atexit.register(_close_shard_core)
 
 
 class ShardPool:

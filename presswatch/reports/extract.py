@@ -856,8 +856,7 @@ def _acronym_bodies(s: _Sentence, found: list[tuple[int, int, Actor]]) -> list[t
             for a0, b0, a in found:
                 if a.kind not in STATE_KINDS:
                     continue
-                gap_after = [x.key for x in s.toks[i + 1: a0]]
-                after = 0 < len(gap_after) <= 4 and "," in gap_after and all(g in _APPOS_GAP for g in gap_after)
+                after = _appositive_gap([x.key for x in s.toks[i + 1: a0]])
                 before = b0 == i - 1 or (b0 == i - 2 and s.toks[i - 1].key == ",")
                 if after or before:
                     kind, country = a.kind, a.country
@@ -1602,14 +1601,10 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
     for k_s, s in enumerate(sents):
         found = _body_actors(s)
         found += [f for f in _named_actors(s) if not any(f[0] <= j and i <= f[1] for i, j, _ in found)]
-        if s.lang == "en":
-            found += _en_name_candidates(s, found)
-            found += _acronym_bodies(s, found)
-        else:
-            found += _ru_quoted_candidates(s, found)
-            found += _acronym_bodies(s, found)
-            if ner_spans is not None and k_s in ner_spans:
-                found += _ru_ner_candidates(s, ner_spans[k_s], found)
+        found += _en_name_candidates(s, found) if s.lang == "en" else _ru_quoted_candidates(s, found)
+        found += _acronym_bodies(s, found)
+        if s.lang != "en" and ner_spans is not None and k_s in ner_spans:
+            found += _ru_ner_candidates(s, ner_spans[k_s], found)
         found = [f for f in found if not (f[2].guessed and _place_word(s, f[0], f[1], text))
                  and f[2].key not in agencies]  # "(Steppe Wire) —": the report's own source, no party
         resolved = []
@@ -1716,9 +1711,9 @@ def extract(text: str, *, language: str | None = None, report_date: date | None 
                 continue  # «чтобы избежать блокировки», "to avoid a ban", «если … не открываются»: no act
             if _CONDITION[s.lang].match(s.keystr):
                 continue
-            if _ASKED_ABOUT[s.lang].search(s.keystr[: m.start()]) or re.match(r" ли(?: |$)", s.keystr[m.end():]) or (
+            if _ASKED_ABOUT[s.lang].search(before) or re.match(r" ли(?: |$)", s.keystr[m.end():]) or (
                     kind not in ("demand-removal", "demand-edit", "warning")
-                    and _IN_CASE[s.lang].search(re.sub(r' ["“”«»] ', " ", s.keystr[: m.start()]))):
+                    and _IN_CASE[s.lang].search(re.sub(r' ["“”«»] ', " ", before))):
                 # "Asked whether the site had been blocked"; a sanction threatened: «в случае повторения …
                 # поставит вопрос об ограничении доступа» (a demand «в случае отказа удалить» is still made)
                 continue
@@ -2251,6 +2246,11 @@ def _alias_parenthesised(s: _Sentence, found: list[tuple[int, int, Actor]], acto
 _APPOS_GAP = frozenset({",", "the", "a", "an", "country", "\"", "“", "”", "«", "»", "'", "—", "–"})
 
 
+def _appositive_gap(keys: list[str]) -> bool:
+    """The words between a name and its description set beside it: a comma, articles, quotes (at most four)."""
+    return 0 < len(keys) <= 4 and "," in keys and all(g in _APPOS_GAP for g in keys)
+
+
 def _apposition(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[str, Actor],
                 earlier: Sequence[list[tuple[int, int, Actor]]] = ()) -> None:
     """"Roskomnadzor, Russia's communications regulator", "CONATEL, the telecommunications regulator", "the
@@ -2259,8 +2259,7 @@ def _apposition(s: _Sentence, found: list[tuple[int, int, Actor]], actors: dict[
     for (_, j1, a1), (i2, _, a2) in zip(spans, spans[1:], strict=False):
         if a1 is a2 or a1.kind != a2.kind or a1.kind not in STATE_KINDS:
             continue
-        gap = [t.key for t in s.toks[j1 + 1: i2]]
-        if "," not in gap or any(g not in _APPOS_GAP for g in gap) or len(gap) > 4:
+        if not _appositive_gap([t.key for t in s.toks[j1 + 1: i2]]):
             continue
         g1, g2 = bool(_GENERIC_REGULATOR.match(a1.key)), bool(_GENERIC_REGULATOR.match(a2.key))
         if g1 == g2 or (a1.country and a2.country and a1.country != a2.country):
